@@ -1,0 +1,107 @@
+"""The schema belongs to alembic: one head, a clean upgrade, no drift from the models, and a
+downgrade that the upgrade can follow again, on both databases."""
+
+import importlib.resources
+import shutil
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
+
+from tracker.errors import Refused
+from tracker.initialise import initialise
+from tracker.models import Base, Item
+from tracker.store import Store, alembic_config, head_revision
+
+
+def test_single_head():
+    assert len(ScriptDirectory.from_config(alembic_config()).get_heads()) == 1
+
+
+def test_upgrade_from_empty_reaches_head(target):
+    store = Store(target)
+    assert store.schema_state() == "empty"
+    before, after = store.upgrade()
+    assert (before, after) == (None, head_revision())
+    assert store.schema_state() == "current"
+    assert {"entry", "item", "economy", "change"} <= set(inspect(store.engine).get_table_names())
+
+
+def test_models_match_migrations(target):
+    store = Store(target)
+    store.upgrade()
+    with store.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_downgrade_then_upgrade_step_by_step(target):
+    store = Store(target)
+    store.upgrade()
+    revisions = list(ScriptDirectory.from_config(alembic_config()).walk_revisions())
+    for revision in revisions:
+        with store.engine.begin() as connection:
+            command.downgrade(alembic_config(connection), revision.down_revision or "base")
+    assert store.current_revision() is None
+    assert "entry" not in inspect(store.engine).get_table_names()
+    store.upgrade()
+    assert store.schema_state() == "current"
+
+
+def test_sqlite_is_set_up_for_concurrent_use(tmp_path):
+    store = Store(str(tmp_path / "t.db"))
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
+
+
+def test_foreign_keys_are_enforced(store):
+    with pytest.raises(IntegrityError):
+        with store.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO entry (economy_id, item_id, year, updated_at, updated_by) "
+                    "VALUES (99999, 99999, 2008, '2008-01-01', 'test')"
+                )
+            )
+
+
+def test_schema_made_by_a_newer_tracker_is_refused(target, tmp_path):
+    store = Store(target)
+    store.upgrade()
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'ffff0000'"))
+    assert store.schema_state() == "newer"
+    with pytest.raises(Refused, match="newer version of tracker"):
+        store.require_current_schema()
+    with pytest.raises(Refused, match="newer version of tracker"):
+        store.upgrade()
+
+
+def _migrations_with_one_more_revision(tmp_path) -> str:
+    """A copy of the shipped migrations plus an empty revision: "the code" of a later tracker."""
+    location = tmp_path / "migrations"
+    shutil.copytree(importlib.resources.files("tracker.migrations"), location,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (location / "versions" / "9999_later.py").write_text(
+        f"revision = '9999'\ndown_revision = {head_revision()!r}\nbranch_labels = None\n"
+        "depends_on = None\n\ndef upgrade():\n    pass\n\ndef downgrade():\n    pass\n"
+    )
+    return str(location)
+
+
+def test_older_schema_asks_for_an_upgrade_and_keeps_data(target, tmp_path):
+    initialise(Store(target))
+    later = Store(target, migrations=_migrations_with_one_more_revision(tmp_path))
+    assert later.schema_state() == "old"
+    with pytest.raises(Refused, match="tracker db upgrade"):
+        later.require_current_schema()
+    assert later.upgrade() == (head_revision(), "9999")
+    later.require_current_schema()
+    with later.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Item)) > 0

@@ -1,0 +1,379 @@
+"""The catalogue: instruments and their commitments as checklist items.
+
+Catalogues live in plain-text ``.catalogue`` files (see ``templates/``) so a person can review
+a change in a diff. Loading a file is idempotent and matches items by ``ref``; it never touches
+recorded progress, and an item missing from a newer file is kept, not deleted, so no answer is
+ever orphaned (retire an item with ``retired-year`` instead).
+"""
+
+from __future__ import annotations
+
+import calendar
+import importlib.resources
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from tracker.errors import Refused, not_found
+from tracker.models import Catalogue, Instrument, Item, utcnow
+
+BUILT_IN = "apec-cyber-2002-2008.catalogue"
+
+_SECTION = re.compile(r"^\[(catalogue|instrument|item)(?:\s+(\S+))?\]\s*$")
+_KEY = re.compile(r"^([a-z][a-z-]*)\s*:\s?(.*)$")
+_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+
+_FIELDS = {
+    "catalogue": {"code": True, "title": True, "version": True},
+    "instrument": {"title": True, "body": True, "place": False, "adopted": False, "reference": False},
+    "item": {
+        "instrument": True,
+        "category": True,
+        "text-kind": True,
+        "text": True,
+        "deadline": False,
+        "first-year": True,
+        "retired-year": False,
+    },
+}
+
+
+@dataclass
+class _Section:
+    kind: str
+    name: str | None
+    line: int
+    values: dict[str, str] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedCatalogue:
+    """A catalogue file read and checked, ready to load."""
+
+    code: str
+    title: str
+    version: str
+    instruments: list[dict]
+    items: list[dict]
+
+
+def built_in_path() -> Path:
+    return Path(str(importlib.resources.files("tracker.templates").joinpath(BUILT_IN)))
+
+
+def _sections(text: str, problems: list[str], where) -> list[_Section]:
+    sections: list[_Section] = []
+    current: _Section | None = None
+    last_key: str | None = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.rstrip()
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if line[0] in " \t":
+            if current is None or last_key is None:
+                problems.append(f"{where(number)}: a continuation line with no key above it.")
+            else:
+                current.values[last_key] += " " + line.strip()
+            continue
+        header = _SECTION.match(line)
+        if header:
+            kind, name = header.groups()
+            if (kind == "catalogue") != (name is None):
+                problems.append(
+                    f"{where(number)}: write [catalogue] alone, and [{kind} NAME] with a name."
+                )
+            current, last_key = _Section(kind, name, number), None
+            sections.append(current)
+            continue
+        pair = _KEY.match(line)
+        if current is None or pair is None:
+            problems.append(
+                f"{where(number)}: expected a [section] header or a 'key: value' line, found {line[:60]!r}."
+            )
+            continue
+        key, value = pair.groups()
+        if key not in _FIELDS[current.kind]:
+            problems.append(
+                f"{where(number)}: unknown key {key!r} in [{current.kind}]; "
+                f"known keys: {', '.join(_FIELDS[current.kind])}."
+            )
+            last_key = None
+            continue
+        if key in current.values:
+            problems.append(f"{where(number)}: {key!r} given twice in this section.")
+        current.values[key], current.lines[key], last_key = value.strip(), number, key
+    return sections
+
+
+def _year(value: str) -> int:
+    if not re.fullmatch(r"\d{4}", value):
+        raise ValueError("a year such as 2005")
+    return int(value)
+
+
+def _deadline(value: str) -> date:
+    """YYYY-MM-DD, or YYYY-MM for "by <month>": the last day of that month."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", value)
+    if not match:
+        raise ValueError("a date as YYYY-MM-DD, or YYYY-MM for the end of that month")
+    year, month = int(match[1]), int(match[2])
+    try:
+        day = int(match[3]) if match[3] else calendar.monthrange(year, month)[1]
+        return date(year, month, day)
+    except (ValueError, calendar.IllegalMonthError):
+        raise ValueError("a real date (YYYY-MM-DD or YYYY-MM)") from None
+
+
+def _partial_date(value: str) -> str:
+    if not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", value):
+        raise ValueError("YYYY, YYYY-MM or YYYY-MM-DD")
+    if len(value) > 4:
+        _deadline(value)
+    return value
+
+
+def _text_kind(value: str) -> str:
+    if value not in ("verbatim", "summary"):
+        raise ValueError("verbatim or summary")
+    return value
+
+
+_CONVERT = {
+    "first-year": _year,
+    "retired-year": _year,
+    "deadline": _deadline,
+    "adopted": _partial_date,
+    "text-kind": _text_kind,
+}
+
+
+def parse_catalogue(text: str, file_name: str) -> ParsedCatalogue:
+    """Read a catalogue file's text; refuse it whole, with every problem by line, if it is malformed."""
+    problems: list[str] = []
+
+    def where(line: int) -> str:
+        return f"{file_name}, line {line}"
+
+    sections = _sections(text, problems, where)
+    records: dict[str, dict[str, dict]] = {"catalogue": {}, "instrument": {}, "item": {}}
+    for section in sections:
+        values: dict = {}
+        for key, required in _FIELDS[section.kind].items():
+            raw = section.values.get(key, "")
+            if not raw:
+                if required:
+                    problems.append(
+                        f"{where(section.line)}: [{section.kind}{' ' + section.name if section.name else ''}] "
+                        f"lacks {key!r}."
+                    )
+                values[key] = None
+                continue
+            try:
+                values[key] = _CONVERT[key](raw) if key in _CONVERT else raw
+            except ValueError as exc:
+                problems.append(f"{where(section.lines[key])}: {key} {raw!r} is not {exc}.")
+                values[key] = None
+        name = section.name or "catalogue"
+        if section.name is not None and not _REF.match(section.name):
+            problems.append(
+                f"{where(section.line)}: {section.name!r} is not a valid reference "
+                "(letters, digits, '.', '_' and '-', at most 64)."
+            )
+        if name in records[section.kind]:
+            problems.append(f"{where(section.line)}: [{section.kind} {name}] appears twice.")
+        values["line"] = section.line
+        records[section.kind][name] = values
+
+    if "catalogue" not in records["catalogue"]:
+        problems.append(f"{file_name}: the [catalogue] section (code, title, version) is missing.")
+    for ref, item in records["item"].items():
+        if item["instrument"] and item["instrument"] not in records["instrument"]:
+            problems.append(
+                f"{where(item['line'])}: item {ref} names instrument {item['instrument']!r}, "
+                "which this file does not define."
+            )
+        if item["retired-year"] and item["first-year"] and item["retired-year"] <= item["first-year"]:
+            problems.append(f"{where(item['line'])}: item {ref} is retired before its first year.")
+    if not records["item"] and not problems:
+        problems.append(f"{file_name}: the file defines no [item] sections.")
+    if problems:
+        raise Refused("The catalogue was not loaded:\n  " + "\n  ".join(problems))
+
+    head = records["catalogue"]["catalogue"]
+    return ParsedCatalogue(
+        code=head["code"],
+        title=head["title"],
+        version=head["version"],
+        instruments=[dict(values, code=code) for code, values in records["instrument"].items()],
+        items=[dict(values, ref=ref) for ref, values in records["item"].items()],
+    )
+
+
+@dataclass
+class LoadResult:
+    catalogue: str
+    version: str
+    added: list[str]
+    updated: list[str]
+    unchanged: int
+    kept: list[str]
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.added or self.updated)
+
+
+def _assign(row, values: dict) -> bool:
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def load_catalogue(session: Session, path: Path | str) -> LoadResult:
+    """Load (or reload) a catalogue file, matching instruments by code and items by ref."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise Refused(f"Cannot read the catalogue {path}: {exc}.") from None
+    parsed = parse_catalogue(text, path.name)
+
+    catalogue = session.scalar(select(Catalogue).where(Catalogue.code == parsed.code))
+    if catalogue is None:
+        catalogue = Catalogue(code=parsed.code, title=parsed.title, version=parsed.version, loaded_at=utcnow())
+        session.add(catalogue)
+        session.flush()
+    elif _assign(catalogue, {"title": parsed.title, "version": parsed.version}):
+        catalogue.loaded_at = utcnow()
+
+    instruments = {i.code: i for i in session.scalars(select(Instrument))}
+    items = {i.ref: i for i in items_for(session)}
+    foreign = [
+        f"instrument {i['code']}" for i in parsed.instruments
+        if i["code"] in instruments and instruments[i["code"]].catalogue_id != catalogue.id
+    ]
+    foreign += [
+        f"item {i['ref']}" for i in parsed.items
+        if i["ref"] in items and items[i["ref"]].instrument.catalogue_id != catalogue.id
+    ]
+    if foreign:
+        raise Refused(
+            f"The catalogue was not loaded: {', '.join(foreign)} already belong to another catalogue. "
+            "Give them references of their own."
+        )
+
+    added: list[str] = []
+    updated: list[str] = []
+    for spec in parsed.instruments:
+        values = {k: spec[k] for k in ("title", "body", "place", "adopted", "reference")}
+        instrument = instruments.get(spec["code"])
+        if instrument is None:
+            instrument = Instrument(code=spec["code"], catalogue_id=catalogue.id, **values)
+            session.add(instrument)
+            instruments[spec["code"]] = instrument
+            added.append(f"instrument {spec['code']}")
+        elif _assign(instrument, values):
+            updated.append(f"instrument {spec['code']}")
+    session.flush()
+
+    unchanged = 0
+    for position, spec in enumerate(parsed.items, start=1):
+        values = {
+            "instrument_id": instruments[spec["instrument"]].id,
+            "text": spec["text"],
+            "text_kind": spec["text-kind"],
+            "category": spec["category"],
+            "deadline": spec["deadline"],
+            "first_year": spec["first-year"],
+            "retired_year": spec["retired-year"],
+            "position": position,
+        }
+        item = items.get(spec["ref"])
+        if item is None:
+            session.add(Item(ref=spec["ref"], **values))
+            added.append(spec["ref"])
+        elif _assign(item, values):
+            updated.append(spec["ref"])
+        else:
+            unchanged += 1
+    in_file = {spec["ref"] for spec in parsed.items}
+    kept = sorted(
+        ref for ref, item in items.items()
+        if ref not in in_file and item.instrument.catalogue_id == catalogue.id
+    )
+    return LoadResult(parsed.code, parsed.version, added, updated, unchanged, kept)
+
+
+def catalogue_version(session: Session) -> str:
+    """Every loaded catalogue as ``code@version``: what a form or a report was built against."""
+    rows = session.execute(select(Catalogue.code, Catalogue.version).order_by(Catalogue.code))
+    return ", ".join(f"{code}@{version}" for code, version in rows) or "none"
+
+
+def items_query(year: int | None = None):
+    """Items in catalogue order; only those that apply in ``year`` when it is given."""
+    query = (
+        select(Item)
+        .join(Item.instrument)
+        .options(joinedload(Item.instrument))
+        .order_by(Item.position, Item.id)
+    )
+    if year is not None:
+        query = query.where(
+            Item.first_year <= year, (Item.retired_year.is_(None)) | (Item.retired_year > year)
+        )
+    return query
+
+
+def items_for(session: Session, year: int | None = None) -> list[Item]:
+    return list(session.scalars(items_query(year)))
+
+
+def item_record(item: Item) -> dict:
+    """An item as plain data, for listings and JSON."""
+    return {
+        "ref": item.ref,
+        "instrument": item.instrument.title,
+        "instrument_code": item.instrument.code,
+        "category": item.category,
+        "text": item.text,
+        "text_kind": item.text_kind,
+        "deadline": item.deadline.isoformat() if item.deadline else None,
+        "first_year": item.first_year,
+        "retired_year": item.retired_year,
+    }
+
+
+def list_items(session: Session, year: int | None = None) -> list[dict]:
+    """The checklist items, in display order; those that apply in ``year`` if given."""
+    return [item_record(item) for item in items_for(session, year)]
+
+
+def resolve_item(session: Session, ref: str) -> Item:
+    """The item with this ref, in any case; refuse with the closest refs otherwise."""
+    wanted = ref.strip().casefold()
+    items = items_for(session)
+    for item in items:
+        if item.ref.casefold() == wanted:
+            return item
+    raise not_found("item", ref, {item.ref: item.text for item in items})
+
+
+def show_item(session: Session, ref: str) -> dict:
+    """One item with its instrument in full."""
+    item = resolve_item(session, ref)
+    instrument = item.instrument
+    return item_record(item) | {
+        "instrument_body": instrument.body,
+        "instrument_place": instrument.place,
+        "instrument_adopted": instrument.adopted,
+        "instrument_reference": instrument.reference,
+    }

@@ -1,0 +1,82 @@
+"""The member economies: codes, names, and whether they still take part."""
+
+from __future__ import annotations
+
+import csv
+import importlib.resources
+import io
+import re
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker.errors import Refused, not_found
+from tracker.models import Economy
+
+BUILT_IN = "apec-economies.csv"
+_CODE = re.compile(r"^[A-Z0-9]{2,16}$")
+
+
+def built_in_economies() -> list[tuple[str, str]]:
+    """The APEC member economies shipped with the tool, as (code, name)."""
+    text = importlib.resources.files("tracker.templates").joinpath(BUILT_IN).read_text(encoding="utf-8")
+    return [(row["code"], row["name"]) for row in csv.DictReader(io.StringIO(text))]
+
+
+def _clean_code(code: str) -> str:
+    cleaned = code.strip().upper()
+    if not _CODE.match(cleaned):
+        raise Refused(
+            f"{code!r} is not a valid economy code: use 2 to 16 letters or digits, such as JPN."
+        )
+    return cleaned
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise Refused("An economy needs a name, such as 'Viet Nam'.")
+    return cleaned
+
+
+def list_economies(session: Session, include_inactive: bool = False) -> list[dict]:
+    query = select(Economy).order_by(Economy.code)
+    if not include_inactive:
+        query = query.where(Economy.active.is_(True))
+    return [
+        {"code": e.code, "name": e.name, "active": e.active} for e in session.scalars(query)
+    ]
+
+
+def resolve_economy(session: Session, code: str) -> Economy:
+    """The economy with this code (any case); refuse with the closest codes or names otherwise."""
+    wanted = code.strip().casefold()
+    economies = list(session.scalars(select(Economy).order_by(Economy.code)))
+    for economy in economies:
+        if economy.code.casefold() == wanted:
+            return economy
+    raise not_found("economy", code, {e.code: e.name for e in economies})
+
+
+def add_economy(session: Session, code: str, name: str) -> Economy:
+    code, name = _clean_code(code), _clean_name(name)
+    if session.scalar(select(Economy).where(Economy.code == code)) is not None:
+        raise Refused(f"Economy {code} already exists. Use `tracker economies rename {code} NAME`.")
+    economy = Economy(code=code, name=name, active=True)
+    session.add(economy)
+    return economy
+
+
+def rename_economy(session: Session, code: str, name: str) -> tuple[str, Economy]:
+    """Give an economy a new name; return the old name and the economy."""
+    economy = resolve_economy(session, code)
+    old, economy.name = economy.name, _clean_name(name)
+    return old, economy
+
+
+def ensure_economies(session: Session, economies: list[tuple[str, str]]) -> list[str]:
+    """Add those of ``economies`` not yet present (by code); return the codes added."""
+    present = set(session.scalars(select(Economy.code)))
+    added = [code for code, _ in economies if code not in present]
+    session.add_all(Economy(code=code, name=name, active=True) for code, name in economies if code in added)
+    return added

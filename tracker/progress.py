@@ -1,0 +1,278 @@
+"""Recording progress: the one write path for entries and contact points, and reading them back.
+
+Everything that changes an entry or a return (the ``record`` and ``contact`` commands, every
+import) calls ``record_entries`` or ``record_contact``. They validate the values, write only
+what differs, and append one ``Change`` row per changed field, so the history is complete.
+A blank value never erases what is stored: it means "not given".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker.catalogue import items_for, resolve_item
+from tracker.economies import resolve_economy
+from tracker.errors import Refused
+from tracker.models import (
+    CONTACT_FIELDS,
+    ENTRY_FIELDS,
+    Change,
+    Economy,
+    Entry,
+    Item,
+    Return,
+    utcnow,
+)
+from tracker.status import parse_status
+
+MAX_TEXT = 10_000
+MIN_YEAR, MAX_YEAR = 1900, 2200
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class FieldChange:
+    field: str
+    old: str | None
+    new: str
+
+
+@dataclass
+class Outcome:
+    """What recording did (or, in a dry run, would do) to one entry or return."""
+
+    ref: str | None
+    kind: str  # "new", "changed" or "unchanged"
+    changes: list[FieldChange] = field(default_factory=list)
+
+
+def check_year(year: int) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise Refused(f"{year} is not a plausible year: give a year such as 2008.")
+    return year
+
+
+def clean_text(value: str | None, what: str) -> str | None:
+    """Text as typed, without surrounding spaces; ``None`` when blank (blank never erases)."""
+    if value is None:
+        return None
+    cleaned = str(value).strip()
+    if not cleaned:
+        return None
+    if len(cleaned) > MAX_TEXT:
+        raise Refused(f"{what} is {len(cleaned):,} characters long; the limit is {MAX_TEXT:,}.")
+    if _CONTROL.search(cleaned):
+        raise Refused(f"{what} contains control characters; remove them and try again.")
+    return cleaned
+
+
+def clean_entry_values(values: dict[str, str | None], what: str) -> dict[str, str]:
+    """Validate the fields given for an entry; drop the blank ones. Status by key or label."""
+    cleaned: dict[str, str] = {}
+    for name in ENTRY_FIELDS:
+        value = clean_text(values.get(name), f"{what}, {name}")
+        if value is None:
+            continue
+        cleaned[name] = parse_status(value) if name == "status" else value
+    return cleaned
+
+
+def _apply(session: Session, row, values: dict[str, str], change: dict, now: datetime, source: str,
+           prefix: str = "") -> list[FieldChange]:
+    """Write the values that differ onto ``row`` and append their history; return the differences.
+
+    ``prefix`` names the field in the history (contact fields are kept as ``contact_name`` ...).
+    """
+    differences = []
+    for name, new in values.items():
+        old = getattr(row, name)
+        if old == new:
+            continue
+        differences.append(FieldChange(prefix + name, old, new))
+        setattr(row, name, new)
+        session.add(
+            Change(field=prefix + name, old_value=old, new_value=new, changed_at=now, source=source, **change)
+        )
+    if differences:
+        row.updated_at, row.updated_by = now, source
+    return differences
+
+
+def record_entries(
+    session: Session,
+    economy: Economy,
+    year: int,
+    updates: list[tuple[Item, dict[str, str]]],
+    source: str,
+    import_id: int | None = None,
+) -> list[Outcome]:
+    """Set entries of one economy and year; ``updates`` holds values already cleaned.
+
+    Reads the existing entries in one query, writes only what differs, and returns one
+    ``Outcome`` per update in the order given.
+    """
+    check_year(year)
+    not_applying = [item.ref for item, _ in updates if not item.applies_in(year)]
+    if not_applying:
+        raise Refused(
+            f"{', '.join(not_applying)} does not apply in {year} "
+            "(see `tracker catalog show REF` for the years an item applies)."
+        )
+    item_ids = [item.id for item, _ in updates]
+    existing = {
+        entry.item_id: entry
+        for entry in session.scalars(
+            select(Entry).where(
+                Entry.economy_id == economy.id, Entry.year == year, Entry.item_id.in_(item_ids)
+            )
+        )
+    }
+    now = utcnow()
+    outcomes = []
+    for item, values in updates:
+        entry = existing.get(item.id)
+        is_new = entry is None
+        if is_new and not values:
+            outcomes.append(Outcome(item.ref, "unchanged"))
+            continue
+        if is_new:
+            entry = Entry(economy_id=economy.id, item_id=item.id, year=year, updated_at=now, updated_by=source)
+            session.add(entry)
+            existing[item.id] = entry
+        change = {"economy_id": economy.id, "item_id": item.id, "year": year, "import_id": import_id}
+        differences = _apply(session, entry, values, change, now, source)
+        kind = "new" if is_new else "changed" if differences else "unchanged"
+        outcomes.append(Outcome(item.ref, kind, differences))
+    session.flush()
+    return outcomes
+
+
+def record_contact(
+    session: Session,
+    economy: Economy,
+    year: int,
+    values: dict[str, str | None],
+    source: str,
+    import_id: int | None = None,
+) -> Outcome:
+    """Set the contact point of an economy's return for a year (blank fields are left as they are)."""
+    check_year(year)
+    cleaned = {}
+    for name in CONTACT_FIELDS:
+        value = clean_text(values.get(name), f"contact {name}")
+        if value is not None:
+            cleaned[name] = value
+    if "email" in cleaned and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", cleaned["email"]):
+        raise Refused(f"{cleaned['email']!r} is not an e-mail address such as name@example.org.")
+    row = session.scalar(select(Return).where(Return.economy_id == economy.id, Return.year == year))
+    is_new = row is None
+    if is_new and not cleaned:
+        return Outcome(None, "unchanged")
+    now = utcnow()
+    if is_new:
+        row = Return(economy_id=economy.id, year=year, updated_at=now, updated_by=source)
+        session.add(row)
+    change = {"economy_id": economy.id, "item_id": None, "year": year, "import_id": import_id}
+    differences = _apply(session, row, cleaned, change, now, source, prefix="contact_")
+    session.flush()
+    return Outcome(None, "new" if is_new else "changed" if differences else "unchanged", differences)
+
+
+def record(session: Session, economy_code: str, ref: str, year: int, values: dict, source: str) -> Outcome:
+    """Set one entry from the command line: the ``tracker record`` command."""
+    economy = resolve_economy(session, economy_code)
+    item = resolve_item(session, ref)
+    cleaned = clean_entry_values(values, f"{economy.code} {item.ref}")
+    if not cleaned:
+        raise Refused("Nothing to record: give --status or at least one of the text options.")
+    return record_entries(session, economy, year, [(item, cleaned)], source)[0]
+
+
+def set_contact(session: Session, economy_code: str, year: int, values: dict, source: str) -> Outcome:
+    """Set the contact point from the command line: the ``tracker contact`` command."""
+    economy = resolve_economy(session, economy_code)
+    if not clean_text(values.get("name"), "contact name"):
+        raise Refused("Give the contact point's name with --name.")
+    return record_contact(session, economy, year, values, source)
+
+
+def entries_of(session: Session, economy_ids: list[int] | None, years: list[int]) -> dict:
+    """Entries keyed by (economy_id, item_id, year), for the economies (all when None) and years."""
+    query = select(Entry).where(Entry.year.in_(years))
+    if economy_ids is not None:
+        query = query.where(Entry.economy_id.in_(economy_ids))
+    return {(e.economy_id, e.item_id, e.year): e for e in session.scalars(query)}
+
+
+def latest_entries(session: Session, economy: Economy, year: int) -> dict[int, Entry]:
+    """Per item, the economy's entry for ``year`` or, failing that, its most recent earlier one."""
+    rows = session.scalars(
+        select(Entry)
+        .where(Entry.economy_id == economy.id, Entry.year <= year)
+        .order_by(Entry.item_id, Entry.year.desc())
+    )
+    latest: dict[int, Entry] = {}
+    for entry in rows:
+        latest.setdefault(entry.item_id, entry)
+    return latest
+
+
+def last_updated(session: Session, economy_id: int, year: int) -> datetime | None:
+    """When anything in the economy's return for the year last changed."""
+    return session.scalar(
+        select(func.max(Change.changed_at)).where(Change.economy_id == economy_id, Change.year == year)
+    )
+
+
+def checklist(session: Session, economy_code: str, year: int) -> dict:
+    """The economy's checklist for a year: every item that applies, reported or not."""
+    check_year(year)
+    economy = resolve_economy(session, economy_code)
+    items = items_for(session, year)
+    entries = entries_of(session, [economy.id], [year])
+    contact = session.scalar(select(Return).where(Return.economy_id == economy.id, Return.year == year))
+    rows = []
+    for item in items:
+        entry = entries.get((economy.id, item.id, year))
+        rows.append(
+            {"ref": item.ref, "text": item.text}
+            | {name: getattr(entry, name) if entry else None for name in ENTRY_FIELDS}
+        )
+    return {
+        "economy": economy.code,
+        "name": economy.name,
+        "year": year,
+        "contact": {name: getattr(contact, name) if contact else None for name in CONTACT_FIELDS},
+        "last_updated": last_updated(session, economy.id, year),
+        "items": rows,
+    }
+
+
+def history(session: Session, economy_code: str, ref: str | None = None) -> list[dict]:
+    """Every recorded change for an economy (and one item, if given), newest first."""
+    economy = resolve_economy(session, economy_code)
+    query = (
+        select(Change, Item.ref)
+        .outerjoin(Item, Item.id == Change.item_id)
+        .where(Change.economy_id == economy.id)
+        .order_by(Change.changed_at.desc(), Change.id.desc())
+    )
+    if ref is not None:
+        query = query.where(Change.item_id == resolve_item(session, ref).id)
+    return [
+        {
+            "changed_at": change.changed_at.isoformat(sep=" "),
+            "year": change.year,
+            "ref": item_ref,
+            "field": change.field,
+            "old": change.old_value,
+            "new": change.new_value,
+            "source": change.source,
+        }
+        for change, item_ref in session.execute(query)
+    ]

@@ -1,0 +1,118 @@
+"""Implementation rate and coverage: the figures every summary and report shows.
+
+One place computes them, from status counts gathered in one query per year, so the
+``summary`` command and every sheet of the report agree to the last digit.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from tracker.catalogue import items_query
+from tracker.models import Economy, Entry, Item
+from tracker.status import STATUS_KEYS
+
+RATE_FORMULA = (
+    "Implementation rate = (implemented + ½ × partially implemented) ÷ (items that apply that year "
+    "− items the economy marks not applicable); an item not reported counts as not implemented."
+)
+COVERAGE_FORMULA = "Coverage = items with a reported status ÷ items that apply that year."
+REGION_FORMULA = (
+    "Region-wide figures add the same counts over all economies before dividing "
+    "(a pooled rate, not an average of rates)."
+)
+
+
+@dataclass
+class Tally:
+    """Status counts over a set of (economy, item) pairs that apply."""
+
+    applicable: int
+    counts: Counter = field(default_factory=Counter)
+
+    @property
+    def reported(self) -> int:
+        return sum(self.counts[key] for key in STATUS_KEYS)
+
+    @property
+    def not_reported(self) -> int:
+        return self.applicable - self.reported
+
+    @property
+    def coverage(self) -> float | None:
+        return self.reported / self.applicable if self.applicable else None
+
+    @property
+    def rate(self) -> float | None:
+        denominator = self.applicable - self.counts["not_applicable"]
+        if denominator <= 0:
+            return None
+        return (self.counts["implemented"] + 0.5 * self.counts["partial"]) / denominator
+
+    def __add__(self, other: Tally) -> Tally:
+        return Tally(self.applicable + other.applicable, self.counts + other.counts)
+
+
+def pooled(tallies) -> Tally:
+    return sum(tallies, Tally(0))
+
+
+def economies_for(session: Session, year: int) -> list[Economy]:
+    """The economies a year's figures cover: the active ones and any that reported that year."""
+    reported = select(Entry.economy_id).where(Entry.year == year)
+    return list(
+        session.scalars(
+            select(Economy).where(or_(Economy.active.is_(True), Economy.id.in_(reported))).order_by(Economy.code)
+        )
+    )
+
+
+def status_counts(session: Session, year: int, by) -> dict[int, Counter]:
+    """Count the statuses of ``year``'s entries on items that apply, grouped by ``by``
+    (``Entry.economy_id`` or ``Entry.item_id``)."""
+    applying = items_query(year).with_only_columns(Item.id)
+    rows = session.execute(
+        select(by, Entry.status, func.count())
+        .where(Entry.year == year, Entry.status.is_not(None), Entry.item_id.in_(applying))
+        .group_by(by, Entry.status)
+    )
+    counts: dict[int, Counter] = {}
+    for key, status, number in rows:
+        counts.setdefault(key, Counter())[status] = number
+    return counts
+
+
+def economy_tallies(session: Session, year: int, economies: list[Economy], items_applying: int) -> dict[int, Tally]:
+    counts = status_counts(session, year, Entry.economy_id)
+    return {e.id: Tally(items_applying, counts.get(e.id, Counter())) for e in economies}
+
+
+def summary(session: Session, year: int) -> dict:
+    """One row per economy for ``year`` (counts, coverage, rate) and the region-wide figures."""
+    applying = len(session.scalars(items_query(year)).all())
+    economies = economies_for(session, year)
+    tallies = economy_tallies(session, year, economies, applying)
+    rows = [
+        {
+            "code": economy.code,
+            "name": economy.name,
+            "applicable": applying,
+            "reported": tallies[economy.id].reported,
+            "not_reported": tallies[economy.id].not_reported,
+            "coverage": tallies[economy.id].coverage,
+            "implementation_rate": tallies[economy.id].rate,
+        }
+        | {key: tallies[economy.id].counts[key] for key in STATUS_KEYS}
+        for economy in economies
+    ]
+    region = pooled(tallies.values())
+    return {
+        "year": year,
+        "items_applying": applying,
+        "economies": rows,
+        "region": {"coverage": region.coverage, "implementation_rate": region.rate, "reported": region.reported},
+    }

@@ -1,0 +1,43 @@
+"""The status scale: six keys, shown to people by their labels."""
+
+from __future__ import annotations
+
+from tracker.errors import Refused
+
+#: key -> (label, meaning), in the order of the scale.
+SCALE = {
+    "not_started": ("Not started", "No measure has been taken yet."),
+    "planned": ("Planned", "Measures are decided or scheduled but not yet under way."),
+    "in_progress": ("In progress", "Measures are under way but not yet in force."),
+    "partial": ("Partially implemented", "Part of the commitment is in force."),
+    "implemented": ("Implemented", "The commitment is met in full."),
+    "not_applicable": ("Not applicable", "The commitment does not apply to this economy."),
+}
+STATUS_KEYS = tuple(SCALE)
+LABELS = {key: label for key, (label, _) in SCALE.items()}
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.replace("_", " ").replace("-", " ").split()).casefold()
+
+
+_BY_NORMAL = {**{_normal(k): k for k in SCALE}, **{_normal(label): k for k, label in LABELS.items()}}
+
+
+def parse_status(text: str) -> str:
+    """Return the key for a status given by key or label, in any case, with stray spaces.
+
+    Raises ``Refused`` naming the accepted labels when the text is not on the scale.
+    """
+    key = _BY_NORMAL.get(_normal(text))
+    if key is None:
+        raise Refused(
+            f"{text!r} is not a status. Use one of: {', '.join(LABELS.values())} "
+            f"(or the keys {', '.join(STATUS_KEYS)})."
+        )
+    return key
+
+
+def label(key: str | None) -> str:
+    """The label of a status key; empty for "not reported"."""
+    return LABELS[key] if key else ""
