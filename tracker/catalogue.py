@@ -294,13 +294,14 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
             "deadline": spec["deadline"],
             "first_year": spec["first-year"],
             "retired_year": spec["retired-year"],
-            "position": position,
         }
         item = items.get(spec["ref"])
         if item is None:
-            session.add(Item(ref=spec["ref"], **values))
+            session.add(Item(ref=spec["ref"], position=position, **values))
             added.append(spec["ref"])
-        elif _assign(item, values):
+            continue
+        item.position = position
+        if _assign(item, values):
             updated.append(spec["ref"])
         else:
             unchanged += 1

@@ -164,7 +164,7 @@ def db_current(ctx: click.Context):
 
 @cli.group("catalog")
 def catalog():
-    """The commitments, as checklist items."""
+    """List, show and load the commitments, as checklist items."""
 
 
 @catalog.command("list")
@@ -243,7 +243,7 @@ def catalog_load(ctx: click.Context, file: str):
 
 @cli.group("economies")
 def economies_group():
-    """The member economies."""
+    """List, add and rename the member economies."""
 
 
 @economies_group.command("list")
