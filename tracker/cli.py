@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import getpass
 import json
+import sys
 from datetime import date, datetime
 
 import click
 
-from tracker import __version__, catalogue, economies, progress, rates
+from pathlib import Path
+
+from tracker import __version__, catalogue, economies, forms, importer, progress, rates
 from tracker.errors import Refused
 from tracker.initialise import initialise
 from tracker.models import CONTACT_FIELDS, NARRATIVE_FIELDS
 from tracker.status import label
 from tracker.store import DEFAULT_TARGET, Store, open_store
+
+DEFAULT_REPORTS = Path("reports")
 
 
 class TrackerGroup(click.Group):
@@ -55,6 +60,20 @@ def _json_default(value):
 
 def emit_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
+
+
+def progress_bar(label: str):
+    """A progress bar on standard error for long work, so standard output stays clean."""
+
+    def wrap(items):
+        items = list(items)
+        if len(items) < 2:
+            yield from items
+            return
+        with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
+            yield from bar
+
+    return wrap
 
 
 def percent(value: float | None) -> str:
@@ -436,6 +455,88 @@ def history(ctx: click.Context, economy: str, ref: str | None, as_json: bool):
         click.echo(f"{row['changed_at']}  {row['year']} {row['ref'] or 'return'} {row['field']}: "
                    f"{_shown(row['field'], row['old'])} -> {_shown(row['field'], row['new'])}"
                    f"  [{row['source']}]")
+
+
+@cli.command("form")
+@year_option
+@click.option("--economy", "economy_codes", multiple=True, metavar="CODE",
+              help="An economy to write a form for (repeat for more); all active economies by default.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the forms  [default: reports/forms/YEAR/]")
+@click.option("--due", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the forms are due back (YYYY-MM-DD).")
+@click.option("--return-to", help="Whom to send the filled form to, such as an e-mail address.")
+@click.pass_context
+def form(ctx: click.Context, year: int, economy_codes: tuple[str, ...], out_dir: Path | None, due, return_to):
+    """Write the Excel forms economies fill in for a year, one workbook per economy.
+
+    Each form is prefilled with the economy's latest answers and carries a signed, hidden
+    identification so that `tracker import` knows whose answers it holds.
+
+    \b
+    Example:
+        tracker form --year 2009 --due 2009-03-31 --return-to spsg@example.org
+        tracker form --year 2009 --economy JPN --economy PER --out outgoing/
+    """
+    out_dir = out_dir or DEFAULT_REPORTS / "forms" / str(year)
+    request = forms.FormRequest(due=due.date() if due else None, return_to=return_to)
+    paths = run(ctx, forms.write_forms, year, list(economy_codes), out_dir, request,
+                progress_bar("Writing forms"))
+    click.echo(f"Wrote {len(paths)} form{'s' if len(paths) != 1 else ''} to {out_dir}/")
+    for path in paths:
+        click.echo(f"  {path.name}")
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.option("--dry-run", is_flag=True, help="Check and show every change without writing anything.")
+@click.option("--force", is_flag=True, help="Let a form win where the database changed after it was issued.")
+@json_option
+@click.pass_context
+def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, force: bool, as_json: bool):
+    """Import filled-in forms or tidy tables (a PATH may be a folder of .xlsx files).
+
+    Each file is checked whole and applied whole, or not at all. Blank cells keep what is
+    stored. Exits 0 when every file was applied (or, with --dry-run, would be), 1 otherwise.
+
+    \b
+    Example:
+        tracker import --dry-run reports/returned/
+        tracker import reports/returned/ JPN-2009.xlsx
+    """
+    store = open_store(ctx.find_root().obj)
+    results = importer.import_files(store, paths, dry_run, force, progress_bar("Importing"))
+    if as_json:
+        emit_json([vars(r) for r in results])
+    else:
+        for result in results:
+            _echo_import(result)
+        applied = [r.file for r in results if r.status in ("applied", "would apply")]
+        refused = [r.file for r in results if not r.ok]
+        totals = {k: sum(getattr(r, k) for r in results) for k in ("new", "changed", "unchanged")}
+        verb = "would apply" if dry_run else "applied"
+        click.echo(f"\nTotal: {len(applied)} file(s) {verb}, {len(refused)} refused; "
+                   f"entries {totals['new']} new, {totals['changed']} changed, {totals['unchanged']} unchanged.")
+        if refused:
+            click.echo(f"Not applied: {', '.join(refused)}")
+        if dry_run:
+            click.echo("Dry run: nothing was written.")
+    if not all(r.ok for r in results):
+        ctx.exit(1)
+
+
+def _echo_import(result: importer.FileResult) -> None:
+    if result.status in ("refused", "already imported"):
+        click.echo(f"{result.file}: {result.status}")
+        for problem in result.problems:
+            click.echo(f"  {problem}")
+        return
+    what = f"form {result.economy} {result.year}" if result.kind == "form" else "table"
+    click.echo(f"{result.file}: {result.status} ({what}): {result.new} new, {result.changed} changed, "
+               f"{result.unchanged} unchanged")
+    for change in result.changes:
+        where = f"{change['economy']} {change['year']} {change['ref'] or 'contact'}"
+        click.echo(f"  {where}: {change['field']} {_shown(change['field'], change['old'])} -> "
+                   f"{_shown(change['field'], change['new'])}")
 
 
 def main() -> None:

@@ -43,7 +43,7 @@ CONTACT_FIELDS = ("name", "title", "email", "phone")
 
 def utcnow() -> datetime:
     """Now, in UTC, without tzinfo: both databases store it the same way."""
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):

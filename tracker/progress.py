@@ -222,6 +222,30 @@ def latest_entries(session: Session, economy: Economy, year: int) -> dict[int, E
     return latest
 
 
+def answers_as_of(session: Session, economy_id: int, year: int, when: datetime) -> dict[int, dict]:
+    """Per item, what the economy's latest answer (``year`` or earlier) held at ``when``.
+
+    Rebuilt from the history alone: this is what a form issued at ``when`` was prefilled with.
+    """
+    rows = session.scalars(
+        select(Change)
+        .where(
+            Change.economy_id == economy_id,
+            Change.item_id.is_not(None),
+            Change.year <= year,
+            Change.changed_at <= when,
+        )
+        .order_by(Change.changed_at, Change.id)
+    )
+    state: dict[tuple[int, int], dict] = {}
+    for change in rows:
+        state.setdefault((change.item_id, change.year), {})[change.field] = change.new_value
+    answers: dict[int, dict] = {}
+    for (item_id, _), values in sorted(state.items(), key=lambda pair: -pair[0][1]):
+        answers.setdefault(item_id, values)
+    return answers
+
+
 def last_updated(session: Session, economy_id: int, year: int) -> datetime | None:
     """When anything in the economy's return for the year last changed."""
     return session.scalar(
@@ -266,7 +290,7 @@ def history(session: Session, economy_code: str, ref: str | None = None) -> list
         query = query.where(Change.item_id == resolve_item(session, ref).id)
     return [
         {
-            "changed_at": change.changed_at.isoformat(sep=" "),
+            "changed_at": change.changed_at.isoformat(sep=" ", timespec="seconds"),
             "year": change.year,
             "ref": item_ref,
             "field": change.field,

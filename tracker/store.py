@@ -94,12 +94,21 @@ class Store:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed when the block ends, rolled back whole if it raises."""
+    def transaction(self, dry_run: bool = False) -> Iterator[Session]:
+        """One unit of work: committed when the block ends (rolled back instead for a dry run),
+        rolled back whole if it raises."""
         with _reachable(self.target):
             with Session(self.engine, expire_on_commit=False) as session:
-                with session.begin():
+                transaction = session.begin()
+                try:
                     yield session
+                except BaseException:
+                    transaction.rollback()
+                    raise
+                if dry_run:
+                    transaction.rollback()
+                else:
+                    transaction.commit()
 
     def current_revision(self) -> str | None:
         with _reachable(self.target), self.engine.connect() as connection:

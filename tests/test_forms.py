@@ -1,0 +1,71 @@
+"""The forms the tool writes: layout, prefill, drop-down, protection, identification."""
+
+from openpyxl import load_workbook
+
+from tracker.forms import COLUMNS, FORM_SHEET, HEADER_ROW, ID_SHEET, LISTS_SHEET, STATUS_LIST_NAME
+from tracker.status import LABELS
+
+
+def test_form_layout(tracker, tmp_path):
+    tracker("record", "PER", "LC02-1", "--year", "2006", "--status", "partial", "--measures", "=SUM(A1) typed by hand")
+    tracker("record", "PER", "LC02-2", "--year", "2007", "--status", "planned", "--planned", "Unit in 2009")
+    tracker("record", "PER", "LC02-2", "--year", "2008", "--status", "in progress")
+    tracker("contact", "PER", "--year", "2008", "--name", "Ana Quispe", "--email", "ana@example.gob.pe")
+    output = tracker("form", "--year", "2008", "--economy", "per", "--out", str(tmp_path),
+                     "--due", "2009-03-31", "--return-to", "spsg@example.org").output
+    assert "Wrote 1 form" in output
+    wb = load_workbook(tmp_path / "PER-2008.xlsx")
+    assert wb.sheetnames == ["Instructions", FORM_SHEET, LISTS_SHEET, ID_SHEET]
+    assert wb[LISTS_SHEET].sheet_state == "hidden" and wb[ID_SHEET].sheet_state == "veryHidden"
+    instructions = "\n".join(str(c.value) for c in wb["Instructions"]["A"] if c.value)
+    assert "31 March 2009" in instructions and "spsg@example.org" in instructions
+    assert all(lab in instructions for lab in LABELS.values())
+
+    ws = wb[FORM_SHEET]
+    assert [c.value for c in ws[HEADER_ROW]] == [title for title, _, _ in COLUMNS]
+    assert ws["B2"].value == "Peru (PER)" and ws["B3"].value == "2008"
+    assert ws["B5"].value == "Ana Quispe" and ws["B7"].value == "ana@example.gob.pe"
+    rows = {ws.cell(row=r, column=1).value: r for r in range(HEADER_ROW + 1, ws.max_row + 1)}
+    assert len(rows) == 26
+    column = {title: i for i, (title, _, _) in enumerate(COLUMNS, start=1)}
+    laws = rows["LC02-1"]
+    assert ws.cell(row=laws, column=column["Deadline"]).value == "2003-10-31"
+    assert ws.cell(row=laws, column=column["Last reported status"]).value == "Partially implemented (2006)"
+    assert ws.cell(row=laws, column=column["Status"]).value == "Partially implemented"
+    measures = ws.cell(row=laws, column=column["Measures undertaken"])
+    assert measures.value == "=SUM(A1) typed by hand" and measures.data_type == "s" and measures.quotePrefix
+    unit = rows["LC02-2"]
+    assert ws.cell(row=unit, column=column["Status"]).value == "In progress"
+    assert ws.cell(row=unit, column=column["Further measures planned"]).value is None
+    assert ws.cell(row=rows["T7-1"], column=column["Last reported status"]).value == "Not reported"
+
+    assert ws.protection.sheet is True
+    assert ws.cell(row=laws, column=column["Status"]).protection.locked is False
+    assert ws.cell(row=laws, column=column["Commitment"]).protection.locked is True
+    assert ws["B5"].protection.locked is False
+    assert ws.freeze_panes == f"B{HEADER_ROW + 1}"
+    (validation,) = ws.data_validations.dataValidation
+    assert validation.formula1 == f"={STATUS_LIST_NAME}"
+    assert str(validation.sqref) == f"F{HEADER_ROW + 1}:F{HEADER_ROW + 26}"
+    assert wb.defined_names[STATUS_LIST_NAME].attr_text == f"{LISTS_SHEET}!$A$1:$A$6"
+    assert [c.value for c in wb[LISTS_SHEET]["A"]] == list(LABELS.values())
+
+    properties = {p.name: p.value for p in wb.custom_doc_props}
+    assert properties["tracker_economy"] == "PER" and properties["tracker_year"] == "2008"
+    assert len(properties["tracker_signature"]) == 64
+    hidden = {r[0]: r[1] for r in wb[ID_SHEET].iter_rows(values_only=True)}
+    assert hidden["signature"] == properties["tracker_signature"]
+
+
+def test_forms_for_all_active_economies_by_default(tracker, tmp_path):
+    output = tracker("form", "--year", "2005", "--out", str(tmp_path)).output
+    assert "Wrote 21 forms" in output
+    assert len(list(tmp_path.glob("*-2005.xlsx"))) == 21
+
+
+def test_form_errors(tracker, tmp_path):
+    assert "Unknown economy" in tracker("form", "--year", "2008", "--economy", "ZZZ", "--out", str(tmp_path), expect=1).output
+    assert "No checklist item applies in 1995" in tracker("form", "--year", "1995", "--out", str(tmp_path), expect=1).output
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert "Cannot write" in tracker("form", "--year", "2008", "--economy", "JPN", "--out", str(blocker / "x"), expect=1).output
