@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -238,6 +239,12 @@ def _value(cells: dict, title: str, formulas: set[str], where: str, problems: li
         problems.append(
             f"{where}, cell {coordinate} ({title}): holds a formula whose value was never calculated. "
             "Type the value itself, or open and save the file in Excel or LibreOffice."
+        )
+        return None
+    if isinstance(raw, str) and raw in ERROR_CODES:
+        problems.append(
+            f"{where}, cell {coordinate} ({title}): holds the spreadsheet error {raw}. "
+            "Type the value itself (to type text that starts with =, put a ' before it)."
         )
         return None
     return cell_text(raw)
