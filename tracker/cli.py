@@ -15,7 +15,7 @@ import click
 
 from pathlib import Path
 
-from tracker import __version__, catalogue, economies, forms, importer, progress, rates
+from tracker import __version__, catalogue, demo, economies, forms, importer, progress, rates, report
 from tracker.errors import Refused
 from tracker.initialise import initialise
 from tracker.models import CONTACT_FIELDS, NARRATIVE_FIELDS
@@ -537,6 +537,53 @@ def _echo_import(result: importer.FileResult) -> None:
         where = f"{change['economy']} {change['year']} {change['ref'] or 'contact'}"
         click.echo(f"  {where}: {change['field']} {_shown(change['field'], change['old'])} -> "
                    f"{_shown(change['field'], change['new'])}")
+
+
+@cli.command("report")
+@year_option
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Workbook to write  [default: reports/progress-YEAR.xlsx]")
+@click.pass_context
+def report_command(ctx: click.Context, year: int, out_file: Path | None):
+    """Write the annual progress report workbook for a year.
+
+    Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, one per economy,
+    Data (a filterable table that `tracker import` accepts back) and About.
+
+    \b
+    Example:
+        tracker report --year 2008
+        tracker report --year 2008 --out progress-2008.xlsx
+    """
+    out_file = out_file or DEFAULT_REPORTS / f"progress-{year}.xlsx"
+    data = run(ctx, report.write_report, year, out_file)
+    region = data.region()
+    click.echo(f"Wrote {out_file}: {len(data.economies)} economies, {len(data.items)} items; "
+               f"region-wide implementation rate {percent(region.rate)}, coverage {percent(region.coverage)}.")
+
+
+@cli.command("demo")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_REPORTS / "demo",
+              show_default=True, help="Folder for the demo database, its forms and its report.")
+def demo_command(out_dir: Path):
+    """Run a whole round on a separate demo database and write its report.
+
+    Builds OUT/demo.db (never your own database) with the real catalogue and economies and
+    illustrative entries for 2006 and 2007, writes the 2008 forms, fills in and imports some of
+    them as focal points would, and writes the 2008 report. Every sheet says the data are made up.
+
+    \b
+    Example:
+        tracker demo
+        tracker demo --out /tmp/tracker-demo
+    """
+    result = demo.run_demo(out_dir, progress_bar("Working"))
+    applied = sum(1 for r in result.imports if r.status == "applied")
+    click.echo(f"Demo database: {result.database}")
+    click.echo(f"Forms written: {len(result.forms)} in {result.forms[0].parent}/; "
+               f"{len(result.imports)} filled in and imported ({applied} applied).")
+    click.echo(f"Report: {result.report}")
+    click.echo(f"Try: tracker --db {result.database} summary --year {demo.ROUND_YEAR}")
 
 
 def main() -> None:

@@ -71,24 +71,30 @@ def economies_for(session: Session, year: int) -> list[Economy]:
     )
 
 
-def status_counts(session: Session, year: int, by) -> dict[int, Counter]:
-    """Count the statuses of ``year``'s entries on items that apply, grouped by ``by``
-    (``Entry.economy_id`` or ``Entry.item_id``)."""
-    applying = items_query(year).with_only_columns(Item.id)
-    rows = session.execute(
-        select(by, Entry.status, func.count())
-        .where(Entry.year == year, Entry.status.is_not(None), Entry.item_id.in_(applying))
-        .group_by(by, Entry.status)
+def status_counts(session: Session, by, year: int | None = None) -> dict[tuple[int, int], Counter]:
+    """Count the statuses of entries on items that apply in the entry's year, grouped by year and
+    ``by`` (``Entry.economy_id`` or ``Entry.item_id``); one year only when ``year`` is given."""
+    query = (
+        select(Entry.year, by, Entry.status, func.count())
+        .join(Item, Item.id == Entry.item_id)
+        .where(
+            Entry.status.is_not(None),
+            Item.first_year <= Entry.year,
+            or_(Item.retired_year.is_(None), Entry.year < Item.retired_year),
+        )
+        .group_by(Entry.year, by, Entry.status)
     )
-    counts: dict[int, Counter] = {}
-    for key, status, number in rows:
-        counts.setdefault(key, Counter())[status] = number
+    if year is not None:
+        query = query.where(Entry.year == year)
+    counts: dict[tuple[int, int], Counter] = {}
+    for entry_year, key, status, number in session.execute(query):
+        counts.setdefault((entry_year, key), Counter())[status] = number
     return counts
 
 
 def economy_tallies(session: Session, year: int, economies: list[Economy], items_applying: int) -> dict[int, Tally]:
-    counts = status_counts(session, year, Entry.economy_id)
-    return {e.id: Tally(items_applying, counts.get(e.id, Counter())) for e in economies}
+    counts = status_counts(session, Entry.economy_id, year)
+    return {e.id: Tally(items_applying, counts.get((year, e.id), Counter())) for e in economies}
 
 
 def summary(session: Session, year: int) -> dict:

@@ -1,0 +1,224 @@
+"""The report's figures, recomputed here from the entries the test recorded, on both databases."""
+
+import json
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from tracker.report import FIXED_SHEETS, ILLUSTRATIVE_NOTE
+
+SCALE = {
+    "not_started": "Not started", "planned": "Planned", "in_progress": "In progress",
+    "partial": "Partially implemented", "implemented": "Implemented", "not_applicable": "Not applicable",
+}
+# (economy, ref, year) -> status; narrative is added separately.
+RECORDED = {
+    ("AUS", "LC02-1", 2006): "planned",
+    ("AUS", "LC02-1", 2008): "implemented",
+    ("AUS", "LC02-2", 2008): "partial",
+    ("AUS", "T7-1", 2008): "not_applicable",
+    ("CAN", "LC02-1", 2007): "in_progress",
+    ("CAN", "LC02-1", 2008): "in_progress",
+    ("CAN", "LC02-3", 2006): "planned",
+    ("CAN", "LC02-3", 2008): "partial",
+    ("CHL", "LC02-2", 2008): "implemented",
+    ("CHL", "LC02-3", 2008): "not_started",
+    ("CHL", "LC02-1", 2005): "implemented",
+}
+RISKY = {"=1+1": "measures", "+61 2 0000": "needs", "-dash": "planned", "@handle": "evidence"}
+
+
+@pytest.fixture
+def recorded(tracker):
+    for (economy, ref, year), status in RECORDED.items():
+        tracker("record", economy, ref, "--year", str(year), "--status", status)
+    for text, option in RISKY.items():
+        tracker("record", "AUS", "LC02-1", "--year", "2008", f"--{option}", text)
+    tracker("contact", "AUS", "--year", "2008", "--name", "=Jo Citizen", "--email", "jo@example.gov.au")
+    return tracker
+
+
+def items_of(tracker, year):
+    return json.loads(tracker("catalog", "list", "--year", str(year), "--json").output)
+
+
+def expected_rate(statuses, applicable):
+    denominator = applicable - statuses.count("not_applicable")
+    return (statuses.count("implemented") + 0.5 * statuses.count("partial")) / denominator
+
+
+def rows_of(ws, min_row=1):
+    return [list(r) for r in ws.iter_rows(min_row=min_row, values_only=True)]
+
+
+@pytest.fixture
+def report(recorded, tmp_path):
+    path = tmp_path / "report.xlsx"
+    output = recorded("report", "--year", "2008", "--out", str(path)).output
+    assert f"Wrote {path}" in output
+    return load_workbook(path)
+
+
+def test_sheets_in_order(report):
+    economies = [c for c in report.sheetnames if c not in FIXED_SHEETS]
+    assert report.sheetnames == [*FIXED_SHEETS[:7], *economies, "Data", "About"]
+    assert len(economies) == 21 and economies == sorted(economies)
+
+
+def test_economies_sheet_figures(report, recorded):
+    items = items_of(recorded, 2008)
+    applicable = len(items)
+    rows = {r[0]: r for r in rows_of(report["Economies"], 2)}
+    header = rows_of(report["Economies"])[0]
+    assert header[:2] == ["Economy code", "Economy"] and header[2:8] == list(SCALE.values())
+    summary = {r["code"]: r for r in json.loads(recorded("summary", "--year", "2008", "--json").output)}
+    for code in ("AUS", "CAN", "CHL", "JPN"):
+        statuses = [s for (e, _, y), s in RECORDED.items() if e == code and y == 2008]
+        row = rows[code]
+        assert row[2:8] == [statuses.count(k) for k in SCALE]
+        assert row[8] == applicable - len(statuses)
+        assert row[9] == pytest.approx(len(statuses) / applicable)
+        assert row[10] == pytest.approx(expected_rate(statuses, applicable))
+        assert row[10] == pytest.approx(summary[code]["implementation_rate"])
+        assert row[9] == pytest.approx(summary[code]["coverage"])
+    # AUS: 2007 on record (CAN), AUS had nothing reported in 2007: rate 0 then.
+    assert header[11] == "Change since 2007"
+    assert rows["AUS"][11] == pytest.approx(expected_rate(["implemented", "partial", "not_applicable"], applicable))
+    cell = report["Economies"]["K2"]
+    assert cell.data_type == "n" and cell.number_format == "0.0%"
+    order = [r[10] for r in rows_of(report["Economies"], 2)]
+    assert order == sorted(order, reverse=True)
+    assert rows["AUS"][13] == "=Jo Citizen (jo@example.gov.au)"
+    assert report["Economies"]._charts
+
+
+def test_summary_and_commitments(report, recorded):
+    applicable = len(items_of(recorded, 2008))
+    summary = {r[0]: r[1] for r in rows_of(report["Summary"]) if r and r[0]}
+    statuses = [s for (_, _, y), s in RECORDED.items() if y == 2008]
+    region = (statuses.count("implemented") + 0.5 * statuses.count("partial")) / (21 * applicable - statuses.count("not_applicable"))
+    assert summary["Year"] == 2008
+    assert summary["Economies that reported"] == 3
+    assert summary["Items that apply"] == applicable
+    assert summary["Implementation rate (region-wide)"] == pytest.approx(region)
+    assert summary["Coverage (region-wide)"] == pytest.approx(len(statuses) / (21 * applicable))
+    before = 0.5 * 0 / (21 * len(items_of(recorded, 2007)))
+    assert summary["Change in implementation rate since 2007"] == pytest.approx(region - before)
+    assert summary["Lima Declaration"] == 3
+    assert report["Summary"]._charts
+
+    commitments = {r[0]: r for r in rows_of(report["Commitments"], 2)}
+    laws = commitments["LC02-1"]
+    assert laws[3].date() == date(2003, 10, 31)
+    assert laws[4:10] == [0, 0, 1, 0, 1, 0]
+    assert laws[10] == 21 - 2
+    assert laws[11] == pytest.approx(1 / 21)
+    assert commitments["T7-1"][11] == pytest.approx(0 / 20)
+
+
+def test_matrix_changes_overdue_trend(report, recorded):
+    matrix = rows_of(report["Matrix"])
+    header = matrix[1]
+    assert header[:2] == ["Economy code", "Economy"]
+    by_code = {r[0]: dict(zip(header, r)) for r in matrix[2:]}
+    assert by_code["AUS"]["LC02-2"] == "Partially implemented"
+    assert by_code["CHL"]["LC02-3"] == "Not started"
+    assert by_code["JPN"]["LC02-1"] == "Not reported"
+    assert len(report["Matrix"].conditional_formatting) == 1
+
+    changes = [r for r in rows_of(report["Changes"], 2)]
+    assert sorted((r[0], r[2], r[4], r[5], r[6]) for r in changes) == [
+        ("AUS", "LC02-1", "Planned", 2006, "Implemented"),
+        ("CAN", "LC02-3", "Planned", 2006, "Partially implemented"),
+    ]
+
+    overdue = {(r[0], r[2]): r for r in rows_of(report["Overdue"], 2)}
+    days = (date(2008, 12, 31) - date(2003, 10, 31)).days
+    assert ("AUS", "LC02-1") not in overdue
+    assert overdue[("CAN", "LC02-1")][5:8] == ["In progress", days, "5 years 2 months"]
+    assert overdue[("CHL", "LC02-1")][5] == "Not reported", "an answer of 2005 does not count in 2008"
+    assert len(overdue) == 20
+
+    trend = rows_of(report["Trend"])
+    assert trend[0] == ["Economy code", "Economy", "2005", "2006", "2007", "2008"]
+    chl = next(r for r in trend if r[0] == "CHL")
+    assert chl[2] == pytest.approx(1 / len(items_of(recorded, 2005)))
+    assert report["Trend"]._charts
+
+
+def test_economy_sheet_and_formula_like_text(report):
+    rows = rows_of(report["AUS"])
+    assert rows[1][:2] == ["Contact point", "=Jo Citizen"]
+    laws = next(r for r in rows if r[0] == "LC02-1")
+    assert laws[2] == "Implemented"
+    assert laws[3:8] == ["=1+1", "-dash", None, "+61 2 0000", "@handle"]
+    for sheet in (report["AUS"], report["Data"], report["Economies"]):
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                    assert cell.data_type == "s", f"{sheet.title}!{cell.coordinate} would be a formula"
+
+
+def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, store):
+    data = report["Data"]
+    assert list(data.tables) == ["ProgressData"]
+    rows = rows_of(data)
+    assert rows[0][:7] == ["Economy code", "Economy", "Ref", "Instrument", "Category", "Year", "Status"]
+    assert len(rows) == 1 + 21 * len(items_of(recorded, 2008))
+
+    from conftest import Tracker
+
+    fresh = Tracker(str(tmp_path / "fresh.db"))
+    fresh("init")
+    fresh("import", str(tmp_path / "report.xlsx"))
+    for code in ("AUS", "CAN", "CHL", "JPN"):
+        original = recorded("show", code, "--year", "2008", "--json").output
+        assert fresh("show", code, "--year", "2008", "--json").output == original
+
+
+def test_about_sheet(report):
+    about = {r[0]: r[1] for r in rows_of(report["About"]) if r and r[0]}
+    assert about["Produced by"].startswith("tracker ")
+    assert about["Catalogue"] == "apec-cyber@2026.1"
+    assert about["Data last changed"] is not None
+    assert about["Partially implemented"]
+    assert about["Implementation rate"].startswith("Implementation rate = (implemented")
+
+
+def test_same_data_same_cells(recorded, tmp_path):
+    first, second = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    recorded("report", "--year", "2008", "--out", str(first))
+    recorded("report", "--year", "2008", "--out", str(second))
+    a, b = load_workbook(first), load_workbook(second)
+    assert a.sheetnames == b.sheetnames
+    for name in a.sheetnames:
+        assert rows_of(a[name]) == rows_of(b[name]), name
+
+
+def test_a_year_without_entries_and_unknown_years(tracker, tmp_path):
+    path = tmp_path / "empty.xlsx"
+    tracker("report", "--year", "2009", "--out", str(path))
+    wb = load_workbook(path)
+    assert any("No entries have been recorded for 2009" in str(r[0]) for r in rows_of(wb["Summary"]))
+    assert "No checklist item applies in 1990" in tracker("report", "--year", "1990", "--out", str(path), expect=1).output
+    assert "has not come yet" in tracker("report", "--year", "2150", "--out", str(path), expect=1).output
+
+
+def test_demo_marks_every_sheet_and_keeps_away_from_real_data(tmp_path, target):
+    if "://" in target:
+        pytest.skip("the demo always builds its own SQLite file")
+    from conftest import Tracker
+
+    result = Tracker(str(tmp_path / "mine.db"))("demo", "--out", str(tmp_path / "demo"))
+    assert "15 filled in and imported (15 applied)" in result.output
+    assert not (tmp_path / "mine.db").exists()
+    wb = load_workbook(tmp_path / "demo" / "progress-2008.xlsx")
+    for ws in wb.worksheets:
+        assert ws["A1"].value == ILLUSTRATIVE_NOTE, ws.title
+    again = Tracker(str(tmp_path / "mine.db"))("demo", "--out", str(tmp_path / "demo"))
+    assert "Report:" in again.output
+    (tmp_path / "other").mkdir()
+    Tracker(str(tmp_path / "other" / "demo.db"))("init")
+    refused = Tracker("unused.db")("demo", "--out", str(tmp_path / "other"), expect=1)
+    assert "is not a demo database" in refused.output
