@@ -1,0 +1,153 @@
+"""Benchmark: the progress report on a large synthetic store, against openpyxl's own speed.
+
+    python tests/benchmarks/report_benchmark.py                 # 200 economies x 500 items x 10 years
+    python tests/benchmarks/report_benchmark.py --economies 40 --items 100 --years 5
+
+Builds a synthetic SQLite store, writes the report for the last year, then writes the same
+number of cells with openpyxl write-only and no database (the baseline). Each runs in a child
+process so its peak memory is its own. Prints time and peak memory of both and their ratios;
+the target is a report within 1.5x of the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+FIRST_YEAR = 2001
+STATUSES = ["not_started", "planned", "in_progress", "partial", "implemented", "not_applicable"]
+
+
+def build_store(path: Path, economies: int, items: int, years: int) -> None:
+    from sqlalchemy import insert
+
+    from tracker.models import Catalogue, Change, Economy, Entry, Instrument, Item
+    from tracker.store import Store
+
+    store = Store(str(path))
+    store.upgrade()
+    rng = random.Random(1)
+    now = datetime(2026, 1, 1)
+    last_year = FIRST_YEAR + years - 1
+    with store.transaction() as session:
+        session.execute(insert(Catalogue), [{"id": 1, "code": "bench", "title": "Benchmark", "version": "1", "loaded_at": now}])
+        session.execute(insert(Instrument), [
+            {"id": i, "catalogue_id": 1, "code": f"I{i}", "title": f"Instrument {i}", "body": "Ministers"} for i in range(1, 11)
+        ])
+        session.execute(insert(Item), [
+            {"id": i, "ref": f"R{i:04d}", "instrument_id": 1 + i % 10, "text": f"Commitment number {i}, in words.",
+             "text_kind": "summary", "category": f"Category {i % 7}", "first_year": FIRST_YEAR,
+             "deadline": datetime(FIRST_YEAR + 3, 12, 31).date() if i % 5 == 0 else None, "position": i}
+            for i in range(1, items + 1)
+        ])
+        session.execute(insert(Economy), [
+            {"id": e, "code": f"E{e:03d}", "name": f"Economy {e}", "active": True} for e in range(1, economies + 1)
+        ])
+    entry_id = 0
+    for year in range(FIRST_YEAR, last_year + 1):
+        rows, changes = [], []
+        for e in range(1, economies + 1):
+            for i in range(1, items + 1):
+                entry_id += 1
+                status = rng.choice(STATUSES)
+                rows.append({"id": entry_id, "economy_id": e, "item_id": i, "year": year, "status": status,
+                             "measures": "Measures described in a sentence or two." if i % 3 == 0 else None,
+                             "updated_at": now, "updated_by": "benchmark"})
+                if year == last_year:
+                    changes.append({"economy_id": e, "item_id": i, "year": year, "field": "status",
+                                    "old_value": None, "new_value": status, "changed_at": now, "source": "benchmark"})
+        with store.transaction() as session:
+            session.execute(insert(Entry), rows)
+            if changes:
+                session.execute(insert(Change), changes)
+    store.engine.dispose()
+
+
+def count_cells(path: Path) -> int:
+    with zipfile.ZipFile(path) as archive:
+        return sum(
+            archive.read(name).count(b"<c ")
+            for name in archive.namelist()
+            if name.startswith("xl/worksheets/sheet")
+        )
+
+
+def run_report(database: Path, year: int, out: Path) -> None:
+    from tracker.report import write_report
+    from tracker.store import open_store
+
+    with open_store(str(database)).transaction() as session:
+        write_report(session, year, out)
+
+
+def run_baseline(cells: int, out: Path) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Data")
+    row = ["E001", "Economy 1", "R0001", "Instrument 1", "Category 1", 2010, "Implemented",
+           "Measures described in a sentence or two.", None, None, None, None, datetime(2026, 1, 1)]
+    full_rows, rest = divmod(cells, len(row))
+    for _ in range(full_rows):
+        ws.append(row)
+    if rest:
+        ws.append(row[:rest])
+    wb.save(out)
+
+
+def measure(args: list[str]) -> tuple[float, float]:
+    """Run this script as a child with ``args``; return (seconds, peak MiB) of that child alone."""
+    started = time.perf_counter()
+    child = subprocess.Popen([sys.executable, __file__, *args])
+    _, status, usage = os.wait4(child.pid, 0)
+    elapsed = time.perf_counter() - started
+    if status != 0:
+        raise SystemExit(f"child {args} failed with status {status}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--economies", type=int, default=200)
+    parser.add_argument("--items", type=int, default=500)
+    parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        if kind == "report":
+            run_report(Path(rest[0]), int(rest[1]), Path(rest[2]))
+        else:
+            run_baseline(int(rest[0]), Path(rest[1]))
+        return
+
+    with tempfile.TemporaryDirectory() as folder:
+        folder = Path(folder)
+        database = folder / "bench.db"
+        started = time.perf_counter()
+        build_store(database, args.economies, args.items, args.years)
+        year = FIRST_YEAR + args.years - 1
+        print(f"store: {args.economies} economies x {args.items} items x {args.years} years "
+              f"({args.economies * args.items * args.years:,} entries) built in {time.perf_counter() - started:.1f} s")
+        report_time, report_memory = measure(["--child", "report", str(database), str(year), str(folder / "report.xlsx")])
+        cells = count_cells(folder / "report.xlsx")
+        baseline_time, baseline_memory = measure(["--child", "baseline", str(cells), str(folder / "baseline.xlsx")])
+    print(f"cells written: {cells:,}")
+    print(f"{'':<10}{'seconds':>10}{'peak MiB':>10}")
+    print(f"{'report':<10}{report_time:>10.1f}{report_memory:>10.0f}")
+    print(f"{'baseline':<10}{baseline_time:>10.1f}{baseline_memory:>10.0f}")
+    ratio = report_time / baseline_time
+    print(f"time ratio {ratio:.2f} (target <= 1.5), memory ratio {report_memory / baseline_memory:.2f}")
+    print("within target" if ratio <= 1.5 else "OVER TARGET")
+
+
+if __name__ == "__main__":
+    main()
