@@ -86,13 +86,13 @@ def test_loading_is_idempotent_and_updates_by_ref_without_touching_progress(stor
     path = tmp_path / "mine.catalogue"
     path.write_text(SMALL)
     first = tracker("catalog", "load", str(path))
-    assert "3 added" in first.output
+    assert "items 2 added" in first.output and "1 instruments added" in first.output
     tracker("record", "AUS", "tx-1", "--year", "2011", "--status", "planned")
     assert "Nothing to do" in tracker("catalog", "load", str(path)).output
 
     path.write_text(SMALL.replace("Raise awareness.", "Raise public awareness.").replace("[item TX-1]", "[item TX-0]\ninstrument: TI-1\ncategory: X\ntext-kind: summary\ntext: New.\nfirst-year: 2012\n\n[item TX-1]"))
     again = tracker("catalog", "load", str(path)).output
-    assert "1 added" in again and "1 updated" in again and "updated TX-2" in again
+    assert "items 1 added, 1 updated" in again and "updated TX-2" in again and "added TX-0" in again
     with store.transaction() as session:
         assert session.scalar(select(Item.text).where(Item.ref == "TX-2")) == "Raise public awareness."
         assert session.scalar(select(func.count()).select_from(Entry)) == 1

@@ -149,6 +149,15 @@ def test_conflict_with_a_later_change_in_the_database(tracker, issue, store):
     assert got["measures"] == "Bill in parliament", "an untouched prefilled value must not undo a later change"
 
 
+def test_a_corrected_copy_of_the_same_form_is_not_a_conflict(tracker, issue, tmp_path):
+    path = issue("THA", 2008)
+    first = fill(path, {"LC02-1": {"Status": "Planned"}}, out=tmp_path / "first.xlsx")
+    corrected = fill(path, {"LC02-1": {"Status": "Implemented"}}, out=tmp_path / "corrected.xlsx")
+    tracker("import", str(first))
+    tracker("import", str(corrected))
+    assert entries(tracker, "THA", 2008)["LC02-1"]["status"] == "implemented"
+
+
 def _table(tmp_path, rows, header=("Economy code", "Ref", "Year", "Status")):
     wb = Workbook()
     wb.active.append(list(header))

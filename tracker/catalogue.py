@@ -216,16 +216,19 @@ def parse_catalogue(text: str, file_name: str) -> ParsedCatalogue:
 
 @dataclass
 class LoadResult:
+    """What loading a catalogue did: items (by ref) added, updated, unchanged and kept."""
+
     catalogue: str
     version: str
     added: list[str]
     updated: list[str]
     unchanged: int
     kept: list[str]
+    instruments: list[str]  # "added CODE" or "updated CODE"
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.added or self.updated)
+        return bool(self.added or self.updated or self.instruments)
 
 
 def _assign(row, values: dict) -> bool:
@@ -270,8 +273,7 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
             "Give them references of their own."
         )
 
-    added: list[str] = []
-    updated: list[str] = []
+    instrument_changes: list[str] = []
     for spec in parsed.instruments:
         values = {k: spec[k] for k in ("title", "body", "place", "adopted", "reference")}
         instrument = instruments.get(spec["code"])
@@ -279,11 +281,13 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
             instrument = Instrument(code=spec["code"], catalogue_id=catalogue.id, **values)
             session.add(instrument)
             instruments[spec["code"]] = instrument
-            added.append(f"instrument {spec['code']}")
+            instrument_changes.append(f"added {spec['code']}")
         elif _assign(instrument, values):
-            updated.append(f"instrument {spec['code']}")
+            instrument_changes.append(f"updated {spec['code']}")
     session.flush()
 
+    added: list[str] = []
+    updated: list[str] = []
     unchanged = 0
     for position, spec in enumerate(parsed.items, start=1):
         values = {
@@ -310,7 +314,7 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
         ref for ref, item in items.items()
         if ref not in in_file and item.instrument.catalogue_id == catalogue.id
     )
-    return LoadResult(parsed.code, parsed.version, added, updated, unchanged, kept)
+    return LoadResult(parsed.code, parsed.version, added, updated, unchanged, kept, instrument_changes)
 
 
 def catalogue_version(session: Session) -> str:
@@ -319,7 +323,7 @@ def catalogue_version(session: Session) -> str:
     return ", ".join(f"{code}@{version}" for code, version in rows) or "none"
 
 
-def items_query(year: int | None = None):
+def items_for(session: Session, year: int | None = None) -> list[Item]:
     """Items in catalogue order; only those that apply in ``year`` when it is given."""
     query = (
         select(Item)
@@ -331,11 +335,7 @@ def items_query(year: int | None = None):
         query = query.where(
             Item.first_year <= year, (Item.retired_year.is_(None)) | (Item.retired_year > year)
         )
-    return query
-
-
-def items_for(session: Session, year: int | None = None) -> list[Item]:
-    return list(session.scalars(items_query(year)))
+    return list(session.scalars(query))
 
 
 def item_record(item: Item) -> dict:

@@ -10,10 +10,9 @@ import getpass
 import json
 import sys
 from datetime import date, datetime
+from pathlib import Path
 
 import click
-
-from pathlib import Path
 
 from tracker import __version__, catalogue, demo, economies, forms, importer, progress, rates, report
 from tracker.errors import Refused
@@ -62,7 +61,7 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
 
 
-def progress_bar(label: str):
+def progress_bar(title: str):
     """A progress bar on standard error for long work, so standard output stays clean."""
 
     def wrap(items):
@@ -70,7 +69,7 @@ def progress_bar(label: str):
         if len(items) < 2:
             yield from items
             return
-        with click.progressbar(items, label=label, file=sys.stderr, show_pos=True) as bar:
+        with click.progressbar(items, label=title, file=sys.stderr, show_pos=True) as bar:
             yield from bar
 
     return wrap
@@ -130,12 +129,14 @@ def init(ctx: click.Context):
         return
     if result.schema_before != result.schema_after:
         click.echo(f"Schema: {result.schema_before or 'empty'} -> {result.schema_after}.")
-    loaded = result.catalogue
-    click.echo(
-        f"Catalogue {loaded.catalogue}@{loaded.version}: {len(loaded.added)} added, "
-        f"{len(loaded.updated)} updated, {loaded.unchanged} unchanged."
-    )
+    _echo_load(result.catalogue)
     click.echo(f"Economies added: {len(result.economies_added)}.")
+
+
+def _echo_load(result: catalogue.LoadResult) -> None:
+    click.echo(f"Catalogue {result.catalogue}@{result.version}: items {len(result.added)} added, "
+               f"{len(result.updated)} updated, {result.unchanged} unchanged; "
+               f"{len(result.instruments)} instruments added or updated.")
 
 
 @cli.group()
@@ -250,12 +251,11 @@ def catalog_load(ctx: click.Context, file: str):
         click.echo(f"Nothing to do: {result.catalogue}@{result.version} is already loaded "
                    f"({result.unchanged} items unchanged).")
         return
-    click.echo(f"Loaded {result.catalogue}@{result.version}: {len(result.added)} added, "
-               f"{len(result.updated)} updated, {result.unchanged} unchanged.")
-    for name in result.added:
-        click.echo(f"  added {name}")
-    for name in result.updated:
-        click.echo(f"  updated {name}")
+    _echo_load(result)
+    for line in [f"added {ref}" for ref in result.added] + [f"updated {ref}" for ref in result.updated]:
+        click.echo(f"  {line}")
+    for line in result.instruments:
+        click.echo(f"  {line.replace(' ', ' instrument ', 1)}")
     if result.kept:
         click.echo(f"Kept items not in the file (retire them with retired-year): {', '.join(result.kept)}")
 
@@ -337,10 +337,14 @@ def record(ctx: click.Context, economy: str, ref: str, year: int, **values):
             --evidence "Act on Prohibition of Unauthorized Computer Access"
     """
     outcome = run(ctx, progress.record, economy, ref, year, values, source("record"))
+    _echo_outcome(f"{economy.upper()} {outcome.ref} {year}", outcome)
+
+
+def _echo_outcome(what: str, outcome: progress.Outcome) -> None:
     if outcome.kind == "unchanged":
-        click.echo(f"{economy.upper()} {outcome.ref} {year}: nothing changed.")
+        click.echo(f"{what}: nothing changed.")
         return
-    click.echo(f"{economy.upper()} {outcome.ref} {year}: {outcome.kind}.")
+    click.echo(f"{what}: {outcome.kind}.")
     for change in outcome.changes:
         click.echo(f"  {change.field}: {_shown(change.field, change.old)} -> {_shown(change.field, change.new)}")
 
@@ -367,12 +371,7 @@ def contact(ctx: click.Context, economy: str, year: int, **values):
         tracker contact JPN --year 2008 --name "Hanako Sato" --email h.sato@example.go.jp
     """
     outcome = run(ctx, progress.set_contact, economy, year, values, source("contact"))
-    if outcome.kind == "unchanged":
-        click.echo(f"{economy.upper()} {year}: contact point unchanged.")
-        return
-    click.echo(f"{economy.upper()} {year}: contact point {outcome.kind}.")
-    for change in outcome.changes:
-        click.echo(f"  {change.field}: {_shown(change.field, change.old)} -> {change.new}")
+    _echo_outcome(f"{economy.upper()} {year} contact point", outcome)
 
 
 @cli.command("show")

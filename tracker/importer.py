@@ -16,7 +16,7 @@ from typing import Callable, Iterable
 
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.utils import get_column_letter
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tracker.catalogue import items_for
@@ -317,13 +317,17 @@ def _plan_form(session, name, parsed: _Parsed, formulas) -> tuple[Form, Economy,
 
 def _resolve_conflicts(session, form: Form, economy: Economy, updates, force: bool, where: str) -> None:
     """Where the database changed after the form was issued and the form changes it too, refuse
-    (or, with ``force``, let the form win). A prefilled value left as it was keeps the newer one."""
+    (or, with ``force``, let the form win). A prefilled value left as it was keeps the newer one.
+    Earlier imports of the same form (a corrected copy sent again) are not conflicts."""
     late = set(session.execute(
-        select(Change.item_id, Change.field).where(
+        select(Change.item_id, Change.field)
+        .outerjoin(Import, Import.id == Change.import_id)
+        .where(
             Change.economy_id == economy.id,
             Change.year == form.year,
             Change.item_id.is_not(None),
             Change.changed_at > form.issued_at,
+            or_(Import.form_id.is_(None), Import.form_id != form.id),
         )
     ))
     if not late:
@@ -419,7 +423,7 @@ def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileRes
                 form, economy, contact, updates = _plan_form(session, name, parsed, formulas)
                 _resolve_conflicts(session, form, economy, updates, force, f"{name}, sheet {FORM_SHEET}")
                 groups = {(economy, form.year): updates}
-                record.economy_id, record.year = economy.id, form.year
+                record.economy_id, record.year, record.form_id = economy.id, form.year, form.id
                 result.economy, result.year = economy.code, form.year
             else:
                 groups = _plan_table(session, name, parsed, formulas)

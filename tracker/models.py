@@ -171,6 +171,7 @@ class Import(Base):
     kind: Mapped[str] = mapped_column(String(16))
     economy_id: Mapped[int | None] = mapped_column(ForeignKey("economy.id"))
     year: Mapped[int | None] = mapped_column(Integer)
+    form_id: Mapped[str | None] = mapped_column(ForeignKey("form.id"))
     imported_at: Mapped[datetime] = mapped_column(DateTime)
     new: Mapped[int] = mapped_column(Integer)
     changed: Mapped[int] = mapped_column(Integer)

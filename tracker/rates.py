@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.catalogue import items_query
+from tracker.catalogue import items_for
 from tracker.models import Economy, Entry, Item
 from tracker.status import STATUS_KEYS
 
@@ -99,7 +99,7 @@ def economy_tallies(session: Session, year: int, economies: list[Economy], items
 
 def summary(session: Session, year: int) -> dict:
     """One row per economy for ``year`` (counts, coverage, rate) and the region-wide figures."""
-    applying = len(session.scalars(items_query(year)).all())
+    applying = len(items_for(session, year))
     economies = economies_for(session, year)
     tallies = economy_tallies(session, year, economies, applying)
     rows = [

@@ -53,21 +53,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_economy_return')),
     sa.UniqueConstraint('economy_id', 'year', name=op.f('uq_economy_return_economy_id'))
     )
-    op.create_table('file_import',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('file_name', sa.Text(), nullable=False),
-    sa.Column('sha256', sa.String(length=64), nullable=False),
-    sa.Column('kind', sa.String(length=16), nullable=False),
-    sa.Column('economy_id', sa.Integer(), nullable=True),
-    sa.Column('year', sa.Integer(), nullable=True),
-    sa.Column('imported_at', sa.DateTime(), nullable=False),
-    sa.Column('new', sa.Integer(), nullable=False),
-    sa.Column('changed', sa.Integer(), nullable=False),
-    sa.Column('unchanged', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['economy_id'], ['economy.id'], name=op.f('fk_file_import_economy_id_economy')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_file_import')),
-    sa.UniqueConstraint('sha256', name=op.f('uq_file_import_sha256'))
-    )
     op.create_table('form',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('economy_id', sa.Integer(), nullable=False),
@@ -76,6 +61,23 @@ def upgrade() -> None:
     sa.Column('issued_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['economy_id'], ['economy.id'], name=op.f('fk_form_economy_id_economy')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_form'))
+    )
+    op.create_table('file_import',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('file_name', sa.Text(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('economy_id', sa.Integer(), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=True),
+    sa.Column('form_id', sa.String(length=36), nullable=True),
+    sa.Column('imported_at', sa.DateTime(), nullable=False),
+    sa.Column('new', sa.Integer(), nullable=False),
+    sa.Column('changed', sa.Integer(), nullable=False),
+    sa.Column('unchanged', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['economy_id'], ['economy.id'], name=op.f('fk_file_import_economy_id_economy')),
+    sa.ForeignKeyConstraint(['form_id'], ['form.id'], name=op.f('fk_file_import_form_id_form')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_file_import')),
+    sa.UniqueConstraint('sha256', name=op.f('uq_file_import_sha256'))
     )
     op.create_table('instrument',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -160,8 +162,8 @@ def downgrade() -> None:
     op.drop_table('change')
     op.drop_table('item')
     op.drop_table('instrument')
-    op.drop_table('form')
     op.drop_table('file_import')
+    op.drop_table('form')
     op.drop_table('economy_return')
     op.drop_table('setting')
     op.drop_table('economy')

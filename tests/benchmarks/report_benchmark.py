@@ -12,7 +12,6 @@ the target is a report within 1.5x of the baseline.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import subprocess
 import sys
@@ -93,8 +92,9 @@ def run_baseline(cells: int, out: Path) -> None:
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("Data")
-    row = ["E001", "Economy 1", "R0001", "Instrument 1", "Category 1", 2010, "Implemented",
-           "Measures described in a sentence or two.", None, None, None, None, datetime(2026, 1, 1)]
+    # Every value is set: openpyxl skips empty cells, and the baseline must write ``cells`` cells.
+    row = ["E001", "Economy 1", "R0001", "Commitment number 1, in words.", "Category 1", 2010, "Implemented",
+           "Measures described in a sentence or two.", "Planned", "2012", "Needs", 0.5, datetime(2026, 1, 1)]
     full_rows, rest = divmod(cells, len(row))
     for _ in range(full_rows):
         ws.append(row)
@@ -103,15 +103,22 @@ def run_baseline(cells: int, out: Path) -> None:
     wb.save(out)
 
 
+def peak_memory_kib() -> int:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited from the parent)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    raise SystemExit("cannot read peak memory from /proc/self/status")
+
+
 def measure(args: list[str]) -> tuple[float, float]:
     """Run this script as a child with ``args``; return (seconds, peak MiB) of that child alone."""
     started = time.perf_counter()
-    child = subprocess.Popen([sys.executable, __file__, *args])
-    _, status, usage = os.wait4(child.pid, 0)
+    child = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True)
     elapsed = time.perf_counter() - started
-    if status != 0:
-        raise SystemExit(f"child {args} failed with status {status}")
-    return elapsed, usage.ru_maxrss / 1024
+    if child.returncode != 0:
+        raise SystemExit(f"child {args} failed:\n{child.stderr}")
+    return elapsed, int(child.stdout.split("peak-kib=")[1].split()[0]) / 1024
 
 
 def main() -> None:
@@ -127,6 +134,7 @@ def main() -> None:
             run_report(Path(rest[0]), int(rest[1]), Path(rest[2]))
         else:
             run_baseline(int(rest[0]), Path(rest[1]))
+        print(f"peak-kib={peak_memory_kib()}")
         return
 
     with tempfile.TemporaryDirectory() as folder:
