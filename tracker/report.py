@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -84,6 +85,11 @@ class ReportData:
     trend_years: list[int]
     trend: dict[tuple[int, int], Tally]  # (year, economy_id) -> tally
     item_tallies: dict[int, Tally] = field(default_factory=dict)
+
+    @cached_property
+    def item_fields(self) -> list[tuple[int, str, str, str, str]]:
+        """(id, ref, text, instrument title, category) per item, read once for the large sheets."""
+        return [(i.id, i.ref, i.text, i.instrument.title, i.category) for i in self.items]
 
     @property
     def previous_year(self) -> int | None:
@@ -476,10 +482,10 @@ def _economy_sheet(wb, data: ReportData, economy: Economy, name: str) -> None:
     w.append([])
     header = w.header(["Ref", "Commitment", "Status", "Measures undertaken", "Further measures planned",
                        "Timeframe", "Capacity-building needs", "Evidence"])
-    for item in data.items:
-        entry = data.entries.get((economy.id, item.id))
-        status, *narrative = entry[:-1] if entry else (None,) * 6
-        w.append([item.ref, item.text, label(status) or NOT_REPORTED, *narrative])
+    economy_id, empty = economy.id, (None,) * 7
+    for item_id, ref, text, _, _ in data.item_fields:
+        status, *narrative, _ = data.entries.get((economy_id, item_id), empty)
+        w.append([ref, text, LABELS.get(status, NOT_REPORTED), *narrative])
     w.ws.freeze_panes = f"C{header + 1}"
     w.ws.print_title_rows = f"{header}:{header}"
 
@@ -488,12 +494,12 @@ def _data(wb, data: ReportData) -> None:
     w = _Writer(wb, "Data", data.illustrative)
     w.widths(9, 26, 9, 30, 24, 7, 20, 40, 36, 14, 30, 30, 19)
     header = w.header(DATA_COLUMNS)
+    empty = (None,) * 7
     for economy in data.economies:
-        for item in data.items:
-            entry = data.entries.get((economy.id, item.id))
-            status, *narrative, updated = entry if entry else (None,) * 7
-            w.append([economy.code, economy.name, item.ref, item.instrument.title, item.category, data.year,
-                      label(status) or None, *narrative, updated])
+        economy_id, code, name = economy.id, economy.code, economy.name
+        for item_id, ref, _, instrument, category in data.item_fields:
+            status, *narrative, updated = data.entries.get((economy_id, item_id), empty)
+            w.append([code, name, ref, instrument, category, data.year, LABELS.get(status), *narrative, updated])
     last = header + len(data.economies) * len(data.items)
     if last > header:
         table = Table(displayName="ProgressData", ref=f"A{header}:{get_column_letter(len(DATA_COLUMNS))}{last}")

@@ -70,6 +70,13 @@ def build_store(path: Path, economies: int, items: int, years: int) -> None:
     store.engine.dispose()
 
 
+def _last_year(database: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(database) as connection:
+        return connection.execute("SELECT max(year) FROM entry").fetchone()[0]
+
+
 def count_cells(path: Path) -> int:
     with zipfile.ZipFile(path) as archive:
         return sum(
@@ -126,6 +133,8 @@ def main() -> None:
     parser.add_argument("--economies", type=int, default=200)
     parser.add_argument("--items", type=int, default=500)
     parser.add_argument("--years", type=int, default=10)
+    parser.add_argument("--store", type=Path, help="Keep the synthetic store in this file (built if missing, "
+                        "reused if present, for repeated runs of the same size).")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -139,12 +148,15 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        database = folder / "bench.db"
+        database = args.store or folder / "bench.db"
         started = time.perf_counter()
-        build_store(database, args.economies, args.items, args.years)
-        year = FIRST_YEAR + args.years - 1
-        print(f"store: {args.economies} economies x {args.items} items x {args.years} years "
-              f"({args.economies * args.items * args.years:,} entries) built in {time.perf_counter() - started:.1f} s")
+        if database.exists():
+            print(f"store: reusing {database} (built for its own size; the size options are ignored)")
+        else:
+            build_store(database, args.economies, args.items, args.years)
+            print(f"store: {args.economies} economies x {args.items} items x {args.years} years "
+                  f"({args.economies * args.items * args.years:,} entries) built in {time.perf_counter() - started:.1f} s")
+        year = _last_year(database)
         report_time, report_memory = measure(["--child", "report", str(database), str(year), str(folder / "report.xlsx")])
         cells = count_cells(folder / "report.xlsx")
         baseline_time, baseline_memory = measure(["--child", "baseline", str(cells), str(folder / "baseline.xlsx")])
