@@ -139,7 +139,7 @@ def test_conflict_with_a_later_change_in_the_database(tracker, issue, store):
     fill(path, {"LC02-1": {"Status": "Implemented"}})
     before = snapshot(store)
     refused = tracker("import", str(path), expect=1)
-    assert "LC02-1 status was changed in the database after this form was issued" in refused.output
+    assert "cell F12 (Status): LC02-1 status was changed in the database after this form was issued" in refused.output
     assert "database: 'In progress', form: 'Implemented'" in refused.output
     assert snapshot(store) == before
 

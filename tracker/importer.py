@@ -47,6 +47,7 @@ from tracker.workbooks import MAX_FILE_BYTES, cell_text, open_untrusted
 #: Column titles of a tidy table, and the entry field each one fills.
 TABLE_KEYS = ("Economy code", "Ref", "Year")
 FIELD_TITLES = {title: name for title, name, _ in COLUMNS if name}
+TITLES_BY_FIELD = {name: title for title, name in FIELD_TITLES.items()}
 HEADER_SEARCH_ROWS = 40
 MAX_COLUMNS = 40
 MAX_FORM_ROWS = 2_000
@@ -345,8 +346,10 @@ def _resolve_conflicts(session, form: Form, economy: Economy, updates, force: bo
                 del values[name]
             elif not force:
                 shown = label if name == "status" else (lambda v: v)
+                title = TITLES_BY_FIELD[name]
                 problems.append(
-                    f"{where}: {item.ref} {name} was changed in the database after this form was issued "
+                    f"{where}, cell {row.cells[title][1]} ({title}): {item.ref} {name} was changed in the "
+                    "database after this form was issued "
                     f"(database: {shown(now)!r}, form: {shown(new)!r}). Import with --force to keep the "
                     "form's value, or send a fresh form."
                 )
