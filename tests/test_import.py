@@ -218,6 +218,12 @@ REFUSALS = {
     "error value": (lambda f, t: rewrite_member(f, form_sheet_member(f), lambda x: x.replace(
         '<c r="F13" s="8" t="inlineStr"><is><t>Planned</t></is></c>', '<c r="F13" s="8" t="e"><f>1/0</f><v>#DIV/0!</v></c>')),
         "cell F13 (Status): holds the spreadsheet error #DIV/0!"),
+    "contact formula without value": (lambda f, t: fill(f, {}, contact={"Contact e-mail": "=B5"}),
+        "cell B7 (Contact e-mail): holds a formula whose value was never calculated"),
+    "bad contact e-mail": (lambda f, t: fill(f, {}, contact={"Contact e-mail": "not an address"}),
+        "cells B5, B6, B7, B8 (contact point): 'not an address' is not an e-mail address"),
+    "empty economy code in table": (lambda f, t: _table(t, [(None, "LC02-1", 2008, "Planned")]),
+        "cell A2 (Economy code): empty; give the economy's code"),
     "no Form sheet": (lambda f, t: _table(t, [], header=("Something", "Else")), "no sheet named 'Form'"),
     "missing header": (lambda f, t: rewrite_member(f, form_sheet_member(f), lambda x: x.replace(">Status<", ">State<")), "no header row with the columns"),
     "forged economy": (lambda f, t: _forged(f, t / "forged.xlsx"), "signature does not match"),

@@ -31,16 +31,17 @@ from tracker.forms import (
     signature,
     signing_key,
 )
-from tracker.models import Change, Economy, Form, Import, Item, utcnow
+from tracker.models import Change, Economy, Form, Import, utcnow
 from tracker.progress import (
+    Outcome,
     answers_as_of,
     check_year,
-    clean_text,
+    clean_entry_value,
     entries_of,
     record_contact,
     record_entries,
 )
-from tracker.status import label, parse_status
+from tracker.status import label
 from tracker.store import Store
 from tracker.workbooks import MAX_FILE_BYTES, cell_text, open_untrusted
 
@@ -162,9 +163,12 @@ def _formula_cells(path: Path, sheet: str, last_row: int) -> set[str]:
 
 @dataclass
 class _Parsed:
+    """Everything an import needs from the file, read before the database is touched."""
+
     kind: str
     sheet: _Sheet
     identification: dict[str, str] | None = None
+    formulas: set[str] = field(default_factory=set)
 
 
 def _identification(workbook) -> dict[str, str] | None:
@@ -182,7 +186,15 @@ def _identification(workbook) -> dict[str, str] | None:
 
 
 def _parse(path: Path) -> _Parsed:
-    """Read what the file holds: a form's sheet and identification, or a tidy table."""
+    """Read what the file holds (a form's sheet and identification, or a tidy table), and which
+    of its cells are formulas."""
+    parsed = _read_values(path)
+    last_row = parsed.sheet.rows[-1].number if parsed.sheet.rows else parsed.sheet.header_row
+    parsed.formulas = _formula_cells(path, parsed.sheet.name, last_row)
+    return parsed
+
+
+def _read_values(path: Path) -> _Parsed:
     workbook = open_untrusted(path)
     try:
         names = workbook.sheetnames
@@ -234,8 +246,12 @@ def _check_form(session: Session, name: str, identification: dict[str, str] | No
     return form, economy
 
 
-def _value(cells: dict, title: str, formulas: set[str], where: str, problems: list[str]) -> str | None:
-    raw, coordinate = cells.get(title, (None, None))
+def _value(cells: dict, key: str, formulas: set[str], where: str, problems: list[str],
+           title: str | None = None) -> str | None:
+    """The text of the cell under ``key``, or None; formulas without a value and error values are
+    problems, reported with the cell and ``title`` (the column title by default)."""
+    title = title or key
+    raw, coordinate = cells.get(key, (None, None))
     if coordinate in formulas and raw is None:
         problems.append(
             f"{where}, cell {coordinate} ({title}): holds a formula whose value was never calculated. "
@@ -252,68 +268,96 @@ def _value(cells: dict, title: str, formulas: set[str], where: str, problems: li
 
 
 def _entry_values(row: _Row, formulas, where, item_ref, problems) -> dict[str, str]:
+    """The row's answers, validated here so that each problem names its cell."""
     values: dict[str, str] = {}
     for title, name in FIELD_TITLES.items():
         if title not in row.cells:
             continue
         text = _value(row.cells, title, formulas, where, problems)
-        coordinate = row.cells[title][1]
         try:
-            cleaned = clean_text(text, f"{title} of {item_ref}")
-            if cleaned is not None:
-                values[name] = parse_status(cleaned) if name == "status" else cleaned
+            cleaned = clean_entry_value(name, text, f"{title} of {item_ref}")
         except Refused as exc:
-            problems.append(f"{where}, cell {coordinate} ({title}): {exc}")
+            problems.append(f"{where}, cell {row.cells[title][1]} ({title}): {exc}")
+            continue
+        if cleaned is not None:
+            values[name] = cleaned
     return values
 
 
-def _item_lookup(session: Session) -> tuple[dict[str, Item], dict[str, str]]:
-    items = items_for(session)
-    return {item.ref.casefold(): item for item in items}, {item.ref: item.text for item in items}
+def _row_economy_year(row: _Row, economies: dict, formulas, where, problems) -> tuple[Economy | None, int | None]:
+    """A tidy table row's economy and year, from its Economy code and Year cells."""
+    code = _value(row.cells, "Economy code", formulas, where, problems)
+    year_text = _value(row.cells, "Year", formulas, where, problems)
+    economy = economies.get(code.strip().casefold()) if code else None
+    if economy is None:
+        reason = not_found("economy", code, {e.code: e.name for e in economies.values()}) if code else \
+            "empty; give the economy's code, such as JPN."
+        problems.append(f"{where}, cell {row.cells['Economy code'][1]} (Economy code): {reason}")
+    try:
+        year = check_year(int((year_text or "").strip()))
+    except (ValueError, Refused):
+        problems.append(f"{where}, cell {row.cells['Year'][1]} (Year): {year_text!r} is not a year such as 2008.")
+        year = None
+    return economy, year
 
 
-def _resolve_ref(text, lookup, candidates, where, coordinate, problems) -> Item | None:
-    item = lookup.get(text.strip().casefold())
-    if item is None:
-        problems.append(f"{where}, cell {coordinate} (Ref): {not_found('Ref', text, candidates)}")
-    return item
+def _plan(session: Session, where: str, parsed: _Parsed, fixed: tuple[Economy, int] | None = None) -> dict:
+    """Check every row and group the answers by (economy, year), refusing the file on any problem.
 
-
-def _plan_form(session, name, parsed: _Parsed, formulas) -> tuple[Form, Economy, dict, list]:
-    form, economy = _check_form(session, name, parsed.identification)
-    where = f"{name}, sheet {FORM_SHEET}"
+    A form's rows all belong to the economy and year it was issued for (``fixed``); a tidy table
+    names them in its Economy code and Year columns.
+    """
     problems: list[str] = []
-    lookup, candidates = _item_lookup(session)
-    seen: dict[int, str] = {}
-    updates: list[tuple[Item, dict, _Row]] = []
+    items = items_for(session)
+    by_ref = {item.ref.casefold(): item for item in items}
+    economies = {} if fixed else {e.code.casefold(): e for e in session.scalars(select(Economy))}
+    groups: dict[tuple[Economy, int], list] = {}
+    seen: dict[tuple[int, int, int], str] = {}
     for row in parsed.sheet.rows:
-        ref = _value(row.cells, "Ref", formulas, where, problems)
-        values = _entry_values(row, formulas, where, ref or f"row {row.number}", problems)
-        if not ref or not ref.strip():
-            if values:
-                problems.append(f"{where}, row {row.number}: has answers but no Ref; put back the Ref it had.")
+        ref = _value(row.cells, "Ref", parsed.formulas, where, problems)
+        values = _entry_values(row, parsed.formulas, where, ref or f"row {row.number}", problems)
+        economy, year = fixed or _row_economy_year(row, economies, parsed.formulas, where, problems)
+        if not (ref and ref.strip()):
+            if values or not fixed:
+                problems.append(f"{where}, row {row.number}: no Ref; every row with answers needs the Ref "
+                                "of its commitment (put back the Ref it had).")
             continue
-        item = _resolve_ref(ref, lookup, candidates, where, row.cells["Ref"][1], problems)
+        ref_cell = row.cells["Ref"][1]
+        item = by_ref.get(ref.strip().casefold())
         if item is None:
+            problems.append(f"{where}, cell {ref_cell} (Ref): {not_found('Ref', ref, {i.ref: i.text for i in items})}")
             continue
-        if item.id in seen:
-            problems.append(f"{where}, cell {row.cells['Ref'][1]} (Ref): {item.ref} appears twice (also {seen[item.id]}).")
+        if economy is None or year is None:
             continue
-        seen[item.id] = row.cells["Ref"][1]
-        if not item.applies_in(form.year):
-            problems.append(f"{where}, cell {row.cells['Ref'][1]} (Ref): {item.ref} does not apply in {form.year}.")
+        if not item.applies_in(year):
+            problems.append(f"{where}, cell {ref_cell} (Ref): {item.ref} does not apply in {year}.")
             continue
-        updates.append((item, values, row))
-    contact = {}
-    by_caption = {_normal(caption): name for name, caption in CONTACT_LABELS.items()}
-    for row in parsed.sheet.preamble:
-        caption = _normal(row.cells.get("0", (None, ""))[0])
-        if caption in by_caption and "1" in row.cells:
-            raw, coordinate = row.cells["1"]
-            contact[by_caption[caption]] = (cell_text(raw), coordinate)
+        key = (economy.id, item.id, year)
+        if key in seen:
+            what = item.ref if fixed else f"{economy.code} {item.ref} {year}"
+            problems.append(f"{where}, cell {ref_cell} (Ref): {what} appears twice (also {seen[key]}).")
+            continue
+        seen[key] = ref_cell
+        groups.setdefault((economy, year), []).append((item, values, row))
     if problems:
         raise FileRefused(problems)
-    return form, economy, contact, updates
+    return groups
+
+
+def _contact(parsed: _Parsed, where: str) -> dict[str, tuple[str | None, str]]:
+    """The contact point typed above a form's header (caption in column A, value in B), as
+    {field: (text, cell)}."""
+    problems: list[str] = []
+    by_caption = {_normal(caption): name for name, caption in CONTACT_LABELS.items()}
+    contact = {}
+    for row in parsed.sheet.preamble:
+        name = by_caption.get(_normal(row.cells.get("0", (None, ""))[0]))
+        if name is not None and "1" in row.cells:
+            text = _value(row.cells, "1", parsed.formulas, where, problems, title=CONTACT_LABELS[name])
+            contact[name] = (text, row.cells["1"][1])
+    if problems:
+        raise FileRefused(problems)
+    return contact
 
 
 def _resolve_conflicts(session, form: Form, economy: Economy, updates, force: bool, where: str) -> None:
@@ -357,59 +401,55 @@ def _resolve_conflicts(session, form: Form, economy: Economy, updates, force: bo
         raise FileRefused(problems)
 
 
-def _plan_table(session, name, parsed: _Parsed, formulas) -> dict[tuple[Economy, int], list]:
+def _change_rows(economy: Economy, year: int, outcome: Outcome) -> list[dict]:
+    return [
+        {"economy": economy.code, "year": year, "ref": outcome.ref, "field": c.field, "old": c.old, "new": c.new}
+        for c in outcome.changes
+    ]
+
+
+def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: bool, result: FileResult) -> None:
+    """Check the parsed file against the database and write it through the one write path."""
+    record = Import(file_name=name, sha256=digest, kind=parsed.kind, imported_at=utcnow(), new=0, changed=0, unchanged=0)
     where = f"{name}, sheet {parsed.sheet.name}"
-    problems: list[str] = []
-    lookup, candidates = _item_lookup(session)
-    economies = {e.code.casefold(): e for e in session.scalars(select(Economy))}
-    groups: dict[tuple[Economy, int], list] = {}
-    seen: dict[tuple[int, int, int], str] = {}
-    for row in parsed.sheet.rows:
-        code = _value(row.cells, "Economy code", formulas, where, problems)
-        ref = _value(row.cells, "Ref", formulas, where, problems)
-        year_text = _value(row.cells, "Year", formulas, where, problems)
-        values = _entry_values(row, formulas, where, ref or f"row {row.number}", problems)
-        if not (code and ref and year_text):
-            problems.append(f"{where}, row {row.number}: Economy code, Ref and Year are all needed.")
-            continue
-        economy = economies.get(code.strip().casefold())
-        if economy is None:
-            problems.append(
-                f"{where}, cell {row.cells['Economy code'][1]} (Economy code): "
-                f"{not_found('economy', code, {e.code: e.name for e in economies.values()})}"
-            )
-        item = _resolve_ref(ref, lookup, candidates, where, row.cells["Ref"][1], problems)
+    form = None
+    if parsed.kind == "form":
+        form, economy = _check_form(session, name, parsed.identification)
+        groups = _plan(session, where, parsed, fixed=(economy, form.year))
+        _resolve_conflicts(session, form, economy, groups.get((economy, form.year), []), force, where)
+        contact = _contact(parsed, where)
+        record.economy_id, record.year, record.form_id = economy.id, form.year, form.id
+        result.economy, result.year = economy.code, form.year
+    else:
+        groups = _plan(session, where, parsed)
+    session.add(record)
+    session.flush()
+    source = f"import {name}"
+    for (group_economy, year), updates in groups.items():
+        for outcome in record_entries(session, group_economy, year, [(i, v) for i, v, _ in updates], source, record.id):
+            setattr(result, outcome.kind, getattr(result, outcome.kind) + 1)
+            result.changes += _change_rows(group_economy, year, outcome)
+    if form is not None and contact:
         try:
-            year = check_year(int(year_text.strip()))
-        except (ValueError, Refused):
-            problems.append(f"{where}, cell {row.cells['Year'][1]} (Year): {year_text!r} is not a year such as 2008.")
-            continue
-        if economy is None or item is None:
-            continue
-        if not item.applies_in(year):
-            problems.append(f"{where}, cell {row.cells['Ref'][1]} (Ref): {item.ref} does not apply in {year}.")
-            continue
-        key = (economy.id, item.id, year)
-        if key in seen:
-            problems.append(f"{where}, row {row.number}: {economy.code} {item.ref} {year} appears twice (also row {seen[key]}).")
-            continue
-        seen[key] = str(row.number)
-        groups.setdefault((economy, year), []).append((item, values, row))
-    if problems:
-        raise FileRefused(problems)
-    return groups
+            outcome = record_contact(session, economy, form.year, {k: v for k, (v, _) in contact.items()},
+                                     source, record.id)
+        except Refused as exc:
+            cells = ", ".join(cell for _, cell in contact.values())
+            raise FileRefused([f"{where}, cells {cells} (contact point): {exc}"]) from None
+        result.changes += _change_rows(economy, form.year, outcome)
+    record.new, record.changed, record.unchanged = result.new, result.changed, result.unchanged
 
 
 def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileResult:
+    """Import one file: read it whole first, then check and apply it in one transaction."""
     name = path.name
-    if not path.is_file():
-        return FileResult(name, "refused", problems=[f"{path}: no such file."])
-    if path.stat().st_size > MAX_FILE_BYTES:
-        return FileResult(name, "refused", problems=[
-            f"{name} is over {MAX_FILE_BYTES // 1_000_000} MB; a form is far smaller. It was not read."
-        ])
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     try:
+        if not path.is_file():
+            raise Refused(f"{path}: no such file.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise Refused(f"{name} is over {MAX_FILE_BYTES // 1_000_000} MB; a form is far smaller. It was not read.")
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        parsed = _parse(path)
         with store.transaction(dry_run=dry_run) as session:
             earlier = session.scalar(select(Import).where(Import.sha256 == digest))
             if earlier is not None:
@@ -417,47 +457,8 @@ def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileRes
                     f"{name} was already imported on {earlier.imported_at:%Y-%m-%d %H:%M} UTC "
                     f"(as {earlier.file_name}); nothing changed."
                 ])
-            parsed = _parse(path)
-            formulas = _formula_cells(path, parsed.sheet.name, parsed.sheet.rows[-1].number if parsed.sheet.rows else parsed.sheet.header_row)
             result = FileResult(name, "would apply" if dry_run else "applied", parsed.kind)
-            source = f"import {name}"
-            record = Import(file_name=name, sha256=digest, kind=parsed.kind, imported_at=utcnow(), new=0, changed=0, unchanged=0)
-            if parsed.kind == "form":
-                form, economy, contact, updates = _plan_form(session, name, parsed, formulas)
-                _resolve_conflicts(session, form, economy, updates, force, f"{name}, sheet {FORM_SHEET}")
-                groups = {(economy, form.year): updates}
-                record.economy_id, record.year, record.form_id = economy.id, form.year, form.id
-                result.economy, result.year = economy.code, form.year
-            else:
-                groups = _plan_table(session, name, parsed, formulas)
-                contact = {}
-            session.add(record)
-            session.flush()
-            for (economy, year), updates in groups.items():
-                outcomes = record_entries(
-                    session, economy, year, [(item, values) for item, values, _ in updates], source, record.id
-                )
-                for outcome in outcomes:
-                    setattr(result, outcome.kind, getattr(result, outcome.kind) + 1)
-                    result.changes += [
-                        {"economy": economy.code, "year": year, "ref": outcome.ref,
-                         "field": c.field, "old": c.old, "new": c.new}
-                        for c in outcome.changes
-                    ]
-            if contact:
-                try:
-                    outcome = record_contact(
-                        session, economy, form.year, {k: v for k, (v, _) in contact.items()}, source, record.id
-                    )
-                except Refused as exc:
-                    cells = ", ".join(c for _, c in contact.values())
-                    raise FileRefused([f"{name}, sheet {FORM_SHEET}, cells {cells} (contact point): {exc}"]) from None
-                result.changes += [
-                    {"economy": economy.code, "year": form.year, "ref": None,
-                     "field": c.field, "old": c.old, "new": c.new}
-                    for c in outcome.changes
-                ]
-            record.new, record.changed, record.unchanged = result.new, result.changed, result.unchanged
+            _apply(session, name, digest, parsed, force, result)
             return result
     except FileRefused as exc:
         problems = exc.problems

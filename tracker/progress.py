@@ -71,15 +71,19 @@ def clean_text(value: str | None, what: str) -> str | None:
     return cleaned
 
 
+def clean_entry_value(name: str, value, what: str) -> str | None:
+    """One field of an entry, validated: the status as its key (given by key or label), text as
+    typed; ``None`` when blank. Raises ``Refused`` saying what is wrong."""
+    cleaned = clean_text(value, what)
+    if cleaned is None or name != "status":
+        return cleaned
+    return parse_status(cleaned)
+
+
 def clean_entry_values(values: dict[str, str | None], what: str) -> dict[str, str]:
-    """Validate the fields given for an entry; drop the blank ones. Status by key or label."""
-    cleaned: dict[str, str] = {}
-    for name in ENTRY_FIELDS:
-        value = clean_text(values.get(name), f"{what}, {name}")
-        if value is None:
-            continue
-        cleaned[name] = parse_status(value) if name == "status" else value
-    return cleaned
+    """Validate the fields given for an entry; drop the blank ones."""
+    cleaned = {name: clean_entry_value(name, values.get(name), f"{what}, {name}") for name in ENTRY_FIELDS}
+    return {name: value for name, value in cleaned.items() if value is not None}
 
 
 def _apply(session: Session, row, values: dict[str, str], change: dict, now: datetime, source: str,
@@ -111,12 +115,14 @@ def record_entries(
     source: str,
     import_id: int | None = None,
 ) -> list[Outcome]:
-    """Set entries of one economy and year; ``updates`` holds values already cleaned.
+    """Set entries of one economy and year: the one write path for entries.
 
-    Reads the existing entries in one query, writes only what differs, and returns one
-    ``Outcome`` per update in the order given.
+    Validates every value (``clean_entry_values``), reads the existing entries in one query,
+    writes only what differs with its history, and returns one ``Outcome`` per update in the
+    order given.
     """
     check_year(year)
+    updates = [(item, clean_entry_values(values, f"{economy.code} {item.ref} {year}")) for item, values in updates]
     not_applying = [item.ref for item, _ in updates if not item.applies_in(year)]
     if not_applying:
         raise Refused(
@@ -187,10 +193,9 @@ def record(session: Session, economy_code: str, ref: str, year: int, values: dic
     """Set one entry from the command line: the ``tracker record`` command."""
     economy = resolve_economy(session, economy_code)
     item = resolve_item(session, ref)
-    cleaned = clean_entry_values(values, f"{economy.code} {item.ref}")
-    if not cleaned:
+    if not any(value is not None and str(value).strip() for value in values.values()):
         raise Refused("Nothing to record: give --status or at least one of the text options.")
-    return record_entries(session, economy, year, [(item, cleaned)], source)[0]
+    return record_entries(session, economy, year, [(item, values)], source)[0]
 
 
 def set_contact(session: Session, economy_code: str, year: int, values: dict, source: str) -> Outcome:
