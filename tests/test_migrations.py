@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.errors import Refused
 from tracker.initialise import initialise
-from tracker.models import Base, Item
+from tracker.models import Base, Economy, Item
 from tracker.store import Store, alembic_config, head_revision
 
 
@@ -24,10 +24,10 @@ def test_single_head():
 
 def test_upgrade_from_empty_reaches_head(target):
     store = Store(target)
-    assert store.schema_state() == "empty"
+    assert store.schema_state() == ("empty", None)
     before, after = store.upgrade()
     assert (before, after) == (None, head_revision())
-    assert store.schema_state() == "current"
+    assert store.schema_state() == ("current", head_revision())
     assert {"entry", "item", "economy", "change"} <= set(inspect(store.engine).get_table_names())
 
 
@@ -49,7 +49,7 @@ def test_downgrade_then_upgrade_step_by_step(target):
     assert store.current_revision() is None
     assert "entry" not in inspect(store.engine).get_table_names()
     store.upgrade()
-    assert store.schema_state() == "current"
+    assert store.schema_state() == ("current", head_revision())
 
 
 def test_sqlite_is_set_up_for_concurrent_use(tmp_path):
@@ -76,7 +76,7 @@ def test_schema_made_by_a_newer_tracker_is_refused(target, tmp_path):
     store.upgrade()
     with store.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = 'ffff0000'"))
-    assert store.schema_state() == "newer"
+    assert store.schema_state() == ("newer", "ffff0000")
     with pytest.raises(Refused, match="newer version of tracker"):
         store.require_current_schema()
     with pytest.raises(Refused, match="newer version of tracker"):
@@ -98,10 +98,19 @@ def _migrations_with_one_more_revision(tmp_path) -> str:
 def test_older_schema_asks_for_an_upgrade_and_keeps_data(target, tmp_path):
     initialise(Store(target))
     later = Store(target, migrations=_migrations_with_one_more_revision(tmp_path))
-    assert later.schema_state() == "old"
+    assert later.schema_state() == ("old", head_revision())
     with pytest.raises(Refused, match="tracker db upgrade"):
         later.require_current_schema()
     assert later.upgrade() == (head_revision(), "9999")
     later.require_current_schema()
     with later.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Item)) > 0
+
+
+def test_a_row_written_twice_at_once_is_a_message_not_a_traceback(store):
+    """What a second writer meets when another committed the same entry first: a unique key."""
+    with pytest.raises(Refused, match="Someone else changed the same records"):
+        with store.transaction() as session:
+            session.add(Economy(code="JPN", name="Japan again", active=True))
+    with store.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Economy).where(Economy.code == "JPN")) == 1

@@ -171,15 +171,14 @@ def db_current(ctx: click.Context):
     Example:
         tracker db current
     """
-    store = Store(ctx.find_root().obj)
-    state = store.schema_state()
+    state, revision = Store(ctx.find_root().obj).schema_state()
     meaning = {
         "empty": "no tracker tables yet; run `tracker init`",
         "current": "up to date",
         "old": "older than this tracker; run `tracker db upgrade`",
         "newer": "made by a newer tracker; this version will not touch it",
     }[state]
-    click.echo(f"{store.current_revision() or 'none'} ({meaning})")
+    click.echo(f"{revision or 'none'} ({meaning})")
 
 
 @cli.group("catalog")

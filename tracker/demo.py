@@ -106,7 +106,7 @@ def run_demo(out_dir: Path, progress: Callable[[Iterable], Iterable] = lambda it
     database = out_dir / DEMO_DB
     if database.exists():
         existing = Store(str(database))
-        if existing.schema_state() != "empty":
+        if existing.schema_state()[0] != "empty":
             with existing.transaction() as session:
                 is_demo = session.get(Setting, ILLUSTRATIVE_KEY) is not None
             existing.engine.dispose()

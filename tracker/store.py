@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from tracker.errors import Refused
@@ -114,23 +114,26 @@ class Store:
         with _reachable(self.target), self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
-    def schema_state(self) -> str:
-        """``empty``, ``current``, ``old`` (upgrade needed) or ``newer`` (made by a newer tracker)."""
+    def schema_state(self) -> tuple[str, str | None]:
+        """The schema's state and revision. The state is ``empty``, ``current``, ``old`` (upgrade
+        needed) or ``newer`` (made by a newer tracker)."""
         current = self.current_revision()
         if current is None:
-            return "empty"
+            return "empty", None
         script = ScriptDirectory.from_config(alembic_config(migrations=self.migrations))
         if current == script.get_current_head():
-            return "current"
+            return "current", current
         try:
             script.get_revision(current)
         except CommandError:
-            return "newer"
-        return "old"
+            return "newer", current
+        return "old", current
 
     def require_current_schema(self) -> None:
         """Refuse to work on a database whose schema is not the one this code expects."""
-        state = self.schema_state()
+        self._refuse_unless_current(*self.schema_state())
+
+    def _refuse_unless_current(self, state: str, revision: str | None) -> None:
         if state == "empty":
             raise Refused(
                 f"The database {self.target} has no tracker tables yet. Run `tracker init` first."
@@ -143,15 +146,17 @@ class Store:
         if state == "newer":
             raise Refused(
                 f"The database {self.target} was made by a newer version of tracker "
-                f"(schema {self.current_revision()}); this version will not touch it. "
+                f"(schema {revision}); this version will not touch it. "
                 "Upgrade tracker instead."
             )
 
     def upgrade(self) -> tuple[str | None, str]:
         """Bring the schema to the newest revision in one transaction; return (before, after)."""
-        if self.schema_state() == "newer":
-            self.require_current_schema()
-        before = self.current_revision()
+        state, before = self.schema_state()
+        if state == "newer":
+            self._refuse_unless_current(state, before)
+        if state == "current":
+            return before, before
         with _reachable(self.target), self.engine.connect() as connection:
             if self.is_sqlite:
                 # Batch migrations copy referenced tables; the PRAGMA only works outside a transaction.
@@ -181,13 +186,19 @@ def open_store(target: str) -> Store:
 
 @contextmanager
 def _reachable(target: str) -> Iterator[None]:
-    """Turn "cannot connect" and "locked too long" into a message instead of a traceback."""
+    """Turn what the database refuses into a message instead of a traceback: cannot connect or
+    locked too long, a row written by someone else at the same moment, anything else it rejects."""
     try:
         yield
-    except OperationalError as exc:
+    except DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise Refused(
-            f"Cannot use the database {target}: {reason}. Check the path or URL given with "
-            "--db or TRACKER_DB, that the server is running, and that no other program holds it."
-        ) from None
+        if isinstance(exc, OperationalError):
+            advice = (f"Cannot use the database {target}: {reason}. Check the path or URL given with "
+                      "--db or TRACKER_DB, that the server is running, and that no other program holds it.")
+        elif isinstance(exc, IntegrityError):
+            advice = (f"Someone else changed the same records in {target} at the same moment ({reason}); "
+                      "nothing was written. Run the command again.")
+        else:
+            advice = f"The database {target} refused the operation ({reason}); nothing was written."
+        raise Refused(advice) from None
 
