@@ -445,7 +445,7 @@ def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileRes
     name = path.name
     try:
         if not path.is_file():
-            raise Refused(f"{path}: no such file.")
+            raise Refused(f"{path}: no such file or folder.")
         if path.stat().st_size > MAX_FILE_BYTES:
             raise Refused(f"{name} is over {MAX_FILE_BYTES // 1_000_000} MB; a form is far smaller. It was not read.")
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
