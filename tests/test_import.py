@@ -239,7 +239,7 @@ REFUSALS = {
     "decompression bomb": (lambda f, t: _zip(t / "bomb.xlsx", {"xl/workbook.xml": "<x/>", "xl/worksheets/sheet1.xml": b"\x00" * 50_000_000}), "decompression bomb"),
     "xml entities": (lambda f, t: _entity_bomb(f, t / "entities.xlsx"), "could not be read as a workbook"),
     "over the size limit": (lambda f, t: _bytes(t / "huge.xlsx", b"\x00" * (21 * 1024 * 1024)), "over 20 MB"),
-    "missing file": (lambda f, t: t / "nowhere.xlsx", "no such file"),
+    "missing file": (lambda f, t: t / "nowhere.xlsx", "nowhere.xlsx: no such file or folder."),
 }
 
 
