@@ -22,7 +22,7 @@ UNDO = "undo"
 
 def undone_ids(session: Session) -> set[int]:
     """The imports (and undos) currently taken back: undone by an undo that is not itself undone."""
-    undoes = dict(session.execute(select(Import.id, Import.undoes_id).where(Import.undoes_id.is_not(None))))
+    undoes = dict(session.execute(select(Import.id, Import.undoes_id).where(Import.undoes_id.is_not(None))).all())
     by_target: dict[int, list[int]] = {}
     for undo_id, target in undoes.items():
         by_target.setdefault(target, []).append(undo_id)
@@ -45,8 +45,8 @@ def list_imports(session: Session) -> list[dict]:
     """Every import and undo, oldest first: file, SHA-256, economy, year, when, values changed, undone."""
     counts = dict(session.execute(
         select(Change.import_id, func.count()).where(Change.import_id.is_not(None)).group_by(Change.import_id)
-    ))
-    codes = dict(session.execute(select(Economy.id, Economy.code)))
+    ).all())
+    codes = dict(session.execute(select(Economy.id, Economy.code)).all())
     undone = undone_ids(session)
     return [
         {

@@ -100,7 +100,7 @@ def _state(round_: Round) -> str:
 
 def list_rounds(session: Session) -> list[dict]:
     """Every round: year, due date, state, when opened and closed, forms issued, returns."""
-    forms = dict(session.execute(select(Form.year, func.count(func.distinct(Form.economy_id))).group_by(Form.year)))
+    forms = dict(session.execute(select(Form.year, func.count(func.distinct(Form.economy_id))).group_by(Form.year)).all())
     rows = []
     for round_ in session.scalars(select(Round).order_by(Round.year)):
         returned = sum(1 for row in round_status(session, round_.year) if row["returned"])
@@ -165,7 +165,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
     applying = {item.id for item in items_for(session, year)}
     issued = dict(session.execute(
         select(Form.economy_id, func.max(Form.issued_at)).where(Form.year == year).group_by(Form.economy_id)
-    ))
+    ).all())
     answered: dict[int, int] = {}
     for economy_id, item_id in session.execute(
         select(Entry.economy_id, Entry.item_id).where(Entry.year == year, Entry.status.is_not(None))
@@ -174,7 +174,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
             answered[economy_id] = answered.get(economy_id, 0) + 1
     updated = dict(session.execute(
         select(Change.economy_id, func.max(Change.changed_at)).where(Change.year == year).group_by(Change.economy_id)
-    ))
+    ).all())
     returns = _latest_returns(session, year)
     contacts = _contacts(session, year)
     rows = []
