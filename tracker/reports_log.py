@@ -19,7 +19,7 @@ from tracker.models import ReportLog, utcnow
 def record_report(session: Session, path: Path, year: int, as_of: datetime | None) -> ReportLog:
     """Note that the report for ``year`` (as of ``as_of``, or the data then) was written to ``path``."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    row = ReportLog(file_name=str(path), sha256=digest, year=year, as_of=as_of, written_at=utcnow())
+    row = ReportLog(file_name=str(path.resolve()), sha256=digest, year=year, as_of=as_of, written_at=utcnow())
     session.add(row)
     session.flush()
     return row
