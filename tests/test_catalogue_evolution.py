@@ -94,6 +94,10 @@ def test_reworded_item_keeps_its_answers_and_shows_the_wording_of_each_year(evol
     show = {r["ref"]: r for r in json.loads(tracker("show", "JPN", "--year", "2011", "--json").output)}
     assert (show["EV-A"]["status"], show["EV-A"]["measures"]) == ("in_progress", "Bill drafted")
 
+    listed = {r["ref"]: r["text"] for r in json.loads(tracker("catalog", "list", "--year", "2011", "--json").output)}
+    assert listed["EV-A"] == "Study cybercrime laws."
+    shown = tracker("catalog", "show", "EV-A").output
+    assert "from 2010: Study cybercrime laws." in shown and f"from 2012: {REWORDED}" in shown
     assert form_texts(tracker, tmp_path, 2011)["EV-A"] == "Study cybercrime laws."
     assert form_texts(tracker, tmp_path, 2012)["EV-A"] == REWORDED
     assert report_texts(tracker, tmp_path, 2011)["EV-A"] == "Study cybercrime laws."

@@ -485,8 +485,13 @@ def item_record(item: Item) -> dict:
 
 
 def list_items(session: Session, year: int | None = None) -> list[dict]:
-    """The checklist items, in display order; those that apply in ``year`` if given."""
-    return [item_record(item) for item in items_for(session, year)]
+    """The checklist items, in display order; those that apply in ``year``, with that year's
+    wording, if given."""
+    items = items_for(session, year)
+    if year is None:
+        return [item_record(item) for item in items]
+    texts = wordings_for(session, year, items)
+    return [item_record(item) | {"text": texts[item.id]} for item in items]
 
 
 def resolve_item(session: Session, ref: str) -> Item:
@@ -500,10 +505,12 @@ def resolve_item(session: Session, ref: str) -> Item:
 
 
 def show_item(session: Session, ref: str) -> dict:
-    """One item with its instrument in full."""
+    """One item with its instrument in full, and its wordings with the year each applies from."""
     item = resolve_item(session, ref)
     instrument = item.instrument
+    wordings = _wordings_of(session, [item])[item.id]
     return item_record(item) | {
+        "wordings": [{"from_year": from_year, "text": text} for from_year, text in wordings],
         "instrument_body": instrument.body,
         "instrument_place": instrument.place,
         "instrument_adopted": instrument.adopted,

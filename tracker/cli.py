@@ -230,6 +230,9 @@ def catalog_show(ctx: click.Context, ref: str, as_json: bool):
     click.echo(f"  adopted by {item['instrument_body']}, {item['instrument_place'] or 'place not recorded'}, "
                f"{item['instrument_adopted'] or 'date not recorded'}")
     click.echo(f"Text ({item['text_kind']}): {item['text']}")
+    if len(item["wordings"]) > 1:
+        for wording in item["wordings"]:
+            click.echo(f"  from {wording['from_year']}: {wording['text']}")
     click.echo(f"Deadline: {item['deadline'] or 'none'}")
     click.echo(f"Applies from {item['first_year']}{retired}.")
 
