@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from openpyxl import load_workbook
 
 from formtools import fill
+from tracker.catalogue import built_in_path
 
 HISTORY_KEYS = {"changed_at", "economy", "ref", "year", "field", "old", "new", "source", "import_id"}
 
@@ -65,7 +66,11 @@ def test_report_as_of_gives_the_cells_of_the_report_produced_then(tracker, tmp_p
     assert logged["sha256"] == hashlib.sha256(published.read_bytes()).hexdigest()
     moment = logged["written_at"]
 
-    # Later: answers change, a new economy reports, a contact changes, an earlier year changes too.
+    # Later: answers change, a new economy reports, a contact changes, an earlier year changes too,
+    # and a new version of the catalogue is loaded.
+    newer = tmp_path / "newer.catalogue"
+    newer.write_text(built_in_path().read_text().replace("version: 2026.1", "version: 2026.2"))
+    tracker("catalog", "load", str(newer))
     tracker("record", "AUS", "LC02-1", "--year", "2008", "--status", "implemented", "--measures", "Act passed")
     tracker("record", "NZL", "LC02-3", "--year", "2008", "--status", "planned")
     tracker("record", "AUS", "LC02-2", "--year", "2007", "--status", "implemented")

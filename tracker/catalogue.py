@@ -18,14 +18,14 @@ import calendar
 import importlib.resources
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.errors import Refused, not_found
-from tracker.models import Catalogue, Instrument, Item, ItemText, Round, utcnow
+from tracker.models import Catalogue, CatalogueVersion, Instrument, Item, ItemText, Round, utcnow
 
 BUILT_IN = "apec-cyber-2002-2008.catalogue"
 
@@ -330,12 +330,15 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
     parsed = parse_catalogue(text, path.name)
 
     catalogue = session.scalar(select(Catalogue).where(Catalogue.code == parsed.code))
+    new_version = catalogue is None or catalogue.version != parsed.version
     if catalogue is None:
         catalogue = Catalogue(code=parsed.code, title=parsed.title, version=parsed.version, loaded_at=utcnow())
         session.add(catalogue)
         session.flush()
     elif _assign(catalogue, {"title": parsed.title, "version": parsed.version}):
         catalogue.loaded_at = utcnow()
+    if new_version:
+        session.add(CatalogueVersion(catalogue_id=catalogue.id, version=parsed.version, loaded_at=catalogue.loaded_at))
 
     instruments = {i.code: i for i in session.scalars(select(Instrument))}
     items = {i.ref: i for i in items_for(session)}
@@ -448,9 +451,21 @@ def diff_catalogue(session: Session, path: Path | str) -> LoadResult:
         savepoint.rollback()
 
 
-def catalogue_version(session: Session) -> str:
-    """Every loaded catalogue as ``code@version``: what a form or a report was built against."""
-    rows = session.execute(select(Catalogue.code, Catalogue.version).order_by(Catalogue.code))
+def catalogue_version(session: Session, as_of: datetime | None = None) -> str:
+    """Every loaded catalogue as ``code@version``: what a form or a report was built against
+    (at the moment ``as_of``, if given: the versions loaded by then)."""
+    if as_of is None:
+        rows = list(session.execute(select(Catalogue.code, Catalogue.version).order_by(Catalogue.code)))
+    else:
+        latest: dict[str, str] = {}
+        for code, version in session.execute(
+            select(Catalogue.code, CatalogueVersion.version)
+            .join(CatalogueVersion, CatalogueVersion.catalogue_id == Catalogue.id)
+            .where(CatalogueVersion.loaded_at <= as_of)
+            .order_by(CatalogueVersion.loaded_at, CatalogueVersion.id)
+        ):
+            latest[code] = version
+        rows = sorted(latest.items())
     return ", ".join(f"{code}@{version}" for code, version in rows) or "none"
 
 

@@ -69,6 +69,16 @@ class Catalogue(Base):
     loaded_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class CatalogueVersion(Base):
+    """Each version of a catalogue that was loaded, and when: what a report as of a moment names."""
+
+    __tablename__ = "catalogue_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogue.id"))
+    version: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Instrument(Base):
     """A source document: a leaders' statement, a ministerial declaration, a strategy."""
 

@@ -226,7 +226,7 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
     return ReportData(
         year=year,
         illustrative=session.get(Setting, ILLUSTRATIVE_KEY) is not None,
-        catalogue_version=catalogue_version(session),
+        catalogue_version=catalogue_version(session, as_of),
         data_last_changed=session.scalar(select(func.max(Change.changed_at)).where(Change.changed_at <= as_of)),
         texts=wordings_for(session, year, items),
         items=items,

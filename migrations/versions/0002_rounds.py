@@ -1,4 +1,4 @@
-"""Rounds and their events, item wordings per year, undo records, the reports log.
+"""Rounds and their events, item wordings per year, catalogue versions, undo records, the reports log.
 
 An undo is kept as a file_import row of kind "undo" without file or SHA-256, pointing at what it undoes.
 
@@ -19,6 +19,16 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
+    op.create_table('catalogue_version',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('catalogue_id', sa.Integer(), nullable=False),
+    sa.Column('version', sa.String(length=64), nullable=False),
+    sa.Column('loaded_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['catalogue_id'], ['catalogue.id'], name=op.f('fk_catalogue_version_catalogue_id_catalogue')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_catalogue_version'))
+    )
+    op.execute("INSERT INTO catalogue_version (catalogue_id, version, loaded_at) "
+               "SELECT id, version, loaded_at FROM catalogue")
     op.create_table('report_log',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('file_name', sa.Text(), nullable=False),
@@ -81,6 +91,7 @@ def downgrade() -> None:
         batch_op.drop_column('undoes_id')
 
     op.drop_table('item_text')
+    op.drop_table('catalogue_version')
     with op.batch_alter_table('round_event', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_round_event_year'))
 
