@@ -80,6 +80,20 @@ def _chain(session: Session, import_id: int) -> set[int]:
         chain |= more
 
 
+def _changed_since(session: Session, import_id: int, last_id: dict[tuple, int]) -> set[tuple]:
+    """The values (keys of ``last_id``) that a change outside the import's own undo chain touched
+    after the import last did."""
+    chain = _chain(session, import_id)
+    later = session.execute(
+        select(Change.economy_id, Change.item_id, Change.year, Change.field, Change.id)
+        .where(Change.id > min(last_id.values()),
+               Change.economy_id.in_({key[0] for key in last_id}),
+               Change.year.in_({key[2] for key in last_id}))
+        .where(Change.import_id.is_(None) | Change.import_id.not_in(chain))
+    )
+    return {tuple(row[:4]) for row in later if tuple(row[:4]) in last_id and row[4] > last_id[tuple(row[:4])]}
+
+
 def undo_import(session: Session, import_id: int, force: bool, source: str) -> UndoResult:
     """Restore every value import ``import_id`` changed, as new history rows.
 
@@ -96,27 +110,18 @@ def undo_import(session: Session, import_id: int, force: bool, source: str) -> U
     changes = list(session.scalars(select(Change).where(Change.import_id == import_id).order_by(Change.id)))
     if not changes:
         raise Refused(f"Import {import_id} ({_label(record)}) changed nothing, so there is nothing to undo.")
-    first: dict[tuple, Change] = {}
+    first: dict[tuple, Change] = {}  # (economy_id, item_id, year, field) -> the import's first change of it
     last_id: dict[tuple, int] = {}
     for change in changes:
         key = (change.economy_id, change.item_id, change.year, change.field)
         first.setdefault(key, change)
         last_id[key] = change.id
-    chain = _chain(session, import_id)
-    later = session.execute(
-        select(Change.economy_id, Change.item_id, Change.year, Change.field, Change.id, Change.source)
-        .where(Change.id > min(last_id.values()), Change.economy_id.in_({k[0] for k in first}),
-               Change.year.in_({k[2] for k in first}))
-        .where(Change.import_id.is_(None) | Change.import_id.not_in(chain))
-    )
     economies = {e.id: e for e in session.scalars(select(Economy).where(Economy.id.in_({k[0] for k in first})))}
     items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_({k[1] for k in first if k[1]})))}
-
-    def where(key) -> str:
-        economy_id, item_id, year, name = key
-        return f"{economies[economy_id].code} {items[item_id].ref if item_id else 'contact'} {year} {name}"
-
-    touched = sorted({where(k[:4]) for k in later if k[:4] in last_id and k[4] > last_id[k[:4]]})
+    touched = sorted(
+        f"{economies[economy_id].code} {items[item_id].ref if item_id else 'contact'} {year} {name}"
+        for economy_id, item_id, year, name in _changed_since(session, import_id, last_id)
+    )
     if touched and not force:
         raise Refused(
             f"Import {import_id} was not undone: these values were changed after it: {', '.join(touched)}. "
