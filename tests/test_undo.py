@@ -39,7 +39,7 @@ def change_rows(store):
         return session.scalar(select(func.count()).select_from(Change))
 
 
-def test_undo_and_undo_of_the_undo(imported, store):
+def test_undo_and_undo_of_the_undo(imported, store, tmp_path):
     tracker = imported
     after_import = answers(tracker)
     assert after_import == {"LC02-1": ("not_started", "Wrong file", None), "LC02-2": ("implemented", None, "Act 99")}
@@ -59,6 +59,9 @@ def test_undo_and_undo_of_the_undo(imported, store):
     assert first["undone"] is True and undo["undone"] is False
     assert undo["file"] == f"undo of import {first['id']}" and undo["sha256"] is None and undo["changes"] == 6
     assert "already undone" in tracker("imports", "undo", str(first["id"]), expect=1).output
+    again = tracker("import", str(tmp_path / "JPN-2008.xlsx")).output
+    assert "already imported" in again and "It was undone since" in again
+    assert answers(tracker)["LC02-1"] == ("planned", "Draft bill", None)
 
     history = json.loads(tracker("history", "--import", str(undo["id"]), "--json").output)
     assert len(history) == 6 and all(h["source"].startswith("tracker imports undo") for h in history)

@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session
 
 from tracker.catalogue import items_for
 from tracker.errors import Refused, not_found
-from tracker.imports import undone_ids
 from tracker.forms import (
     COLUMNS,
     CONTACT_LABELS,
@@ -32,6 +31,7 @@ from tracker.forms import (
     signature,
     signing_key,
 )
+from tracker.imports import undone_ids
 from tracker.models import Change, Economy, Form, Import, utcnow
 from tracker.progress import (
     Outcome,
