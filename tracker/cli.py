@@ -80,6 +80,20 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
+class Moment(click.ParamType):
+    """An option value that is a moment: an ISO date-time (UTC) or a date (its end)."""
+
+    name = "moment"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        try:
+            return history.moment(value)
+        except Refused as exc:
+            self.fail(str(exc), param, ctx)
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
 year_option = click.option("--year", type=int, required=True, help="The reporting year, such as 2008.")
 
@@ -584,11 +598,11 @@ def _echo_import(result: importer.FileResult) -> None:
 @year_option
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write  [default: reports/progress-YEAR.xlsx]")
-@click.option("--as-of", "as_of", metavar="WHEN",
+@click.option("--as-of", "as_of", type=Moment(), metavar="WHEN",
               help="Rebuild the report from the data as they stood at WHEN: an ISO date-time (UTC) or a date "
                    "(its end), such as the moment `tracker reports list` shows for a published report.")
 @click.pass_context
-def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: str | None):
+def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: datetime | None):
     """Write the annual progress report workbook for a year.
 
     Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, one per economy,
@@ -601,10 +615,9 @@ def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: 
         tracker report --year 2008 --as-of 2009-06-30T12:00:00 --out progress-2008-as-published.xlsx
     """
     out_file = out_file or DEFAULT_REPORTS / f"progress-{year}.xlsx"
-    moment = history.moment(as_of) if as_of else None
-    data = run(ctx, report.write_report, year, out_file, moment)
-    if moment:
-        click.echo(f"As of {moment.isoformat(sep=' ')} UTC (data as of {data.data_last_changed or 'no change yet'}).")
+    data = run(ctx, report.write_report, year, out_file, as_of)
+    if as_of:
+        click.echo(f"As of {as_of.isoformat(sep=' ')} UTC (data as of {data.data_last_changed or 'no change yet'}).")
     region = data.region()
     click.echo(f"Wrote {out_file}: {len(data.economies)} economies, {len(data.items)} items; "
                f"region-wide implementation rate {percent(region.rate)}, coverage {percent(region.coverage)}.")
