@@ -32,8 +32,11 @@ def closed_message(round_: Round) -> str:
 
 
 def refuse_if_closed(session: Session, year: int) -> None:
-    """Refuse any change to a year whose round is closed, naming the round and how to reopen it."""
-    round_ = session.get(Round, year)
+    """Refuse any change to a year whose round is closed, naming the round and how to reopen it.
+
+    The round's row is read with a shared lock, so on PostgreSQL a ``round close`` waits for the
+    writers that found it open (SQLite serialises writers anyway)."""
+    round_ = session.scalar(select(Round).where(Round.year == year).with_for_update(read=True))
     if round_ is not None and round_.is_closed:
         raise Refused(closed_message(round_))
 
@@ -49,7 +52,7 @@ def _event(session: Session, year: int, action: str, source: str, reason: str | 
 def ensure_open(session: Session, year: int, due: date | None, source: str) -> Round:
     """The year's round, opened now if it was not; refuses a closed round. Sets ``due`` if given."""
     progress.check_year(year)
-    round_ = session.get(Round, year)
+    round_ = session.scalar(select(Round).where(Round.year == year).with_for_update())
     if round_ is None:
         round_ = Round(year=year, due=due, opened_at=utcnow())
         session.add(round_)
