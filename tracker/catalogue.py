@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from tracker.errors import Refused, not_found
+from tracker.errors import Refused, not_found, reopen_hint
 from tracker.models import Catalogue, CatalogueVersion, Instrument, Item, ItemText, Round, utcnow
 
 BUILT_IN = "apec-cyber-2002-2008.catalogue"
@@ -407,8 +407,7 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
             years = ", ".join(str(y) for y in touched)
             problems.append(
                 f"item {spec['ref']}: this change would alter what the closed round{'s' if len(touched) > 1 else ''} "
-                f"{years} show{'' if len(touched) > 1 else 's'}. Reopen first: "
-                f'tracker round reopen {touched[0]} --reason "why it must change"'
+                f"{years} show{'' if len(touched) > 1 else 's'}. Reopen first: {reopen_hint(touched[0])}"
             )
     if problems:
         raise Refused(f"The catalogue {path.name} was not loaded; nothing changed:\n  " + "\n  ".join(problems))

@@ -16,7 +16,7 @@ import click
 
 from tracker import __version__, catalogue, demo, economies, forms, history, importer, imports, progress, rates, report
 from tracker import reports_log, rounds
-from tracker.errors import Refused
+from tracker.errors import Refused, reopen_hint
 from tracker.initialise import initialise
 from tracker.models import CONTACT_FIELDS, NARRATIVE_FIELDS
 from tracker.status import label
@@ -655,7 +655,7 @@ def round_close(ctx: click.Context, year: int):
         tracker round close 2009
     """
     run(ctx, rounds.close_round, year, source("round close"))
-    click.echo(f"Closed the {year} round: {year} is now read-only. To change it: {rounds.reopen_hint(year)}")
+    click.echo(f"Closed the {year} round: {year} is now read-only. To change it: {reopen_hint(year)}")
 
 
 @round_group.command("reopen")

@@ -1,8 +1,9 @@
 """The yearly round: opened when forms go out, followed while returns come in, closed at publication.
 
 A closed year is read-only: the one write path (``progress.record_entries`` and
-``progress.record_contact``) and the catalogue loader ask ``refuse_if_closed`` first, so a late
-file, a stray ``record`` or a catalogue change cannot alter what was published. Every opening,
+``progress.record_contact``) asks ``refuse_if_closed`` first, and the catalogue loader refuses a
+change to what a closed year shows, so a late file, a stray ``record``, an undo or a catalogue
+change cannot alter what was published. Every opening,
 closing and reopening is kept as a ``RoundEvent`` with who, when and why.
 """
 
@@ -15,13 +16,9 @@ from sqlalchemy.orm import Session
 
 from tracker import imports, progress
 from tracker.catalogue import items_for
-from tracker.errors import Refused
+from tracker.errors import Refused, reopen_hint
 from tracker.models import Change, Entry, Form, Import, Return, Round, RoundEvent, utcnow
 from tracker.rates import economies_for
-
-
-def reopen_hint(year: int) -> str:
-    return f'tracker round reopen {year} --reason "why it must change"'
 
 
 def closed_message(round_: Round) -> str:
@@ -39,10 +36,6 @@ def refuse_if_closed(session: Session, year: int) -> None:
     round_ = session.scalar(select(Round).where(Round.year == year).with_for_update(read=True))
     if round_ is not None and round_.is_closed:
         raise Refused(closed_message(round_))
-
-
-def closed_years(session: Session) -> list[int]:
-    return list(session.scalars(select(Round.year).where(Round.closed_at.is_not(None)).order_by(Round.year)))
 
 
 def _event(session: Session, year: int, action: str, source: str, reason: str | None = None) -> None:
