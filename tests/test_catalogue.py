@@ -90,9 +90,9 @@ def test_loading_is_idempotent_and_updates_by_ref_without_touching_progress(stor
     tracker("record", "AUS", "tx-1", "--year", "2011", "--status", "planned")
     assert "Nothing to do" in tracker("catalog", "load", str(path)).output
 
-    path.write_text(SMALL.replace("Raise awareness.", "Raise public awareness.").replace("[item TX-1]", "[item TX-0]\ninstrument: TI-1\ncategory: X\ntext-kind: summary\ntext: New.\nfirst-year: 2012\n\n[item TX-1]"))
+    path.write_text(SMALL.replace("Raise awareness.", "Raise public awareness.\ntext-from: 2012").replace("[item TX-1]", "[item TX-0]\ninstrument: TI-1\ncategory: X\ntext-kind: summary\ntext: New.\nfirst-year: 2012\n\n[item TX-1]"))
     again = tracker("catalog", "load", str(path)).output
-    assert "items 1 added, 1 updated" in again and "updated TX-2" in again and "added TX-0" in again
+    assert "items 1 added, 0 updated, 1 reworded" in again and "reworded TX-2" in again and "added TX-0" in again
     with store.transaction() as session:
         assert session.scalar(select(Item.text).where(Item.ref == "TX-2")) == "Raise public awareness."
         assert session.scalar(select(func.count()).select_from(Entry)) == 1

@@ -1,5 +1,6 @@
 """Importing filled forms and tidy tables, and refusing what must be refused, database unchanged."""
 
+import hashlib
 import json
 import os
 import re
@@ -61,7 +62,8 @@ def test_a_form_filled_as_people_do_imports_exactly_what_was_typed(tracker, issu
     assert sum(1 for r in got.values() if r["status"]) == 4
     assert "Hanako Sato" in tracker("show", "JPN", "--year", "2008").output
     history = json.loads(tracker("history", "JPN", "LC02-1", "--json").output)
-    assert {h["source"] for h in history} == {"import JPN-2008.xlsx"}
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert {h["source"] for h in history} == {f"import JPN-2008.xlsx, SHA-256 {digest}"}
 
 
 def test_dry_run_shows_changes_and_writes_nothing(tracker, issue, store):

@@ -114,3 +114,20 @@ def test_a_row_written_twice_at_once_is_a_message_not_a_traceback(store):
             session.add(Economy(code="JPN", name="Japan again", active=True))
     with store.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Economy).where(Economy.code == "JPN")) == 1
+
+
+def test_upgrade_to_0002_keeps_data_and_records_the_loaded_catalogue_version(target):
+    store = Store(target)
+    initialise(store)
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0001")
+        assert "round" not in inspect(connection).get_table_names()
+        connection.execute(text("UPDATE catalogue SET loaded_at = '2008-01-02 03:04:05'"))
+    store.upgrade()
+    with store.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT c.code, v.version, v.loaded_at FROM catalogue_version v JOIN catalogue c ON c.id = v.catalogue_id"
+        )).all()
+        items = connection.execute(text("SELECT count(*) FROM item")).scalar()
+    assert [(code, str(loaded)[:19]) for code, _, loaded in rows] == [("apec-cyber", "2008-01-02 03:04:05")]
+    assert items > 0

@@ -181,7 +181,7 @@ def test_about_sheet(report):
     about = {r[0]: r[1] for r in rows_of(report["About"]) if r and r[0]}
     assert about["Produced by"].startswith("tracker ")
     assert about["Catalogue"] == "apec-cyber@2026.1"
-    assert about["Data last changed"] is not None
+    assert about["Data as of (latest change included)"] is not None
     assert about["Partially implemented"]
     assert about["Implementation rate"].startswith("Implementation rate = (implemented")
 

@@ -4,6 +4,12 @@ Catalogues live in plain-text ``.catalogue`` files (see ``templates/``) so a per
 a change in a diff. Loading a file is idempotent and matches items by ``ref``; it never touches
 recorded progress, and an item missing from a newer file is kept, not deleted, so no answer is
 ever orphaned (retire an item with ``retired-year`` instead).
+
+Catalogues evolve: a file may add items (``first-year``), retire them (``retired-year``) and reword
+them. A new wording needs ``text-from: YEAR``: earlier years keep the old wording (``ItemText``
+keeps every wording with the year it starts), so forms and reports of a year show that year's
+text, and the answers, attached to the ref, stay. A ref never changes its instrument or catalogue,
+and a change that would alter what a closed year shows is refused.
 """
 
 from __future__ import annotations
@@ -12,14 +18,14 @@ import calendar
 import importlib.resources
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from tracker.errors import Refused, not_found
-from tracker.models import Catalogue, Instrument, Item, utcnow
+from tracker.errors import Refused, not_found, reopen_hint
+from tracker.models import Catalogue, CatalogueVersion, Instrument, Item, ItemText, Round, utcnow
 
 BUILT_IN = "apec-cyber-2002-2008.catalogue"
 
@@ -38,6 +44,7 @@ _FIELDS = {
         "deadline": False,
         "first-year": True,
         "retired-year": False,
+        "text-from": False,
     },
 }
 
@@ -146,6 +153,7 @@ def _text_kind(value: str) -> str:
 _CONVERT = {
     "first-year": _year,
     "retired-year": _year,
+    "text-from": _year,
     "deadline": _deadline,
     "adopted": _partial_date,
     "text-kind": _text_kind,
@@ -216,7 +224,7 @@ def parse_catalogue(text: str, file_name: str) -> ParsedCatalogue:
 
 @dataclass
 class LoadResult:
-    """What loading a catalogue did: items (by ref) added, updated, unchanged and kept."""
+    """What loading a catalogue did (or, for a diff, would do): items by ref."""
 
     catalogue: str
     version: str
@@ -225,10 +233,12 @@ class LoadResult:
     unchanged: int
     kept: list[str]
     instruments: list[str]  # "added CODE" or "updated CODE"
+    retired: list[str] = field(default_factory=list)
+    reworded: list[str] = field(default_factory=list)
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.added or self.updated or self.instruments)
+        return bool(self.added or self.updated or self.instruments or self.retired or self.reworded)
 
 
 def _assign(row, values: dict) -> bool:
@@ -238,6 +248,76 @@ def _assign(row, values: dict) -> bool:
             setattr(row, name, value)
             changed = True
     return changed
+
+
+Wordings = list[tuple[int, str]]  # (from year, text), oldest first
+
+
+def wording_in(wordings: Wordings, year: int) -> str:
+    """The wording that applies in ``year``: the latest one starting by then, else the first."""
+    text = wordings[0][1]
+    for from_year, wording in wordings:
+        if from_year <= year:
+            text = wording
+    return text
+
+
+def _wordings_of(session: Session, items: list[Item]) -> dict[int, Wordings]:
+    """Every item's wordings, oldest first (its one text when it was never reworded)."""
+    stored: dict[int, Wordings] = {}
+    rows = session.execute(
+        select(ItemText.item_id, ItemText.from_year, ItemText.text)
+        .where(ItemText.item_id.in_([item.id for item in items]))
+        .order_by(ItemText.item_id, ItemText.from_year)
+    )
+    for item_id, from_year, text in rows:
+        stored.setdefault(item_id, []).append((from_year, text))
+    return {item.id: stored.get(item.id) or [(item.first_year, item.text)] for item in items}
+
+
+def wordings_for(session: Session, year: int, items: list[Item] | None = None) -> dict[int, str]:
+    """Per item id, its wording in ``year`` (for the items given, or all)."""
+    items = items_for(session) if items is None else items
+    return {item_id: wording_in(w, year) for item_id, w in _wordings_of(session, items).items()}
+
+
+def _reworded(ref: str, wordings: Wordings, text: str, text_from: int | None, problems: list[str]) -> Wordings:
+    """The wordings after giving the item ``text`` from ``text_from`` (None: refused, named)."""
+    if text_from is None:
+        problems.append(
+            f"item {ref}: its text changed; add 'text-from: YEAR' to say from which year the new wording "
+            "applies (earlier years keep the old one)."
+        )
+        return wordings
+    latest_from = wordings[-1][0]
+    if text_from > latest_from:
+        return wordings + [(text_from, text)]
+    if text_from == latest_from or len(wordings) == 1:
+        return wordings[:-1] + [(latest_from, text)]
+    problems.append(f"item {ref}: text-from {text_from} is before its latest wording, which applies from "
+                    f"{latest_from}; give {latest_from} or later.")
+    return wordings
+
+
+def _shown_in(values: dict, wordings: Wordings, year: int):
+    """What forms and reports of ``year`` show of an item (None when it does not apply)."""
+    retired = values["retired_year"]
+    if not (values["first_year"] <= year and (retired is None or year < retired)):
+        return None
+    return (wording_in(wordings, year), values["category"], values["deadline"], values["instrument_id"])
+
+
+_ITEM_COLUMNS = ("instrument_id", "text", "text_kind", "category", "deadline", "first_year", "retired_year")
+
+
+def _current(item: Item) -> dict:
+    return {name: getattr(item, name) for name in _ITEM_COLUMNS}
+
+
+def _item_values(spec: dict, instruments: dict[str, Instrument]) -> dict:
+    """An item of the file as column values (the file's keys are the columns' names with dashes)."""
+    values = {name: spec[name.replace("_", "-")] for name in _ITEM_COLUMNS if name != "instrument_id"}
+    return {"instrument_id": instruments[spec["instrument"]].id} | values
 
 
 def load_catalogue(session: Session, path: Path | str) -> LoadResult:
@@ -250,12 +330,15 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
     parsed = parse_catalogue(text, path.name)
 
     catalogue = session.scalar(select(Catalogue).where(Catalogue.code == parsed.code))
+    new_version = catalogue is None or catalogue.version != parsed.version
     if catalogue is None:
         catalogue = Catalogue(code=parsed.code, title=parsed.title, version=parsed.version, loaded_at=utcnow())
         session.add(catalogue)
         session.flush()
     elif _assign(catalogue, {"title": parsed.title, "version": parsed.version}):
         catalogue.loaded_at = utcnow()
+    if new_version:
+        session.add(CatalogueVersion(catalogue_id=catalogue.id, version=parsed.version, loaded_at=catalogue.loaded_at))
 
     instruments = {i.code: i for i in session.scalars(select(Instrument))}
     items = {i.ref: i for i in items_for(session)}
@@ -270,7 +353,7 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
     if foreign:
         raise Refused(
             f"The catalogue was not loaded: {', '.join(foreign)} already belong to another catalogue. "
-            "Give them references of their own."
+            "A ref is never reused for a different commitment: give them references of their own."
         )
 
     instrument_changes: list[str] = []
@@ -286,40 +369,102 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
             instrument_changes.append(f"updated {spec['code']}")
     session.flush()
 
-    added: list[str] = []
-    updated: list[str] = []
-    unchanged = 0
+    result = LoadResult(parsed.code, parsed.version, [], [], 0, [], instrument_changes)
+    problems: list[str] = []
+    closed = list(session.scalars(select(Round.year).where(Round.closed_at.is_not(None)).order_by(Round.year)))
+    wordings = _wordings_of(session, list(items.values()))
+    new_wordings: dict[int, Wordings] = {}
+    for spec in parsed.items:
+        values = _item_values(spec, instruments)
+        item = items.get(spec["ref"])
+        if item is None:
+            after = [(values["first_year"], values["text"])]
+            touched = [y for y in closed if _shown_in(values, after, y) is not None]
+            result.added.append(spec["ref"])
+        else:
+            if values["instrument_id"] != item.instrument_id:
+                problems.append(
+                    f"item {item.ref}: it belongs to instrument {item.instrument.code}, and the file puts it "
+                    f"under {spec['instrument']}. A ref is never reused for a different commitment: give the "
+                    f"new commitment a ref of its own (and retire {item.ref} with retired-year)."
+                )
+                continue
+            before = _current(item)
+            after = wordings[item.id]
+            if values["text"] != item.text:
+                after = _reworded(item.ref, after, values["text"], spec["text-from"], problems)
+                new_wordings[item.id] = after
+            touched = [y for y in closed if _shown_in(before, wordings[item.id], y) != _shown_in(values, after, y)]
+            if values == before:
+                result.unchanged += 1
+            elif values["text"] != before["text"]:
+                result.reworded.append(item.ref)
+            elif values["retired_year"] != before["retired_year"] and values["retired_year"] is not None:
+                result.retired.append(item.ref)
+            else:
+                result.updated.append(item.ref)
+        if touched:
+            years = ", ".join(str(y) for y in touched)
+            problems.append(
+                f"item {spec['ref']}: this change would alter what the closed round{'s' if len(touched) > 1 else ''} "
+                f"{years} show{'' if len(touched) > 1 else 's'}. Reopen first: {reopen_hint(touched[0])}"
+            )
+    if problems:
+        raise Refused(f"The catalogue {path.name} was not loaded; nothing changed:\n  " + "\n  ".join(problems))
+
     for position, spec in enumerate(parsed.items, start=1):
-        values = {
-            "instrument_id": instruments[spec["instrument"]].id,
-            "text": spec["text"],
-            "text_kind": spec["text-kind"],
-            "category": spec["category"],
-            "deadline": spec["deadline"],
-            "first_year": spec["first-year"],
-            "retired_year": spec["retired-year"],
-        }
+        values = _item_values(spec, instruments)
         item = items.get(spec["ref"])
         if item is None:
             session.add(Item(ref=spec["ref"], position=position, **values))
-            added.append(spec["ref"])
             continue
         item.position = position
-        if _assign(item, values):
-            updated.append(spec["ref"])
-        else:
-            unchanged += 1
+        _assign(item, values)
+        if item.id in new_wordings:
+            _store_wordings(session, item, new_wordings[item.id])
     in_file = {spec["ref"] for spec in parsed.items}
-    kept = sorted(
+    result.kept = sorted(
         ref for ref, item in items.items()
         if ref not in in_file and item.instrument.catalogue_id == catalogue.id
     )
-    return LoadResult(parsed.code, parsed.version, added, updated, unchanged, kept, instrument_changes)
+    session.flush()
+    return result
 
 
-def catalogue_version(session: Session) -> str:
-    """Every loaded catalogue as ``code@version``: what a form or a report was built against."""
-    rows = session.execute(select(Catalogue.code, Catalogue.version).order_by(Catalogue.code))
+def _store_wordings(session: Session, item: Item, wordings: Wordings) -> None:
+    stored = {row.from_year: row for row in session.scalars(select(ItemText).where(ItemText.item_id == item.id))}
+    for from_year, text in wordings:
+        row = stored.get(from_year)
+        if row is None:
+            session.add(ItemText(item_id=item.id, from_year=from_year, text=text, loaded_at=utcnow()))
+        elif row.text != text:
+            row.text, row.loaded_at = text, utcnow()
+
+
+def diff_catalogue(session: Session, path: Path | str) -> LoadResult:
+    """What loading the file would change (``tracker catalog diff``), without changing anything."""
+    savepoint = session.begin_nested()
+    try:
+        return load_catalogue(session, path)
+    finally:
+        savepoint.rollback()
+
+
+def catalogue_version(session: Session, as_of: datetime | None = None) -> str:
+    """Every loaded catalogue as ``code@version``: what a form or a report was built against
+    (at the moment ``as_of``, if given: the versions loaded by then)."""
+    if as_of is None:
+        rows = list(session.execute(select(Catalogue.code, Catalogue.version).order_by(Catalogue.code)))
+    else:
+        latest: dict[str, str] = {}
+        for code, version in session.execute(
+            select(Catalogue.code, CatalogueVersion.version)
+            .join(CatalogueVersion, CatalogueVersion.catalogue_id == Catalogue.id)
+            .where(CatalogueVersion.loaded_at <= as_of)
+            .order_by(CatalogueVersion.loaded_at, CatalogueVersion.id)
+        ):
+            latest[code] = version
+        rows = sorted(latest.items())
     return ", ".join(f"{code}@{version}" for code, version in rows) or "none"
 
 
@@ -354,8 +499,13 @@ def item_record(item: Item) -> dict:
 
 
 def list_items(session: Session, year: int | None = None) -> list[dict]:
-    """The checklist items, in display order; those that apply in ``year`` if given."""
-    return [item_record(item) for item in items_for(session, year)]
+    """The checklist items, in display order; those that apply in ``year``, with that year's
+    wording, if given."""
+    items = items_for(session, year)
+    if year is None:
+        return [item_record(item) for item in items]
+    texts = wordings_for(session, year, items)
+    return [item_record(item) | {"text": texts[item.id]} for item in items]
 
 
 def resolve_item(session: Session, ref: str) -> Item:
@@ -369,10 +519,12 @@ def resolve_item(session: Session, ref: str) -> Item:
 
 
 def show_item(session: Session, ref: str) -> dict:
-    """One item with its instrument in full."""
+    """One item with its instrument in full, and its wordings with the year each applies from."""
     item = resolve_item(session, ref)
     instrument = item.instrument
+    wordings = _wordings_of(session, [item])[item.id]
     return item_record(item) | {
+        "wordings": [{"from_year": from_year, "text": text} for from_year, text in wordings],
         "instrument_body": instrument.body,
         "instrument_place": instrument.place,
         "instrument_adopted": instrument.adopted,

@@ -14,8 +14,9 @@ from pathlib import Path
 
 import click
 
-from tracker import __version__, catalogue, demo, economies, forms, importer, progress, rates, report
-from tracker.errors import Refused
+from tracker import __version__, catalogue, demo, economies, forms, history, importer, imports, progress, rates, report
+from tracker import reports_log, rounds
+from tracker.errors import Refused, reopen_hint
 from tracker.initialise import initialise
 from tracker.models import CONTACT_FIELDS, NARRATIVE_FIELDS
 from tracker.status import label
@@ -79,6 +80,20 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
+class Moment(click.ParamType):
+    """An option value that is a moment: an ISO date-time (UTC) or a date (its end)."""
+
+    name = "moment"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, datetime):
+            return value
+        try:
+            return history.moment(value)
+        except Refused as exc:
+            self.fail(str(exc), param, ctx)
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
 year_option = click.option("--year", type=int, required=True, help="The reporting year, such as 2008.")
 
@@ -135,7 +150,8 @@ def init(ctx: click.Context):
 
 def _echo_load(result: catalogue.LoadResult) -> None:
     click.echo(f"Catalogue {result.catalogue}@{result.version}: items {len(result.added)} added, "
-               f"{len(result.updated)} updated, {result.unchanged} unchanged; "
+               f"{len(result.updated)} updated, {len(result.reworded)} reworded, {len(result.retired)} retired, "
+               f"{result.unchanged} unchanged; "
                f"{len(result.instruments)} instruments added or updated.")
 
 
@@ -228,6 +244,9 @@ def catalog_show(ctx: click.Context, ref: str, as_json: bool):
     click.echo(f"  adopted by {item['instrument_body']}, {item['instrument_place'] or 'place not recorded'}, "
                f"{item['instrument_adopted'] or 'date not recorded'}")
     click.echo(f"Text ({item['text_kind']}): {item['text']}")
+    if len(item["wordings"]) > 1:
+        for wording in item["wordings"]:
+            click.echo(f"  from {wording['from_year']}: {wording['text']}")
     click.echo(f"Deadline: {item['deadline'] or 'none'}")
     click.echo(f"Applies from {item['first_year']}{retired}.")
 
@@ -251,12 +270,39 @@ def catalog_load(ctx: click.Context, file: str):
                    f"({result.unchanged} items unchanged).")
         return
     _echo_load(result)
-    for line in [f"added {ref}" for ref in result.added] + [f"updated {ref}" for ref in result.updated]:
+    changed = [("added", result.added), ("retired", result.retired), ("reworded", result.reworded),
+               ("updated", result.updated)]
+    for line in [f"{what} {ref}" for what, refs in changed for ref in refs]:
         click.echo(f"  {line}")
     for line in result.instruments:
         click.echo(f"  {line.replace(' ', ' instrument ', 1)}")
     if result.kept:
         click.echo(f"Kept items not in the file (retire them with retired-year): {', '.join(result.kept)}")
+
+
+@catalog.command("diff")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+def catalog_diff(ctx: click.Context, file: str):
+    """Show what loading a catalogue file would change, without changing anything.
+
+    \b
+    Example:
+        tracker catalog diff apec-cyber-2002-2011.catalogue
+    """
+    result = run(ctx, catalogue.diff_catalogue, file)
+    click.echo(f"Loading {file} ({result.catalogue}@{result.version}) would change:")
+    groups = [("added", result.added), ("retired", result.retired), ("reworded", result.reworded),
+              ("otherwise updated", result.updated)]
+    for name, refs in groups:
+        click.echo(f"  {name}: {len(refs)}{'  ' + ', '.join(refs) if refs else ''}")
+    click.echo(f"  unchanged: {result.unchanged}")
+    for line in result.instruments:
+        click.echo(f"  {line.replace(' ', ' instrument ', 1)}")
+    if result.kept:
+        click.echo(f"  kept, not in the file: {', '.join(result.kept)}")
+    if not result.changed_anything:
+        click.echo("Nothing: it is already loaded.")
 
 
 @cli.group("economies")
@@ -431,26 +477,37 @@ def summary(ctx: click.Context, year: int, as_json: bool):
 
 
 @cli.command("history")
-@click.argument("economy")
+@click.argument("economy", required=False)
 @click.argument("ref", required=False)
+@click.option("--item", "item_ref", metavar="REF", help="Only this item (the same as giving REF after ECONOMY).")
+@click.option("--year", type=int, help="Only this year (with no other filter, the round's openings and closings too).")
+@click.option("--import", "import_id", type=int, metavar="ID", help="Only the changes of this import (see `tracker imports list`).")
 @json_option
 @click.pass_context
-def history(ctx: click.Context, economy: str, ref: str | None, as_json: bool):
-    """Show every change recorded for an economy (or one of its items), newest first.
+def history_command(ctx: click.Context, economy: str | None, ref: str | None, item_ref: str | None,
+                    year: int | None, import_id: int | None, as_json: bool):
+    """Show who changed what and when, old -> new, newest first: for an economy, an item, a year or an import.
+
+    The source is the command and user, or the imported file and its SHA-256.
 
     \b
     Example:
         tracker history JPN
         tracker history JPN LC02-1 --json
+        tracker history --item LC02-1 --year 2009
+        tracker history --import 12
     """
-    rows = run(ctx, progress.history, economy, ref)
+    rows = run(ctx, history.history, economy, item_ref or ref, year, import_id)
     if as_json:
         emit_json(rows)
         return
     if not rows:
         click.echo("No changes recorded.")
     for row in rows:
-        click.echo(f"{row['changed_at']}  {row['year']} {row['ref'] or 'return'} {row['field']}: "
+        if row["field"] == "round":
+            click.echo(f"{row['changed_at']}  {row['year']} round {row['new']}  [{row['source']}]")
+            continue
+        click.echo(f"{row['changed_at']}  {row['economy']} {row['year']} {row['ref'] or 'return'} {row['field']}: "
                    f"{_shown(row['field'], row['old'])} -> {_shown(row['field'], row['new'])}"
                    f"  [{row['source']}]")
 
@@ -541,8 +598,11 @@ def _echo_import(result: importer.FileResult) -> None:
 @year_option
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write  [default: reports/progress-YEAR.xlsx]")
+@click.option("--as-of", "as_of", type=Moment(), metavar="WHEN",
+              help="Rebuild the report from the data as they stood at WHEN: an ISO date-time (UTC) or a date "
+                   "(its end), such as the moment `tracker reports list` shows for a published report.")
 @click.pass_context
-def report_command(ctx: click.Context, year: int, out_file: Path | None):
+def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: datetime | None):
     """Write the annual progress report workbook for a year.
 
     Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, one per economy,
@@ -552,12 +612,199 @@ def report_command(ctx: click.Context, year: int, out_file: Path | None):
     Example:
         tracker report --year 2008
         tracker report --year 2008 --out progress-2008.xlsx
+        tracker report --year 2008 --as-of 2009-06-30T12:00:00 --out progress-2008-as-published.xlsx
     """
     out_file = out_file or DEFAULT_REPORTS / f"progress-{year}.xlsx"
-    data = run(ctx, report.write_report, year, out_file)
+    data = run(ctx, report.write_report, year, out_file, as_of)
+    if as_of:
+        click.echo(f"As of {as_of.isoformat(sep=' ')} UTC (data as of {data.data_last_changed or 'no change yet'}).")
     region = data.region()
     click.echo(f"Wrote {out_file}: {len(data.economies)} economies, {len(data.items)} items; "
                f"region-wide implementation rate {percent(region.rate)}, coverage {percent(region.coverage)}.")
+
+
+@cli.group("round")
+def round_group():
+    """The yearly round: open it, follow the returns, close it at publication."""
+
+
+@round_group.command("open")
+@click.argument("year", type=int)
+@click.option("--due", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the returns are due (YYYY-MM-DD).")
+@click.pass_context
+def round_open(ctx: click.Context, year: int, due):
+    """Open the round of a year (or change its due date). `tracker form` opens it too.
+
+    \b
+    Example:
+        tracker round open 2009 --due 2009-03-31
+    """
+    round_, opened = run(ctx, rounds.open_round, year, due.date() if due else None, source("round open"))
+    due_text = f", due {round_.due.isoformat()}" if round_.due else ", no due date"
+    click.echo(f"{'Opened' if opened else 'Already open:'} the {year} round{due_text}.")
+
+
+@round_group.command("close")
+@click.argument("year", type=int)
+@click.pass_context
+def round_close(ctx: click.Context, year: int):
+    """Close the round of a year: its data become read-only (until `tracker round reopen`).
+
+    \b
+    Example:
+        tracker round close 2009
+    """
+    run(ctx, rounds.close_round, year, source("round close"))
+    click.echo(f"Closed the {year} round: {year} is now read-only. To change it: {reopen_hint(year)}")
+
+
+@round_group.command("reopen")
+@click.argument("year", type=int)
+@click.option("--reason", required=True, help="Why the closed year must change; kept in the history.")
+@click.pass_context
+def round_reopen(ctx: click.Context, year: int, reason: str):
+    """Reopen a closed round so its data can change again, saying why.
+
+    \b
+    Example:
+        tracker round reopen 2009 --reason "Peru's corrected return arrived after publication"
+    """
+    run(ctx, rounds.reopen_round, year, reason, source("round reopen"))
+    click.echo(f"Reopened the {year} round. Close it again with: tracker round close {year}")
+
+
+@round_group.command("list")
+@json_option
+@click.pass_context
+def round_list(ctx: click.Context, as_json: bool):
+    """List the rounds: state, due date, forms issued and returns.
+
+    \b
+    Example:
+        tracker round list --json
+    """
+    rows = run(ctx, rounds.list_rounds)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("No rounds yet: `tracker round open YEAR` or `tracker form --year YEAR` opens one.")
+    for row in rows:
+        closed = f", closed {row['closed_at']:%Y-%m-%d}" if row["closed_at"] else ""
+        click.echo(f"{row['year']}  {row['state']:<6}  due {row['due'] or 'not set'}  "
+                   f"forms {row['forms_issued']}, returned {row['returned']}  "
+                   f"(opened {row['opened_at']:%Y-%m-%d}{closed})")
+
+
+@round_group.command("status")
+@click.argument("year", type=int)
+@json_option
+@click.pass_context
+def round_status(ctx: click.Context, year: int, as_json: bool):
+    """Per economy: form issued, returned, items answered, last updated, contact, late.
+
+    \b
+    Example:
+        tracker round status 2009
+        tracker round status 2009 --json
+    """
+    status = run(ctx, rounds.status_report, year)
+    if as_json:
+        emit_json(status["rows"])
+        return
+    click.echo(f"Round {year}: {status['state']}, due {status['due'] or 'not set'}")
+    click.echo(f"{'code':<6}{'form issued':<18}{'returned':<18}{'answered':>10}  {'last updated':<18}contact")
+    for row in status["rows"]:
+        when = [f"{row[k]:%Y-%m-%d %H:%M}" if row[k] else "-" for k in ("form_issued", "returned", "last_updated")]
+        late = "  LATE" if row["late"] else ""
+        click.echo(f"{row['economy']:<6}{when[0]:<18}{when[1]:<18}"
+                   f"{row['items_answered']:>4}/{row['items_applicable']:<5}  {when[2]:<18}"
+                   f"{row['contact_name'] or '-'}{late}")
+    totals = status["totals"]
+    click.echo(f"\nTotal: {totals['economies']} economies, {totals['forms_issued']} forms issued, "
+               f"{totals['returned']} returned, {totals['late']} late; "
+               f"{totals['items_answered']} of {totals['items_applicable']} items answered.")
+    if status["to_chase"]:
+        click.echo("To chase:")
+        for row in status["to_chase"]:
+            click.echo(f"  {row['economy']:<6}{row['contact_email'] or 'no e-mail on record'}"
+                       f"{'  (late)' if row['late'] else ''}")
+
+
+@cli.group("imports")
+def imports_group():
+    """The files imported, and taking one back."""
+
+
+@imports_group.command("list")
+@json_option
+@click.pass_context
+def imports_list(ctx: click.Context, as_json: bool):
+    """List every import (and undo): file, SHA-256, economy, year, when, values changed, undone.
+
+    \b
+    Example:
+        tracker imports list --json
+    """
+    rows = run(ctx, imports.list_imports)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("No imports yet.")
+    for row in rows:
+        whose = f"{row['economy'] or 'table'} {row['year'] or ''}".strip()
+        click.echo(f"{row['id']:>4}  {row['at']:%Y-%m-%d %H:%M}  {row['file']}  ({whose}): "
+                   f"{row['changes']} values changed{'  UNDONE' if row['undone'] else ''}")
+
+
+@imports_group.command("undo")
+@click.argument("import_id", type=int, metavar="ID")
+@click.option("--force", is_flag=True, help="Undo even where a later change touched the same values.")
+@click.pass_context
+def imports_undo(ctx: click.Context, import_id: int, force: bool):
+    """Restore every value an import changed (as new history; nothing is deleted).
+
+    Refused, naming the entries, when a later change touched the same values, unless --force.
+    An undo is an import of its own: undo it to bring the values back.
+
+    \b
+    Example:
+        tracker imports undo 12
+    """
+    result = run(ctx, imports.undo_import, import_id, force, source(f"imports undo {import_id}"))
+    click.echo(f"Undid import {result.target} (as import {result.undo_id}): {len(result.restored)} values restored.")
+    for change in result.restored:
+        where = f"{change['economy']} {change['year']} {change['ref'] or 'contact'}"
+        click.echo(f"  {where}: {change['field']} {_shown(change['field'], change['old'])} -> "
+                   f"{_shown(change['field'], change['new'])}")
+
+
+@cli.group("reports")
+def reports_group():
+    """The report workbooks written, with their SHA-256."""
+
+
+@reports_group.command("list")
+@json_option
+@click.pass_context
+def reports_list(ctx: click.Context, as_json: bool):
+    """List every report written: file, SHA-256, year, as-of, when.
+
+    \b
+    Example:
+        tracker reports list --json
+    """
+    rows = run(ctx, reports_log.list_reports)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("No reports written yet.")
+    for row in rows:
+        as_of = f" as of {row['as_of'].isoformat(sep=' ')}" if row["as_of"] else ""
+        click.echo(f"{row['id']:>4}  {row['written_at'].isoformat(sep=' ')}  {row['year']}{as_of}  "
+                   f"{row['file']}  SHA-256 {row['sha256']}")
 
 
 @cli.command("demo")

@@ -30,3 +30,8 @@ def not_found(kind: str, given: str, candidates: dict[str, str]) -> Refused:
     else:
         hint = ""
     return Refused(f"Unknown {kind} {given!r}.{hint}")
+
+
+def reopen_hint(year: int) -> str:
+    """How to make a closed year changeable again, for every refusal that meets one."""
+    return f'tracker round reopen {year} --reason "why it must change"'

@@ -25,7 +25,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.catalogue import catalogue_version, items_for
+from tracker import rounds
+from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.models import Economy, Form, Return, Setting, utcnow
@@ -141,7 +142,7 @@ def _identification(wb: Workbook, identification: dict[str, str]) -> None:
     ws.sheet_state = "veryHidden"
 
 
-def _form_sheet(wb, economy, year, items, latest, contact) -> None:
+def _form_sheet(wb, economy, year, items, latest, contact, texts) -> None:
     ws = wb.create_sheet(FORM_SHEET, 1)
     fill = PatternFill("solid", fgColor=INPUT_FILL_COLOR)
     set_text(ws["A1"], "Commitment progress form").font = Font(bold=True, size=14)
@@ -162,7 +163,7 @@ def _form_sheet(wb, economy, year, items, latest, contact) -> None:
     for row, item in enumerate(items, start=HEADER_ROW + 1):
         entry = latest.get(item.id)
         last = f"{label(entry.status)} ({entry.year})" if entry and entry.status else "Not reported"
-        fixed = [item.ref, item.instrument.title, item.text,
+        fixed = [item.ref, item.instrument.title, texts[item.id],
                  item.deadline.isoformat() if item.deadline else "", last]
         for column, value in enumerate(fixed, start=1):
             set_text(ws.cell(row=row, column=column), value).alignment = WRAP
@@ -209,7 +210,8 @@ def write_form(session: Session, economy: Economy, year: int, path: Path, reques
     contact = session.scalar(select(Return).where(Return.economy_id == economy.id, Return.year == year))
     wb = Workbook()
     _instructions(wb, economy, year, request, version)
-    _form_sheet(wb, economy, year, items, latest_entries(session, economy, year), contact)
+    texts = wordings_for(session, year, items)
+    _form_sheet(wb, economy, year, items, latest_entries(session, economy, year), contact, texts)
     _status_list(wb)
     _identification(wb, identification)
     wb.properties.title = f"{economy.name} {year} progress form"
@@ -237,6 +239,7 @@ def write_forms(
         economies = [resolve_economy(session, code) for code in economy_codes]
     else:
         economies = list(session.scalars(select(Economy).where(Economy.active.is_(True)).order_by(Economy.code)))
+    rounds.ensure_open(session, year, request.due, "tracker form")
     key, version = signing_key(session), catalogue_version(session)
     paths = []
     for economy in progress(economies):

@@ -31,6 +31,7 @@ from tracker.forms import (
     signature,
     signing_key,
 )
+from tracker.imports import undone_ids
 from tracker.models import Change, Economy, Form, Import, utcnow
 from tracker.progress import (
     Outcome,
@@ -453,9 +454,11 @@ def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileRes
         with store.transaction(dry_run=dry_run) as session:
             earlier = session.scalar(select(Import).where(Import.sha256 == digest))
             if earlier is not None:
+                undone = " It was undone since; to apply it again, undo that undo (see `tracker imports list`)." \
+                    if earlier.id in undone_ids(session) else ""
                 return FileResult(name, "already imported", earlier.kind, problems=[
                     f"{name} was already imported on {earlier.imported_at:%Y-%m-%d %H:%M} UTC "
-                    f"(as {earlier.file_name}); nothing changed."
+                    f"(as {earlier.file_name}, import {earlier.id}); nothing changed.{undone}"
                 ])
             result = FileResult(name, "would apply" if dry_run else "applied", parsed.kind)
             _apply(session, name, digest, parsed, force, result)

@@ -69,6 +69,16 @@ class Catalogue(Base):
     loaded_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class CatalogueVersion(Base):
+    """Each version of a catalogue that was loaded, and when: what a report as of a moment names."""
+
+    __tablename__ = "catalogue_version"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogue.id"))
+    version: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Instrument(Base):
     """A source document: a leaders' statement, a ministerial declaration, a strategy."""
 
@@ -167,8 +177,8 @@ class Import(Base):
     __tablename__ = "file_import"
     id: Mapped[int] = mapped_column(primary_key=True)
     file_name: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    sha256: Mapped[str | None] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "form", "table" or "undo"
     economy_id: Mapped[int | None] = mapped_column(ForeignKey("economy.id"))
     year: Mapped[int | None] = mapped_column(Integer)
     form_id: Mapped[str | None] = mapped_column(ForeignKey("form.id"))
@@ -176,6 +186,8 @@ class Import(Base):
     new: Mapped[int] = mapped_column(Integer)
     changed: Mapped[int] = mapped_column(Integer)
     unchanged: Mapped[int] = mapped_column(Integer)
+    #: For an undo (``kind`` "undo", no file, no SHA-256): the import, or undo, it takes back.
+    undoes_id: Mapped[int | None] = mapped_column(ForeignKey("file_import.id"))
 
 
 class Form(Base):
@@ -206,3 +218,62 @@ class Change(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime)
     source: Mapped[str] = mapped_column(Text)
     import_id: Mapped[int | None] = mapped_column(ForeignKey("file_import.id"))
+
+
+class Round(Base):
+    """A year's round: opened when forms go out, closed when the report is published.
+
+    A closed year is read-only until it is reopened; ``RoundEvent`` keeps who did which, when, why.
+    """
+
+    __tablename__ = "round"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    due: Mapped[date | None] = mapped_column(Date)
+    opened_at: Mapped[datetime] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class RoundEvent(Base):
+    """One step of a round: opened, due date set, closed, reopened. Append-only."""
+
+    __tablename__ = "round_event"
+    __table_args__ = (
+        CheckConstraint("action IN ('opened', 'due', 'closed', 'reopened')", name="action"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(ForeignKey("round.year"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    source: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ItemText(Base):
+    """One wording of an item, shown from ``from_year`` until the next wording's year.
+
+    An item that was never reworded has no rows here: its ``Item.text`` is its only wording.
+    """
+
+    __tablename__ = "item_text"
+    __table_args__ = (UniqueConstraint("item_id", "from_year"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("item.id"))
+    from_year: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ReportLog(Base):
+    """A report workbook that was written: which file, its SHA-256, for which year and moment."""
+
+    __tablename__ = "report_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(Integer)
+    as_of: Mapped[datetime | None] = mapped_column(DateTime)
+    written_at: Mapped[datetime] = mapped_column(DateTime)

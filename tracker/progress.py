@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from tracker import rounds
 from tracker.catalogue import items_for, resolve_item
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
@@ -86,6 +87,11 @@ def clean_entry_values(values: dict[str, str | None], what: str) -> dict[str, st
     return {name: value for name, value in cleaned.items() if value is not None}
 
 
+def _erased(values: dict, erase: bool) -> dict[str, None]:
+    """The fields an undo empties: those it gives as ``None`` (blank never erases otherwise)."""
+    return {name: None for name, value in values.items() if erase and value is None}
+
+
 def _apply(session: Session, row, values: dict[str, str], change: dict, now: datetime, source: str,
            prefix: str = "") -> list[FieldChange]:
     """Write the values that differ onto ``row`` and append their history; return the differences.
@@ -114,15 +120,18 @@ def record_entries(
     updates: list[tuple[Item, dict[str, str]]],
     source: str,
     import_id: int | None = None,
+    erase: bool = False,
 ) -> list[Outcome]:
     """Set entries of one economy and year: the one write path for entries.
 
     Validates every value (``clean_entry_values``), reads the existing entries in one query,
     writes only what differs with its history, and returns one ``Outcome`` per update in the
-    order given.
+    order given. Only an undo passes ``erase``: then a field given as ``None`` is emptied.
     """
+    rounds.refuse_if_closed(session, year)
     check_year(year)
-    updates = [(item, clean_entry_values(values, f"{economy.code} {item.ref} {year}")) for item, values in updates]
+    updates = [(item, clean_entry_values(values, f"{economy.code} {item.ref} {year}") | _erased(values, erase))
+               for item, values in updates]
     not_applying = [item.ref for item, _ in updates if not item.applies_in(year)]
     if not_applying:
         raise Refused(
@@ -165,8 +174,11 @@ def record_contact(
     values: dict[str, str | None],
     source: str,
     import_id: int | None = None,
+    erase: bool = False,
 ) -> Outcome:
-    """Set the contact point of an economy's return for a year (blank fields are left as they are)."""
+    """Set the contact point of an economy's return for a year (blank fields are left as they are,
+    except that an undo passes ``erase`` to empty the fields it gives as ``None``)."""
+    rounds.refuse_if_closed(session, year)
     check_year(year)
     cleaned = {}
     for name in CONTACT_FIELDS:
@@ -175,6 +187,7 @@ def record_contact(
             cleaned[name] = value
     if "email" in cleaned and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", cleaned["email"]):
         raise Refused(f"{cleaned['email']!r} is not an e-mail address such as name@example.org.")
+    cleaned |= _erased({name: values.get(name) for name in CONTACT_FIELDS if name in values}, erase)
     row = session.scalar(select(Return).where(Return.economy_id == economy.id, Return.year == year))
     is_new = row is None
     if is_new and not cleaned:
@@ -280,28 +293,3 @@ def checklist(session: Session, economy_code: str, year: int) -> dict:
         "last_updated": last_updated(session, economy.id, year),
         "items": rows,
     }
-
-
-def history(session: Session, economy_code: str, ref: str | None = None) -> list[dict]:
-    """Every recorded change for an economy (and one item, if given), newest first."""
-    economy = resolve_economy(session, economy_code)
-    query = (
-        select(Change, Item.ref)
-        .outerjoin(Item, Item.id == Change.item_id)
-        .where(Change.economy_id == economy.id)
-        .order_by(Change.changed_at.desc(), Change.id.desc())
-    )
-    if ref is not None:
-        query = query.where(Change.item_id == resolve_item(session, ref).id)
-    return [
-        {
-            "changed_at": change.changed_at.isoformat(sep=" ", timespec="seconds"),
-            "year": change.year,
-            "ref": item_ref,
-            "field": change.field,
-            "old": change.old_value,
-            "new": change.new_value,
-            "source": change.source,
-        }
-        for change, item_ref in session.execute(query)
-    ]

@@ -29,10 +29,12 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from tracker import __version__
-from tracker.catalogue import catalogue_version, items_for
+from tracker.catalogue import catalogue_version, items_for, wordings_for
+from tracker.history import contacts_as_of, entries_as_of
 from tracker.errors import Refused
 from tracker.models import CONTACT_FIELDS, NARRATIVE_FIELDS, Change, Economy, Entry, Item, Return, Setting
 from tracker.progress import check_year
+from tracker.reports_log import record_report
 from tracker.rates import (
     COVERAGE_FORMULA,
     RATE_FORMULA,
@@ -85,11 +87,12 @@ class ReportData:
     trend_years: list[int]
     trend: dict[tuple[int, int], Tally]  # (year, economy_id) -> tally
     item_tallies: dict[int, Tally] = field(default_factory=dict)
+    texts: dict[int, str] = field(default_factory=dict)  # item id -> its wording in ``year``
 
     @cached_property
     def item_fields(self) -> list[tuple[int, str, str, str, str]]:
         """(id, ref, text, instrument title, category) per item, read once for the large sheets."""
-        return [(i.id, i.ref, i.text, i.instrument.title, i.category) for i in self.items]
+        return [(i.id, i.ref, self.texts[i.id], i.instrument.title, i.category) for i in self.items]
 
     @property
     def previous_year(self) -> int | None:
@@ -114,8 +117,12 @@ def known_year(session: Session, year: int) -> None:
         raise Refused(f"No checklist item applies in {year}, so there is nothing to report.{hint}")
 
 
-def gather(session: Session, year: int) -> ReportData:
+def gather(session: Session, year: int, as_of: datetime | None = None) -> ReportData:
+    """Everything the report shows; with ``as_of``, the data as they stood at that moment, rebuilt
+    from the history, so that the report produced then is produced again cell for cell."""
     known_year(session, year)
+    if as_of is not None:
+        return _gather_as_of(session, year, as_of)
     all_items = items_for(session)
     items = [item for item in all_items if item.applies_in(year)]
     item_ids = {item.id for item in items}
@@ -168,6 +175,7 @@ def gather(session: Session, year: int) -> ReportData:
         illustrative=illustrative,
         catalogue_version=catalogue_version(session),
         data_last_changed=session.scalar(select(func.max(Change.changed_at))),
+        texts=wordings_for(session, year, items),
         items=items,
         economies=economies,
         entries=entries,
@@ -177,6 +185,59 @@ def gather(session: Session, year: int) -> ReportData:
         trend_years=trend_years,
         trend=trend,
         item_tallies=item_tallies,
+    )
+
+
+def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
+    """``gather`` for a past moment: entries, contact points and the figures from the history."""
+    all_items = items_for(session)
+    items = [item for item in all_items if item.applies_in(year)]
+    item_ids = {item.id for item in items}
+    state = entries_as_of(session, as_of)
+    reporting = {economy_id for economy_id, _, entry_year in state if entry_year == year}
+    economies = [e for e in economies_for(session, year) if e.active or e.id in reporting]
+    economy_ids = {e.id for e in economies}
+    entries, previous = {}, {}
+    by_economy: dict[tuple[int, int], Counter] = {}
+    by_item: dict[tuple[int, int], Counter] = {}
+    applies = {item.id: item for item in all_items}
+    for (economy_id, item_id, entry_year), values in sorted(state.items(), key=lambda pair: pair[0][2]):
+        status = values["status"]
+        if entry_year == year and item_id in item_ids and economy_id in economy_ids:
+            entries[(economy_id, item_id)] = (status, *(values[f] for f in NARRATIVE_FIELDS), values["updated_at"])
+        if status is None:
+            continue
+        if entry_year < year:
+            previous[(economy_id, item_id)] = (entry_year, status)
+        if applies[item_id].applies_in(entry_year):
+            by_economy.setdefault((entry_year, economy_id), Counter())[status] += 1
+            if entry_year == year:
+                by_item.setdefault((year, item_id), Counter())[status] += 1
+    last_updated = dict(session.execute(
+        select(Change.economy_id, func.max(Change.changed_at))
+        .where(Change.year == year, Change.changed_at <= as_of)
+        .group_by(Change.economy_id)
+    ).all())
+    trend_years = sorted({y for y, _ in by_economy if y <= year} | {year})
+    applying = {y: sum(1 for item in all_items if item.applies_in(y)) for y in trend_years}
+    trend = {
+        (y, e.id): Tally(applying[y], by_economy.get((y, e.id), Counter())) for y in trend_years for e in economies
+    }
+    return ReportData(
+        year=year,
+        illustrative=session.get(Setting, ILLUSTRATIVE_KEY) is not None,
+        catalogue_version=catalogue_version(session, as_of),
+        data_last_changed=session.scalar(select(func.max(Change.changed_at)).where(Change.changed_at <= as_of)),
+        texts=wordings_for(session, year, items),
+        items=items,
+        economies=economies,
+        entries=entries,
+        previous=previous,
+        contacts=contacts_as_of(session, year, as_of),
+        last_updated=last_updated,
+        trend_years=trend_years,
+        trend=trend,
+        item_tallies={item.id: Tally(len(economies), by_item.get((year, item.id), Counter())) for item in items},
     )
 
 
@@ -391,7 +452,7 @@ def _commitments(wb, data: ReportData) -> None:
     header = w.header(["Ref", "Instrument", "Commitment", "Deadline", *LABELS.values(), NOT_REPORTED, "Implementation rate"])
     for item in data.items:
         tally = data.item_tallies[item.id]
-        w.append([item.ref, item.instrument.title, item.text, item.deadline,
+        w.append([item.ref, item.instrument.title, data.texts[item.id], item.deadline,
                   *(tally.counts[k] for k in STATUS_KEYS), tally.not_reported, w.percent(tally.rate)])
     w.ws.freeze_panes = f"B{header + 1}"
     if data.items:
@@ -441,7 +502,7 @@ def _overdue(wb, data: ReportData) -> None:
     header = w.header(["Economy code", "Economy", "Ref", "Commitment", "Deadline", f"Status {data.year}", "Days overdue", "Overdue by"])
     rows = overdue_rows(data)
     for economy, item, status, days, months in rows:
-        w.append([economy.code, economy.name, item.ref, item.text, item.deadline, label(status) or NOT_REPORTED,
+        w.append([economy.code, economy.name, item.ref, data.texts[item.id], item.deadline, label(status) or NOT_REPORTED,
                   days, f"{months // 12} years {months % 12} months"])
     if not rows:
         w.append([f"Nothing is overdue at the end of {data.year}."])
@@ -518,7 +579,7 @@ def _about(wb, data: ReportData) -> None:
     w.append([w.styled(f"About this report ({data.year})", bold=True)])
     w.append(["Produced by", f"tracker {__version__}"])
     w.append(["Catalogue", data.catalogue_version])
-    w.append(["Data last changed", data.data_last_changed])
+    w.append(["Data as of (latest change included)", data.data_last_changed])
     w.append([])
     w.header(["Status", "Meaning"])
     for lab, meaning in SCALE.values():
@@ -554,13 +615,17 @@ def render(data: ReportData, destination: Path | BinaryIO) -> None:
     wb.save(destination)
 
 
-def write_report(session: Session, year: int, destination: Path | BinaryIO) -> ReportData:
-    """Gather the year's data and write the report; return the data it shows."""
-    data = gather(session, year)
+def write_report(session: Session, year: int, destination: Path | BinaryIO,
+                 as_of: datetime | None = None) -> ReportData:
+    """Gather the year's data (as of a past moment, if given) and write the report; a report written
+    to a file is recorded in the reports log. Return the data it shows."""
+    data = gather(session, year, as_of)
     if isinstance(destination, Path):
         destination.parent.mkdir(parents=True, exist_ok=True)
     try:
         render(data, destination)
     except OSError as exc:
         raise Refused(f"Cannot write the report to {destination}: {exc.strerror or exc}.") from None
+    if isinstance(destination, Path):
+        record_report(session, destination, year, as_of)
     return data

@@ -1,0 +1,130 @@
+"""The history: who changed what, when, old to new, and the state of the data at any past moment.
+
+``Change`` rows are append-only and written only by the one write path, so they are the complete
+record: a listing filtered by economy, item, year or import, with the source of each change (the
+command and user, or the imported file and its SHA-256); the rounds' openings and closings; and
+``entries_as_of`` / ``contacts_as_of``, which rebuild the data as they stood at a moment.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tracker import rounds
+from tracker.catalogue import resolve_item
+from tracker.economies import resolve_economy
+from tracker.errors import Refused
+from tracker.models import CONTACT_FIELDS, ENTRY_FIELDS, Change, Economy, Import, Item, Return
+
+
+def moment(text: str) -> datetime:
+    """A moment given as an ISO date-time (UTC unless it says otherwise) or a date (its end)."""
+    given = text.strip()
+    try:
+        if len(given) == 10:
+            return datetime.combine(date.fromisoformat(given), time.max)
+        parsed = datetime.fromisoformat(given)
+    except ValueError:
+        raise Refused(f"{text!r} is not a date (2009-04-01) or an ISO date-time (2009-04-01T12:30:00).") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    return parsed
+
+
+def change_source(source: str, file_name: str | None, sha256: str | None) -> str:
+    """Where a change came from: the command and user, or the imported file and its SHA-256."""
+    if sha256:
+        return f"import {file_name}, SHA-256 {sha256}"
+    return source
+
+
+def history(
+    session: Session,
+    economy_code: str | None = None,
+    ref: str | None = None,
+    year: int | None = None,
+    import_id: int | None = None,
+) -> list[dict]:
+    """Every recorded change matching the filters given, newest first; with a year, the round's
+    openings, closings and reopenings too (who, when and why)."""
+    query = (
+        select(Change, Item.ref, Economy.code, Import.file_name, Import.sha256)
+        .join(Economy, Economy.id == Change.economy_id)
+        .outerjoin(Item, Item.id == Change.item_id)
+        .outerjoin(Import, Import.id == Change.import_id)
+    )
+    if economy_code is not None:
+        query = query.where(Change.economy_id == resolve_economy(session, economy_code).id)
+    if ref is not None:
+        query = query.where(Change.item_id == resolve_item(session, ref).id)
+    if year is not None:
+        query = query.where(Change.year == year)
+    if import_id is not None:
+        if session.get(Import, import_id) is None:
+            raise Refused(f"There is no import {import_id}; see `tracker imports list`.")
+        query = query.where(Change.import_id == import_id)
+    rows = [
+        {
+            "changed_at": change.changed_at,
+            "economy": code,
+            "ref": item_ref,
+            "year": change.year,
+            "field": change.field,
+            "old": change.old_value,
+            "new": change.new_value,
+            "source": change_source(change.source, file_name, sha256),
+            "import_id": change.import_id,
+            "order": change.id,
+        }
+        for change, item_ref, code, file_name, sha256 in session.execute(query)
+    ]
+    if year is not None and economy_code is None and ref is None and import_id is None:
+        rows += [
+            {
+                "changed_at": event.at, "economy": None, "ref": None, "year": event.year,
+                "field": "round", "old": None, "new": event.action + (f": {event.reason}" if event.reason else ""),
+                "source": event.source, "import_id": None, "order": event.id,
+            }
+            for event in rounds.round_events(session, year)
+        ]
+    rows.sort(key=lambda row: (row["changed_at"], row["field"] != "round", row["order"]), reverse=True)
+    for row in rows:
+        row["changed_at"] = row["changed_at"].isoformat(sep=" ", timespec="seconds")
+        del row["order"]
+    return rows
+
+
+def _replay(session: Session, when: datetime, entries: bool, years: list[int] | None = None):
+    """Replay the history up to ``when``: per (economy, item or None, year), each field's value
+    then and the moment that row last changed."""
+    query = select(Change).where(Change.changed_at <= when).order_by(Change.changed_at, Change.id)
+    query = query.where(Change.item_id.is_not(None) if entries else Change.item_id.is_(None))
+    if years is not None:
+        query = query.where(Change.year.in_(years))
+    state: dict[tuple, dict] = {}
+    for change in session.scalars(query):
+        row = state.setdefault((change.economy_id, change.item_id, change.year), {})
+        row[change.field] = change.new_value
+        row["updated_at"] = change.changed_at
+    return state
+
+
+def entries_as_of(session: Session, when: datetime) -> dict[tuple[int, int, int], dict]:
+    """Every entry as it stood at ``when``, keyed by (economy_id, item_id, year): its fields and
+    ``updated_at``."""
+    return {
+        key: {name: values.get(name) for name in ENTRY_FIELDS} | {"updated_at": values["updated_at"]}
+        for key, values in _replay(session, when, entries=True).items()
+    }
+
+
+def contacts_as_of(session: Session, year: int, when: datetime) -> dict[int, Return]:
+    """Each economy's contact point for ``year`` as it stood at ``when``, as unsaved ``Return`` rows."""
+    contacts = {}
+    for (economy_id, _, _), values in _replay(session, when, entries=False, years=[year]).items():
+        fields = {name: values.get("contact_" + name) for name in CONTACT_FIELDS}
+        contacts[economy_id] = Return(economy_id=economy_id, year=year, updated_at=values["updated_at"], **fields)
+    return contacts

@@ -1,0 +1,155 @@
+"""The record of imports, and taking one back.
+
+Every imported file is an ``Import`` row, and every value it changed a ``Change`` row carrying its
+id. Undo reads those rows and writes the old values back through the one write path
+(``progress.record_entries`` / ``record_contact``), so an undo is itself history: nothing is
+deleted, and an undo is an ``Import`` of kind "undo" that can be undone the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker import progress
+from tracker.errors import Refused
+from tracker.models import Change, Economy, Import, Item, utcnow
+
+UNDO = "undo"
+
+
+def undone_ids(session: Session) -> set[int]:
+    """The imports (and undos) currently taken back: undone by an undo that is not itself undone."""
+    undoes = dict(session.execute(select(Import.id, Import.undoes_id).where(Import.undoes_id.is_not(None))).all())
+    by_target: dict[int, list[int]] = {}
+    for undo_id, target in undoes.items():
+        by_target.setdefault(target, []).append(undo_id)
+    memo: dict[int, bool] = {}
+
+    def is_undone(import_id: int) -> bool:
+        if import_id not in memo:
+            memo[import_id] = False
+            memo[import_id] = any(not is_undone(u) for u in by_target.get(import_id, []))
+        return memo[import_id]
+
+    return {import_id for import_id in {*undoes, *undoes.values()} if is_undone(import_id)}
+
+
+def _label(record: Import) -> str:
+    return f"undo of import {record.undoes_id}" if record.kind == UNDO else record.file_name
+
+
+def list_imports(session: Session) -> list[dict]:
+    """Every import and undo, oldest first: file, SHA-256, economy, year, when, values changed, undone."""
+    counts = dict(session.execute(
+        select(Change.import_id, func.count()).where(Change.import_id.is_not(None)).group_by(Change.import_id)
+    ).all())
+    codes = dict(session.execute(select(Economy.id, Economy.code)).all())
+    undone = undone_ids(session)
+    return [
+        {
+            "id": record.id,
+            "file": _label(record),
+            "sha256": record.sha256,
+            "economy": codes.get(record.economy_id),
+            "year": record.year,
+            "at": record.imported_at,
+            "changes": counts.get(record.id, 0),
+            "undone": record.id in undone,
+        }
+        for record in session.scalars(select(Import).order_by(Import.id))
+    ]
+
+
+@dataclass
+class UndoResult:
+    undo_id: int
+    target: int
+    restored: list[dict] = field(default_factory=list)  # economy, year, ref, field, old, new
+
+
+def _chain(session: Session, import_id: int) -> set[int]:
+    """The import and every undo that takes it (or one of its undos) back."""
+    chain = {import_id}
+    while True:
+        more = set(session.scalars(select(Import.id).where(Import.undoes_id.in_(chain)))) - chain
+        if not more:
+            return chain
+        chain |= more
+
+
+def _changed_since(session: Session, import_id: int, last_id: dict[tuple, int]) -> set[tuple]:
+    """The values (keys of ``last_id``) that a change outside the import's own undo chain touched
+    after the import last did."""
+    chain = _chain(session, import_id)
+    later = session.execute(
+        select(Change.economy_id, Change.item_id, Change.year, Change.field, Change.id)
+        .where(Change.id > min(last_id.values()),
+               Change.economy_id.in_({key[0] for key in last_id}),
+               Change.year.in_({key[2] for key in last_id}))
+        .where(Change.import_id.is_(None) | Change.import_id.not_in(chain))
+    )
+    return {tuple(row[:4]) for row in later if tuple(row[:4]) in last_id and row[4] > last_id[tuple(row[:4])]}
+
+
+def undo_import(session: Session, import_id: int, force: bool, source: str) -> UndoResult:
+    """Restore every value import ``import_id`` changed, as new history rows.
+
+    Refused, naming the entries, when a later change outside this import's own undos touched one
+    of those values (unless ``force``), when it is already undone, or when it changed nothing.
+    """
+    record = session.get(Import, import_id)
+    if record is None:
+        raise Refused(f"There is no import {import_id}; see `tracker imports list`.")
+    if import_id in undone_ids(session):
+        undo = session.scalar(select(Import.id).where(Import.undoes_id == import_id).order_by(Import.id.desc()))
+        raise Refused(f"Import {import_id} ({_label(record)}) is already undone (by import {undo}); "
+                      f"to bring it back, undo that: tracker imports undo {undo}")
+    changes = list(session.scalars(select(Change).where(Change.import_id == import_id).order_by(Change.id)))
+    if not changes:
+        raise Refused(f"Import {import_id} ({_label(record)}) changed nothing, so there is nothing to undo.")
+    first: dict[tuple, Change] = {}  # (economy_id, item_id, year, field) -> the import's first change of it
+    last_id: dict[tuple, int] = {}
+    for change in changes:
+        key = (change.economy_id, change.item_id, change.year, change.field)
+        first.setdefault(key, change)
+        last_id[key] = change.id
+    economies = {e.id: e for e in session.scalars(select(Economy).where(Economy.id.in_({k[0] for k in first})))}
+    items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_({k[1] for k in first if k[1]})))}
+    touched = sorted(
+        f"{economies[economy_id].code} {items[item_id].ref if item_id else 'contact'} {year} {name}"
+        for economy_id, item_id, year, name in _changed_since(session, import_id, last_id)
+    )
+    if touched and not force:
+        raise Refused(
+            f"Import {import_id} was not undone: these values were changed after it: {', '.join(touched)}. "
+            "Undo with --force to put back the values from before the import anyway."
+        )
+    undo = Import(file_name=f"undo of import {import_id}", sha256=None, kind=UNDO, undoes_id=import_id,
+                  economy_id=record.economy_id, year=record.year, imported_at=utcnow(),
+                  new=0, changed=0, unchanged=0)
+    session.add(undo)
+    session.flush()
+    result = UndoResult(undo.id, import_id)
+    groups: dict[tuple[int, int], dict] = {}
+    for (economy_id, item_id, year, name), change in first.items():
+        groups.setdefault((economy_id, year), {}).setdefault(item_id, {})[name] = change.old_value
+    for (economy_id, year), by_item in groups.items():
+        economy = economies[economy_id]
+        contact = by_item.pop(None, None)
+        outcomes = progress.record_entries(
+            session, economy, year, [(items[i], values) for i, values in by_item.items()], source, undo.id, erase=True
+        )
+        if contact is not None:
+            values = {name.removeprefix("contact_"): value for name, value in contact.items()}
+            outcomes.append(progress.record_contact(session, economy, year, values, source, undo.id, erase=True))
+        for outcome in outcomes:
+            if outcome.kind != "unchanged":
+                undo.changed += 1
+            result.restored += [
+                {"economy": economy.code, "year": year, "ref": outcome.ref, "field": c.field, "old": c.old, "new": c.new}
+                for c in outcome.changes
+            ]
+    return result

@@ -1,0 +1,213 @@
+"""The yearly round: opened when forms go out, followed while returns come in, closed at publication.
+
+A closed year is read-only: the one write path (``progress.record_entries`` and
+``progress.record_contact``) asks ``refuse_if_closed`` first, and the catalogue loader refuses a
+change to what a closed year shows, so a late file, a stray ``record``, an undo or a catalogue
+change cannot alter what was published. Every opening,
+closing and reopening is kept as a ``RoundEvent`` with who, when and why.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from tracker import imports, progress
+from tracker.catalogue import items_for
+from tracker.errors import Refused, reopen_hint
+from tracker.models import Change, Entry, Form, Import, Return, Round, RoundEvent, utcnow
+from tracker.rates import economies_for
+
+
+def closed_message(round_: Round) -> str:
+    return (
+        f"The {round_.year} round is closed (since {round_.closed_at:%Y-%m-%d %H:%M} UTC), so {round_.year} "
+        f"is read-only and nothing was changed. To change it, reopen the round: {reopen_hint(round_.year)}"
+    )
+
+
+def refuse_if_closed(session: Session, year: int) -> None:
+    """Refuse any change to a year whose round is closed, naming the round and how to reopen it.
+
+    The round's row is read with a shared lock, so on PostgreSQL a ``round close`` waits for the
+    writers that found it open (SQLite serialises writers anyway)."""
+    round_ = session.scalar(select(Round).where(Round.year == year).with_for_update(read=True))
+    if round_ is not None and round_.is_closed:
+        raise Refused(closed_message(round_))
+
+
+def _event(session: Session, year: int, action: str, source: str, reason: str | None = None) -> None:
+    session.add(RoundEvent(year=year, action=action, at=utcnow(), source=source, reason=reason))
+
+
+def ensure_open(session: Session, year: int, due: date | None, source: str) -> Round:
+    """The year's round, opened now if it was not; refuses a closed round. Sets ``due`` if given."""
+    progress.check_year(year)
+    round_ = session.scalar(select(Round).where(Round.year == year).with_for_update())
+    if round_ is None:
+        round_ = Round(year=year, due=due, opened_at=utcnow())
+        session.add(round_)
+        session.flush()
+        _event(session, year, "opened", source, f"due {due.isoformat()}" if due else None)
+        return round_
+    if round_.is_closed:
+        raise Refused(closed_message(round_))
+    if due is not None and due != round_.due:
+        round_.due = due
+        _event(session, year, "due", source, f"due {due.isoformat()}")
+    return round_
+
+
+def open_round(session: Session, year: int, due: date | None, source: str) -> tuple[Round, bool]:
+    """``tracker round open``: open the year's round (or change its due date); True if newly opened."""
+    existed = session.get(Round, year) is not None
+    return ensure_open(session, year, due, source), not existed
+
+
+def close_round(session: Session, year: int, source: str) -> Round:
+    """``tracker round close``: make the year read-only (opening its round first if it never was)."""
+    round_ = ensure_open(session, year, None, source)
+    round_.closed_at = utcnow()
+    _event(session, year, "closed", source)
+    session.flush()
+    return round_
+
+
+def reopen_round(session: Session, year: int, reason: str, source: str) -> Round:
+    """``tracker round reopen``: let a closed year change again, saying why."""
+    progress.check_year(year)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refused("Say why the round is reopened with --reason; it is kept in the history.")
+    round_ = session.get(Round, year)
+    if round_ is None or not round_.is_closed:
+        raise Refused(f"The {year} round is not closed; there is nothing to reopen.")
+    round_.closed_at = None
+    _event(session, year, "reopened", source, reason)
+    session.flush()
+    return round_
+
+
+def _state(round_: Round) -> str:
+    return "closed" if round_.is_closed else "open"
+
+
+def list_rounds(session: Session) -> list[dict]:
+    """Every round: year, due date, state, when opened and closed, forms issued, returns."""
+    forms = dict(session.execute(select(Form.year, func.count(func.distinct(Form.economy_id))).group_by(Form.year)).all())
+    rows = []
+    for round_ in session.scalars(select(Round).order_by(Round.year)):
+        returned = sum(1 for row in round_status(session, round_.year) if row["returned"])
+        rows.append({
+            "year": round_.year,
+            "state": _state(round_),
+            "due": round_.due,
+            "opened_at": round_.opened_at,
+            "closed_at": round_.closed_at,
+            "forms_issued": forms.get(round_.year, 0),
+            "returned": returned,
+        })
+    return rows
+
+
+def round_events(session: Session, year: int | None = None) -> list[RoundEvent]:
+    query = select(RoundEvent).order_by(RoundEvent.at, RoundEvent.id)
+    if year is not None:
+        query = query.where(RoundEvent.year == year)
+    return list(session.scalars(query))
+
+
+def _latest_returns(session: Session, year: int) -> dict[int, tuple[datetime, str]]:
+    """Per economy, (when, file) of the last import that is still in force and holds its return
+    for ``year``: a form issued for it, or a table with rows for it."""
+    undone = imports.undone_ids(session)
+    candidates = list(session.execute(
+        select(Import.economy_id, Import.id, Import.imported_at, Import.file_name)
+        .where(Import.kind == "form", Import.year == year)
+    ))
+    candidates += list(session.execute(
+        select(Change.economy_id, Import.id, Import.imported_at, Import.file_name)
+        .join(Import, Import.id == Change.import_id)
+        .where(Import.kind == "table", Change.year == year)
+        .distinct()
+    ))
+    latest: dict[int, tuple[datetime, str]] = {}
+    for economy_id, import_id, at, file_name in candidates:
+        if import_id in undone:
+            continue
+        if economy_id not in latest or at > latest[economy_id][0]:
+            latest[economy_id] = (at, file_name)
+    return latest
+
+
+def _contacts(session: Session, year: int) -> dict[int, Return]:
+    """Per economy, its contact point for ``year`` or, failing that, its latest earlier one:
+    whom to chase is usually last year's focal point."""
+    contacts: dict[int, Return] = {}
+    for row in session.scalars(select(Return).where(Return.year <= year).order_by(Return.year.desc())):
+        contacts.setdefault(row.economy_id, row)
+    return contacts
+
+
+def round_status(session: Session, year: int, today: date | None = None) -> list[dict]:
+    """One row per economy: form issued, returned (when and which file), items answered of those
+    that apply, last updated, contact, and whether it is late (due date passed, no return)."""
+    progress.check_year(year)
+    today = today or date.today()
+    round_ = session.get(Round, year)
+    due = round_.due if round_ else None
+    applying = {item.id for item in items_for(session, year)}
+    issued = dict(session.execute(
+        select(Form.economy_id, func.max(Form.issued_at)).where(Form.year == year).group_by(Form.economy_id)
+    ).all())
+    answered: dict[int, int] = {}
+    for economy_id, item_id in session.execute(
+        select(Entry.economy_id, Entry.item_id).where(Entry.year == year, Entry.status.is_not(None))
+    ):
+        if item_id in applying:
+            answered[economy_id] = answered.get(economy_id, 0) + 1
+    updated = dict(session.execute(
+        select(Change.economy_id, func.max(Change.changed_at)).where(Change.year == year).group_by(Change.economy_id)
+    ).all())
+    returns = _latest_returns(session, year)
+    contacts = _contacts(session, year)
+    rows = []
+    for economy in economies_for(session, year):
+        returned = returns.get(economy.id)
+        contact = contacts.get(economy.id)
+        rows.append({
+            "economy": economy.code,
+            "form_issued": issued.get(economy.id),
+            "returned": returned[0] if returned else None,
+            "file": returned[1] if returned else None,
+            "items_answered": answered.get(economy.id, 0),
+            "items_applicable": len(applying),
+            "last_updated": updated.get(economy.id),
+            "contact_name": contact.name if contact else None,
+            "contact_email": contact.email if contact else None,
+            "late": bool(due and due < today and not returned),
+        })
+    return rows
+
+
+def status_report(session: Session, year: int, today: date | None = None) -> dict:
+    """``tracker round status``: the round, its rows, totals and the economies to chase."""
+    rows = round_status(session, year, today)
+    round_ = session.get(Round, year)
+    return {
+        "year": year,
+        "state": _state(round_) if round_ else "not opened",
+        "due": round_.due if round_ else None,
+        "rows": rows,
+        "totals": {
+            "economies": len(rows),
+            "forms_issued": sum(1 for r in rows if r["form_issued"]),
+            "returned": sum(1 for r in rows if r["returned"]),
+            "late": sum(1 for r in rows if r["late"]),
+            "items_answered": sum(r["items_answered"] for r in rows),
+            "items_applicable": sum(r["items_applicable"] for r in rows),
+        },
+        "to_chase": [r for r in rows if not r["returned"] and (r["form_issued"] or r["late"])],
+    }
