@@ -523,7 +523,7 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
 
 
 def _echo_import(result: importer.FileResult) -> None:
-    if result.status in ("refused", "already imported"):
+    if result.status in ("refused", "already imported", "skipped"):
         click.echo(f"{result.file}: {result.status}")
         for problem in result.problems:
             click.echo(f"  {problem}")
