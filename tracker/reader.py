@@ -495,8 +495,8 @@ class _Reader:
         else:
             raise FileRefused([f"{where}: has a cell type {quoted(kind)} that no spreadsheet writes."])
         if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-            raise FileRefused([f"{where}: holds {len(value):,} characters ({quoted(value)}); a spreadsheet "
-                               f"cell holds at most {MAX_CELL_CHARS:,}."])
+            raise FileRefused([f"{where}: holds {quoted(value)}; a spreadsheet cell holds at most "
+                               f"{MAX_CELL_CHARS:,} characters."])
         return value, is_formula
 
     def _number(self, raw: str, style: str | None, where: str):
@@ -605,8 +605,9 @@ class _Reader:
                 if ref is None:
                     continue
                 why = f"it lies under the merged cells {ref}"
+            shown = quoted(cell_text(value)) if value is not None else "a formula"
             problems.append(f"{self.name}, sheet {grid.name}, cell {column_letter(column)}{number}: holds "
-                            f"{quoted(cell_text(value))}, but {why}, so it cannot be seen. Unhide it (or "
+                            f"{shown}, but {why}, so it cannot be seen. Unhide it (or "
                             "unmerge the cells) and check it, or clear it, then save and send the file again.")
 
     # The whole file ------------------------------------------------------------------------
