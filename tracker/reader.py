@@ -33,7 +33,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from tracker.errors import Refused, quoted
-from tracker.forms import COLUMNS, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX
+from tracker.forms import COLUMNS, CONTACT_LABELS, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_MEMBERS = 2_000
@@ -55,6 +55,9 @@ MAX_COLUMNS = 40
 MAX_FORM_ROWS = 2_000
 MAX_TABLE_ROWS = 250_000
 ID_ROWS = 20
+#: Columns A and B above a form's header hold the contact point's captions and values.
+CONTACT_COLUMNS = (1, 2)
+CONTACT_CAPTIONS = {" ".join(caption.split()).casefold() for caption in CONTACT_LABELS.values()}
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 STRICT_MAIN = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
@@ -570,25 +573,32 @@ class _Reader:
                                f"{HEADER_SEARCH_ROWS + limit:,}, the last one read here. Delete it, or split "
                                "the sheet."])
         problems: list[str] = []
-        preamble = [self._row(grid, n, {c: str(c - 1) for c in range(1, MAX_COLUMNS + 1)}, problems, (1, 2))
+        by_index = {c: str(c - 1) for c in range(1, MAX_COLUMNS + 1)}
+        preamble = [self._row(grid, n, by_index, problems, CONTACT_COLUMNS if self._is_contact(grid, n) else ())
                     for n in range(1, header_row)]
-        self._check_seen(grid, header_row, columns, problems)
+        imported = {c for c, title in columns.items() if normal(title) in needed or title in FIELD_TITLES}
+        self._check_seen(grid, header_row, imported, problems)
         rows = []
         for number in sorted(n for n in grid.cells if n > header_row):
             values = grid.cells[number]
             if all(_empty(v) and (number, c) not in grid.formulas for c, v in values.items() if c <= MAX_COLUMNS):
                 continue
-            rows.append(self._row(grid, number, columns, problems, columns))
+            rows.append(self._row(grid, number, columns, problems, imported))
         if problems:
             raise FileRefused(problems)
         return Sheet(grid.name, preamble, header_row, rows)
 
+    @staticmethod
+    def _is_contact(grid: _Grid, number: int) -> bool:
+        return normal(grid.cells.get(number, {}).get(1)) in CONTACT_CAPTIONS
+
     def _row(self, grid: _Grid, number: int, columns: dict[int, str], problems: list[str], checked) -> Row:
+        """One row's cells by title; the ``checked`` columns, whose values are imported, must be seen."""
         values = grid.cells.get(number, {})
-        self._check_seen(grid, number, {c: columns[c] for c in checked if c in values}, problems)
+        self._check_seen(grid, number, checked, problems)
         return Row(number, {key: (values.get(c), f"{column_letter(c)}{number}") for c, key in columns.items()})
 
-    def _check_seen(self, grid: _Grid, number: int, columns: dict[int, str], problems: list[str]) -> None:
+    def _check_seen(self, grid: _Grid, number: int, columns: Iterable[int], problems: list[str]) -> None:
         """A value read must be one a person could see."""
         values = grid.cells.get(number, {})
         for column in columns:
