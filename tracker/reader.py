@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import io
 import math
-from bisect import bisect_left, bisect_right
 import posixpath
 import re
 import zipfile
+from bisect import bisect_left, bisect_right
 from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from functools import cache
 from typing import Iterable
 from xml.etree.ElementTree import ParseError, XMLPullParser
 
@@ -71,11 +72,16 @@ SHARED_STRING_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/rela
 CUSTOM_PROPS_PART = "docProps/custom.xml"
 STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 
+DIGITS = "0123456789"
 COORDINATE = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 INDEX = re.compile(r"[0-9]{1,9}")
 ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']*)["']""")
 TRUE, FALSE = ("1", "true"), ("0", "false")
+
+
+class _BadCell(Exception):
+    """What is wrong with one cell's content; the caller names the cell."""
 
 
 class FileRefused(Refused):
@@ -138,6 +144,7 @@ def cell_text(value) -> str | None:
     return str(value)
 
 
+@cache
 def column_letter(column: int) -> str:
     letters = ""
     while column:
@@ -146,11 +153,15 @@ def column_letter(column: int) -> str:
     return letters
 
 
+@cache
 def _column_number(letters: str) -> int:
+    """The column's number, or 0 when ``letters`` do not name a column."""
+    if not (1 <= len(letters) <= 3 and letters.isascii() and letters.isupper() and letters.isalpha()):
+        return 0
     number = 0
     for letter in letters:
         number = number * 26 + ord(letter) - 64
-    return number
+    return number if number <= MAX_SHEET_COLUMNS else 0
 
 
 def normal(text) -> str:
@@ -305,6 +316,7 @@ class _Reader:
         by_type = {kind: part for kind, part in rels.values()}
         self.strings = self._shared_strings(by_type.get(SHARED_STRING_TYPE))
         self.date_styles, self.timedelta_styles, self.style_count = self._styles(by_type.get(STYLES_TYPE))
+        self.plain_styles: set[str] = set()  # style numbers seen to be defined and not dates
         self.sheets = [(sheet, state, rels.get(rid, ("", ""))[1]) for sheet, state, rid in self.sheets]
 
     def refuse(self, problem: str):
@@ -433,6 +445,7 @@ class _Reader:
     def _row_cells(self, row, number: int, where: str, formulas: set) -> dict[int, object]:
         values: dict[int, object] = {}
         column = 0
+        digits = str(number)
         for cell in row:
             if cell.tag != CELL:
                 continue
@@ -440,22 +453,27 @@ class _Reader:
             if reference is None:
                 column += 1
             else:
-                match = COORDINATE.fullmatch(reference)
-                if not match or int(match.group(2)) != number or _column_number(match.group(1)) > MAX_SHEET_COLUMNS:
+                letters = reference.rstrip(DIGITS)
+                column = _column_number(letters)
+                if not column or reference[len(letters):] != digits:
                     raise FileRefused([f"{where}, row {number}: a cell is named {quoted(reference)}, "
                                        "which is not a cell of that row."])
-                column = _column_number(match.group(1))
+            if column > MAX_SHEET_COLUMNS:
+                raise FileRefused([f"{where}, row {number}: a cell lies past the last column of a sheet."])
             if column in values:
                 raise FileRefused([f"{where}, cell {column_letter(column)}{number}: given twice in the file; "
                                    "it cannot be told which value was seen."])
-            value, is_formula = self._cell_value(cell, f"{where}, cell {column_letter(column)}{number}")
+            try:
+                value, is_formula = self._cell_value(cell)
+            except _BadCell as exc:
+                raise FileRefused([f"{where}, cell {column_letter(column)}{number}: {exc}"]) from None
             if is_formula:
                 formulas.add((number, column))
             if value is not None or is_formula:
                 values[column] = value
         return values
 
-    def _cell_value(self, cell, where: str) -> tuple[object, bool]:
+    def _cell_value(self, cell) -> tuple[object, bool]:
         """The value a spreadsheet shows in the cell (its cached value for a formula), checked
         against the cell's type; and whether it holds a formula."""
         kind = cell.get("t", "n")
@@ -474,52 +492,52 @@ class _Reader:
         elif not raw:
             value = None
         elif kind == "n":
-            value = self._number(raw, cell.get("s"), where)
+            value = self._number(raw, cell.get("s"))
         elif kind == "s":
             if not INDEX.fullmatch(raw) or int(raw) >= len(self.strings):
-                raise FileRefused([f"{where}: refers to shared text number {quoted(raw)}, but the file holds "
-                                   f"{len(self.strings)}. The file is damaged; save it again as .xlsx."])
+                raise _BadCell(f"refers to shared text number {quoted(raw)}, but the file holds "
+                               f"{len(self.strings)}. The file is damaged; save it again as .xlsx.")
             value = self.strings[int(raw)]
         elif kind == "str":
             value = raw
         elif kind == "b":
             if raw not in ("0", "1"):
-                raise FileRefused([f"{where}: a TRUE/FALSE cell holds {quoted(raw)}."])
+                raise _BadCell(f"a TRUE/FALSE cell holds {quoted(raw)}.")
             value = raw == "1"
         elif kind == "d":
             try:
                 value = datetime.fromisoformat(raw)
             except ValueError:
-                raise FileRefused([f"{where}: a date cell holds {quoted(raw)}, which is not a date."]) from None
+                raise _BadCell(f"a date cell holds {quoted(raw)}, which is not a date.") from None
         elif kind == "e":
             if raw not in ERROR_CODES:
-                raise FileRefused([f"{where}: holds an error value {quoted(raw)} no spreadsheet makes."])
+                raise _BadCell(f"holds an error value {quoted(raw)} no spreadsheet makes.")
             value = raw
         else:
-            raise FileRefused([f"{where}: has a cell type {quoted(kind)} that no spreadsheet writes."])
+            raise _BadCell(f"has a cell type {quoted(kind)} that no spreadsheet writes.")
         if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-            raise FileRefused([f"{where}: holds {quoted(value)}; a spreadsheet cell holds at most "
-                               f"{MAX_CELL_CHARS:,} characters."])
+            raise _BadCell(f"holds {quoted(value)}; a spreadsheet cell holds at most {MAX_CELL_CHARS:,} characters.")
         return value, is_formula
 
-    def _number(self, raw: str, style: str | None, where: str):
+    def _number(self, raw: str, style: str | None):
         if not NUMBER.fullmatch(raw):
-            raise FileRefused([f"{where}: a number cell holds {quoted(raw)}, which is not a number."])
+            raise _BadCell(f"a number cell holds {quoted(raw)}, which is not a number.")
         number = float(raw) if any(c in raw for c in ".eE") else int(raw)
         if isinstance(number, float) and not math.isfinite(number):
-            raise FileRefused([f"{where}: a number cell holds {quoted(raw)}, which is out of range."])
-        if style is None:
+            raise _BadCell(f"a number cell holds {quoted(raw)}, which is out of range.")
+        if style is None or style in self.plain_styles:
             return number
         if not INDEX.fullmatch(style) or int(style) >= self.style_count:
-            raise FileRefused([f"{where}: refers to style number {quoted(style)}, which the file does not define."])
+            raise _BadCell(f"refers to style number {quoted(style)}, which the file does not define.")
         if int(style) not in self.date_styles:
+            self.plain_styles.add(style)
             return number
         try:
             value = from_excel(number, self.epoch, timedelta=int(style) in self.timedelta_styles)
         except (OverflowError, ValueError):
             value = None
         if value is None:
-            raise FileRefused([f"{where}: holds {quoted(raw)} shown as a date, but no date has that number."])
+            raise _BadCell(f"holds {quoted(raw)} shown as a date, but no date has that number.")
         return value
 
     def _merged(self, merges: list[str], rows: list[int], where: str) -> dict[int, list[tuple[int, int, int, str]]]:
