@@ -101,6 +101,8 @@ REFUSED = {
     "not UTF-8": (_sheet(lambda x: '<?xml version="1.0" encoding="ISO-8859-1"?>' + x), "is not encoded in UTF-8"),
     "property given twice": (lambda f: rewrite_member(f, "docProps/custom.xml", lambda x: re.sub(
         r"(<property [^>]*name=\"tracker_year\".*?</property>)", r"\1\1", x)), "the document property 'tracker_year' is given twice"),
+    "identification far too long": (lambda f: rewrite_member(f, "docProps/custom.xml", lambda x: x.replace(
+        ">JPN<", ">" + "JPN" * 1000 + "<")), "the identification's 'economy' holds 'JPNJPN"),
     "duplicated zip member": (lambda f: _duplicate_member(f), "holds the part xl/worksheets/sheet2.xml twice"),
 }
 

@@ -299,7 +299,10 @@ def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileRes
             raise Refused(f"{path}: no such file or folder.")
         if path.stat().st_size > MAX_FILE_BYTES:
             raise Refused(f"{name} is over {MAX_FILE_BYTES // 1_000_000} MB; a form is far smaller. It was not read.")
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise Refused(f"{path}: cannot be read ({exc.strerror or exc}).") from None
         digest = hashlib.sha256(data).hexdigest()
         parsed = read_workbook(name, data)
         with store.transaction(dry_run=dry_run) as session:

@@ -56,6 +56,7 @@ MAX_COLUMNS = 40
 MAX_FORM_ROWS = 2_000
 MAX_TABLE_ROWS = 250_000
 ID_ROWS = 20
+MAX_ID_CHARS = 200
 #: Columns A and B above a form's header hold the contact point's captions and values.
 CONTACT_COLUMNS = (1, 2)
 CONTACT_CAPTIONS = {" ".join(caption.split()).casefold() for caption in CONTACT_LABELS.values()}
@@ -668,18 +669,28 @@ class _Reader:
 
     def _identification(self, by_name: dict[str, tuple[str, str]]) -> dict[str, str] | None:
         """The form's identification: custom document properties, else the hidden sheet."""
-        found = self._properties()
-        if not found and ID_SHEET in by_name:
-            grid = self._grid(ID_SHEET, by_name[ID_SHEET][1], ID_ROWS)
-            for number in range(1, ID_ROWS + 1):
-                row = grid.cells.get(number, {})
-                key = row.get(1)
-                if not key:
-                    continue
-                if str(key) in found:
-                    self.refuse(f"the identification names {quoted(str(key))} twice; ask for a fresh form.")
-                found[str(key)] = cell_text(row.get(2))
+        found = self._properties() or self._identification_sheet(by_name)
+        for key, value in found.items():
+            if len(key) > MAX_ID_CHARS or len(value or "") > MAX_ID_CHARS:
+                self.refuse(f"the identification's {quoted(key)} holds {quoted(value or '')}, far longer than a "
+                            "form's; the identification was altered. Ask for a fresh form.")
         return found or None
+
+    def _identification_sheet(self, by_name: dict[str, tuple[str, str]]) -> dict[str, str]:
+        """The identification kept on the hidden sheet: names in column A, values in column B."""
+        found: dict[str, str] = {}
+        if ID_SHEET not in by_name:
+            return found
+        grid = self._grid(ID_SHEET, by_name[ID_SHEET][1], ID_ROWS)
+        for number in range(1, ID_ROWS + 1):
+            row = grid.cells.get(number, {})
+            key = row.get(1)
+            if not key:
+                continue
+            if str(key) in found:
+                self.refuse(f"the identification names {quoted(str(key))} twice; ask for a fresh form.")
+            found[str(key)] = cell_text(row.get(2))
+        return found
 
     def _properties(self) -> dict[str, str]:
         found: dict[str, str] = {}
