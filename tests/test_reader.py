@@ -221,3 +221,36 @@ def test_a_folder_of_only_skipped_files_is_refused(tracker, tmp_path):
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "~$x.xlsx").write_bytes(b"")
     assert "holds no .xlsx files" in tracker("import", str(tmp_path / "empty"), expect=1).output
+
+
+def _table(path, hide_row=None, sheet_state=None):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Economy code", "Ref", "Year", "Status"])
+    ws.append(["AUS", "LC02-1", 2008, "Implemented"])
+    ws.append(["PER", "LC02-2", 2008, "Planned"])
+    if hide_row:
+        ws.row_dimensions[hide_row].hidden = True
+    if sheet_state:
+        wb.create_sheet("Notes")
+        ws.sheet_state = sheet_state
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"hide_row": 3}, "sheet Data, cell A3: holds 'PER', but row 3 is hidden"),
+    ({"sheet_state": "hidden"}, "the table is on the hidden sheet Data"),
+])
+def test_tidy_tables_are_read_as_seen_too(tracker, store, tmp_path, change, message):
+    path = _table(tmp_path / "table.xlsx", **change)
+    before = snapshot(store)
+    assert message in tracker("import", str(path), expect=1).output
+    assert snapshot(store) == before
+
+
+def test_a_visible_tidy_table_imports(tracker, tmp_path):
+    assert "applied (table): 2 new" in tracker("import", str(_table(tmp_path / "table.xlsx"))).output

@@ -307,23 +307,27 @@ def read_workbook(name: str, data: bytes) -> Parsed:
 
 
 class _Reader:
+    """One file's reading: the workbook's sheets, shared texts and styles, then the sheet wanted."""
+
     def __init__(self, name: str, package: _Package):
         self.name = name
         self.package = package
-        self.sheets: list[tuple[str, str, str]] = []  # (name, state, part)
         self.epoch = CALENDAR_WINDOWS_1900
-        self._workbook()
+        declared = self._workbook()
         rels = package.relationships("xl/workbook.xml")
         by_type = {kind: part for kind, part in rels.values()}
         self.strings = self._shared_strings(by_type.get(SHARED_STRING_TYPE))
         self.date_styles, self.timedelta_styles, self.style_count = self._styles(by_type.get(STYLES_TYPE))
         self.plain_styles: set[str] = set()  # style numbers seen to be defined and not dates
-        self.sheets = [(sheet, state, rels.get(rid, ("", ""))[1]) for sheet, state, rid in self.sheets]
+        #: (name, state, part) of each sheet, in workbook order.
+        self.sheets = [(sheet, state, rels.get(rid, ("", ""))[1]) for sheet, state, rid in declared]
 
     def refuse(self, problem: str):
         raise FileRefused([f"{self.name}: {problem}"])
 
-    def _workbook(self) -> None:
+    def _workbook(self) -> list[tuple[str, str, str]]:
+        """The sheets the workbook declares, as (name, state, relationship id); its date system."""
+        sheets = []
         seen: set[str] = set()
         for _, element in self.package.events("xl/workbook.xml"):
             tag = element.tag
@@ -335,9 +339,10 @@ class _Reader:
                     self.refuse(f"two sheets are named {quoted(sheet)}; it cannot be told which one to read. "
                                 "Start again from the form you were sent.")
                 seen.add(sheet.casefold())
-                self.sheets.append((sheet, element.get("state", "visible"), element.get(REL + "id")))
+                sheets.append((sheet, element.get("state", "visible"), element.get(REL + "id")))
             elif tag == MAIN + "workbookPr" and _flag(element.get("date1904")):
                 self.epoch = CALENDAR_MAC_1904
+        return sheets
 
     def _text_of(self, element) -> str:
         """The text of a string item: its own <t>, or its runs' (phonetic guides left out)."""
