@@ -91,6 +91,8 @@ REFUSED = {
                           "cell F10: holds 'Status', but column F is hidden"),
     "merged-over cell": (_sheet(lambda x: x.replace("</sheetData>", '</sheetData><mergeCells count="1"><mergeCell ref="E13:F13"/></mergeCells>')),
                          "cell F13: holds 'Planned', but it lies under the merged cells E13:F13"),
+    "contact in a hidden row": (lambda f: _sheet(lambda x: x.replace('<row r="7"', '<row r="7" hidden="1"'))(
+        fill(f, {}, contact={"Contact e-mail": "a@example.org"})), "cell B7: holds 'a@example.org', but row 7 is hidden"),
     "hidden Form sheet": (_workbook(lambda x: x.replace('name="Form" sheetId="2" state="visible"', 'name="Form" sheetId="2" state="hidden"')),
                           "JPN-2008.xlsx: the sheet Form is hidden"),
     "two sheets named Form": (_workbook(lambda x: x.replace('name="Instructions"', 'name="Form"')),

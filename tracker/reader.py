@@ -57,8 +57,8 @@ MAX_FORM_ROWS = 2_000
 MAX_TABLE_ROWS = 250_000
 ID_ROWS = 20
 MAX_ID_CHARS = 200
-#: Columns A and B above a form's header hold the contact point's captions and values.
-CONTACT_COLUMNS = (1, 2)
+#: Above a form's header, the contact point's captions are in column A and its values in column B.
+CONTACT_COLUMNS = (2,)
 CONTACT_CAPTIONS = {" ".join(caption.split()).casefold() for caption in CONTACT_LABELS.values()}
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
