@@ -551,7 +551,9 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
     """Import filled-in forms or tidy tables (a PATH may be a folder of .xlsx files).
 
     Each file is checked whole and applied whole, or not at all. Blank cells keep what is
-    stored. Exits 0 when every file was applied (or, with --dry-run, would be), 1 otherwise.
+    stored. In a folder, every other file is listed as refused (.xls, .ods, .csv ...) or
+    skipped (hidden files, Office lock files). Exits 0 when every file was applied (or, with
+    --dry-run, would be), 1 otherwise.
 
     \b
     Example:
@@ -580,7 +582,7 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
 
 
 def _echo_import(result: importer.FileResult) -> None:
-    if result.status in ("refused", "already imported"):
+    if result.status in ("refused", "already imported", "skipped"):
         click.echo(f"{result.file}: {result.status}")
         for problem in result.problems:
             click.echo(f"  {problem}")
