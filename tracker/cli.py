@@ -25,7 +25,20 @@ DEFAULT_REPORTS = Path("reports")
 
 
 class TrackerGroup(click.Group):
-    """A group that turns every ``Refused`` into a one-line message and exit code 1."""
+    """A group that turns every ``Refused`` into a one-line message and exit code 1, and refuses
+    arguments that are not valid UTF-8 text before anything runs (exit code 2)."""
+
+    def main(self, args=None, *rest, **options):
+        arguments = sys.argv[1:] if args is None else list(args)
+        for position, argument in enumerate(arguments, start=1):
+            try:
+                argument.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = argument.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                click.echo(f"Error: argument {position} ({shown[:60]}) is not valid UTF-8 text; "
+                           "retype it, or set the terminal to UTF-8.", err=True)
+                sys.exit(2)
+        return super().main(arguments, *rest, **options)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -36,10 +49,8 @@ class TrackerGroup(click.Group):
 
 def run(ctx: click.Context, function, *args, **kwargs):
     """Open the database named by --db, check its schema, and call ``function(session, ...)``
-    in one transaction."""
-    store = open_store(ctx.find_root().obj)
-    with store.transaction() as session:
-        return function(session, *args, **kwargs)
+    in one transaction (run again if it lost a race with another writer)."""
+    return open_store(ctx.find_root().obj).run(function, *args, **kwargs)
 
 
 def source(command: str) -> str:
@@ -80,7 +91,13 @@ def percent(value: float | None) -> str:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
-year_option = click.option("--year", type=int, required=True, help="The reporting year, such as 2008.")
+def checked_year(_ctx, _param, value: int | None) -> int | None:
+    """Every --year is refused outside the years the tool knows (``progress.check_year``)."""
+    return None if value is None else progress.check_year(value)
+
+
+year_option = click.option("--year", type=int, required=True, callback=checked_year,
+                           help="The reporting year, such as 2008.")
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,7 +146,10 @@ def init(ctx: click.Context):
         return
     if result.schema_before != result.schema_after:
         click.echo(f"Schema: {result.schema_before or 'empty'} -> {result.schema_after}.")
-    _echo_load(result.catalogue)
+    if result.catalogue is None:
+        click.echo(f"Catalogue {result.kept_catalogue} kept: it is newer than the one built in.")
+    else:
+        _echo_load(result.catalogue)
     click.echo(f"Economies added: {len(result.economies_added)}.")
 
 
@@ -155,7 +175,7 @@ def db_upgrade(ctx: click.Context):
     Example:
         tracker db upgrade
     """
-    before, after = Store(ctx.find_root().obj).upgrade()
+    before, after = Store(ctx.find_root().obj, create=False).upgrade()
     if before == after:
         click.echo(f"Already up to date (schema {after}).")
     else:
@@ -171,7 +191,7 @@ def db_current(ctx: click.Context):
     Example:
         tracker db current
     """
-    state, revision = Store(ctx.find_root().obj).schema_state()
+    state, revision = Store(ctx.find_root().obj, create=False).schema_state()
     meaning = {
         "empty": "no tracker tables yet; run `tracker init`",
         "current": "up to date",
@@ -187,7 +207,7 @@ def catalog():
 
 
 @catalog.command("list")
-@click.option("--year", type=int, help="Only the items that apply in this year.")
+@click.option("--year", type=int, callback=checked_year, help="Only the items that apply in this year.")
 @json_option
 @click.pass_context
 def catalog_list(ctx: click.Context, year: int | None, as_json: bool):
