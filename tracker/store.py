@@ -66,8 +66,8 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions start (see _begin_immediate).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
