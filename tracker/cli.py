@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from tracker import __version__, catalogue, demo, economies, forms, importer, progress, rates, report
+from tracker import __version__, backup, catalogue, check, demo, economies, forms, importer, progress, rates, report
 from tracker.errors import Refused
 from tracker.initialise import initialise
 from tracker.models import CONTACT_FIELDS, NARRATIVE_FIELDS
@@ -141,14 +141,14 @@ def init(ctx: click.Context):
         tracker --db postgresql+psycopg://postgres@127.0.0.1/tracker init
     """
     result = initialise(Store(ctx.obj))
+    if result.catalogue is None:
+        click.echo(f"Catalogue {result.kept_catalogue} kept: it is newer than the one built in.")
     if not result.changed_anything:
         click.echo(f"Nothing to do: {ctx.obj} is up to date (schema {result.schema_after}).")
         return
     if result.schema_before != result.schema_after:
         click.echo(f"Schema: {result.schema_before or 'empty'} -> {result.schema_after}.")
-    if result.catalogue is None:
-        click.echo(f"Catalogue {result.kept_catalogue} kept: it is newer than the one built in.")
-    else:
+    if result.catalogue is not None:
         _echo_load(result.catalogue)
     click.echo(f"Economies added: {len(result.economies_added)}.")
 
@@ -602,6 +602,68 @@ def demo_command(out_dir: Path):
                f"{len(result.imports)} filled in and imported ({applied} applied).")
     click.echo(f"Report: {result.report}")
     click.echo(f"Try: tracker --db {result.database} summary --year {demo.ROUND_YEAR}")
+
+
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.pass_context
+def backup_command(ctx: click.Context, file: str, force: bool):
+    """Copy the SQLite database to FILE, consistently, even while others are using it.
+
+    For PostgreSQL use pg_dump (see the README).
+
+    \b
+    Example:
+        tracker backup backups/tracker-2009-03-31.db
+    """
+    copied = backup.backup(ctx.find_root().obj, file, force)
+    click.echo(f"Backed up {copied.source} to {copied.destination} (schema {copied.revision}).")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the database if it already holds one.")
+@click.pass_context
+def restore_command(ctx: click.Context, file: str, force: bool):
+    """Replace the SQLite database with a backup made by `tracker backup`, in one step.
+
+    FILE must be an intact tracker database this version can read. For PostgreSQL use
+    pg_restore (see the README).
+
+    \b
+    Example:
+        tracker restore backups/tracker-2009-03-31.db --force
+    """
+    copied = backup.restore(ctx.find_root().obj, file, force)
+    click.echo(f"Restored {copied.destination} from {copied.source} (schema {copied.revision}).")
+    if copied.state == "old":
+        click.echo("It was made by an older tracker: run `tracker db upgrade` before using it.")
+
+
+@cli.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as a JSON object.")
+@click.pass_context
+def check_command(ctx: click.Context, as_json: bool):
+    """Check the database: the file's integrity (SQLite), that every entry and contact equals
+    the last value in its history, and that every import's changes exist. Exits 1 on any problem.
+
+    \b
+    Example:
+        tracker check
+        tracker check --json
+    """
+    result = run(ctx, check.check)
+    if as_json:
+        emit_json(vars(result) | {"ok": result.ok})
+    else:
+        click.echo(f"Checked {result.entries} entries, {result.returns} contact points and "
+                   f"{result.imports} imports: {'; '.join(result.checks)}.")
+        for problem in result.problems:
+            click.echo(f"  {problem}")
+        click.echo(f"{len(result.problems)} problem(s) found." if result.problems else "No problems found.")
+    if not result.ok:
+        ctx.exit(1)
 
 
 def main() -> None:

@@ -190,6 +190,21 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def revision_state(current: str | None, migrations: str | None = None) -> str:
+    """What a schema revision means to this code: ``empty`` (none), ``current``, ``old`` (an
+    upgrade brings it up to date) or ``newer`` (made by a newer tracker)."""
+    if current is None:
+        return "empty"
+    script = ScriptDirectory.from_config(alembic_config(migrations=migrations))
+    if current == script.get_current_head():
+        return "current"
+    try:
+        script.get_revision(current)
+    except CommandError:
+        return "newer"
+    return "old"
+
+
 def is_retryable(exc: DBAPIError) -> bool:
     """Whether the database refused only because another transaction got there first."""
     return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
@@ -268,16 +283,7 @@ class Store:
         return self.path is not None and (not self.path.exists() or self.path.stat().st_size == 0)
 
     def _state(self, current: str | None) -> str:
-        if current is None:
-            return "empty"
-        script = ScriptDirectory.from_config(alembic_config(migrations=self.migrations))
-        if current == script.get_current_head():
-            return "current"
-        try:
-            script.get_revision(current)
-        except CommandError:
-            return "newer"
-        return "old"
+        return revision_state(current, self.migrations)
 
     def schema_state(self) -> tuple[str, str | None]:
         """The schema's state and revision. The state is ``empty``, ``current``, ``old`` (upgrade
