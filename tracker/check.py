@@ -57,8 +57,8 @@ def _last_values(session: Session) -> dict[tuple, str | None]:
 
 
 def _value_problems(session: Session, result: CheckResult) -> list[str]:
-    economies = dict(session.execute(select(Economy.id, Economy.code)).tuples().all())
-    refs = dict(session.execute(select(Item.id, Item.ref)).tuples().all())
+    economies = {row.id: row.code for row in session.execute(select(Economy.id, Economy.code))}
+    refs = {row.id: row.ref for row in session.execute(select(Item.id, Item.ref))}
     last = _last_values(session)
     problems = []
 
