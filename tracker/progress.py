@@ -64,11 +64,9 @@ def clean_text(value: str | None, what: str) -> str | None:
     if value is None:
         return None
     cleaned = str(value).strip()
-    if not cleaned:
-        return None
     if len(cleaned) > MAX_TEXT:
         raise Refused(f"{what} is {len(cleaned):,} characters long; the limit is {MAX_TEXT:,}.")
-    return normalise(cleaned, what).strip() or None
+    return normalise(str(value), what).strip() or None
 
 
 def lock_economies(session: Session, economy_ids) -> None:
