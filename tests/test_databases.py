@@ -98,6 +98,9 @@ def test_a_read_only_database_in_a_read_only_folder_can_be_read():
                            capture_output=True, timeout=60)
         for suffix in ("-wal", "-shm"):
             assert not Path(f"{path}{suffix}").exists(), "the last connection checkpoints and removes the log"
+        secret = folder / "secret.db"
+        shutil.copy(path, secret)
+        secret.chmod(0o000)
         path.chmod(0o444)
         folder.chmod(0o555)
         before = digest(path)
@@ -109,7 +112,11 @@ def test_a_read_only_database_in_a_read_only_folder_can_be_read():
         assert refused.returncode == 1
         assert f"The database {path} is read-only" in refused.stderr and "Traceback" not in refused.stderr
         assert digest(path) == before
-        assert sorted(p.name for p in folder.iterdir()) == ["tracker.db"]
+        unreadable = _as_nobody("--db", str(secret), "show", "JPN", "--year", "2008")
+        assert unreadable.returncode == 1 and f"Cannot read the database {secret}: Permission denied" in unreadable.stderr
+        created = _as_nobody("--db", str(folder / "new.db"), "init")
+        assert created.returncode == 1 and f"no permission to create files in {folder}" in created.stderr
+        assert sorted(p.name for p in folder.iterdir()) == ["secret.db", "tracker.db"]
     finally:
         folder.chmod(0o755)
         shutil.rmtree(folder)

@@ -90,12 +90,12 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.1%}"
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
 def checked_year(_ctx, _param, value: int | None) -> int | None:
     """Every --year is refused outside the years the tool knows (``progress.check_year``)."""
     return None if value is None else progress.check_year(value)
 
 
+json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
 year_option = click.option("--year", type=int, required=True, callback=checked_year,
                            help="The reporting year, such as 2008.")
 
