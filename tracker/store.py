@@ -227,8 +227,9 @@ def retrying(target: str, attempt: Callable[[], T]) -> T:
 class Store:
     """An opened database. Work on it with ``run()`` (or a single ``transaction()``).
 
-    ``create`` lets a missing SQLite file be created (``tracker init``); every other command
-    refuses a path where there is no database, so a typo never leaves a file behind.
+    ``create`` (the default, for ``tracker init`` and the demo) lets a missing SQLite file be
+    created; every other command opens its database with ``open_store``, which refuses a path
+    where there is no database, so a typo never leaves a file behind.
     """
 
     def __init__(self, target: str, migrations: str | None = None, create: bool = True):
@@ -391,6 +392,9 @@ def _reachable(target: str) -> Iterator[None]:
         if isinstance(exc, OperationalError) and "readonly" in reason:
             advice = (f"The database {target} is read-only (no permission to write it or its folder): "
                       "commands that only read work, this one needs to write. Nothing was written.")
+        elif isinstance(exc, OperationalError) and "disk is full" in reason:
+            advice = (f"The disk holding the database {target} is full; nothing was written. "
+                      "Free some space and run the command again.")
         elif isinstance(exc, OperationalError):
             advice = (f"Cannot use the database {target}: {reason}. Check the path or URL given with "
                       "--db or TRACKER_DB, that the server is running, and that no other program holds it.")
