@@ -168,7 +168,7 @@ def check_sqlite_file(path: Path, create: bool) -> bool:
 def sqlite_tables(path: Path) -> set[str]:
     """The tables of an SQLite file, read without writing to it."""
     try:
-        connection = sqlite3.connect(_read_only_uri(path), uri=True)
+        connection = sqlite3.connect(_read_only_uri(path), uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
         try:
             return {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         finally:
