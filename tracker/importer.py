@@ -29,6 +29,7 @@ from tracker.progress import (
     check_year,
     clean_entry_value,
     entries_of,
+    lock_economies,
     record_contact,
     record_entries,
 )
@@ -268,12 +269,14 @@ def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: boo
     if parsed.kind == "form":
         form, economy = _check_form(session, name, parsed.identification)
         groups = _plan(session, where, parsed, fixed=(economy, form.year))
+        lock_economies(session, [economy.id])
         _resolve_conflicts(session, form, economy, groups.get((economy, form.year), []), force, where)
         contact = _contact(parsed, where)
         record.economy_id, record.year, record.form_id = economy.id, form.year, form.id
         result.economy, result.year = economy.code, form.year
     else:
         groups = _plan(session, where, parsed)
+        lock_economies(session, [group_economy.id for group_economy, _ in groups])
     session.add(record)
     session.flush()
     source = f"import {name}"
@@ -292,6 +295,23 @@ def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: boo
     record.new, record.changed, record.unchanged = result.new, result.changed, result.unchanged
 
 
+def _check_and_apply(session: Session, name: str, digest: str, parsed: _Parsed, force: bool,
+                     status: str) -> FileResult:
+    """One attempt at the import's transaction. The same file imported at the same moment by
+    someone else takes its SHA-256 first; the store then runs this again, and it says so."""
+    earlier = session.scalar(select(Import).where(Import.sha256 == digest))
+    if earlier is not None:
+        undone = " It was undone since; to apply it again, undo that undo (see `tracker imports list`)." \
+            if earlier.id in undone_ids(session) else ""
+        return FileResult(name, "already imported", earlier.kind, problems=[
+            f"{name} was already imported on {earlier.imported_at:%Y-%m-%d %H:%M} UTC "
+            f"(as {earlier.file_name}, import {earlier.id}); nothing changed.{undone}"
+        ])
+    result = FileResult(name, status, parsed.kind)
+    _apply(session, name, digest, parsed, force, result)
+    return result
+
+
 def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileResult:
     """Import one file: read it whole first, then check and apply it in one transaction."""
     name = path.name
@@ -306,18 +326,8 @@ def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileRes
             raise Refused(f"{path}: cannot be read ({exc.strerror or exc}).") from None
         digest = hashlib.sha256(data).hexdigest()
         parsed = read_workbook(name, data)
-        with store.transaction(dry_run=dry_run) as session:
-            earlier = session.scalar(select(Import).where(Import.sha256 == digest))
-            if earlier is not None:
-                undone = " It was undone since; to apply it again, undo that undo (see `tracker imports list`)." \
-                    if earlier.id in undone_ids(session) else ""
-                return FileResult(name, "already imported", earlier.kind, problems=[
-                    f"{name} was already imported on {earlier.imported_at:%Y-%m-%d %H:%M} UTC "
-                    f"(as {earlier.file_name}, import {earlier.id}); nothing changed.{undone}"
-                ])
-            result = FileResult(name, "would apply" if dry_run else "applied", parsed.kind)
-            _apply(session, name, digest, parsed, force, result)
-            return result
+        status = "would apply" if dry_run else "applied"
+        return store.run(_check_and_apply, name, digest, parsed, force, status, dry_run=dry_run)
     except FileRefused as exc:
         problems = exc.problems
         if len(problems) > MAX_PROBLEMS_SHOWN:
