@@ -146,3 +146,40 @@ def test_parallel_init_on_an_empty_database_all_succeed(target):
         assert store.schema_state()[0] == "current"
     finally:
         store.engine.dispose()
+
+
+def test_an_undo_and_a_record_at_the_same_moment_never_lose_the_record(store, tracker, tmp_path):
+    """Undo checks for later changes and writes back under the same lock: run against a `record`
+    of the same value, either the undo is refused (the record came first) or the record's value
+    is what remains (the undo came first); the record is never silently undone."""
+    for number in range(3):
+        form = fill(_issue(tracker, tmp_path, f"u{number}"), {"LC02-1": {"Status": "Implemented"}},
+                    out=tmp_path / f"u{number}.xlsx")
+        tracker("import", str(form))
+        import_id = max(row["id"] for row in json.loads(tracker("imports", "list", "--json").output))
+        _forget_connections(store)
+        results = in_parallel(store.target, [
+            [["imports", "undo", str(import_id)]],
+            [["record", "JPN", "LC02-1", "--year", "2008", "--status", "planned"]],
+        ])
+        assert_no_retry_asked(results)
+        (undo_code, undo_output), (record_code, _) = results[0][0], results[1][0]
+        assert record_code == 0
+        assert _status(store) == "planned", f"the record was undone: {undo_output}"
+        if undo_code != 0:
+            assert "changed after it" in undo_output, undo_output
+        tracker("record", "JPN", "LC02-1", "--year", "2008", "--status", "not_started")
+
+
+def test_the_same_import_undone_twice_at_the_same_moment_is_undone_once(store, tracker, tmp_path):
+    form = fill(_issue(tracker, tmp_path, "twice"), {"LC02-1": {"Status": "Implemented"}})
+    tracker("import", str(form))
+    import_id = max(row["id"] for row in json.loads(tracker("imports", "list", "--json").output))
+    _forget_connections(store)
+    results = in_parallel(store.target, [[["imports", "undo", str(import_id)]] for _ in range(2)])
+    assert_no_retry_asked(results)
+    assert sorted(worker[0][0] for worker in results) == [0, 1], results
+    refused = next(worker[0][1] for worker in results if worker[0][0] == 1)
+    assert "already undone" in refused, refused
+    undos = [row for row in json.loads(tracker("imports", "list", "--json").output) if row["file"].startswith("undo of")]
+    assert len(undos) == 1
