@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import sqlite3
+import time
 
 import pytest
 from click.testing import CliRunner
@@ -15,7 +16,8 @@ from formtools import fill
 from tracker.cli import cli
 
 
-def _keep_recording(database: str, stop, rounds) -> None:
+def _keep_recording(database: str, stop, rounds, failures) -> None:
+    """In a child: record until told to stop; a failed record is written to ``failures`` and ends it."""
     runner = CliRunner()
     round_number = 0
     while not stop.is_set():
@@ -24,7 +26,9 @@ def _keep_recording(database: str, stop, rounds) -> None:
         for ref in ("LC02-1", "LC02-2", "T7-1"):
             result = runner.invoke(cli, ["--db", database, "record", "JPN", ref, "--year", "2008",
                                          "--measures", f"round {round_number}"])
-            assert result.exit_code == 0, result.output
+            if result.exit_code != 0:
+                failures.write_text(f"{result.output}{result.exception!r}")
+                return
 
 
 def _sqlite(target: str) -> str:
@@ -38,13 +42,15 @@ def test_a_backup_taken_while_others_write_is_consistent(tracker, store, tmp_pat
     store.engine.dispose()
     context = multiprocessing.get_context("fork")
     stop, rounds = context.Event(), context.Value("i", 0)
-    writer = context.Process(target=_keep_recording, args=(store.target, stop, rounds))
+    failures = tmp_path / "writer-failures.txt"
+    writer = context.Process(target=_keep_recording, args=(store.target, stop, rounds, failures))
     writer.start()
     copies = []
+    deadline = time.monotonic() + 120
     try:
-        while rounds.value < 2:
-            pass
-        while len(copies) < 4 or rounds.value < 6:
+        while rounds.value < 2 and writer.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        while (len(copies) < 4 or rounds.value < 6) and writer.is_alive() and time.monotonic() < deadline:
             copy = tmp_path / f"copy-{len(copies)}.db"
             assert "Backed up" in tracker("backup", str(copy)).output
             copies.append(copy)
@@ -52,6 +58,7 @@ def test_a_backup_taken_while_others_write_is_consistent(tracker, store, tmp_pat
     finally:
         stop.set()
         writer.join(30)
+    assert not failures.exists(), f"a record failed while backups were taken: {failures.read_text()}"
     assert writer.exitcode == 0
     assert seen_while_writing >= 6
     for copy in copies:

@@ -14,8 +14,14 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.errors import Refused
 from tracker.initialise import initialise
-from tracker.models import Base, Economy, Item
+from tracker.models import SCHEMA_REVISION, Base, Economy, Item
 from tracker.store import Store, alembic_config, head_revision
+
+
+def test_the_models_name_the_head_revision():
+    """``models.SCHEMA_REVISION`` answers the everyday schema check without alembic: it must be the
+    migrations' head (update it with every new migration)."""
+    assert SCHEMA_REVISION == head_revision()
 
 
 def test_single_head():

@@ -19,17 +19,13 @@ from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util import CommandError
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from tracker.errors import Refused
+from tracker.models import SCHEMA_REVISION
 
 DEFAULT_TARGET = "tracker.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -177,8 +173,13 @@ def sqlite_tables(path: Path) -> set[str]:
         raise Refused(f"{path} is not a readable SQLite database ({exc}); it was not touched.") from None
 
 
-def alembic_config(connection=None, migrations: str | None = None) -> Config:
-    """An alembic configuration for the migrations shipped inside the package (or ``migrations``)."""
+def alembic_config(connection=None, migrations: str | None = None):
+    """An alembic configuration for the migrations shipped inside the package (or ``migrations``).
+
+    Alembic is imported here, not with the module: only commands that check an unexpected
+    revision or change the schema need it, and it would double every command's start-up."""
+    from alembic.config import Config
+
     config = Config()
     location = migrations or str(importlib.resources.files("tracker.migrations"))
     config.set_main_option("script_location", location.replace("%", "%%"))
@@ -187,14 +188,24 @@ def alembic_config(connection=None, migrations: str | None = None) -> Config:
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def revision_state(current: str | None, migrations: str | None = None) -> str:
     """What a schema revision means to this code: ``empty`` (none), ``current``, ``old`` (an
-    upgrade brings it up to date) or ``newer`` (made by a newer tracker)."""
+    upgrade brings it up to date) or ``newer`` (made by a newer tracker).
+
+    The everyday answer, "current", comes from ``models.SCHEMA_REVISION`` (a test keeps it equal
+    to the migrations' head); only another revision is looked up among the migrations."""
     if current is None:
         return "empty"
+    if migrations is None and current == SCHEMA_REVISION:
+        return "current"
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
     script = ScriptDirectory.from_config(alembic_config(migrations=migrations))
     if current == script.get_current_head():
         return "current"
@@ -203,6 +214,14 @@ def revision_state(current: str | None, migrations: str | None = None) -> str:
     except CommandError:
         return "newer"
     return "old"
+
+
+def stored_revision(connection: Connection) -> str | None:
+    """The schema revision alembic recorded in the database (None when it has none), read from
+    its version table directly."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def is_retryable(exc: DBAPIError) -> bool:
@@ -278,7 +297,7 @@ class Store:
         if self._is_empty_file():
             return None
         with _reachable(self.target), self.engine.connect() as connection:
-            return MigrationContext.configure(connection).get_current_revision()
+            return stored_revision(connection)
 
     def _is_empty_file(self) -> bool:
         return self.path is not None and (not self.path.exists() or self.path.stat().st_size == 0)
@@ -341,13 +360,15 @@ class Store:
                 with connection.begin():
                     if not self.is_sqlite:
                         connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})")
-                    before = MigrationContext.configure(connection).get_current_revision()
+                    before = stored_revision(connection)
                     state = self._state(before)
                     if state == "newer":
                         self._refuse_unless_current(state, before)
                     if state != "current":
+                        from alembic import command
+
                         command.upgrade(alembic_config(connection, self.migrations), "head")
-                    after = MigrationContext.configure(connection).get_current_revision()
+                    after = stored_revision(connection)
                     extra = self._then(connection, then)
                     self._refuse_broken_references(connection)
             finally:
