@@ -6,7 +6,8 @@ from alembic import context
 from sqlalchemy import Connection
 
 from tracker.models import Base
-from tracker.store import DEFAULT_TARGET, create_engine_for
+from tracker import DEFAULT_DATABASE
+from tracker.store import create_engine_for
 
 
 def run_migrations(connection: Connection) -> None:
@@ -25,7 +26,7 @@ if context.is_offline_mode():
 
 connectable = context.config.attributes.get("connection")
 if connectable is None:
-    connectable = create_engine_for(os.environ.get("TRACKER_DB", DEFAULT_TARGET))
+    connectable = create_engine_for(os.environ.get("TRACKER_DB", DEFAULT_DATABASE))
 if isinstance(connectable, Connection):
     run_migrations(connectable)
 else:

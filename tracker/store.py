@@ -24,10 +24,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
+from tracker import DEFAULT_DATABASE
 from tracker.errors import Refused
 from tracker.models import SCHEMA_REVISION
 
-DEFAULT_TARGET = "tracker.db"
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_HEADER = b"SQLite format 3\x00"
 #: How often a transaction that lost a race is run before the user is told.
@@ -124,7 +125,7 @@ def check_sqlite_file(path: Path, create: bool) -> bool:
     ``create`` allows a file that does not exist yet (``tracker init``), in a folder that does.
     """
     if path.is_dir():
-        raise Refused(f"{path} is a folder, not a database file. Give the path of a file, such as {path / DEFAULT_TARGET}.")
+        raise Refused(f"{path} is a folder, not a database file. Give the path of a file, such as {path / DEFAULT_DATABASE}.")
     if not path.exists():
         if not create:
             raise Refused(f"No database at {path}; create it with `tracker init` (or check --db and TRACKER_DB).")

@@ -1,0 +1,149 @@
+"""Commands that look after the database itself: create, upgrade, back up, restore, check."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.cli.common import _echo_load, emit_json, run
+
+
+@click.command()
+@click.pass_context
+def init(ctx: click.Context):
+    """Create or upgrade the database and load the built-in catalogue and economies.
+
+    Safe to run again: it changes nothing that is already there, and says so.
+
+    \b
+    Example:
+        tracker init
+        tracker --db postgresql+psycopg://postgres@127.0.0.1/tracker init
+    """
+    from tracker.initialise import initialise
+    from tracker.store import Store
+
+    result = initialise(Store(ctx.obj))
+    if result.catalogue is None:
+        click.echo(f"Catalogue {result.kept_catalogue} kept: it is newer than the one built in.")
+    if not result.changed_anything:
+        click.echo(f"Nothing to do: {ctx.obj} is up to date (schema {result.schema_after}).")
+        return
+    if result.schema_before != result.schema_after:
+        click.echo(f"Schema: {result.schema_before or 'empty'} -> {result.schema_after}.")
+    if result.catalogue is not None:
+        _echo_load(result.catalogue)
+    click.echo(f"Economies added: {len(result.economies_added)}.")
+
+
+@click.group()
+def db():
+    """Look after the database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context):
+    """Bring the database schema up to date with this version of tracker.
+
+    Runs in one transaction: if anything fails, nothing changes.
+
+    \b
+    Example:
+        tracker db upgrade
+    """
+    from tracker.store import Store
+
+    before, after = Store(ctx.find_root().obj, create=False).upgrade()
+    if before == after:
+        click.echo(f"Already up to date (schema {after}).")
+    else:
+        click.echo(f"Upgraded the schema from {before or 'empty'} to {after}.")
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context):
+    """Show the database's schema revision and whether it is up to date.
+
+    \b
+    Example:
+        tracker db current
+    """
+    from tracker.store import Store
+
+    state, revision = Store(ctx.find_root().obj, create=False).schema_state()
+    meaning = {
+        "empty": "no tracker tables yet; run `tracker init`",
+        "current": "up to date",
+        "old": "older than this tracker; run `tracker db upgrade`",
+        "newer": "made by a newer tracker; this version will not touch it",
+    }[state]
+    click.echo(f"{revision or 'none'} ({meaning})")
+
+
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.pass_context
+def backup_command(ctx: click.Context, file: str, force: bool):
+    """Copy the SQLite database to FILE, consistently, even while others are using it.
+
+    For PostgreSQL use pg_dump (see the README).
+
+    \b
+    Example:
+        tracker backup backups/tracker-2009-03-31.db
+    """
+    from tracker import backup
+
+    copied = backup.backup(ctx.find_root().obj, file, force)
+    click.echo(f"Backed up {copied.source} to {copied.destination} (schema {copied.revision}).")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the database if it already holds one.")
+@click.pass_context
+def restore_command(ctx: click.Context, file: str, force: bool):
+    """Replace the SQLite database with a backup made by `tracker backup`, in one step.
+
+    FILE must be an intact tracker database this version can read. For PostgreSQL use
+    pg_restore (see the README).
+
+    \b
+    Example:
+        tracker restore backups/tracker-2009-03-31.db --force
+    """
+    from tracker import backup
+
+    copied = backup.restore(ctx.find_root().obj, file, force)
+    click.echo(f"Restored {copied.destination} from {copied.source} (schema {copied.revision}).")
+    if copied.state == "old":
+        click.echo("It was made by an older tracker: run `tracker db upgrade` before using it.")
+
+
+@click.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as a JSON object.")
+@click.pass_context
+def check_command(ctx: click.Context, as_json: bool):
+    """Check the database: the file's integrity (SQLite), that every entry and contact equals
+    the last value in its history, and that every import's changes exist. Exits 1 on any problem.
+
+    \b
+    Example:
+        tracker check
+        tracker check --json
+    """
+    from tracker import check
+
+    result = run(ctx, check.check)
+    if as_json:
+        emit_json(vars(result) | {"ok": result.ok})
+    else:
+        click.echo(f"Checked {result.entries} entries, {result.returns} contact points and "
+                   f"{result.imports} imports: {'; '.join(result.checks)}.")
+        for problem in result.problems:
+            click.echo(f"  {problem}")
+        click.echo(f"{len(result.problems)} problem(s) found." if result.problems else "No problems found.")
+    if not result.ok:
+        ctx.exit(1)

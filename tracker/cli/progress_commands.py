@@ -1,0 +1,166 @@
+"""Commands that record and show progress: entries, contact points, checklists, summary, history."""
+
+from __future__ import annotations
+
+import click
+
+from tracker.cli.common import IMPORT_ID, _shown, checked_year, emit_json, json_option, percent, run, source, year_option
+from tracker.status import label
+
+
+@click.command("record")
+@click.argument("economy")
+@click.argument("ref")
+@year_option
+@click.option("--status", help="Status, by label or key: Not started, Planned, In progress, "
+              "Partially implemented, Implemented, Not applicable.")
+@click.option("--measures", help="Measures undertaken this year.")
+@click.option("--planned", help="Further measures planned.")
+@click.option("--timeframe", help="Timeframe of the planned measures.")
+@click.option("--needs", help="Capacity-building needs (or offers).")
+@click.option("--evidence", help="Evidence or reference: law name, URL, ...")
+@click.pass_context
+def record(ctx: click.Context, economy: str, ref: str, year: int, **values):
+    """Record an economy's progress on one item for a year.
+
+    Options left out keep what is stored. Every change is kept in the history.
+
+    \b
+    Example:
+        tracker record JPN LC02-1 --year 2008 --status implemented \\
+            --evidence "Act on Prohibition of Unauthorized Computer Access"
+    """
+    from tracker import progress
+
+    outcome = run(ctx, progress.record, economy, ref, year, values, source("record"))
+    _echo_outcome(f"{economy.upper()} {outcome.ref} {year}", outcome)
+
+
+def _echo_outcome(what: str, outcome: progress.Outcome) -> None:
+    if outcome.kind == "unchanged":
+        click.echo(f"{what}: nothing changed.")
+        return
+    click.echo(f"{what}: {outcome.kind}.")
+    for change in outcome.changes:
+        click.echo(f"  {change.field}: {_shown(change.field, change.old)} -> {_shown(change.field, change.new)}")
+
+
+@click.command("contact")
+@click.argument("economy")
+@year_option
+@click.option("--name", required=True, help="The focal point's name.")
+@click.option("--title", help="Title or position.")
+@click.option("--email", help="E-mail address.")
+@click.option("--phone", help="Telephone number.")
+@click.pass_context
+def contact(ctx: click.Context, economy: str, year: int, **values):
+    """Set the contact point of an economy's return for a year.
+
+    \b
+    Example:
+        tracker contact JPN --year 2008 --name "Hanako Sato" --email h.sato@example.go.jp
+    """
+    from tracker import progress
+
+    outcome = run(ctx, progress.set_contact, economy, year, values, source("contact"))
+    _echo_outcome(f"{economy.upper()} {year} contact point", outcome)
+
+
+@click.command("show")
+@click.argument("economy")
+@year_option
+@json_option
+@click.pass_context
+def show(ctx: click.Context, economy: str, year: int, as_json: bool):
+    """Show an economy's checklist for a year: every item that applies, reported or not.
+
+    \b
+    Example:
+        tracker show JPN --year 2008
+        tracker show jpn --year 2008 --json
+    """
+    from tracker import progress
+    from tracker.models import CONTACT_FIELDS, NARRATIVE_FIELDS
+
+    sheet = run(ctx, progress.checklist, economy, year)
+    if as_json:
+        emit_json([{k: v for k, v in row.items() if k != "text"} for row in sheet["items"]])
+        return
+    click.echo(f"{sheet['name']} ({sheet['economy']}), {sheet['year']}")
+    person = sheet["contact"]
+    if person["name"]:
+        details = ", ".join(person[k] for k in CONTACT_FIELDS[1:] if person[k])
+        click.echo(f"Contact point: {person['name']}{' (' + details + ')' if details else ''}")
+    click.echo(f"Last updated: {sheet['last_updated'] or 'never'}")
+    for row in sheet["items"]:
+        click.echo(f"\n{row['ref']}: {label(row['status']) or 'Not reported'}")
+        click.echo(f"  {row['text']}")
+        for name in NARRATIVE_FIELDS:
+            if row[name]:
+                click.echo(f"  {name}: {row[name]}")
+
+
+@click.command("summary")
+@year_option
+@json_option
+@click.pass_context
+def summary(ctx: click.Context, year: int, as_json: bool):
+    """Coverage and implementation rate of every economy for a year.
+
+    \b
+    Example:
+        tracker summary --year 2008
+    """
+    from tracker import rates
+
+    result = run(ctx, rates.summary, year)
+    if as_json:
+        emit_json(result["economies"])
+        return
+    click.echo(f"{year}: {result['items_applying']} items apply.")
+    click.echo(f"{'code':<6}{'economy':<26}{'reported':>9}{'coverage':>10}{'rate':>8}")
+    for row in result["economies"]:
+        click.echo(f"{row['code']:<6}{row['name'][:25]:<26}{row['reported']:>9}"
+                   f"{percent(row['coverage']):>10}{percent(row['implementation_rate']):>8}")
+    region = result["region"]
+    click.echo(f"{'':<6}{'Region-wide':<26}{region['reported']:>9}"
+               f"{percent(region['coverage']):>10}{percent(region['implementation_rate']):>8}")
+    click.echo(f"\n{rates.RATE_FORMULA}\n{rates.COVERAGE_FORMULA}\n{rates.REGION_FORMULA}")
+
+
+@click.command("history")
+@click.argument("economy", required=False)
+@click.argument("ref", required=False)
+@click.option("--item", "item_ref", metavar="REF", help="Only this item (the same as giving REF after ECONOMY).")
+@click.option("--year", type=int, callback=checked_year, help="Only this year (with no other filter, the round's openings and closings too).")
+@click.option("--import", "import_id", type=IMPORT_ID, metavar="ID", help="Only the changes of this import (see `tracker imports list`).")
+@json_option
+@click.pass_context
+def history_command(ctx: click.Context, economy: str | None, ref: str | None, item_ref: str | None,
+                    year: int | None, import_id: int | None, as_json: bool):
+    """Show who changed what and when, old -> new, newest first: for an economy, an item, a year or an import.
+
+    The source is the command and user, or the imported file and its SHA-256.
+
+    \b
+    Example:
+        tracker history JPN
+        tracker history JPN LC02-1 --json
+        tracker history --item LC02-1 --year 2009
+        tracker history --import 12
+    """
+    from tracker import history
+
+    rows = run(ctx, history.history, economy, item_ref or ref, year, import_id)
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo("No changes recorded.")
+    for row in rows:
+        if row["field"] == "round":
+            click.echo(f"{row['changed_at']}  {row['year']} round {row['new']}  [{row['source']}]")
+            continue
+        click.echo(f"{row['changed_at']}  {row['economy']} {row['year']} {row['ref'] or 'return'} {row['field']}: "
+                   f"{_shown(row['field'], row['old'])} -> {_shown(row['field'], row['new'])}"
+                   f"  [{row['source']}]")
