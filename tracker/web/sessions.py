@@ -42,6 +42,8 @@ def require_viewer(request: Request) -> Viewer:
     """The signed-in viewer; anyone else is sent to the sign-in page, and back here afterwards."""
     viewer = current_viewer(request)
     if viewer is None:
+        if request.url.path.endswith(".json"):
+            raise HTTPException(401, "Sign in first, at /login.")
         root = request.scope.get("root_path", "")
         wanted = request.url.path.removeprefix(root) + (f"?{request.url.query}" if request.url.query else "")
         raise HTTPException(303, headers={"location": f"{root}/login?next={quote(wanted)}"})
