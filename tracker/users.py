@@ -151,7 +151,7 @@ def sign_in(session: Session, name: str, password: str) -> SignIn:
     """Check a user name and password. A failure is counted on the account (so the caller commits
     it) and its message never tells whether the name exists."""
     account = session.scalar(
-        select(Account).options(joinedload(Account.economy)).where(Account.name == name.strip()).with_for_update()
+        select(Account).options(joinedload(Account.economy)).where(Account.name == name.strip()).with_for_update(of=Account)
     )
     now = utcnow()
     wrong = SignIn(problem="The user name or the password is wrong.", status=401)
