@@ -10,6 +10,7 @@ no serious or critical violation on any page.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import threading
@@ -198,4 +199,17 @@ def test_no_serious_or_critical_accessibility_violation(browser, server):
                          f"{[n['target'] for n in v['nodes']][:3]}"
                          for v in result["violations"] if v["impact"] in ("serious", "critical")]
     assert problems == []
+    context.close()
+
+
+def test_the_matrix_prints_on_a4_landscape(browser, server):
+    context, page = signed_in(browser, server, "vera", viewport={"width": 1047, "height": 740})  # 277 x 196 mm
+    page.goto(server["base"] + "/matrix")
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden() and page.locator(".matrix .short").first.is_visible()
+    width = page.evaluate("document.querySelector('.matrix').getBoundingClientRect().width")
+    assert width <= 1047, f"the printed matrix is {width} px wide, wider than A4 landscape"
+    pdf = page.pdf(prefer_css_page_size=True)
+    sizes = {tuple(round(float(n)) for n in box.split()[2:]) for box in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", pdf)}
+    assert sizes == {(842, 595)}, sizes
     context.close()

@@ -176,8 +176,8 @@ def test_matrix_shows_status_as_text_and_no_return_apart_from_not_started(web):
     assert rows["AUS"]["labels"][refs.index("LC02-1")] == "Not started"
     assert rows["CAN"]["labels"][refs.index("LC02-1")] == "Not reported"
     page = web.get("/matrix?year=2008").text
-    assert '<td class="status s-not_started">Not started</td>' in page
-    assert '<td class="status s-none">Not reported</td>' in page
+    assert '<td class="status s-not_started"><span class="long">Not started</span>' in page
+    assert '<td class="status s-none"><span class="long">Not reported</span>' in page
     only = web.get("/matrix.json?year=2008&instrument=LOSCABOS-2002").json()
     assert only["items"] and {item["instrument"] for item in only["items"]} == {"LOSCABOS-2002"}
     assert len(only["items"]) < len(data["items"])

@@ -9,11 +9,13 @@ import logging
 from datetime import date, datetime
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from tracker import __version__
+from tracker.overview import NOT_REPORTED
 from tracker.status import LABELS
 from tracker.web.sessions import csrf_token, current_viewer
 
@@ -26,8 +28,23 @@ def json_default(value):
     raise TypeError(f"cannot show {type(value).__name__} as JSON")
 
 
+#: A status in two letters, for the printed matrix (the legend prints the labels beside them).
+SHORT = {"not_started": "NS", "planned": "PL", "in_progress": "IP", "partial": "PI", "implemented": "IM",
+         "not_applicable": "NA", None: "NR"}
+_CELLS = {
+    key: Markup('<td class="status s-{}"><span class="long">{}</span><span class="short" aria-hidden="true">{}</span></td>')
+    .format(key or "none", LABELS.get(key, NOT_REPORTED), SHORT[key])
+    for key in SHORT
+}
+
+
+def status_cells(statuses) -> Markup:
+    """The matrix cells of one row: built once per status, since a large matrix has 100,000 of them."""
+    return Markup("".join(_CELLS[key] for key in statuses))
+
+
 def json_response(data, status_code: int = 200) -> Response:
-    body = json.dumps(data, indent=2, ensure_ascii=False, default=json_default)
+    body = json.dumps(data, ensure_ascii=False, default=json_default, separators=(",", ":"))
     return Response(body, status_code=status_code, media_type="application/json")
 
 
@@ -47,8 +64,8 @@ def templates() -> Environment:
     folder = str(importlib.resources.files("tracker.web").joinpath("templates"))
     environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True),
                               trim_blocks=True, lstrip_blocks=True)
-    environment.filters |= {"percent": _percent, "when": _when}
-    environment.globals |= {"LABELS": LABELS, "version": __version__}
+    environment.filters |= {"percent": _percent, "when": _when, "status_cells": status_cells}
+    environment.globals |= {"LABELS": LABELS, "SHORT": SHORT, "version": __version__}
     return environment
 
 
