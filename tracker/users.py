@@ -58,10 +58,6 @@ class Viewer:
     def may_read(self, economy_code: str) -> bool:
         return self.reads_everything or economy_code.casefold() == (self.economy or "").casefold()
 
-    def may_change(self, economy_code: str) -> bool:
-        """May change (an editor, an admin) or answer (its focal point) for this economy."""
-        return self.role in ("admin", "editor") or (self.role == "focal-point" and self.may_read(economy_code))
-
 
 def _clean_name(name: str) -> str:
     cleaned = name.strip()
