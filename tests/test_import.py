@@ -239,7 +239,7 @@ REFUSALS = {
     "zip without workbook": (lambda f, t: _zip(t / "z.xlsx", {"hello.txt": "hi"}), "not an Excel workbook (no xl/workbook.xml)"),
     "macro-enabled": (lambda f, t: _with_macro(f, t / "macro.xlsx"), "contains macros or ActiveX"),
     "decompression bomb": (lambda f, t: _zip(t / "bomb.xlsx", {"xl/workbook.xml": "<x/>", "xl/worksheets/sheet1.xml": b"\x00" * 50_000_000}), "decompression bomb"),
-    "xml entities": (lambda f, t: _entity_bomb(f, t / "entities.xlsx"), "could not be read as a workbook"),
+    "xml entities": (lambda f, t: _entity_bomb(f, t / "entities.xlsx"), "part xl/workbook.xml declares a document type or entities"),
     "over the size limit": (lambda f, t: _bytes(t / "huge.xlsx", b"\x00" * (21 * 1024 * 1024)), "over 20 MB"),
     "missing file": (lambda f, t: t / "nowhere.xlsx", "nowhere.xlsx: no such file or folder."),
 }
@@ -271,12 +271,20 @@ def test_a_formula_with_a_cached_value_is_read_as_its_value(tracker, issue):
 def test_a_sheet_declaring_a_million_rows_is_read_within_bounds(tracker, issue):
     form = fill(issue("JPN", 2008), {"LC02-1": {"Status": "Planned"}})
     member = form_sheet_member(form)
-    far_row = '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>LC02-1</t></is></c></row>'
-    rewrite_member(form, member, lambda t: re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>', t)
-                   .replace("</sheetData>", far_row + "</sheetData>"))
+    rewrite_member(form, member, lambda t: re.sub(r'<dimension ref="[^"]*"\s*/>', '<dimension ref="A1:XFD1048576"/>', t))
     assert "A1:XFD1048576" in zipfile.ZipFile(form).read(member).decode()
-    tracker("import", str(form))  # reading row 1048576 would find LC02-1 twice and refuse the file
+    tracker("import", str(form))
     assert entries(tracker, "JPN", 2008)["LC02-1"]["status"] == "planned"
+
+
+def test_content_past_the_rows_read_is_refused_not_ignored(tracker, issue, store):
+    form = fill(issue("JPN", 2008), {"LC02-1": {"Status": "Planned"}})
+    far_row = '<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>LC02-1</t></is></c></row>'
+    rewrite_member(form, form_sheet_member(form), lambda t: t.replace("</sheetData>", far_row + "</sheetData>"))
+    before = snapshot(store)
+    refused = tracker("import", str(form), expect=1)
+    assert "sheet Form, cell A1048576: holds something past row 2,040" in refused.output
+    assert snapshot(store) == before
 
 
 def test_one_bad_file_does_not_stop_the_good_ones(tracker, issue, tmp_path):

@@ -37,3 +37,14 @@ def test_form_resaved_by_libreoffice_round_trips(tracker, tmp_path, target):
     assert rows["LC02-1"]["measures"] == "Decree 72/2013" and rows["LC02-1"]["timeframe"] == "2010"
     assert rows["T7-5"]["evidence"] == "+84 not a formula"
     assert "Nguyen Van A" in tracker("show", "VNM", "--year", "2008").output
+
+
+def test_a_form_saved_as_ods_is_refused_saying_to_save_it_as_xlsx(tracker, tmp_path, target):
+    if "://" in target:
+        pytest.skip("one backend is enough for the LibreOffice round trip")
+    tracker("form", "--year", "2008", "--economy", "VNM", "--out", str(tmp_path / "out"))
+    subprocess.run([SOFFICE, "--headless", "--calc", "--convert-to", "ods", "--outdir", str(tmp_path / "ods"),
+                    str(tmp_path / "out" / "VNM-2008.xlsx")], check=True, capture_output=True, timeout=180)
+    result = tracker("import", str(tmp_path / "ods" / "VNM-2008.ods"), expect=1)
+    assert "VNM-2008.ods is an OpenDocument spreadsheet (.ods); save it as an Excel workbook (.xlsx) and import that." \
+        in result.output

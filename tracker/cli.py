@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from tracker import __version__, catalogue, demo, economies, forms, history, importer, imports, progress, rates, report
-from tracker import reports_log, rounds, users
+from tracker import __version__, backup, catalogue, check, demo, economies, forms, history, importer, imports
+from tracker import progress, rates, report, reports_log, rounds, users
 from tracker.errors import Refused, reopen_hint
 from tracker.initialise import initialise
 from tracker.models import CONTACT_FIELDS, NARRATIVE_FIELDS, ROLES
@@ -26,7 +26,20 @@ DEFAULT_REPORTS = Path("reports")
 
 
 class TrackerGroup(click.Group):
-    """A group that turns every ``Refused`` into a one-line message and exit code 1."""
+    """A group that turns every ``Refused`` into a one-line message and exit code 1, and refuses
+    arguments that are not valid UTF-8 text before anything runs (exit code 2)."""
+
+    def main(self, args=None, *rest, **options):
+        arguments = sys.argv[1:] if args is None else list(args)
+        for position, argument in enumerate(arguments, start=1):
+            try:
+                argument.encode("utf-8")
+            except UnicodeEncodeError:
+                shown = argument.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                click.echo(f"Error: argument {position} ({shown[:60]}) is not valid UTF-8 text; "
+                           "retype it, or set the terminal to UTF-8.", err=True)
+                sys.exit(2)
+        return super().main(arguments, *rest, **options)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -37,10 +50,8 @@ class TrackerGroup(click.Group):
 
 def run(ctx: click.Context, function, *args, **kwargs):
     """Open the database named by --db, check its schema, and call ``function(session, ...)``
-    in one transaction."""
-    store = open_store(ctx.find_root().obj)
-    with store.transaction() as session:
-        return function(session, *args, **kwargs)
+    in one transaction (run again if it lost a race with another writer)."""
+    return open_store(ctx.find_root().obj).run(function, *args, **kwargs)
 
 
 def source(command: str) -> str:
@@ -94,8 +105,16 @@ class Moment(click.ParamType):
             self.fail(str(exc), param, ctx)
 
 
+def checked_year(_ctx, _param, value: int | None) -> int | None:
+    """Every --year is refused outside the years the tool knows (``progress.check_year``)."""
+    return None if value is None else progress.check_year(value)
+
+
+IMPORT_ID = click.IntRange(1, 2**63 - 1)
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
-year_option = click.option("--year", type=int, required=True, help="The reporting year, such as 2008.")
+year_option = click.option("--year", type=int, required=True, callback=checked_year,
+                           help="The reporting year, such as 2008.")
 
 
 @click.group(cls=TrackerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -139,12 +158,15 @@ def init(ctx: click.Context):
         tracker --db postgresql+psycopg://postgres@127.0.0.1/tracker init
     """
     result = initialise(Store(ctx.obj))
+    if result.catalogue is None:
+        click.echo(f"Catalogue {result.kept_catalogue} kept: it is newer than the one built in.")
     if not result.changed_anything:
         click.echo(f"Nothing to do: {ctx.obj} is up to date (schema {result.schema_after}).")
         return
     if result.schema_before != result.schema_after:
         click.echo(f"Schema: {result.schema_before or 'empty'} -> {result.schema_after}.")
-    _echo_load(result.catalogue)
+    if result.catalogue is not None:
+        _echo_load(result.catalogue)
     click.echo(f"Economies added: {len(result.economies_added)}.")
 
 
@@ -171,7 +193,7 @@ def db_upgrade(ctx: click.Context):
     Example:
         tracker db upgrade
     """
-    before, after = Store(ctx.find_root().obj).upgrade()
+    before, after = Store(ctx.find_root().obj, create=False).upgrade()
     if before == after:
         click.echo(f"Already up to date (schema {after}).")
     else:
@@ -187,7 +209,7 @@ def db_current(ctx: click.Context):
     Example:
         tracker db current
     """
-    state, revision = Store(ctx.find_root().obj).schema_state()
+    state, revision = Store(ctx.find_root().obj, create=False).schema_state()
     meaning = {
         "empty": "no tracker tables yet; run `tracker init`",
         "current": "up to date",
@@ -203,7 +225,7 @@ def catalog():
 
 
 @catalog.command("list")
-@click.option("--year", type=int, help="Only the items that apply in this year.")
+@click.option("--year", type=int, callback=checked_year, help="Only the items that apply in this year.")
 @json_option
 @click.pass_context
 def catalog_list(ctx: click.Context, year: int | None, as_json: bool):
@@ -480,8 +502,8 @@ def summary(ctx: click.Context, year: int, as_json: bool):
 @click.argument("economy", required=False)
 @click.argument("ref", required=False)
 @click.option("--item", "item_ref", metavar="REF", help="Only this item (the same as giving REF after ECONOMY).")
-@click.option("--year", type=int, help="Only this year (with no other filter, the round's openings and closings too).")
-@click.option("--import", "import_id", type=int, metavar="ID", help="Only the changes of this import (see `tracker imports list`).")
+@click.option("--year", type=int, callback=checked_year, help="Only this year (with no other filter, the round's openings and closings too).")
+@click.option("--import", "import_id", type=IMPORT_ID, metavar="ID", help="Only the changes of this import (see `tracker imports list`).")
 @json_option
 @click.pass_context
 def history_command(ctx: click.Context, economy: str | None, ref: str | None, item_ref: str | None,
@@ -551,7 +573,9 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
     """Import filled-in forms or tidy tables (a PATH may be a folder of .xlsx files).
 
     Each file is checked whole and applied whole, or not at all. Blank cells keep what is
-    stored. Exits 0 when every file was applied (or, with --dry-run, would be), 1 otherwise.
+    stored. In a folder, every other file is listed as refused (.xls, .ods, .csv ...) or
+    skipped (hidden files, Office lock files). Exits 0 when every file was applied (or, with
+    --dry-run, would be), 1 otherwise.
 
     \b
     Example:
@@ -580,7 +604,7 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
 
 
 def _echo_import(result: importer.FileResult) -> None:
-    if result.status in ("refused", "already imported"):
+    if result.status in ("refused", "already imported", "skipped"):
         click.echo(f"{result.file}: {result.status}")
         for problem in result.problems:
             click.echo(f"  {problem}")
@@ -629,7 +653,7 @@ def round_group():
 
 
 @round_group.command("open")
-@click.argument("year", type=int)
+@click.argument("year", type=int, callback=checked_year)
 @click.option("--due", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the returns are due (YYYY-MM-DD).")
 @click.pass_context
 def round_open(ctx: click.Context, year: int, due):
@@ -645,7 +669,7 @@ def round_open(ctx: click.Context, year: int, due):
 
 
 @round_group.command("close")
-@click.argument("year", type=int)
+@click.argument("year", type=int, callback=checked_year)
 @click.pass_context
 def round_close(ctx: click.Context, year: int):
     """Close the round of a year: its data become read-only (until `tracker round reopen`).
@@ -659,7 +683,7 @@ def round_close(ctx: click.Context, year: int):
 
 
 @round_group.command("reopen")
-@click.argument("year", type=int)
+@click.argument("year", type=int, callback=checked_year)
 @click.option("--reason", required=True, help="Why the closed year must change; kept in the history.")
 @click.pass_context
 def round_reopen(ctx: click.Context, year: int, reason: str):
@@ -697,7 +721,7 @@ def round_list(ctx: click.Context, as_json: bool):
 
 
 @round_group.command("status")
-@click.argument("year", type=int)
+@click.argument("year", type=int, callback=checked_year)
 @json_option
 @click.pass_context
 def round_status(ctx: click.Context, year: int, as_json: bool):
@@ -759,7 +783,7 @@ def imports_list(ctx: click.Context, as_json: bool):
 
 
 @imports_group.command("undo")
-@click.argument("import_id", type=int, metavar="ID")
+@click.argument("import_id", type=IMPORT_ID, metavar="ID")
 @click.option("--force", is_flag=True, help="Undo even where a later change touched the same values.")
 @click.pass_context
 def imports_undo(ctx: click.Context, import_id: int, force: bool):
@@ -829,6 +853,68 @@ def demo_command(out_dir: Path):
                f"{len(result.imports)} filled in and imported ({applied} applied).")
     click.echo(f"Report: {result.report}")
     click.echo(f"Try: tracker --db {result.database} summary --year {demo.ROUND_YEAR}")
+
+
+@cli.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace FILE if it exists.")
+@click.pass_context
+def backup_command(ctx: click.Context, file: str, force: bool):
+    """Copy the SQLite database to FILE, consistently, even while others are using it.
+
+    For PostgreSQL use pg_dump (see the README).
+
+    \b
+    Example:
+        tracker backup backups/tracker-2009-03-31.db
+    """
+    copied = backup.backup(ctx.find_root().obj, file, force)
+    click.echo(f"Backed up {copied.source} to {copied.destination} (schema {copied.revision}).")
+
+
+@cli.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the database if it already holds one.")
+@click.pass_context
+def restore_command(ctx: click.Context, file: str, force: bool):
+    """Replace the SQLite database with a backup made by `tracker backup`, in one step.
+
+    FILE must be an intact tracker database this version can read. For PostgreSQL use
+    pg_restore (see the README).
+
+    \b
+    Example:
+        tracker restore backups/tracker-2009-03-31.db --force
+    """
+    copied = backup.restore(ctx.find_root().obj, file, force)
+    click.echo(f"Restored {copied.destination} from {copied.source} (schema {copied.revision}).")
+    if copied.state == "old":
+        click.echo("It was made by an older tracker: run `tracker db upgrade` before using it.")
+
+
+@cli.command("check")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as a JSON object.")
+@click.pass_context
+def check_command(ctx: click.Context, as_json: bool):
+    """Check the database: the file's integrity (SQLite), that every entry and contact equals
+    the last value in its history, and that every import's changes exist. Exits 1 on any problem.
+
+    \b
+    Example:
+        tracker check
+        tracker check --json
+    """
+    result = run(ctx, check.check)
+    if as_json:
+        emit_json(vars(result) | {"ok": result.ok})
+    else:
+        click.echo(f"Checked {result.entries} entries, {result.returns} contact points and "
+                   f"{result.imports} imports: {'; '.join(result.checks)}.")
+        for problem in result.problems:
+            click.echo(f"  {problem}")
+        click.echo(f"{len(result.problems)} problem(s) found." if result.problems else "No problems found.")
+    if not result.ok:
+        ctx.exit(1)
 
 
 def main() -> None:

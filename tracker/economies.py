@@ -12,9 +12,11 @@ from sqlalchemy.orm import Session
 
 from tracker.errors import Refused, not_found
 from tracker.models import Economy
+from tracker.text import check_text
 
 BUILT_IN = "apec-economies.csv"
 _CODE = re.compile(r"^[A-Z0-9]{2,16}$")
+MAX_NAME = 200
 
 
 def built_in_economies() -> list[tuple[str, str]]:
@@ -25,17 +27,22 @@ def built_in_economies() -> list[tuple[str, str]]:
 
 def _clean_code(code: str) -> str:
     cleaned = code.strip().upper()
-    if not _CODE.match(cleaned):
+    if not _CODE.fullmatch(cleaned):
+        shown = ascii(code[:20]) + ("..." if len(code) > 20 else "")
         raise Refused(
-            f"{code!r} is not a valid economy code: use 2 to 16 letters or digits, such as JPN."
+            f"{shown} is not a valid economy code: use 2 to 16 letters or digits, such as JPN."
         )
     return cleaned
 
 
 def _clean_name(name: str) -> str:
+    """One line of visible text, at most ``MAX_NAME`` characters: names are shown everywhere."""
+    check_text(name, "The economy's name")
     cleaned = " ".join(name.split())
     if not cleaned:
         raise Refused("An economy needs a name, such as 'Viet Nam'.")
+    if len(cleaned) > MAX_NAME:
+        raise Refused(f"The economy's name is {len(cleaned):,} characters long; the limit is {MAX_NAME}.")
     return cleaned
 
 

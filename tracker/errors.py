@@ -12,6 +12,16 @@ class Refused(Exception):
     """
 
 
+QUOTED_CHARS = 60
+
+
+def quoted(text: str, limit: int = QUOTED_CHARS) -> str:
+    """``text`` as a quoted literal for a message, cut to a short prefix when it is long."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
 def not_found(kind: str, given: str, candidates: dict[str, str]) -> Refused:
     """A refusal for an unknown reference that names the closest valid ones.
 
@@ -29,7 +39,7 @@ def not_found(kind: str, given: str, candidates: dict[str, str]) -> Refused:
         hint = f" Valid ones include {', '.join(list(candidates)[:5])}."
     else:
         hint = ""
-    return Refused(f"Unknown {kind} {given!r}.{hint}")
+    return Refused(f"Unknown {kind} {quoted(given)}.{hint}")
 
 
 def reopen_hint(year: int) -> str:

@@ -15,22 +15,12 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.utils import get_column_letter
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tracker.catalogue import items_for
-from tracker.errors import Refused, not_found
-from tracker.forms import (
-    COLUMNS,
-    CONTACT_LABELS,
-    FORM_SHEET,
-    ID_FIELDS,
-    ID_SHEET,
-    PROPERTY_PREFIX,
-    signature,
-    signing_key,
-)
+from tracker.errors import Refused, not_found, quoted
+from tracker.forms import CONTACT_LABELS, ID_FIELDS, signature, signing_key
 from tracker.imports import undone_ids
 from tracker.models import Change, Economy, Form, Import, utcnow
 from tracker.progress import (
@@ -39,23 +29,29 @@ from tracker.progress import (
     check_year,
     clean_entry_value,
     entries_of,
+    lock_economies,
     record_contact,
     record_entries,
 )
+from tracker.reader import FIELD_TITLES, MAX_FILE_BYTES, FileRefused, cell_text, read_workbook
+from tracker.reader import Parsed as _Parsed
+from tracker.reader import Row as _Row
+from tracker.reader import normal as _normal
 from tracker.status import label
 from tracker.store import Store
-from tracker.workbooks import MAX_FILE_BYTES, cell_text, open_untrusted
 
-#: Column titles of a tidy table, and the entry field each one fills.
-TABLE_KEYS = ("Economy code", "Ref", "Year")
-FIELD_TITLES = {title: name for title, name, _ in COLUMNS if name}
 TITLES_BY_FIELD = {name: title for title, name in FIELD_TITLES.items()}
-HEADER_SEARCH_ROWS = 40
-MAX_COLUMNS = 40
-MAX_FORM_ROWS = 2_000
-MAX_TABLE_ROWS = 250_000
-EMPTY_ROWS_BEFORE_END = 200
 MAX_PROBLEMS_SHOWN = 25
+WORKBOOK_SUFFIX = ".xlsx"
+#: What a file found in a folder is refused as, by its suffix, when it is not a workbook to import.
+OTHER_FORMATS = {
+    ".xls": "an Excel 97-2003 workbook (.xls); save it as an Excel workbook (.xlsx) and import that.",
+    ".ods": "an OpenDocument spreadsheet (.ods); save it as an Excel workbook (.xlsx) and import that.",
+    ".xlsm": "a macro-enabled workbook (.xlsm); save it as a plain Excel workbook (.xlsx) and import that.",
+    ".xlsb": "an Excel binary workbook (.xlsb); save it as an Excel workbook (.xlsx) and import that.",
+    ".csv": "a CSV text file; open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) "
+            "and import that.",
+}
 
 
 @dataclass
@@ -63,7 +59,7 @@ class FileResult:
     """What happened to one file."""
 
     file: str
-    status: str  # "applied", "would apply", "refused", "already imported"
+    status: str  # "applied", "would apply", "refused", "already imported", "skipped"
     kind: str | None = None
     economy: str | None = None
     year: int | None = None
@@ -76,150 +72,6 @@ class FileResult:
     @property
     def ok(self) -> bool:
         return self.status != "refused"
-
-
-class FileRefused(Refused):
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
-@dataclass
-class _Row:
-    number: int
-    cells: dict[str, tuple[object, str]]  # title -> (value, coordinate)
-
-
-@dataclass
-class _Sheet:
-    name: str
-    preamble: list[_Row]
-    header_row: int
-    rows: list[_Row]
-
-
-def _normal(text) -> str:
-    return " ".join(str(text).split()).casefold() if text is not None else ""
-
-
-def _read_sheet(ws, titles: Iterable[str], required: Iterable[str], limit: int) -> _Sheet | None:
-    """Find the header row (within the first rows) and read the rows under it, bounded.
-
-    Columns are matched by title, in any order or case. Returns None without the header.
-    """
-    wanted = {_normal(t): t for t in titles}
-    needed = {_normal(t) for t in required}
-    preamble: list[_Row] = []
-    columns: dict[int, str] | None = None
-    header_row = 0
-    rows: list[_Row] = []
-    empty_run = 0
-    bound = HEADER_SEARCH_ROWS + limit
-    for number, values in enumerate(
-        ws.iter_rows(min_row=1, max_row=bound, max_col=MAX_COLUMNS, values_only=True), start=1
-    ):
-        if columns is None:
-            found = {_normal(v): i for i, v in enumerate(values) if _normal(v) in wanted}
-            if needed <= set(found):
-                columns = {i: wanted[key] for key, i in found.items()}
-                header_row = number
-            elif number > HEADER_SEARCH_ROWS:
-                return None
-            else:
-                preamble.append(
-                    _Row(number, {str(i): (v, f"{get_column_letter(i + 1)}{number}") for i, v in enumerate(values)})
-                )
-            continue
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
-            empty_run += 1
-            if empty_run >= EMPTY_ROWS_BEFORE_END:
-                break
-            continue
-        empty_run = 0
-        rows.append(
-            _Row(number, {
-                title: (values[i] if i < len(values) else None, f"{get_column_letter(i + 1)}{number}")
-                for i, title in columns.items()
-            })
-        )
-    if columns is None:
-        return None
-    return _Sheet(ws.title, preamble, header_row, rows)
-
-
-def _formula_cells(path: Path, sheet: str, last_row: int) -> set[str]:
-    """Coordinates of the cells that hold formulas, from a second, formula-text read."""
-    workbook = open_untrusted(path, formulas=True)
-    try:
-        ws = workbook[sheet]
-        return {
-            cell.coordinate
-            for row in ws.iter_rows(min_row=1, max_row=last_row, max_col=MAX_COLUMNS)
-            for cell in row
-            if getattr(cell, "data_type", None) == "f"
-        }
-    finally:
-        workbook.close()
-
-
-@dataclass
-class _Parsed:
-    """Everything an import needs from the file, read before the database is touched."""
-
-    kind: str
-    sheet: _Sheet
-    identification: dict[str, str] | None = None
-    formulas: set[str] = field(default_factory=set)
-
-
-def _identification(workbook) -> dict[str, str] | None:
-    """The form's identification: custom document properties, else the hidden sheet."""
-    found = {
-        prop.name[len(PROPERTY_PREFIX):]: cell_text(prop.value)
-        for prop in workbook.custom_doc_props
-        if prop.name.startswith(PROPERTY_PREFIX)
-    }
-    if not found and ID_SHEET in workbook.sheetnames:
-        for name, value in workbook[ID_SHEET].iter_rows(min_row=1, max_row=20, max_col=2, values_only=True):
-            if name:
-                found[str(name)] = cell_text(value)
-    return found or None
-
-
-def _parse(path: Path) -> _Parsed:
-    """Read what the file holds (a form's sheet and identification, or a tidy table), and which
-    of its cells are formulas."""
-    parsed = _read_values(path)
-    last_row = parsed.sheet.rows[-1].number if parsed.sheet.rows else parsed.sheet.header_row
-    parsed.formulas = _formula_cells(path, parsed.sheet.name, last_row)
-    return parsed
-
-
-def _read_values(path: Path) -> _Parsed:
-    workbook = open_untrusted(path)
-    try:
-        names = workbook.sheetnames
-        if FORM_SHEET in names:
-            sheet = _read_sheet(workbook[FORM_SHEET], [t for t, _, _ in COLUMNS], ["Ref", *FIELD_TITLES], MAX_FORM_ROWS)
-            if sheet is None:
-                raise FileRefused([
-                    f"{path.name}, sheet {FORM_SHEET}: no header row with the columns "
-                    f"{', '.join(['Ref', *FIELD_TITLES])} in the first {HEADER_SEARCH_ROWS} rows. "
-                    "Do not rename or delete columns; start again from the form you were sent."
-                ])
-            return _Parsed("form", sheet, _identification(workbook))
-        ordered = sorted(names, key=lambda n: n != "Data")
-        for name in ordered:
-            sheet = _read_sheet(workbook[name], [*TABLE_KEYS, *FIELD_TITLES], [*TABLE_KEYS, "Status"], MAX_TABLE_ROWS)
-            if sheet is not None:
-                return _Parsed("table", sheet)
-    finally:
-        workbook.close()
-    raise FileRefused([
-        f"{path.name}: no sheet named {FORM_SHEET!r}, and no sheet with a header row of "
-        f"{', '.join(TABLE_KEYS)}, Status. Send back the form made by `tracker form`, or a table with "
-        "those columns."
-    ])
 
 
 def _check_form(session: Session, name: str, identification: dict[str, str] | None) -> tuple[Form, Economy]:
@@ -297,7 +149,7 @@ def _row_economy_year(row: _Row, economies: dict, formulas, where, problems) -> 
     try:
         year = check_year(int((year_text or "").strip()))
     except (ValueError, Refused):
-        problems.append(f"{where}, cell {row.cells['Year'][1]} (Year): {year_text!r} is not a year such as 2008.")
+        problems.append(f"{where}, cell {row.cells['Year'][1]} (Year): {quoted(year_text or '')} is not a year such as 2008.")
         year = None
     return economy, year
 
@@ -417,12 +269,14 @@ def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: boo
     if parsed.kind == "form":
         form, economy = _check_form(session, name, parsed.identification)
         groups = _plan(session, where, parsed, fixed=(economy, form.year))
+        lock_economies(session, [economy.id])
         _resolve_conflicts(session, form, economy, groups.get((economy, form.year), []), force, where)
         contact = _contact(parsed, where)
         record.economy_id, record.year, record.form_id = economy.id, form.year, form.id
         result.economy, result.year = economy.code, form.year
     else:
         groups = _plan(session, where, parsed)
+        lock_economies(session, [group_economy.id for group_economy, _ in groups])
     session.add(record)
     session.flush()
     source = f"import {name}"
@@ -441,6 +295,23 @@ def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: boo
     record.new, record.changed, record.unchanged = result.new, result.changed, result.unchanged
 
 
+def _check_and_apply(session: Session, name: str, digest: str, parsed: _Parsed, force: bool,
+                     status: str) -> FileResult:
+    """One attempt at the import's transaction. The same file imported at the same moment by
+    someone else takes its SHA-256 first; the store then runs this again, and it says so."""
+    earlier = session.scalar(select(Import).where(Import.sha256 == digest))
+    if earlier is not None:
+        undone = " It was undone since; to apply it again, undo that undo (see `tracker imports list`)." \
+            if earlier.id in undone_ids(session) else ""
+        return FileResult(name, "already imported", earlier.kind, problems=[
+            f"{name} was already imported on {earlier.imported_at:%Y-%m-%d %H:%M} UTC "
+            f"(as {earlier.file_name}, import {earlier.id}); nothing changed.{undone}"
+        ])
+    result = FileResult(name, status, parsed.kind)
+    _apply(session, name, digest, parsed, force, result)
+    return result
+
+
 def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileResult:
     """Import one file: read it whole first, then check and apply it in one transaction."""
     name = path.name
@@ -449,20 +320,14 @@ def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileRes
             raise Refused(f"{path}: no such file or folder.")
         if path.stat().st_size > MAX_FILE_BYTES:
             raise Refused(f"{name} is over {MAX_FILE_BYTES // 1_000_000} MB; a form is far smaller. It was not read.")
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        parsed = _parse(path)
-        with store.transaction(dry_run=dry_run) as session:
-            earlier = session.scalar(select(Import).where(Import.sha256 == digest))
-            if earlier is not None:
-                undone = " It was undone since; to apply it again, undo that undo (see `tracker imports list`)." \
-                    if earlier.id in undone_ids(session) else ""
-                return FileResult(name, "already imported", earlier.kind, problems=[
-                    f"{name} was already imported on {earlier.imported_at:%Y-%m-%d %H:%M} UTC "
-                    f"(as {earlier.file_name}, import {earlier.id}); nothing changed.{undone}"
-                ])
-            result = FileResult(name, "would apply" if dry_run else "applied", parsed.kind)
-            _apply(session, name, digest, parsed, force, result)
-            return result
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise Refused(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+        digest = hashlib.sha256(data).hexdigest()
+        parsed = read_workbook(name, data)
+        status = "would apply" if dry_run else "applied"
+        return store.run(_check_and_apply, name, digest, parsed, force, status, dry_run=dry_run)
     except FileRefused as exc:
         problems = exc.problems
         if len(problems) > MAX_PROBLEMS_SHOWN:
@@ -472,18 +337,42 @@ def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileRes
         return FileResult(name, "refused", problems=[str(exc)])
 
 
-def expand_paths(paths: Iterable[str]) -> list[Path]:
-    """Files as given; a folder stands for every .xlsx in it (not Office's ~$ lock files)."""
-    files: list[Path] = []
+def _found_in_folder(path: Path) -> FileResult | None:
+    """What becomes of a file found in a folder: None when it is a workbook to import, else the
+    result that says why it is skipped (hidden files, Office lock files, folders) or refused."""
+    name = path.name
+    if name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#")):
+        return FileResult(name, "skipped", problems=[
+            f"{name}: an Office lock file (a workbook is open in Excel or LibreOffice); skipped."])
+    if name.startswith("."):
+        return FileResult(name, "skipped", problems=[f"{name}: a hidden file; skipped."])
+    if path.is_dir():
+        return FileResult(name, "skipped", problems=[
+            f"{name}: a folder; what it holds is not imported (name it to import it)."])
+    suffix = path.suffix.lower()
+    if suffix == WORKBOOK_SUFFIX:
+        return None
+    return FileResult(name, "refused", problems=[
+        f"{name}: " + OTHER_FORMATS.get(suffix, "not an Excel workbook (.xlsx), so it was not read.")])
+
+
+def expand_paths(paths: Iterable[str]) -> list[Path | FileResult]:
+    """Files as given; a folder stands for every file in it, each either a workbook to import
+    (``.xlsx`` in any case) or the result saying why it is skipped or refused."""
+    files: list[Path | FileResult] = []
     for given in paths:
         path = Path(given)
-        if path.is_dir():
-            found = sorted(p for p in path.glob("*.xlsx") if not p.name.startswith("~$"))
-            if not found:
-                raise Refused(f"The folder {path} holds no .xlsx files.")
-            files += found
-        else:
+        if not path.is_dir():
             files.append(path)
+            continue
+        try:
+            found = sorted(path.iterdir())
+        except OSError as exc:
+            raise Refused(f"The folder {path} cannot be read: {exc.strerror or exc}.") from None
+        verdicts = [(p, _found_in_folder(p)) for p in found]
+        if not any(v is None or v.status == "refused" for _, v in verdicts):
+            raise Refused(f"The folder {path} holds no .xlsx files.")
+        files += [p if v is None else v for p, v in verdicts]
     return files
 
 
@@ -494,5 +383,9 @@ def import_files(
     force: bool = False,
     progress: Callable[[Iterable], Iterable] = lambda files: files,
 ) -> list[FileResult]:
-    """Import each file (or every .xlsx of a folder) on its own: applied whole, or not at all."""
-    return [_import_one(store, path, dry_run, force) for path in progress(expand_paths(paths))]
+    """Import each file (or every .xlsx of a folder) on its own: applied whole, or not at all.
+    Every other file of a folder is accounted for, skipped or refused."""
+    return [
+        _import_one(store, path, dry_run, force) if isinstance(path, Path) else path
+        for path in progress(expand_paths(paths))
+    ]

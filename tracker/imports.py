@@ -99,8 +99,9 @@ def undo_import(session: Session, import_id: int, force: bool, source: str) -> U
 
     Refused, naming the entries, when a later change outside this import's own undos touched one
     of those values (unless ``force``), when it is already undone, or when it changed nothing.
+    The import and its economies are locked before the check, so the check holds until commit.
     """
-    record = session.get(Import, import_id)
+    record = session.get(Import, import_id, with_for_update=True)
     if record is None:
         raise Refused(f"There is no import {import_id}; see `tracker imports list`.")
     if import_id in undone_ids(session):
@@ -116,6 +117,7 @@ def undo_import(session: Session, import_id: int, force: bool, source: str) -> U
         key = (change.economy_id, change.item_id, change.year, change.field)
         first.setdefault(key, change)
         last_id[key] = change.id
+    progress.lock_economies(session, {key[0] for key in first})
     economies = {e.id: e for e in session.scalars(select(Economy).where(Economy.id.in_({k[0] for k in first})))}
     items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_({k[1] for k in first if k[1]})))}
     touched = sorted(

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from tracker import rounds
@@ -30,10 +30,10 @@ from tracker.models import (
     utcnow,
 )
 from tracker.status import parse_status
+from tracker.text import normalise
 
 MAX_TEXT = 10_000
 MIN_YEAR, MAX_YEAR = 1900, 2200
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -54,22 +54,31 @@ class Outcome:
 
 def check_year(year: int) -> int:
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise Refused(f"{year} is not a plausible year: give a year such as 2008.")
+        raise Refused(f"{year} is not a plausible year: give a year from {MIN_YEAR} to {MAX_YEAR}, such as 2008.")
     return year
 
 
 def clean_text(value: str | None, what: str) -> str | None:
-    """Text as typed, without surrounding spaces; ``None`` when blank (blank never erases)."""
+    """Text as typed, without surrounding spaces; ``None`` when blank (blank never erases).
+
+    Checked by ``text.normalise``: nothing invisible or a control character is ever stored."""
     if value is None:
         return None
     cleaned = str(value).strip()
-    if not cleaned:
-        return None
     if len(cleaned) > MAX_TEXT:
         raise Refused(f"{what} is {len(cleaned):,} characters long; the limit is {MAX_TEXT:,}.")
-    if _CONTROL.search(cleaned):
-        raise Refused(f"{what} contains control characters; remove them and try again.")
-    return cleaned
+    return normalise(str(value), what).strip() or None
+
+
+def lock_economies(session: Session, economy_ids) -> None:
+    """Hold the economies' rows until the transaction ends, so that whoever checks and then writes
+    an economy's entries or return (including ones that do not exist yet) runs as if alone.
+
+    On PostgreSQL this is ``SELECT ... FOR UPDATE``, in id order so two writers never deadlock;
+    SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time."""
+    ids = sorted(set(economy_ids))
+    if ids and session.get_bind().dialect.name != "sqlite":
+        session.execute(select(Economy.id).where(Economy.id.in_(ids)).order_by(Economy.id).with_for_update())
 
 
 def clean_entry_value(name: str, value, what: str) -> str | None:
@@ -92,25 +101,29 @@ def _erased(values: dict, erase: bool) -> dict[str, None]:
     return {name: None for name, value in values.items() if erase and value is None}
 
 
-def _apply(session: Session, row, values: dict[str, str], change: dict, now: datetime, source: str,
-           prefix: str = "") -> list[FieldChange]:
-    """Write the values that differ onto ``row`` and append their history; return the differences.
-
-    ``prefix`` names the field in the history (contact fields are kept as ``contact_name`` ...).
-    """
+def _differences(row, values: dict[str, str], prefix: str = "") -> list[FieldChange]:
+    """The fields of ``values`` that differ from ``row`` (None: a row not written yet), old -> new.
+    ``prefix`` names the field in the history (contact fields are kept as ``contact_name`` ...)."""
     differences = []
     for name, new in values.items():
-        old = getattr(row, name)
-        if old == new:
-            continue
-        differences.append(FieldChange(prefix + name, old, new))
-        setattr(row, name, new)
-        session.add(
-            Change(field=prefix + name, old_value=old, new_value=new, changed_at=now, source=source, **change)
-        )
+        old = getattr(row, name) if row is not None else None
+        if old != new:
+            differences.append(FieldChange(prefix + name, old, new))
+    return differences
+
+
+def _set(row, differences: list[FieldChange], prefix: str, now: datetime, source: str) -> None:
+    for difference in differences:
+        setattr(row, difference.field[len(prefix):], difference.new)
     if differences:
         row.updated_at, row.updated_by = now, source
-    return differences
+
+
+def _history(differences: list[FieldChange], where: dict, now: datetime, source: str) -> list[dict]:
+    return [
+        {"field": d.field, "old_value": d.old, "new_value": d.new, "changed_at": now, "source": source, **where}
+        for d in differences
+    ]
 
 
 def record_entries(
@@ -124,9 +137,11 @@ def record_entries(
 ) -> list[Outcome]:
     """Set entries of one economy and year: the one write path for entries.
 
-    Validates every value (``clean_entry_values``), reads the existing entries in one query,
-    writes only what differs with its history, and returns one ``Outcome`` per update in the
-    order given. Only an undo passes ``erase``: then a field given as ``None`` is emptied.
+    Validates every value (``clean_entry_values``), holds the economy and reads its existing
+    entries in one locked query, writes only what differs, and returns one ``Outcome`` per update
+    in the order given. New entries and the history go in as one multi-row insert each, so a
+    form of hundreds of rows costs a handful of statements. Only an undo passes ``erase``: then a
+    field given as ``None`` is emptied.
     """
     rounds.refuse_if_closed(session, year)
     check_year(year)
@@ -139,31 +154,37 @@ def record_entries(
             "(see `tracker catalog show REF` for the years an item applies)."
         )
     item_ids = [item.id for item, _ in updates]
+    if len(set(item_ids)) != len(item_ids):
+        raise Refused(f"The same item is given twice for {economy.code} {year}; give each item once.")
+    lock_economies(session, [economy.id])
     existing = {
         entry.item_id: entry
         for entry in session.scalars(
-            select(Entry).where(
-                Entry.economy_id == economy.id, Entry.year == year, Entry.item_id.in_(item_ids)
-            )
+            select(Entry)
+            .where(Entry.economy_id == economy.id, Entry.year == year, Entry.item_id.in_(item_ids))
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
     }
     now = utcnow()
-    outcomes = []
+    outcomes, new_entries, history = [], [], []
     for item, values in updates:
         entry = existing.get(item.id)
-        is_new = entry is None
-        if is_new and not values:
-            outcomes.append(Outcome(item.ref, "unchanged"))
-            continue
-        if is_new:
-            entry = Entry(economy_id=economy.id, item_id=item.id, year=year, updated_at=now, updated_by=source)
-            session.add(entry)
-            existing[item.id] = entry
-        change = {"economy_id": economy.id, "item_id": item.id, "year": year, "import_id": import_id}
-        differences = _apply(session, entry, values, change, now, source)
-        kind = "new" if is_new else "changed" if differences else "unchanged"
+        differences = _differences(entry, values)
+        if entry is None and differences:
+            new_entries.append({"economy_id": economy.id, "item_id": item.id, "year": year, "updated_at": now,
+                                "updated_by": source} | {name: values.get(name) for name in ENTRY_FIELDS})
+        elif entry is not None:
+            _set(entry, differences, "", now, source)
+        kind = "new" if entry is None and differences else "changed" if differences else "unchanged"
+        where = {"economy_id": economy.id, "item_id": item.id, "year": year, "import_id": import_id}
+        history += _history(differences, where, now, source)
         outcomes.append(Outcome(item.ref, kind, differences))
+    if new_entries:
+        session.execute(insert(Entry.__table__), new_entries)
     session.flush()
+    if history:
+        session.execute(insert(Change.__table__), history)
     return outcomes
 
 
@@ -188,7 +209,11 @@ def record_contact(
     if "email" in cleaned and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", cleaned["email"]):
         raise Refused(f"{cleaned['email']!r} is not an e-mail address such as name@example.org.")
     cleaned |= _erased({name: values.get(name) for name in CONTACT_FIELDS if name in values}, erase)
-    row = session.scalar(select(Return).where(Return.economy_id == economy.id, Return.year == year))
+    lock_economies(session, [economy.id])
+    row = session.scalar(
+        select(Return).where(Return.economy_id == economy.id, Return.year == year)
+        .with_for_update().execution_options(populate_existing=True)
+    )
     is_new = row is None
     if is_new and not cleaned:
         return Outcome(None, "unchanged")
@@ -196,9 +221,13 @@ def record_contact(
     if is_new:
         row = Return(economy_id=economy.id, year=year, updated_at=now, updated_by=source)
         session.add(row)
-    change = {"economy_id": economy.id, "item_id": None, "year": year, "import_id": import_id}
-    differences = _apply(session, row, cleaned, change, now, source, prefix="contact_")
+    differences = _differences(row, cleaned, prefix="contact_")
+    _set(row, differences, "contact_", now, source)
     session.flush()
+    where = {"economy_id": economy.id, "item_id": None, "year": year, "import_id": import_id}
+    history = _history(differences, where, now, source)
+    if history:
+        session.execute(insert(Change.__table__), history)
     return Outcome(None, "new" if is_new else "changed" if differences else "unchanged", differences)
 
 
@@ -206,17 +235,19 @@ def record(session: Session, economy_code: str, ref: str, year: int, values: dic
     """Set one entry from the command line: the ``tracker record`` command."""
     economy = resolve_economy(session, economy_code)
     item = resolve_item(session, ref)
-    if not any(value is not None and str(value).strip() for value in values.values()):
+    given = {name: clean_entry_value(name, value, f"--{name}") for name, value in values.items()}
+    if not any(value is not None for value in given.values()):
         raise Refused("Nothing to record: give --status or at least one of the text options.")
-    return record_entries(session, economy, year, [(item, values)], source)[0]
+    return record_entries(session, economy, year, [(item, given)], source)[0]
 
 
 def set_contact(session: Session, economy_code: str, year: int, values: dict, source: str) -> Outcome:
     """Set the contact point from the command line: the ``tracker contact`` command."""
     economy = resolve_economy(session, economy_code)
-    if not clean_text(values.get("name"), "contact name"):
+    given = {name: clean_text(value, f"--{name}") for name, value in values.items()}
+    if not given.get("name"):
         raise Refused("Give the contact point's name with --name.")
-    return record_contact(session, economy, year, values, source)
+    return record_contact(session, economy, year, given, source)
 
 
 def entries_of(session: Session, economy_ids: list[int] | None, years: list[int]) -> dict:

@@ -1,23 +1,30 @@
 """The database: where it is, how it is opened, how its schema is kept current.
 
 SQLite is the embedded default and PostgreSQL the shared one; the same code runs on both.
-Every operation runs in one transaction (``Store.transaction``), so a killed process or a
-refused import leaves the database as it was.
+Every operation runs in one transaction (``Store.run``), so a killed process or a refused
+import leaves the database as it was. ``Store.run`` is also the one place where a transaction
+that lost a race with another writer (a serialization failure, a deadlock, a unique key taken at
+the same moment) is run again, so people never have to retry what the tool can.
 """
 
 from __future__ import annotations
 
 import importlib.resources
+import os
+import random
+import sqlite3
+import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -26,24 +33,50 @@ from tracker.errors import Refused
 
 DEFAULT_TARGET = "tracker.db"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_HEADER = b"SQLite format 3\x00"
+#: How often a transaction that lost a race is run before the user is told.
+ATTEMPTS = 6
+#: PostgreSQL's codes for "run it again": serialization failure, deadlock, unique key taken.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
+#: The key of the PostgreSQL advisory lock that lets one schema change run at a time.
+SCHEMA_LOCK_KEY = 0x7472_6B72
+
+T = TypeVar("T")
 
 
 def database_url(target: str) -> str:
     """Turn ``--db`` into an SQLAlchemy URL: an URL stays as it is, anything else is a file path."""
     if "://" in target:
         return target
-    return "sqlite:///" + str(Path(target).expanduser().resolve())
+    return "sqlite:///" + str(sqlite_path(target))
+
+
+def sqlite_path(target: str) -> Path | None:
+    """The file of an SQLite target (a plain path or a ``sqlite:///`` URL); None for a server."""
+    if "://" not in target:
+        return Path(target).expanduser().resolve()
+    url = make_url(target)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:" \
+            and not url.database.startswith("file:"):
+        return Path(url.database).expanduser().resolve()
+    return None
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions start (see _begin_immediate).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+def _set_read_only_pragmas(dbapi_connection, _record) -> None:
+    # A read-only file keeps its journal mode: changing it would be a write.
+    dbapi_connection.isolation_level = None
+    dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
 def _begin_immediate(connection) -> None:
@@ -52,10 +85,30 @@ def _begin_immediate(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_engine_for(target: str) -> Engine:
-    """An engine for ``target`` (a file path or an SQLAlchemy URL), set up for safe concurrent use."""
+def _begin_deferred(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def _read_only_uri(path: Path) -> str:
+    """An SQLite URI that opens ``path`` without writing anything, even its -wal/-shm files.
+
+    In a folder we cannot write, a write-ahead-log database can only be read as immutable, which is
+    exact as long as no log is pending (nobody can write there to add one).
+    """
+    uri = f"file:{quote(str(path))}?mode=ro"
+    if not os.access(path.parent, os.W_OK) and not Path(f"{path}-wal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def create_engine_for(target: str, read_only: bool = False) -> Engine:
+    """An engine for ``target`` (a file path or an SQLAlchemy URL), set up for safe concurrent use.
+
+    ``read_only`` opens an SQLite file without writing to it (a read-only file or folder)."""
     try:
         url = make_url(database_url(target))
+        if read_only and url.get_backend_name() == "sqlite":
+            url = f"sqlite:///{_read_only_uri(Path(url.database))}&uri=true"
         engine = create_engine(url)
     except (ArgumentError, ImportError, ValueError) as exc:
         raise Refused(
@@ -63,9 +116,65 @@ def create_engine_for(target: str) -> Engine:
             "or a URL such as postgresql+psycopg://user@host:5432/dbname."
         ) from None
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _set_sqlite_pragmas)
-        event.listen(engine, "begin", _begin_immediate)
+        event.listen(engine, "connect", _set_read_only_pragmas if read_only else _set_sqlite_pragmas)
+        event.listen(engine, "begin", _begin_deferred if read_only else _begin_immediate)
     return engine
+
+
+def check_sqlite_file(path: Path, create: bool) -> bool:
+    """Refuse, before anything opens it, a path that is not a tracker database; return whether it
+    can only be read. Nothing is created or written here.
+
+    ``create`` allows a file that does not exist yet (``tracker init``), in a folder that does.
+    """
+    if path.is_dir():
+        raise Refused(f"{path} is a folder, not a database file. Give the path of a file, such as {path / DEFAULT_TARGET}.")
+    if not path.exists():
+        if not create:
+            raise Refused(f"No database at {path}; create it with `tracker init` (or check --db and TRACKER_DB).")
+        folder = path.parent
+        while not folder.exists():
+            folder = folder.parent
+        if not folder.is_dir():
+            raise Refused(f"Cannot create the database {path}: {folder} is a file, not a folder.")
+        if folder != path.parent:
+            raise Refused(f"Cannot create the database {path}: the folder {path.parent} does not exist. "
+                          "Create it first, or check the path.")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise Refused(f"Cannot create the database {path}: no permission to create files in {folder}.")
+        return False
+    try:
+        with path.open("rb") as file:
+            header = file.read(len(SQLITE_HEADER))
+    except OSError as exc:
+        raise Refused(f"Cannot read the database {path}: {exc.strerror or exc}.") from None
+    read_only = not os.access(path, os.W_OK) or not (
+        os.access(path.parent, os.W_OK)
+        or all(os.access(f"{path}{suffix}", os.W_OK) for suffix in ("-wal", "-shm"))
+    )
+    if not header:
+        return read_only
+    if header != SQLITE_HEADER:
+        raise Refused(f"{path} is not a tracker database (it is not an SQLite file at all); it was not "
+                      "touched. Check --db, or give a new file name to `tracker init`.")
+    tables = sqlite_tables(path)
+    if tables and "alembic_version" not in tables:
+        shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+        raise Refused(f"{path} is the SQLite database of another program (tables {shown}), not a tracker "
+                      "database; it was not touched. Give tracker a file of its own.")
+    return read_only
+
+
+def sqlite_tables(path: Path) -> set[str]:
+    """The tables of an SQLite file, read without writing to it."""
+    try:
+        connection = sqlite3.connect(_read_only_uri(path), uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        try:
+            return {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            connection.close()
+    except sqlite3.DatabaseError as exc:
+        raise Refused(f"{path} is not a readable SQLite database ({exc}); it was not touched.") from None
 
 
 def alembic_config(connection=None, migrations: str | None = None) -> Config:
@@ -81,53 +190,107 @@ def head_revision() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-class Store:
-    """An opened database. Hand out sessions with ``transaction()``."""
+def revision_state(current: str | None, migrations: str | None = None) -> str:
+    """What a schema revision means to this code: ``empty`` (none), ``current``, ``old`` (an
+    upgrade brings it up to date) or ``newer`` (made by a newer tracker)."""
+    if current is None:
+        return "empty"
+    script = ScriptDirectory.from_config(alembic_config(migrations=migrations))
+    if current == script.get_current_head():
+        return "current"
+    try:
+        script.get_revision(current)
+    except CommandError:
+        return "newer"
+    return "old"
 
-    def __init__(self, target: str, migrations: str | None = None):
+
+def is_retryable(exc: DBAPIError) -> bool:
+    """Whether the database refused only because another transaction got there first."""
+    return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+
+
+def retrying(target: str, attempt: Callable[[], T]) -> T:
+    """Run ``attempt`` (one whole transaction) again when it lost a race, a few times, with a short
+    random pause; what it still cannot do becomes a message."""
+    with _reachable(target):
+        for number in range(1, ATTEMPTS + 1):
+            try:
+                return attempt()
+            except DBAPIError as exc:
+                if number == ATTEMPTS or not is_retryable(exc):
+                    raise
+                time.sleep(random.uniform(0.005, 0.03) * number)
+    raise AssertionError("unreachable")
+
+
+class Store:
+    """An opened database. Work on it with ``run()`` (or a single ``transaction()``).
+
+    ``create`` (the default, for ``tracker init`` and the demo) lets a missing SQLite file be
+    created; every other command opens its database with ``open_store``, which refuses a path
+    where there is no database, so a typo never leaves a file behind.
+    """
+
+    def __init__(self, target: str, migrations: str | None = None, create: bool = True):
         self.target = target
         self.migrations = migrations
-        self.engine = create_engine_for(target)
+        self.path = sqlite_path(target)
+        self.read_only = check_sqlite_file(self.path, create) if self.path else False
+        self.engine = create_engine_for(target, read_only=self.read_only)
 
     @property
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
+    def _session(self, dry_run: bool) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as session:
+            transaction = session.begin()
+            try:
+                yield session
+            except BaseException:
+                transaction.rollback()
+                raise
+            if dry_run:
+                transaction.rollback()
+            else:
+                transaction.commit()
+
+    @contextmanager
     def transaction(self, dry_run: bool = False) -> Iterator[Session]:
-        """One unit of work: committed when the block ends (rolled back instead for a dry run),
-        rolled back whole if it raises."""
-        with _reachable(self.target):
-            with Session(self.engine, expire_on_commit=False) as session:
-                transaction = session.begin()
-                try:
-                    yield session
-                except BaseException:
-                    transaction.rollback()
-                    raise
-                if dry_run:
-                    transaction.rollback()
-                else:
-                    transaction.commit()
+        """One unit of work, tried once: committed when the block ends (rolled back instead for a
+        dry run), rolled back whole if it raises."""
+        with _reachable(self.target), self._session(dry_run) as session:
+            yield session
+
+    def run(self, function: Callable[..., T], *args, dry_run: bool = False, **kwargs) -> T:
+        """``function(session, *args, **kwargs)`` in one transaction, run again from the start
+        if it lost a race with another writer. Every writing command goes through here."""
+
+        def attempt() -> T:
+            with self._session(dry_run) as session:
+                return function(session, *args, **kwargs)
+
+        return retrying(self.target, attempt)
 
     def current_revision(self) -> str | None:
+        if self._is_empty_file():
+            return None
         with _reachable(self.target), self.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
 
+    def _is_empty_file(self) -> bool:
+        return self.path is not None and (not self.path.exists() or self.path.stat().st_size == 0)
+
+    def _state(self, current: str | None) -> str:
+        return revision_state(current, self.migrations)
+
     def schema_state(self) -> tuple[str, str | None]:
         """The schema's state and revision. The state is ``empty``, ``current``, ``old`` (upgrade
-        needed) or ``newer`` (made by a newer tracker)."""
+        needed) or ``newer`` (made by a newer tracker). Reading it writes nothing."""
         current = self.current_revision()
-        if current is None:
-            return "empty", None
-        script = ScriptDirectory.from_config(alembic_config(migrations=self.migrations))
-        if current == script.get_current_head():
-            return "current", current
-        try:
-            script.get_revision(current)
-        except CommandError:
-            return "newer", current
-        return "old", current
+        return self._state(current), current
 
     def require_current_schema(self) -> None:
         """Refuse to work on a database whose schema is not the one this code expects."""
@@ -152,34 +315,68 @@ class Store:
 
     def upgrade(self) -> tuple[str | None, str]:
         """Bring the schema to the newest revision in one transaction; return (before, after)."""
-        state, before = self.schema_state()
-        if state == "newer":
-            self._refuse_unless_current(state, before)
-        if state == "current":
-            return before, before
-        with _reachable(self.target), self.engine.connect() as connection:
+        before, after, _ = self.upgrade_then(None)
+        return before, after
+
+    def upgrade_then(self, then: Callable[[Session], T] | None) -> tuple[str | None, str, T | None]:
+        """Bring the schema to the newest revision and run ``then(session)``, all in one
+        transaction; return (revision before, revision after, what ``then`` returned).
+
+        One schema change runs at a time (SQLite's write lock, a PostgreSQL advisory lock), and
+        the state is read under that lock, so parallel ``init`` runs all succeed."""
+        if self.read_only:
+            state, revision = self.schema_state()
+            if state == "current" and then is None:
+                return revision, revision, None
+            raise Refused(f"The database {self.target} is read-only (no permission to write it or its "
+                          "folder); it cannot be initialised or upgraded.")
+        return retrying(self.target, lambda: self._upgrade_once(then))
+
+    def _upgrade_once(self, then):
+        with self.engine.connect() as connection:
             if self.is_sqlite:
                 # Batch migrations copy referenced tables; the PRAGMA only works outside a transaction.
                 connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
             try:
                 with connection.begin():
-                    command.upgrade(alembic_config(connection, self.migrations), "head")
-                    if self.is_sqlite:
-                        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
-                        if broken:
-                            raise Refused(
-                                f"The upgrade would leave {len(broken)} broken references "
-                                f"(first: {broken[0]}); nothing was changed."
-                            )
+                    if not self.is_sqlite:
+                        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({SCHEMA_LOCK_KEY})")
+                    before = MigrationContext.configure(connection).get_current_revision()
+                    state = self._state(before)
+                    if state == "newer":
+                        self._refuse_unless_current(state, before)
+                    if state != "current":
+                        command.upgrade(alembic_config(connection, self.migrations), "head")
+                    after = MigrationContext.configure(connection).get_current_revision()
+                    extra = self._then(connection, then)
+                    self._refuse_broken_references(connection)
             finally:
                 if self.is_sqlite:
                     connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
-        return before, self.current_revision()
+        return before, after, extra
+
+    @staticmethod
+    def _then(connection: Connection, then):
+        if then is None:
+            return None
+        with Session(bind=connection, expire_on_commit=False) as session:
+            result = then(session)
+            session.flush()
+        return result
+
+    def _refuse_broken_references(self, connection: Connection) -> None:
+        if self.is_sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise Refused(
+                    f"The upgrade would leave {len(broken)} broken references "
+                    f"(first: {broken[0]}); nothing was changed."
+                )
 
 
 def open_store(target: str) -> Store:
-    """Open ``target`` for everyday work: its schema must be exactly the one this code expects."""
-    store = Store(target)
+    """Open ``target`` for everyday work: it must exist, with exactly the schema this code expects."""
+    store = Store(target, create=False)
     store.require_current_schema()
     return store
 
@@ -192,7 +389,13 @@ def _reachable(target: str) -> Iterator[None]:
         yield
     except DBAPIError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        if isinstance(exc, OperationalError):
+        if isinstance(exc, OperationalError) and "readonly" in reason:
+            advice = (f"The database {target} is read-only (no permission to write it or its folder): "
+                      "commands that only read work, this one needs to write. Nothing was written.")
+        elif isinstance(exc, OperationalError) and "disk is full" in reason:
+            advice = (f"The disk holding the database {target} is full; nothing was written. "
+                      "Free some space and run the command again.")
+        elif isinstance(exc, OperationalError):
             advice = (f"Cannot use the database {target}: {reason}. Check the path or URL given with "
                       "--db or TRACKER_DB, that the server is running, and that no other program holds it.")
         elif isinstance(exc, IntegrityError):
@@ -201,4 +404,3 @@ def _reachable(target: str) -> Iterator[None]:
         else:
             advice = f"The database {target} refused the operation ({reason}); nothing was written."
         raise Refused(advice) from None
-

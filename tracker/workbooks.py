@@ -1,29 +1,16 @@
-"""Excel workbooks: writing user text safely, and opening files that come from outside.
+"""Excel workbooks: writing user text safely.
 
 Text typed by economies is data: it is always written as a text cell (never a formula), with a
 quote prefix when it starts with a character a spreadsheet would interpret. Files sent back are
-untrusted: their zip structure is checked before any XML is parsed, macro-enabled content is
-refused, and only the rows a sheet can sensibly hold are read.
+read by ``tracker.reader``.
 """
 
 from __future__ import annotations
 
-import zipfile
-from datetime import date, datetime, time
-from pathlib import Path
-
-from openpyxl import load_workbook
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from tracker.errors import Refused
-
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_MEMBERS = 2_000
-MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
-MAX_RATIO = 200
 RISKY_LEADING = ("=", "+", "-", "@", "\t", "\r", "\n")
-MACRO_PARTS = ("vbaproject.bin", "activex", "vbadata.xml")
 
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -46,88 +33,3 @@ def set_text(cell: Cell, value) -> Cell:
 def style_header(cells) -> None:
     for cell in cells:
         cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
-
-
-def _looks_like(head: bytes) -> str:
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "a legacy .xls workbook or a password-protected one"
-    if head.lstrip().startswith(b"<"):
-        return "an HTML or XML file"
-    try:
-        head.decode("utf-8")
-        return "a text file (CSV?)"
-    except UnicodeDecodeError:
-        return "not a workbook"
-
-
-def check_zip(path: Path) -> None:
-    """Refuse a file that is not a plain .xlsx workbook, before openpyxl parses any of it."""
-    name = path.name
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise Refused(
-            f"{name} is {size / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB. "
-            "Send the form without pictures or extra sheets."
-        )
-    if not zipfile.is_zipfile(path):
-        with path.open("rb") as handle:
-            kind = _looks_like(handle.read(512))
-        raise Refused(
-            f"{name} is not an Excel .xlsx workbook (it looks like {kind}). "
-            "Open it in Excel or LibreOffice and save it as .xlsx, without a password."
-        )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise Refused(f"{name} is a damaged zip archive ({exc}); save it again as .xlsx.") from None
-    if len(members) > MAX_MEMBERS:
-        raise Refused(f"{name} holds {len(members)} parts; a workbook form has far fewer. It was not read.")
-    total = sum(m.file_size for m in members)
-    if total > MAX_UNCOMPRESSED_BYTES:
-        raise Refused(f"{name} would unpack to {total / 1e6:.0f} MB; it was not read.")
-    for member in members:
-        lowered = member.filename.lower()
-        if any(part in lowered for part in MACRO_PARTS):
-            raise Refused(
-                f"{name} contains macros or ActiveX controls ({member.filename}). "
-                "Save it as a plain .xlsx workbook (not .xlsm) and send it again."
-            )
-        if member.file_size > 1_000_000 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-            raise Refused(
-                f"{name}: part {member.filename} expands {member.file_size // max(member.compress_size, 1)} "
-                "times; that is a decompression bomb, not a form. It was not read."
-            )
-    names = {m.filename for m in members}
-    if "xl/workbook.xml" not in names:
-        raise Refused(f"{name} is a zip archive but not an Excel workbook (no xl/workbook.xml).")
-
-
-def open_untrusted(path: Path, formulas: bool = False):
-    """Open a workbook that came from outside, read-only; any parse failure becomes a message.
-
-    With ``formulas`` the cells hold formula text; otherwise the values cached at the last save.
-    """
-    check_zip(path)
-    try:
-        return load_workbook(path, read_only=True, data_only=not formulas, keep_links=False)
-    except Exception as exc:  # openpyxl raises many kinds for broken or hostile XML
-        raise Refused(
-            f"{path.name} could not be read as a workbook ({type(exc).__name__}: {str(exc)[:120]}). "
-            "Open it in Excel or LibreOffice, save it as .xlsx and send it again."
-        ) from None
-
-
-def cell_text(value) -> str | None:
-    """What a person typed, as text: whole numbers without ``.0``, dates as YYYY-MM-DD."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
-    if isinstance(value, (date, time)):
-        return value.isoformat()
-    return str(value)

@@ -61,8 +61,7 @@ def create_app(target: str, one_time_token: str | None = None, secure_cookies: b
     ``secure_cookies`` marks the session cookie Secure (when served behind HTTPS).
     """
     store = open_store(target)
-    with store.transaction() as session:
-        secret = users.session_secret(session)
+    secret = store.run(users.session_secret)
     static = str(importlib.resources.files("tracker.web").joinpath("static"))
     app = Starlette(
         routes=[*auth.routes, *pages.routes, Mount("/static", StaticFiles(directory=static), name="static")],

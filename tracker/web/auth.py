@@ -24,8 +24,7 @@ def _next(request: Request, wanted: str | None) -> str:
 
 
 def _sign_in(request: Request, name: str, password: str) -> users.SignIn:
-    with request.app.state.store.transaction() as session:
-        return users.sign_in(session, name, password)
+    return request.app.state.store.run(users.sign_in, name, password)
 
 
 def login_page(request: Request):

@@ -1,0 +1,185 @@
+"""Concurrent writers, as real processes on the same database: they behave as if they had run one
+after the other. A conflicting second form is refused, the history's old -> new chain is unbroken,
+no update is lost, the same file imported twice at once is "already imported", parallel `init`
+runs all succeed, and nobody is asked to run a command again.
+
+Each worker is a forked process running the ``tracker`` command; a barrier starts them together.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from formtools import fill
+from tracker.cli import cli
+from tracker.models import Catalogue, Change, Economy, Entry, Item
+from tracker.store import Store
+
+WORKERS = 4
+_start = None
+
+
+def _set_barrier(barrier) -> None:
+    global _start
+    _start = barrier
+
+
+def _run_commands(target: str, commands: list[list[str]]) -> list[tuple[int, str]]:
+    """In a worker: wait for the others, then run each command; return (exit code, output)."""
+    _start.wait()
+    runner = CliRunner()
+    results = []
+    for args in commands:
+        result = runner.invoke(cli, ["--db", target, *args])
+        results.append((result.exit_code, result.output + (repr(result.exception) if result.exception and
+                                                           not isinstance(result.exception, SystemExit) else "")))
+    return results
+
+
+def in_parallel(target: str, per_worker: list[list[list[str]]]) -> list[list[tuple[int, str]]]:
+    """Run each worker's commands in its own process, all starting at the same moment."""
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(len(per_worker))
+    with ProcessPoolExecutor(len(per_worker), mp_context=context, initializer=_set_barrier,
+                             initargs=(barrier,)) as pool:
+        futures = [pool.submit(_run_commands, target, commands) for commands in per_worker]
+        return [future.result(timeout=120) for future in futures]
+
+
+def assert_no_retry_asked(results) -> None:
+    for worker in results:
+        for code, output in worker:
+            assert "Traceback" not in output and "Run the command again" not in output, output
+
+
+def _forget_connections(store: Store) -> None:
+    # Forked workers must not inherit (and close) the parent's open connections.
+    store.engine.dispose()
+
+
+def test_concurrent_records_keep_every_update_and_an_unbroken_history(store):
+    _forget_connections(store)
+    rounds = 8
+    per_worker = [
+        [["record", "JPN", "LC02-1", "--year", "2008", "--measures", f"worker {w} round {r}"] for r in range(rounds)]
+        + [["contact", "JPN", "--year", "2008", "--name", f"Focal point {w}"]]
+        for w in range(WORKERS)
+    ]
+    results = in_parallel(store.target, per_worker)
+    assert_no_retry_asked(results)
+    assert all(code == 0 for worker in results for code, _ in worker), results
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
+        item = session.scalar(select(Item).where(Item.ref == "LC02-1"))
+        chains = {}
+        for field, expected in (("measures", WORKERS * rounds), ("contact_name", WORKERS)):
+            chains[field] = list(session.scalars(
+                select(Change).where(Change.economy_id == economy.id, Change.year == 2008, Change.field == field)
+                .order_by(Change.id)
+            ))
+            assert len(chains[field]) == expected, f"{field}: updates were lost"
+            olds = [c.old_value for c in chains[field]]
+            assert olds == [None] + [c.new_value for c in chains[field][:-1]], f"{field}: the history's chain is broken"
+        entries = list(session.scalars(select(Entry).where(Entry.item_id == item.id, Entry.economy_id == economy.id)))
+        assert len(entries) == 1
+        assert entries[0].measures == chains["measures"][-1].new_value
+
+
+def _issue(tracker, tmp_path, name: str):
+    out = tmp_path / name
+    tracker("form", "--year", "2008", "--economy", "JPN", "--out", str(out))
+    return out / "JPN-2008.xlsx"
+
+
+def _status(store) -> str | None:
+    with store.transaction() as session:
+        return session.scalar(
+            select(Entry.status).join(Item, Item.id == Entry.item_id).join(Economy, Economy.id == Entry.economy_id)
+            .where(Item.ref == "LC02-1", Economy.code == "JPN", Entry.year == 2008)
+        )
+
+
+def test_two_conflicting_forms_imported_at_the_same_moment_one_is_refused(store, tracker, tmp_path):
+    rounds = [("Implemented", "Planned"), ("In progress", "Not started"), ("Partially implemented", "Planned")]
+    keys = {"Implemented": "implemented", "Planned": "planned", "In progress": "in_progress",
+            "Not started": "not_started", "Partially implemented": "partial"}
+    for number, values in enumerate(rounds):
+        forms = [fill(_issue(tracker, tmp_path, f"r{number}-{i}"), {"LC02-1": {"Status": value}},
+                      out=tmp_path / f"r{number}-{i}.xlsx") for i, value in enumerate(values)]
+        _forget_connections(store)
+        results = in_parallel(store.target, [[["import", str(form)]] for form in forms])
+        assert_no_retry_asked(results)
+        codes = sorted(worker[0][0] for worker in results)
+        assert codes == [0, 1], results
+        winner = next(i for i, worker in enumerate(results) if worker[0][0] == 0)
+        loser_output = results[1 - winner][0][1]
+        assert "was changed in the database after this form was issued" in loser_output, loser_output
+        assert _status(store) == keys[values[winner]], "the refused form's value was stored"
+
+
+def test_the_same_file_imported_twice_at_the_same_moment_is_already_imported(store, tracker, tmp_path):
+    form = fill(_issue(tracker, tmp_path, "once"), {"LC02-1": {"Status": "Implemented"}, "LC02-2": {"Status": "Planned"}})
+    _forget_connections(store)
+    results = in_parallel(store.target, [[["import", "--json", str(form)]] for _ in range(2)])
+    assert_no_retry_asked(results)
+    assert [worker[0][0] for worker in results] == [0, 0], results
+    statuses = sorted(json.loads(worker[0][1])[0]["status"] for worker in results)
+    assert statuses == ["already imported", "applied"]
+    with store.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Change).where(Change.import_id.is_not(None))) == 2
+
+
+def test_parallel_init_on_an_empty_database_all_succeed(target):
+    results = in_parallel(target, [[["init"]] for _ in range(WORKERS)])
+    assert_no_retry_asked(results)
+    assert [worker[0][0] for worker in results] == [0] * WORKERS, results
+    store = Store(target)
+    try:
+        with store.transaction() as session:
+            assert session.scalar(select(func.count()).select_from(Economy)) == 21
+            assert session.scalar(select(func.count()).select_from(Catalogue)) == 1
+        assert store.schema_state()[0] == "current"
+    finally:
+        store.engine.dispose()
+
+
+def test_an_undo_and_a_record_at_the_same_moment_never_lose_the_record(store, tracker, tmp_path):
+    """Undo checks for later changes and writes back under the same lock: run against a `record`
+    of the same value, either the undo is refused (the record came first) or the record's value
+    is what remains (the undo came first); the record is never silently undone."""
+    for number in range(3):
+        form = fill(_issue(tracker, tmp_path, f"u{number}"), {"LC02-1": {"Status": "Implemented"}},
+                    out=tmp_path / f"u{number}.xlsx")
+        tracker("import", str(form))
+        import_id = max(row["id"] for row in json.loads(tracker("imports", "list", "--json").output))
+        _forget_connections(store)
+        results = in_parallel(store.target, [
+            [["imports", "undo", str(import_id)]],
+            [["record", "JPN", "LC02-1", "--year", "2008", "--status", "planned"]],
+        ])
+        assert_no_retry_asked(results)
+        (undo_code, undo_output), (record_code, _) = results[0][0], results[1][0]
+        assert record_code == 0
+        assert _status(store) == "planned", f"the record was undone: {undo_output}"
+        if undo_code != 0:
+            assert "changed after it" in undo_output, undo_output
+        tracker("record", "JPN", "LC02-1", "--year", "2008", "--status", "not_started")
+
+
+def test_the_same_import_undone_twice_at_the_same_moment_is_undone_once(store, tracker, tmp_path):
+    form = fill(_issue(tracker, tmp_path, "twice"), {"LC02-1": {"Status": "Implemented"}})
+    tracker("import", str(form))
+    import_id = max(row["id"] for row in json.loads(tracker("imports", "list", "--json").output))
+    _forget_connections(store)
+    results = in_parallel(store.target, [[["imports", "undo", str(import_id)]] for _ in range(2)])
+    assert_no_retry_asked(results)
+    assert sorted(worker[0][0] for worker in results) == [0, 1], results
+    refused = next(worker[0][1] for worker in results if worker[0][0] == 1)
+    assert "already undone" in refused, refused
+    undos = [row for row in json.loads(tracker("imports", "list", "--json").output) if row["file"].startswith("undo of")]
+    assert len(undos) == 1

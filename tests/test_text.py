@@ -1,0 +1,89 @@
+"""Text is normalised at the one write path: Excel's escapes decoded; control characters,
+bidirectional overrides, zero-width characters, BOMs, line/paragraph separators and private-use
+characters refused, naming the option or cell; economy names checked too."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from formtools import fill, snapshot
+from tracker.errors import Refused
+from tracker.models import Change, Economy
+from tracker.text import normalise
+
+FORBIDDEN = {
+    "\x00": "U+0000", "\x1b": "U+001B", "\x7f": "U+007F", "\x85": "U+0085", "\x9b": "U+009B",
+    "\u202e": "U+202E (RIGHT-TO-LEFT OVERRIDE)", "\u2066": "U+2066", "\u200b": "U+200B (ZERO WIDTH SPACE)",
+    "\u200d": "U+200D", "\u2060": "U+2060", "\ufeff": "U+FEFF", "\u2028": "U+2028 (LINE SEPARATOR)",
+    "\u2029": "U+2029", "\ue000": "U+E000", "\U000f0000": "U+F0000", "\udcff": "U+DCFF",
+}
+
+
+@pytest.mark.parametrize("char", FORBIDDEN)
+def test_each_invisible_or_control_character_is_refused_by_name(char):
+    with pytest.raises(Refused) as refused:
+        normalise(f"ab{char}cd", "cell F12 (Status)")
+    assert str(refused.value).startswith("cell F12 (Status) contains ")
+    assert f"{FORBIDDEN[char]}" in str(refused.value) and "at character 3" in str(refused.value)
+
+
+@pytest.mark.parametrize("text", ["Act amended\nin 2008", "tab\tseparated", "Kōbe 神戸 — «ok» 🎉", "x\r\ny",
+                                  "Viet Nam", "مرحبا", "1 < 2 & 3"])
+def test_ordinary_text_passes_unchanged(text):
+    assert normalise(text, "it") == text
+
+
+def test_excel_escapes_are_decoded_before_the_checks():
+    assert normalise("A_x0042_C", "it") == "ABC"
+    assert normalise("_x005F_x0041_", "it") == "_x0041_", "an escaped underscore keeps the text literal"
+    assert normalise("line_x000D_", "it") == "line\r"
+    with pytest.raises(Refused, match="U\\+0001"):
+        normalise("bad _x0001_ escape", "it")
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\x1b", "\u200b", "\ue000", "\x85"])
+def test_record_refuses_naming_the_option_and_stores_nothing(tracker, store, char):
+    output = tracker("record", "JPN", "LC02-1", "--year", "2008", "--measures", f"ok{char}", expect=1).output
+    assert "--measures contains" in output and FORBIDDEN[char] in output
+    output = tracker("contact", "JPN", "--year", "2008", "--name", f"Hanako{char}", expect=1).output
+    assert "--name contains" in output
+    with store.transaction() as session:
+        assert session.scalars(select(Change)).all() == []
+
+
+def test_an_import_refuses_invisible_characters_and_escapes_naming_the_cell(tracker, store, tmp_path):
+    tracker("form", "--year", "2008", "--economy", "JPN", "--out", str(tmp_path))
+    form = tmp_path / "JPN-2008.xlsx"
+    before = snapshot(store)
+    for answers, message in (
+        ({"LC02-1": {"Measures undertaken": "Act \u202eamended"}}, "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+        ({"LC02-1": {"Measures undertaken": "bell_x0007_"}}, "U+0007"),
+        ({"LC02-1": {"Evidence": "zero\u200bwidth"}}, "U+200B (ZERO WIDTH SPACE)"),
+    ):
+        output = tracker("import", str(fill(form, answers, out=tmp_path / "filled.xlsx")), expect=1).output
+        assert message in output and "cell " in output, output
+    output = tracker("import", str(fill(form, {}, contact={"Contact name": "Sato\u2028Hanako"}, out=tmp_path / "c.xlsx")),
+                     expect=1).output
+    assert "U+2028" in output and "(contact point)" in output, output
+    assert snapshot(store) == before
+    tracker("import", str(fill(form, {"LC02-1": {"Measures undertaken": "Act_x000A_amended"}},
+                               out=tmp_path / "escaped.xlsx")))
+    rows = {row["ref"]: row for row in json.loads(tracker("show", "JPN", "--year", "2008", "--json").output)}
+    assert rows["LC02-1"]["measures"] == "Act\namended"
+
+
+@pytest.mark.parametrize("name, message", [
+    ("\x1b[31mRed\x1b[0m", "U+001B"),
+    ("Evil\u202eco", "U+202E"),
+    ("x" * 120_000, "120,000 characters long; the limit is 200"),
+    ("   ", "needs a name"),
+])
+def test_economy_names_are_checked(tracker, store, name, message):
+    assert message in tracker("economies", "add", "XYZ", name, expect=1).output
+    assert message in tracker("economies", "rename", "JPN", name, expect=1).output
+    with store.transaction() as session:
+        assert session.scalar(select(Economy).where(Economy.code == "XYZ")) is None
+        assert session.scalar(select(Economy.name).where(Economy.code == "JPN")) == "Japan"

@@ -1,0 +1,43 @@
+"""The one write path writes in bulk: the statements it issues do not grow with the entries."""
+
+from __future__ import annotations
+
+from sqlalchemy import event, func, select
+
+from tracker.catalogue import items_for
+from tracker.models import Change, Economy, Entry
+from tracker.progress import record_entries
+
+
+def _statements(store, economy_code: str, count: int, values: dict) -> int:
+    issued = []
+
+    def count_statement(conn, cursor, statement, parameters, context, executemany):
+        issued.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count_statement)
+    try:
+        with store.transaction() as session:
+            economy = session.scalar(select(Economy).where(Economy.code == economy_code))
+            items = [item for item in items_for(session, 2008)][:count]
+            outcomes = record_entries(session, economy, 2008, [(item, dict(values)) for item in items], "test")
+            assert len(outcomes) == count
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count_statement)
+    return len(issued)
+
+
+def test_statements_do_not_grow_with_the_number_of_entries(store):
+    new = {"status": "planned", "measures": "Drafted"}
+    changed = {"status": "implemented"}
+    assert _statements(store, "JPN", 3, new) == _statements(store, "KOR", 26, new)
+    assert _statements(store, "JPN", 3, changed) == _statements(store, "KOR", 26, changed)
+    with store.transaction() as session:
+        korea = session.scalar(select(Economy.id).where(Economy.code == "KOR"))
+        assert session.scalar(select(func.count()).select_from(Entry).where(Entry.economy_id == korea)) == 26
+        history = session.execute(
+            select(Change.field, Change.old_value, Change.new_value).where(Change.economy_id == korea)
+        ).all()
+        assert len(history) == 26 * 3
+        assert set(history) == {("measures", None, "Drafted"), ("status", None, "planned"),
+                                ("status", "planned", "implemented")}

@@ -1,0 +1,712 @@
+"""Reading workbooks that come from outside: one guarded, strict pass over each file.
+
+A returned form is untrusted input. Its bytes are read once; the zip is checked (size, parts,
+macros, decompression bombs, duplicated parts, CRC) before any XML is parsed, and every XML
+part is parsed by expat through ``xml.etree``'s pull parser with document type declarations
+refused, so no entity is ever expanded. The sheet is read in one pass that sees what a cell
+reader such as openpyxl's read-only mode hides: row numbers wherever the rows stand in the
+XML, rows and cells given twice, hidden and zero-height rows, hidden columns, merged cells, and
+each cell's type, formula and cached value together. That is why this lean pass replaced
+openpyxl for imports; openpyxl is still what knows number formats and spreadsheet dates.
+
+Anything that does not fit (a value not matching its type, an index out of range, a value a
+person could not see, a header given twice) refuses the whole file with a message that names
+the file and the cell. Any other failure while reading is one refusal naming the file.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import posixpath
+import re
+import zipfile
+from bisect import bisect_left, bisect_right
+from contextlib import redirect_stdout
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from functools import cache
+from typing import Iterable
+from xml.etree.ElementTree import ParseError, XMLPullParser
+
+from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+from tracker.errors import Refused, quoted
+from tracker.forms import COLUMNS, CONTACT_LABELS, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_MEMBERS = 2_000
+MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
+MAX_RATIO = 200
+MACRO_PARTS = ("vbaproject.bin", "activex", "vbadata.xml")
+#: Excel's own limit on the characters of one cell.
+MAX_CELL_CHARS = 32_767
+MAX_SHEET_ROWS = 1_048_576
+MAX_SHEET_COLUMNS = 16_384
+#: Merged ranges times the rows with content they cover, beyond which a sheet is refused.
+MAX_MERGE_WORK = 1_000_000
+CHUNK_BYTES = 1 << 16
+
+TABLE_KEYS = ("Economy code", "Ref", "Year")
+FIELD_TITLES = {title: name for title, name, _ in COLUMNS if name}
+HEADER_SEARCH_ROWS = 40
+MAX_COLUMNS = 40
+MAX_FORM_ROWS = 2_000
+MAX_TABLE_ROWS = 250_000
+ID_ROWS = 20
+MAX_ID_CHARS = 200
+#: Above a form's header, the contact point's captions are in column A and its values in column B.
+CONTACT_COLUMNS = (2,)
+CONTACT_CAPTIONS = {" ".join(caption.split()).casefold() for caption in CONTACT_LABELS.values()}
+
+MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+STRICT_MAIN = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
+REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+CUSTOM_PROPS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
+ROW, CELL, VALUE, FORMULA, INLINE, TEXT, RUN = (MAIN + t for t in ("row", "c", "v", "f", "is", "t", "r"))
+COL, MERGE, FORMAT_PR = MAIN + "col", MAIN + "mergeCell", MAIN + "sheetFormatPr"
+SHEET_DATA = MAIN + "sheetData"
+SHARED_STRING_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+CUSTOM_PROPS_PART = "docProps/custom.xml"
+STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+
+DIGITS = "0123456789"
+COORDINATE = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
+NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+INDEX = re.compile(r"[0-9]{1,9}")
+ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']*)["']""")
+TRUE, FALSE = ("1", "true"), ("0", "false")
+
+
+class _BadCell(Exception):
+    """What is wrong with one cell's content; the caller names the cell."""
+
+
+class FileRefused(Refused):
+    """A file refused for one or more problems, each naming the file (and the cell)."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass
+class Row:
+    number: int
+    cells: dict[str, tuple[object, str]]  # title (or column index in the preamble) -> (value, coordinate)
+
+
+@dataclass
+class Sheet:
+    name: str
+    preamble: list[Row]
+    header_row: int
+    rows: list[Row]
+
+
+@dataclass
+class Parsed:
+    """Everything an import needs from the file, read before the database is touched."""
+
+    kind: str  # "form" or "table"
+    sheet: Sheet
+    identification: dict[str, str] | None = None
+    formulas: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Grid:
+    """A sheet as stored: the cells that hold something, and what hides them."""
+
+    name: str
+    cells: dict[int, dict[int, object]]  # row -> column -> value (None: a formula never calculated)
+    formulas: set[tuple[int, int]]
+    hidden_rows: set[int]
+    hidden_columns: set[int]
+    merged: dict[int, list[tuple[int, int, int, str]]]  # row -> (first, last column, top row, range)
+    beyond: tuple[int, int] | None  # the first cell with content past the rows read
+
+
+def cell_text(value) -> str | None:
+    """What a person typed, as text: whole numbers without ``.0``, dates as YYYY-MM-DD."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat(sep=" ")
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return str(value)
+
+
+@cache
+def column_letter(column: int) -> str:
+    letters = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@cache
+def _column_number(letters: str) -> int:
+    """The column's number, or 0 when ``letters`` do not name a column."""
+    if not (1 <= len(letters) <= 3 and letters.isascii() and letters.isupper() and letters.isalpha()):
+        return 0
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number if number <= MAX_SHEET_COLUMNS else 0
+
+
+def normal(text) -> str:
+    return " ".join(str(text).split()).casefold() if text is not None else ""
+
+
+def _empty(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _flag(value: str | None, default: bool = False) -> bool:
+    if value is None:
+        return default
+    if value in TRUE or value in FALSE:
+        return value in TRUE
+    raise ValueError(f"{quoted(value)} is not a boolean")
+
+
+class _Package:
+    """The parts of one .xlsx, checked as a zip before any of them is parsed."""
+
+    def __init__(self, name: str, data: bytes):
+        self.name = name
+        self.archive = zipfile.ZipFile(io.BytesIO(data))
+        self.parts = {info.filename: info for info in self.archive.infolist()}
+
+    def has(self, part: str) -> bool:
+        return part in self.parts
+
+    def events(self, part: str, events: tuple[str, ...] = ("end",)) -> Iterable[tuple[str, object]]:
+        """Parse a part as it is decompressed, refusing document type declarations."""
+        parser = XMLPullParser(events)
+        tail = b""
+        first = True
+        try:
+            with self.archive.open(self.parts[part]) as stream:
+                while chunk := stream.read(CHUNK_BYTES):
+                    if first:
+                        self._check_encoding(part, chunk)
+                        first = False
+                    window = tail + chunk
+                    if b"<!DOCTYPE" in window or b"<!ENTITY" in window or b"\x00" in chunk:
+                        raise FileRefused([f"{self.name}: part {part} declares a document type or entities, "
+                                           "which a workbook never does. It was not read."])
+                    tail = chunk[-16:]
+                    parser.feed(chunk)
+                    yield from parser.read_events()
+            parser.close()
+            yield from parser.read_events()
+        except ParseError as exc:
+            line, column = exc.position
+            raise FileRefused([f"{self.name}: part {part} is not well-formed XML (line {line}, column {column}); "
+                               "it may hold characters XML forbids. Open the file in Excel or LibreOffice, "
+                               "save it as .xlsx and send it again."]) from None
+        except zipfile.BadZipFile:
+            raise FileRefused([f"{self.name}: part {part} is damaged (its checksum does not match); "
+                               "save the workbook again as .xlsx."]) from None
+
+    def _check_encoding(self, part: str, head: bytes) -> None:
+        declared = ENCODING.match(head)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (declared and declared.group(1).lower() not in (b"utf-8", b"utf8")):
+            raise FileRefused([f"{self.name}: part {part} is not encoded in UTF-8, as Excel and LibreOffice "
+                               "write it. Save the workbook again as .xlsx."])
+
+    def relationships(self, part: str) -> dict[str, tuple[str, str]]:
+        """{id: (type, part name)} of a part's relationships."""
+        folder, base = posixpath.split(part)
+        rels = posixpath.join(folder, "_rels", base + ".rels")
+        found: dict[str, tuple[str, str]] = {}
+        if not self.has(rels):
+            return found
+        for _, element in self.events(rels):
+            if element.tag == PACKAGE_REL + "Relationship" and element.get("TargetMode") != "External":
+                target = element.get("Target") or ""
+                name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                found[element.get("Id")] = (element.get("Type") or "", name)
+        return found
+
+
+def check_zip(name: str, data: bytes) -> None:
+    """Refuse a file that is not a plain .xlsx workbook, before any of its XML is parsed."""
+    if len(data) > MAX_FILE_BYTES:
+        raise Refused(f"{name} is {len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB. "
+                      "Send the form without pictures or extra sheets.")
+    if not zipfile.is_zipfile(io.BytesIO(data)):
+        raise Refused(f"{name} is not an Excel .xlsx workbook (it looks like {_looks_like(data[:512])}). "
+                      "Open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx), without a "
+                      "password, and import that.")
+    try:
+        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise Refused(f"{name} is a damaged zip archive; save it again as .xlsx.") from None
+    if len(members) > MAX_MEMBERS:
+        raise Refused(f"{name} holds {len(members)} parts; a workbook form has far fewer. It was not read.")
+    if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
+        raise Refused(f"{name} would unpack to {sum(m.file_size for m in members) / 1e6:.0f} MB; it was not read.")
+    seen: set[str] = set()
+    for member in members:
+        lowered = member.filename.lower()
+        if lowered in seen:
+            raise Refused(f"{name} holds the part {member.filename} twice; it is damaged or was tampered with. "
+                          "Save it again as .xlsx.")
+        seen.add(lowered)
+        if any(part in lowered for part in MACRO_PARTS):
+            raise Refused(f"{name} contains macros or ActiveX controls ({member.filename}). "
+                          "Save it as a plain .xlsx workbook (not .xlsm) and send it again.")
+        if member.flag_bits & 0x1:
+            raise Refused(f"{name} is encrypted; save it as .xlsx without a password.")
+        if member.file_size > 1_000_000 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise Refused(f"{name}: part {member.filename} expands {member.file_size // max(member.compress_size, 1)} "
+                          "times; that is a decompression bomb, not a form. It was not read.")
+    if "xl/workbook.xml" not in {m.filename for m in members}:
+        if "content.xml" in seen and "mimetype" in seen:
+            raise Refused(f"{name} is an OpenDocument spreadsheet (.ods); save it as an Excel workbook "
+                          "(.xlsx) and import that.")
+        raise Refused(f"{name} is a zip archive but not an Excel workbook (no xl/workbook.xml).")
+
+
+def _looks_like(head: bytes) -> str:
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "a legacy .xls workbook or a password-protected one"
+    if head.lstrip().startswith(b"<"):
+        return "an HTML or XML file"
+    try:
+        head.decode("utf-8")
+        return "a text file (CSV?)"
+    except UnicodeDecodeError:
+        return "not a workbook"
+
+
+def read_workbook(name: str, data: bytes) -> Parsed:
+    """Read a returned file (a form, or a tidy table) whole; any failure is one refusal naming it."""
+    check_zip(name, data)
+    try:
+        with redirect_stdout(io.StringIO()):
+            return _Reader(name, _Package(name, data)).parsed()
+    except Refused:
+        raise
+    except Exception as exc:  # any other failure while reading hostile bytes is a refusal, never a traceback
+        raise FileRefused([f"{name} could not be read as a workbook ({type(exc).__name__}). Open it in Excel "
+                           "or LibreOffice, save it as .xlsx and send it again."]) from None
+
+
+class _Reader:
+    """One file's reading: the workbook's sheets, shared texts and styles, then the sheet wanted."""
+
+    def __init__(self, name: str, package: _Package):
+        self.name = name
+        self.package = package
+        self.epoch = CALENDAR_WINDOWS_1900
+        declared = self._workbook()
+        rels = package.relationships("xl/workbook.xml")
+        by_type = {kind: part for kind, part in rels.values()}
+        self.strings = self._shared_strings(by_type.get(SHARED_STRING_TYPE))
+        self.date_styles, self.timedelta_styles, self.style_count = self._styles(by_type.get(STYLES_TYPE))
+        self.plain_styles: set[str] = set()  # style numbers seen to be defined and not dates
+        #: (name, state, part) of each sheet, in workbook order.
+        self.sheets = [(sheet, state, rels.get(rid, ("", ""))[1]) for sheet, state, rid in declared]
+
+    def refuse(self, problem: str):
+        raise FileRefused([f"{self.name}: {problem}"])
+
+    def _workbook(self) -> list[tuple[str, str, str]]:
+        """The sheets the workbook declares, as (name, state, relationship id); its date system."""
+        sheets = []
+        seen: set[str] = set()
+        for _, element in self.package.events("xl/workbook.xml"):
+            tag = element.tag
+            if tag.startswith(STRICT_MAIN):
+                self.refuse("the workbook is saved as Strict Open XML; save it as an ordinary Excel workbook (.xlsx).")
+            if tag == MAIN + "sheet":
+                sheet = element.get("name") or ""
+                if sheet.casefold() in seen:
+                    self.refuse(f"two sheets are named {quoted(sheet)}; it cannot be told which one to read. "
+                                "Start again from the form you were sent.")
+                seen.add(sheet.casefold())
+                sheets.append((sheet, element.get("state", "visible"), element.get(REL + "id")))
+            elif tag == MAIN + "workbookPr" and _flag(element.get("date1904")):
+                self.epoch = CALENDAR_MAC_1904
+        return sheets
+
+    def _text_of(self, element) -> str:
+        """The text of a string item: its own <t>, or its runs' (phonetic guides left out)."""
+        own = element.find(TEXT)
+        if own is not None:
+            return own.text or ""
+        return "".join(run.findtext(TEXT) or "" for run in element.iter(RUN))
+
+    def _shared_strings(self, part: str | None) -> list[str]:
+        if not part or not self.package.has(part):
+            return []
+        strings = []
+        for _, element in self.package.events(part):
+            if element.tag == MAIN + "si":
+                strings.append(self._text_of(element))
+                element.clear()
+        return strings
+
+    def _styles(self, part: str | None) -> tuple[set[int], set[int], int]:
+        """Which cell styles show a number as a date (and which as a duration), and how many there are."""
+        if not part or not self.package.has(part):
+            return set(), set(), 1
+        custom: dict[int, str] = {}
+        formats: list[int] = []
+        in_cell_xfs = False
+        for event, element in self.package.events(part, ("start", "end")):
+            if element.tag == MAIN + "cellXfs":
+                in_cell_xfs = event == "start"
+            elif event == "end" and element.tag == MAIN + "numFmt":
+                custom[int(element.get("numFmtId"))] = element.get("formatCode") or ""
+            elif event == "end" and in_cell_xfs and element.tag == MAIN + "xf":
+                formats.append(int(element.get("numFmtId", 0)))
+        dates, durations = set(), set()
+        for index, number_format in enumerate(formats):
+            code = custom.get(number_format, BUILTIN_FORMATS.get(number_format))
+            if code and is_date_format(code):
+                dates.add(index)
+                if is_timedelta_format(code):
+                    durations.add(index)
+        return dates, durations, max(len(formats), 1)
+
+    # The sheet -----------------------------------------------------------------------------
+
+    def _grid(self, sheet: str, part: str, last_row: int) -> _Grid:
+        """Every cell of a sheet with content, rows 1 to ``last_row``; the first one past it noted."""
+        if not self.package.has(part):
+            self.refuse(f"sheet {sheet} has no content part ({part or 'none given'}); the file is damaged.")
+        where = f"{self.name}, sheet {sheet}"
+        cells: dict[int, dict[int, object]] = {}
+        formulas: set[tuple[int, int]] = set()
+        hidden_rows: set[int] = set()
+        hidden_columns: set[int] = set()
+        merges: list[str] = []
+        seen_rows: set[int] = set()
+        beyond = None
+        rows_hidden_by_default = False
+        previous_row = 0
+        for _, element in self.package.events(part):
+            tag = element.tag
+            if tag == ROW:
+                number = self._row_number(element.get("r"), previous_row, where)
+                previous_row = number
+                if number in seen_rows:
+                    raise FileRefused([f"{where}: row {number} is given twice in the file; it cannot be told "
+                                       "which one was seen. Save the workbook again in Excel or LibreOffice."])
+                seen_rows.add(number)
+                values = self._row_cells(element, number, where, formulas)
+                height = element.get("ht")
+                if _flag(element.get("hidden")) or (height is not None and float(height) == 0) or \
+                        (rows_hidden_by_default and height is None):
+                    hidden_rows.add(number)
+                if number <= last_row:
+                    cells[number] = values
+                elif beyond is None:
+                    filled = [c for c, v in values.items()
+                              if c <= MAX_COLUMNS and (not _empty(v) or (number, c) in formulas)]
+                    beyond = (number, min(filled)) if filled else None
+                element.clear()
+            elif tag == COL:
+                first, last = int(element.get("min")), int(element.get("max"))
+                width = element.get("width")
+                if not 1 <= first <= last <= MAX_SHEET_COLUMNS:
+                    raise FileRefused([f"{where}: a column range {first} to {last} is out of range."])
+                if _flag(element.get("hidden")) or (width is not None and float(width) == 0):
+                    hidden_columns.update(range(first, min(last, MAX_COLUMNS) + 1))
+            elif tag == MERGE:
+                merges.append(element.get("ref") or "")
+            elif tag == FORMAT_PR:
+                rows_hidden_by_default = _flag(element.get("zeroHeight"))
+            elif tag == SHEET_DATA:
+                element.clear()
+        return _Grid(sheet, cells, formulas, hidden_rows, hidden_columns, self._merged(merges, sorted(cells), where),
+                     beyond)
+
+    def _row_number(self, given: str | None, previous: int, where: str) -> int:
+        if given is None:
+            number = previous + 1
+        elif INDEX.fullmatch(given):
+            number = int(given)
+        else:
+            raise FileRefused([f"{where}: a row is numbered {quoted(given)}, which is not a row number."])
+        if not 1 <= number <= MAX_SHEET_ROWS:
+            raise FileRefused([f"{where}: a row is numbered {number}, outside 1 to {MAX_SHEET_ROWS:,}."])
+        return number
+
+    def _row_cells(self, row, number: int, where: str, formulas: set) -> dict[int, object]:
+        values: dict[int, object] = {}
+        column = 0
+        digits = str(number)
+        for cell in row:
+            if cell.tag != CELL:
+                continue
+            reference = cell.get("r")
+            if reference is None:
+                column += 1
+            else:
+                letters = reference.rstrip(DIGITS)
+                column = _column_number(letters)
+                if not column or reference[len(letters):] != digits:
+                    raise FileRefused([f"{where}, row {number}: a cell is named {quoted(reference)}, "
+                                       "which is not a cell of that row."])
+            if column > MAX_SHEET_COLUMNS:
+                raise FileRefused([f"{where}, row {number}: a cell lies past the last column of a sheet."])
+            if column in values:
+                raise FileRefused([f"{where}, cell {column_letter(column)}{number}: given twice in the file; "
+                                   "it cannot be told which value was seen."])
+            try:
+                value, is_formula = self._cell_value(cell)
+            except _BadCell as exc:
+                raise FileRefused([f"{where}, cell {column_letter(column)}{number}: {exc}"]) from None
+            if is_formula:
+                formulas.add((number, column))
+            if value is not None or is_formula:
+                values[column] = value
+        return values
+
+    def _cell_value(self, cell) -> tuple[object, bool]:
+        """The value a spreadsheet shows in the cell (its cached value for a formula), checked
+        against the cell's type; and whether it holds a formula."""
+        kind = cell.get("t", "n")
+        raw = inline = None
+        is_formula = False
+        for child in cell:
+            tag = child.tag
+            if tag == VALUE:
+                raw = child.text
+            elif tag == FORMULA:
+                is_formula = True
+            elif tag == INLINE:
+                inline = child
+        if kind == "inlineStr":
+            value = self._text_of(inline) if inline is not None else None
+        elif not raw:
+            value = None
+        elif kind == "n":
+            value = self._number(raw, cell.get("s"))
+        elif kind == "s":
+            if not INDEX.fullmatch(raw) or int(raw) >= len(self.strings):
+                raise _BadCell(f"refers to shared text number {quoted(raw)}, but the file holds "
+                               f"{len(self.strings)}. The file is damaged; save it again as .xlsx.")
+            value = self.strings[int(raw)]
+        elif kind == "str":
+            value = raw
+        elif kind == "b":
+            if raw not in ("0", "1"):
+                raise _BadCell(f"a TRUE/FALSE cell holds {quoted(raw)}.")
+            value = raw == "1"
+        elif kind == "d":
+            try:
+                value = datetime.fromisoformat(raw)
+            except ValueError:
+                raise _BadCell(f"a date cell holds {quoted(raw)}, which is not a date.") from None
+        elif kind == "e":
+            if raw not in ERROR_CODES:
+                raise _BadCell(f"holds an error value {quoted(raw)} no spreadsheet makes.")
+            value = raw
+        else:
+            raise _BadCell(f"has a cell type {quoted(kind)} that no spreadsheet writes.")
+        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+            raise _BadCell(f"holds {quoted(value)}; a spreadsheet cell holds at most {MAX_CELL_CHARS:,} characters.")
+        return value, is_formula
+
+    def _number(self, raw: str, style: str | None):
+        if not NUMBER.fullmatch(raw):
+            raise _BadCell(f"a number cell holds {quoted(raw)}, which is not a number.")
+        number = float(raw) if any(c in raw for c in ".eE") else int(raw)
+        if isinstance(number, float) and not math.isfinite(number):
+            raise _BadCell(f"a number cell holds {quoted(raw)}, which is out of range.")
+        if style is None or style in self.plain_styles:
+            return number
+        if not INDEX.fullmatch(style) or int(style) >= self.style_count:
+            raise _BadCell(f"refers to style number {quoted(style)}, which the file does not define.")
+        if int(style) not in self.date_styles:
+            self.plain_styles.add(style)
+            return number
+        try:
+            value = from_excel(number, self.epoch, timedelta=int(style) in self.timedelta_styles)
+        except (OverflowError, ValueError):
+            value = None
+        if value is None:
+            raise _BadCell(f"holds {quoted(raw)} shown as a date, but no date has that number.")
+        return value
+
+    def _merged(self, merges: list[str], rows: list[int], where: str) -> dict[int, list[tuple[int, int, int, str]]]:
+        """For each row with content, the merged ranges crossing it: only their top-left cell shows."""
+        crossing: dict[int, list[tuple[int, int, int, str]]] = {}
+        work = 0
+        for ref in merges:
+            corners = [COORDINATE.fullmatch(c) for c in ref.split(":")]
+            if len(corners) != 2 or not all(corners):
+                raise FileRefused([f"{where}: a merged range is given as {quoted(ref)}, which is not a range."])
+            (c1, r1), (c2, r2) = ((_column_number(m.group(1)), int(m.group(2))) for m in corners)
+            covered = rows[bisect_left(rows, r1):bisect_right(rows, r2)]
+            work += len(covered) + 1
+            if work > MAX_MERGE_WORK:
+                raise FileRefused([f"{where}: holds far more merged cells than a form or table has; "
+                                   "unmerge them and send the file again."])
+            for row in covered:
+                crossing.setdefault(row, []).append((c1, c2, r1, ref))
+        return crossing
+
+    # From a grid to a sheet ----------------------------------------------------------------
+
+    def _sheet(self, grid: _Grid, titles: Iterable[str], required: Iterable[str], limit: int) -> Sheet | None:
+        """Find the header row (within the first rows) and the rows under it, by column title.
+
+        Returns None when no row holds the required titles. A title given twice, content past
+        the rows a sheet can hold, and values a person could not see are refused.
+        """
+        wanted = {normal(t): t for t in titles}
+        needed = {normal(t) for t in required}
+        where = f"{self.name}, sheet {grid.name}"
+        header_row, columns = 0, {}
+        for number in range(1, HEADER_SEARCH_ROWS + 1):
+            found: dict[str, list[int]] = {}
+            for column, value in grid.cells.get(number, {}).items():
+                if column <= MAX_COLUMNS and normal(value) in wanted:
+                    found.setdefault(normal(value), []).append(column)
+            if needed <= set(found):
+                repeated = [wanted[k] for k, where_found in found.items() if len(where_found) > 1]
+                if repeated:
+                    cells = ", ".join(f"{column_letter(c)}{number}" for c in found[normal(repeated[0])])
+                    raise FileRefused([f"{where}: the header {repeated[0]!r} is given twice (cells {cells}); "
+                                       "it cannot be told which column to read. Delete the extra column."])
+                header_row, columns = number, {c[0]: wanted[k] for k, c in found.items()}
+                break
+        if not header_row:
+            return None
+        if grid.beyond is not None:
+            row, column = grid.beyond
+            raise FileRefused([f"{where}, cell {column_letter(column)}{row}: holds something past row "
+                               f"{HEADER_SEARCH_ROWS + limit:,}, the last one read here. Delete it, or split "
+                               "the sheet."])
+        problems: list[str] = []
+        by_index = {c: str(c - 1) for c in range(1, MAX_COLUMNS + 1)}
+        preamble = [self._row(grid, n, by_index, problems, CONTACT_COLUMNS if self._is_contact(grid, n) else ())
+                    for n in range(1, header_row)]
+        imported = {c for c, title in columns.items() if normal(title) in needed or title in FIELD_TITLES}
+        self._check_seen(grid, header_row, imported, problems)
+        rows = []
+        for number in sorted(n for n in grid.cells if n > header_row):
+            values = grid.cells[number]
+            if all(_empty(v) and (number, c) not in grid.formulas for c, v in values.items() if c <= MAX_COLUMNS):
+                continue
+            rows.append(self._row(grid, number, columns, problems, imported))
+        if problems:
+            raise FileRefused(problems)
+        return Sheet(grid.name, preamble, header_row, rows)
+
+    @staticmethod
+    def _is_contact(grid: _Grid, number: int) -> bool:
+        return normal(grid.cells.get(number, {}).get(1)) in CONTACT_CAPTIONS
+
+    def _row(self, grid: _Grid, number: int, columns: dict[int, str], problems: list[str], checked) -> Row:
+        """One row's cells by title; the ``checked`` columns, whose values are imported, must be seen."""
+        values = grid.cells.get(number, {})
+        self._check_seen(grid, number, checked, problems)
+        return Row(number, {key: (values.get(c), f"{column_letter(c)}{number}") for c, key in columns.items()})
+
+    def _check_seen(self, grid: _Grid, number: int, columns: Iterable[int], problems: list[str]) -> None:
+        """A value read must be one a person could see."""
+        values = grid.cells.get(number, {})
+        for column in columns:
+            value = values.get(column)
+            if _empty(value) and (number, column) not in grid.formulas:
+                continue
+            if number in grid.hidden_rows:
+                why = f"row {number} is hidden"
+            elif column in grid.hidden_columns:
+                why = f"column {column_letter(column)} is hidden"
+            else:
+                ref = next((ref for c1, c2, r1, ref in grid.merged.get(number, ())
+                            if c1 <= column <= c2 and (number, column) != (r1, c1)), None)
+                if ref is None:
+                    continue
+                why = f"it lies under the merged cells {ref}"
+            shown = quoted(cell_text(value)) if value is not None else "a formula"
+            problems.append(f"{self.name}, sheet {grid.name}, cell {column_letter(column)}{number}: holds "
+                            f"{shown}, but {why}, so it cannot be seen. Unhide it (or "
+                            "unmerge the cells) and check it, or clear it, then save and send the file again.")
+
+    # The whole file ------------------------------------------------------------------------
+
+    def parsed(self) -> Parsed:
+        by_name = {sheet: (state, part) for sheet, state, part in self.sheets}
+        if FORM_SHEET in by_name:
+            state, part = by_name[FORM_SHEET]
+            if state != "visible":
+                self.refuse(f"the sheet {FORM_SHEET} is hidden, so what it holds cannot be seen. Unhide it, "
+                            "check it and send the file again.")
+            grid = self._grid(FORM_SHEET, part, HEADER_SEARCH_ROWS + MAX_FORM_ROWS)
+            sheet = self._sheet(grid, [t for t, _, _ in COLUMNS], ["Ref", *FIELD_TITLES], MAX_FORM_ROWS)
+            if sheet is None:
+                self.refuse(f"sheet {FORM_SHEET}: no header row with the columns "
+                            f"{', '.join(['Ref', *FIELD_TITLES])} in the first {HEADER_SEARCH_ROWS} rows. "
+                            "Do not rename or delete columns; start again from the form you were sent.")
+            return Parsed("form", sheet, self._identification(by_name),
+                          {f"{column_letter(c)}{r}" for r, c in grid.formulas})
+        for name, state, part in sorted(self.sheets, key=lambda s: s[0] != "Data"):
+            grid = self._grid(name, part, HEADER_SEARCH_ROWS + MAX_TABLE_ROWS)
+            sheet = self._sheet(grid, [*TABLE_KEYS, *FIELD_TITLES], [*TABLE_KEYS, "Status"], MAX_TABLE_ROWS)
+            if sheet is not None:
+                if state != "visible":
+                    self.refuse(f"the table is on the hidden sheet {name}, so what it holds cannot be seen. "
+                                "Unhide it, check it and send the file again.")
+                return Parsed("table", sheet, formulas={f"{column_letter(c)}{r}" for r, c in grid.formulas})
+        self.refuse(f"no sheet named {FORM_SHEET!r}, and no sheet with a header row of {', '.join(TABLE_KEYS)}, "
+                    "Status. Send back the form made by `tracker form`, or a table with those columns.")
+
+    def _identification(self, by_name: dict[str, tuple[str, str]]) -> dict[str, str] | None:
+        """The form's identification: custom document properties, else the hidden sheet."""
+        found = self._properties() or self._identification_sheet(by_name)
+        for key, value in found.items():
+            if len(key) > MAX_ID_CHARS or len(value or "") > MAX_ID_CHARS:
+                self.refuse(f"the identification's {quoted(key)} holds {quoted(value or '')}, far longer than a "
+                            "form's; the identification was altered. Ask for a fresh form.")
+        return found or None
+
+    def _identification_sheet(self, by_name: dict[str, tuple[str, str]]) -> dict[str, str]:
+        """The identification kept on the hidden sheet: names in column A, values in column B."""
+        found: dict[str, str] = {}
+        if ID_SHEET not in by_name:
+            return found
+        grid = self._grid(ID_SHEET, by_name[ID_SHEET][1], ID_ROWS)
+        for number in range(1, ID_ROWS + 1):
+            row = grid.cells.get(number, {})
+            key = row.get(1)
+            if not key:
+                continue
+            if str(key) in found:
+                self.refuse(f"the identification names {quoted(str(key))} twice; ask for a fresh form.")
+            found[str(key)] = cell_text(row.get(2))
+        return found
+
+    def _properties(self) -> dict[str, str]:
+        found: dict[str, str] = {}
+        if self.package.has(CUSTOM_PROPS_PART):
+            for _, element in self.package.events(CUSTOM_PROPS_PART):
+                if element.tag != CUSTOM_PROPS + "property":
+                    continue
+                name = element.get("name") or ""
+                if name.startswith(PROPERTY_PREFIX):
+                    key = name[len(PROPERTY_PREFIX):]
+                    if key in found:
+                        self.refuse(f"the document property {quoted(name)} is given twice; ask for a fresh form.")
+                    found[key] = "".join(child.text or "" for child in element)
+        return found
