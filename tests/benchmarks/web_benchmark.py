@@ -46,14 +46,18 @@ def pages(year: int):
     ]
 
 
-def median_seconds(run, repeat: int) -> float:
-    run()  # warm up: caches, connections
-    times = []
+def medians(runs, repeat: int) -> list[float]:
+    """The median time of each of ``runs``, taken in turn within each repetition so that the load
+    of a shared machine falls on all of them alike."""
+    for run in runs:
+        run()  # warm up: caches, connections
+    times = [[] for _ in runs]
     for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for run, taken in zip(runs, times):
+            start = time.perf_counter()
+            run()
+            taken.append(time.perf_counter() - start)
+    return [statistics.median(taken) for taken in times]
 
 
 def start_server(database: Path, token: str) -> tuple[subprocess.Popen, str]:
@@ -82,7 +86,7 @@ def main() -> None:
     parser.add_argument("--economies", type=int, default=200)
     parser.add_argument("--items", type=int, default=500)
     parser.add_argument("--years", type=int, default=3)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=9)
     parser.add_argument("--store", type=Path, help="keep the synthetic store in this file (reused when it exists)")
     args = parser.parse_args()
 
@@ -100,7 +104,7 @@ def main() -> None:
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         browser.open(f"{base}/login/once?token={token}").read()
         missed = []
-        request = median_seconds(lambda: browser.open(base + "/static/favicon.svg").read(), args.repeat * 4)
+        request, = medians([lambda: browser.open(base + "/static/favicon.svg").read()], args.repeat * 4)
         print(f"One request (a static file): {request * 1000:.1f} ms")
         print(f"{'page':<18}{'library':>10}{'JSON':>10}{'HTML':>10}{'JSON/lib':>10}{'HTML/JSON':>11}")
         for path, function, arguments in pages(year):
@@ -115,9 +119,7 @@ def main() -> None:
             def fetch(address):
                 return lambda: browser.open(base + address).read()
 
-            baseline = median_seconds(library, args.repeat)
-            as_json = median_seconds(fetch(twin), args.repeat)
-            as_html = median_seconds(fetch(path + query), args.repeat)
+            baseline, as_json, as_html = medians([library, fetch(twin), fetch(path + query)], args.repeat)
             json_ratio, html_ratio = as_json / baseline, as_html / as_json
             flags = ("" if json_ratio <= JSON_TARGET else " JSON slow") + ("" if html_ratio <= HTML_TARGET else " HTML slow")
             if flags and baseline < 10 * request:
