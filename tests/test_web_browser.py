@@ -213,3 +213,19 @@ def test_the_matrix_prints_on_a4_landscape(browser, server):
     sizes = {tuple(round(float(n)) for n in box.split()[2:]) for box in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", pdf)}
     assert sizes == {(842, 595)}, sizes
     context.close()
+
+
+def test_everything_works_with_javascript_off(browser, server):
+    context, page = signed_in(browser, server, "vera", java_script_enabled=False)
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Round")
+    page.goto(server["base"] + "/matrix")
+    page.get_by_label("Instrument").select_option("LOSCABOS-2002")
+    assert "instrument=" not in page.url  # nothing submits by itself without the script ...
+    page.get_by_role("button", name="Show").click()  # ... the button does
+    page.wait_for_url("**instrument=LOSCABOS-2002**")
+    page.goto(server["base"] + "/history")
+    page.get_by_role("link", name="Older").click()
+    assert "page=2" in page.url
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login")
+    context.close()

@@ -11,6 +11,7 @@ from sqlalchemy import event, insert, select
 from starlette.testclient import TestClient
 
 from tracker.models import Item
+from tracker.web.app import create_app
 from webtools import ONE_TIME, PASSWORD, add_accounts, client, csrf_of, sign_in
 
 HOSTILE = '<script>alert("owned")</script>'
@@ -290,3 +291,10 @@ def test_each_page_runs_a_fixed_number_of_statements(store, web, round_2008):
         ])
     after = {path: _statements(app_store, web, path) for path in PAGES}
     assert after == before
+
+
+def test_behind_https_the_session_cookie_is_secure(store, round_2008):
+    add_accounts(store)
+    secure = TestClient(create_app(store.target, secure_cookies=True), base_url="https://testserver", follow_redirects=False)
+    response = sign_in(secure, "vera")
+    assert response.status_code == 303 and "secure" in response.headers["set-cookie"].lower()
