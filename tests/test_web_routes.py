@@ -222,9 +222,11 @@ def test_history_is_paginated(web, round_2008):
     ("/matrix.json?year=99999", 400, "out of range"),
     ("/history?page=0", 400, "out of range"),
 ])
-def test_bad_requests_get_a_page_with_the_reason_and_a_way_back(web, path, status, words):
+def test_bad_requests_get_a_page_with_the_reason_and_a_way_back(web, path, status, words, caplog):
     as_(web, "vera")
-    response = web.get(path)
+    with caplog.at_level("WARNING", logger="tracker.web"):
+        response = web.get(path)
+    assert any(f"-> {status}" in message for message in caplog.messages), caplog.messages
     assert response.status_code == status
     assert words in response.text and "Traceback" not in response.text
     if path.split("?")[0].endswith(".json"):

@@ -83,10 +83,9 @@ def wants_json(request: Request) -> bool:
 
 async def http_error(request: Request, exc: HTTPException) -> Response:
     """A page (or JSON) for 400, 403, 404 ...: the reason, and a way back."""
-    level = logging.INFO if exc.status_code < 500 else logging.ERROR
-    log.log(level, "%s %s -> %s: %s", request.method, request.url.path, exc.status_code, exc.detail)
     if exc.status_code in (301, 302, 303, 307):
         return Response(status_code=exc.status_code, headers=exc.headers)
+    log.warning("%s %s -> %s: %s", request.method, request.url.path, exc.status_code, exc.detail)
     if wants_json(request):
         return json_response({"error": exc.detail, "status": exc.status_code}, exc.status_code)
     return render(request, "error.html", {"status": exc.status_code, "reason": exc.detail}, exc.status_code)
