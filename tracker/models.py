@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from tracker.roles import ROLES
 from tracker.status import STATUS_KEYS
 
 NAMING_CONVENTION = {
@@ -35,7 +36,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these models describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0002_rounds"
+SCHEMA_REVISION = "0003_accounts"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns).
 NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
@@ -281,3 +282,26 @@ class ReportLog(Base):
     year: Mapped[int] = mapped_column(Integer)
     as_of: Mapped[datetime | None] = mapped_column(DateTime)
     written_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Account(Base):
+    """A person who may sign in to the browser view; only a memory-hard hash of the password is kept.
+
+    A focal point belongs to one economy (``economy_id``); the other roles to none. Failed sign-ins
+    are counted so that repeated guesses are slowed down.
+    """
+
+    __tablename__ = "account"
+    __table_args__ = (
+        CheckConstraint("role IN (%s)" % ", ".join(f"'{r}'" for r in ROLES), name="role"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    economy_id: Mapped[int | None] = mapped_column(ForeignKey("economy.id"))
+    password_hash: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    economy: Mapped[Economy | None] = relationship()

@@ -122,3 +122,20 @@ def summary(session: Session, year: int) -> dict:
         "economies": rows,
         "region": {"coverage": region.coverage, "implementation_rate": region.rate, "reported": region.reported},
     }
+
+
+def instrument_rates(session: Session, year: int) -> list[dict]:
+    """Per instrument, in catalogue order: items that apply in ``year``, the pooled implementation
+    rate and coverage over the year's economies (the report's Summary sheet shows the same)."""
+    items = items_for(session, year)
+    economies = len(economies_for(session, year))
+    counts = status_counts(session, Entry.item_id, year)
+    groups: dict[str, list[Item]] = {}
+    for item in items:
+        groups.setdefault(item.instrument.code, []).append(item)
+    rows = []
+    for code, members in groups.items():
+        tally = pooled(Tally(economies, counts.get((year, item.id), Counter())) for item in members)
+        rows.append({"code": code, "instrument": members[0].instrument.title, "items": len(members),
+                     "implementation_rate": tally.rate, "coverage": tally.coverage})
+    return rows

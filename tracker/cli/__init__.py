@@ -10,7 +10,7 @@ from __future__ import annotations
 import click
 
 from tracker import DEFAULT_DATABASE, __version__
-from tracker.cli import catalogue_commands, database_commands, progress_commands, round_commands
+from tracker.cli import catalogue_commands, database_commands, progress_commands, round_commands, web_commands
 from tracker.cli.common import TrackerGroup
 
 
@@ -61,6 +61,8 @@ for command in (
     round_commands.reports_group,
     round_commands.report_command,
     round_commands.demo_command,
+    web_commands.serve_command,
+    web_commands.users_group,
 ):
     cli.add_command(command)
 

@@ -1,0 +1,231 @@
+"""The browser view in a real browser: Playwright driving Debian's Chromium against one real server
+(uvicorn, on the demo database) for the whole module.
+
+Covered: the one-time address, signing in and out through the labelled form, every page at 1280 and
+390 pixels wide (screenshots kept in the test's folder), a role that may not see a page, hostile
+text shown as text and never run, and axe-core (its ``axe.min.js`` from npm, see ``.ci/run``) with
+no serious or critical violation on any page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from tracker import demo, progress
+from tracker.economies import resolve_economy
+from tracker.catalogue import resolve_item
+from tracker.store import Store
+from webtools import PASSWORD, add_accounts
+from tracker.web.app import create_app
+
+HOSTILE = '<script>window.owned = true; alert("owned")</script><img src=x onerror="window.owned=true">'
+TOKEN = "browser-one-time-token"
+AXE = Path(os.environ.get("AXE_CORE_JS", Path(__file__).parent / ".axe/node_modules/axe-core/axe.min.js"))
+CHROMIUM = shutil.which("chromium")
+PAGES = ["/", "/matrix", "/matrix?instrument=LOSCABOS-2002", "/economies/JPN", "/items/LC02-1", "/history",
+         "/history?economy=JPN&page=1", "/imports", "/reports", "/users", "/login", "/economies/NOWHERE"]
+WIDTHS = {"wide": 1280, "phone": 390}
+
+
+def _missing(what: str):
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing; .ci/run installs it")
+    pytest.skip(f"{what} is missing; .ci/run installs it")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """The demo round served on a free loopback port; accounts for two roles."""
+    folder = tmp_path_factory.mktemp("served")
+    result = demo.run_demo(folder / "demo", lambda items: items)
+    store = Store(str(result.database))
+    with store.transaction() as session:
+        economy = resolve_economy(session, "JPN")
+        progress.record_entries(session, economy, demo.ROUND_YEAR, [(resolve_item(session, "LC02-1"), {"measures": HOSTILE})],
+                                "browser test")
+    add_accounts(store)
+    store.engine.dispose()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(str(result.database), one_time_token=TOKEN), host="127.0.0.1", port=port,
+                            log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    yield {"base": f"http://127.0.0.1:{port}", "shots": folder / "shots"}
+    running.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM:
+        _missing("chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield launched
+        launched.close()
+
+
+def signed_in(browser, server, name: str, **options):
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.goto(server["base"] + "/")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    return context, page
+
+
+def test_one_time_address_works_once(browser, server):
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(f"{server['base']}/login/once?token={TOKEN}")
+    assert page.url == server["base"] + "/"
+    assert page.get_by_role("heading", level=1).inner_text() == f"Round {demo.ROUND_YEAR} at a glance"
+    assert "local administrator" in page.inner_text("header")
+    other = browser.new_context().new_page()
+    response = other.goto(f"{server['base']}/login/once?token={TOKEN}")
+    assert response.status == 403 and "already been used" in other.inner_text("main")
+    context.close()
+
+
+def test_sign_in_and_sign_out(browser, server):
+    context, page = signed_in(browser, server, "vera")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Round")
+    cookie = next(c for c in context.cookies() if c["name"] == "tracker_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+    assert page.evaluate("document.cookie") == ""  # scripts cannot read the session
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    assert page.url.endswith("/login")
+    page.goto(server["base"] + "/matrix")
+    assert "/login?next=" in page.url
+    context.close()
+
+
+def test_wrong_password_is_told_on_the_page(browser, server):
+    page = browser.new_context().new_page()
+    page.goto(server["base"] + "/login")
+    page.get_by_label("User name").fill("eddie")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    assert "The user name or the password is wrong." in page.get_by_role("alert").inner_text()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_page_at_both_widths(browser, server, width):
+    pixels = WIDTHS[width]
+    context, page = signed_in(browser, server, "ada", viewport={"width": pixels, "height": 900})
+    server["shots"].mkdir(exist_ok=True)
+    for path in PAGES:
+        response = page.goto(server["base"] + path)
+        expected = 404 if "NOWHERE" in path else 200
+        assert response.status == expected, path
+        assert page.locator("h1").count() == 1, path
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{path} is {overflow} px wider than {pixels} px"
+        name = path.strip("/").replace("/", "-").replace("?", "-").replace("&", "-").replace("=", "-") or "glance"
+        page.screenshot(path=str(server["shots"] / f"{name}-{width}.png"), full_page=True)
+    context.close()
+
+
+def test_matrix_headers_stay_in_view_and_the_filter_submits_itself(browser, server):
+    context, page = signed_in(browser, server, "vera", viewport={"width": 1280, "height": 700})
+    page.goto(server["base"] + "/matrix")
+    box = page.locator(".matrix-wrap")
+    box.evaluate("element => { element.scrollTop = 400; element.scrollLeft = 600; }")
+    header = page.locator(".matrix thead th").nth(3).bounding_box()
+    first_column = page.locator(".matrix tbody th").nth(10).bounding_box()
+    wrap = box.bounding_box()
+    assert abs(header["y"] - wrap["y"]) < 3 and abs(first_column["x"] - wrap["x"]) < 3
+    page.get_by_label("Instrument").select_option("LOSCABOS-2002")
+    page.wait_for_url("**instrument=LOSCABOS-2002**")
+    assert "LC02-1" in page.inner_text(".matrix thead")
+    context.close()
+
+
+def test_a_focal_point_may_not_see_other_economies(browser, server):
+    context, page = signed_in(browser, server, "fumiko")
+    assert page.url.endswith("/economies/JPN")
+    response = page.goto(server["base"] + "/matrix")
+    assert response.status == 403 and "A focal point sees its own economy only" in page.inner_text("main")
+    assert page.goto(server["base"] + "/economies/AUS").status == 403
+    assert page.get_by_role("link", name="Matrix").count() == 0
+    context.close()
+
+
+def test_hostile_text_is_shown_as_text_and_runs_nothing(browser, server):
+    context, page = signed_in(browser, server, "vera")
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(server["base"] + f"/economies/JPN?year={demo.ROUND_YEAR}")
+    assert HOSTILE in page.locator("#LC02-1 .narrative").inner_text()
+    assert page.evaluate("window.owned") is None
+    assert dialogs == []
+    context.close()
+
+
+def test_no_serious_or_critical_accessibility_violation(browser, server):
+    if not AXE.is_file():
+        _missing(f"axe-core ({AXE})")
+    context, page = signed_in(browser, server, "ada", bypass_csp=True)
+    problems = []
+    for width in WIDTHS.values():
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in PAGES:
+            page.goto(server["base"] + path)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+            assert result["testEngine"]["name"] == "axe-core" and result["passes"] is not None
+            problems += [f"{path} at {width}px: {v['id']} ({v['impact']}): {v['help']} - "
+                         f"{[n['target'] for n in v['nodes']][:3]}"
+                         for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert problems == []
+    context.close()
+
+
+def test_the_matrix_prints_on_a4_landscape(browser, server):
+    context, page = signed_in(browser, server, "vera", viewport={"width": 1047, "height": 740})  # 277 x 196 mm
+    page.goto(server["base"] + "/matrix")
+    page.emulate_media(media="print")
+    assert page.locator("header.top").is_hidden() and page.locator(".matrix .short").first.is_visible()
+    width = page.evaluate("document.querySelector('.matrix').getBoundingClientRect().width")
+    assert width <= 1047, f"the printed matrix is {width} px wide, wider than A4 landscape"
+    pdf = page.pdf(prefer_css_page_size=True)
+    sizes = {tuple(round(float(n)) for n in box.split()[2:]) for box in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", pdf)}
+    assert sizes == {(842, 595)}, sizes
+    context.close()
+
+
+def test_everything_works_with_javascript_off(browser, server):
+    context, page = signed_in(browser, server, "vera", java_script_enabled=False)
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Round")
+    page.goto(server["base"] + "/matrix")
+    page.get_by_label("Instrument").select_option("LOSCABOS-2002")
+    assert "instrument=" not in page.url  # nothing submits by itself without the script ...
+    page.get_by_role("button", name="Show").click()  # ... the button does
+    page.wait_for_url("**instrument=LOSCABOS-2002**")
+    page.goto(server["base"] + "/history")
+    page.get_by_role("link", name="Older").click()
+    assert "page=2" in page.url
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/login")
+    context.close()

@@ -1,0 +1,302 @@
+"""The browser view through Starlette's test client, on both databases: signing in, roles, every
+page and its JSON twin (the same figures as the commands' --json), hostile text, headers, errors,
+and a fixed number of SQL statements per page."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import event, insert, select
+from starlette.testclient import TestClient
+
+from tracker.models import Item
+from tracker.web.app import create_app
+from webtools import ONE_TIME, PASSWORD, add_accounts, client, csrf_of, sign_in
+
+HOSTILE = '<script>alert("owned")</script>'
+
+
+@pytest.fixture
+def round_2008(tracker, tmp_path):
+    """A 2008 round: forms out, two economies answered, one report written."""
+    tracker("form", "--year", "2008", "--due", "2008-03-31", "--out", str(tmp_path / "forms"))
+    tracker("record", "JPN", "LC02-1", "--year", "2008", "--status", "implemented", "--measures", HOSTILE)
+    tracker("record", "JPN", "LC02-2", "--year", "2008", "--status", "partial")
+    tracker("record", "AUS", "LC02-1", "--year", "2008", "--status", "not_started")
+    tracker("contact", "JPN", "--year", "2008", "--name", "Hanako Sato", "--email", "h.sato@example.go.jp")
+    tracker("report", "--year", "2008", "--out", str(tmp_path / "progress-2008.xlsx"))
+    return tracker
+
+
+@pytest.fixture
+def web(store, round_2008):
+    add_accounts(store)
+    return client(store)
+
+
+def as_(web, name):
+    response = sign_in(web, name)
+    assert response.status_code == 303, response.text
+    return web
+
+
+def cli_json(tracker, *args):
+    return json.loads(tracker(*args, "--json").output)
+
+
+def test_nobody_signed_in_is_sent_to_sign_in_and_back(web):
+    response = web.get("/matrix?year=2008")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login?next=/matrix%3Fyear%3D2008"
+    assert web.get("/matrix.json").status_code == 401
+    page = web.get("/login").text
+    assert '<label for="name">User name</label>' in page and '<label for="password">Password</label>' in page
+    response = sign_in(web, "vera", next_="/matrix?year=2008")
+    assert (response.status_code, response.headers["location"]) == (303, "/matrix?year=2008")
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie and PASSWORD not in cookie
+    assert web.get("/matrix?year=2008").status_code == 200
+
+
+def test_sign_in_never_sends_to_another_site(web):
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        assert sign_in(web, "vera", next_=target).headers["location"] == "/"
+
+
+def test_wrong_password_and_unknown_name_get_the_same_message_and_guessing_is_slowed(web):
+    unknown = sign_in(web, "nobody", "whatever1")
+    wrong = sign_in(web, "vera", "wrong password")
+    assert unknown.status_code == wrong.status_code == 401
+    assert "The user name or the password is wrong." in unknown.text and "The user name or the password is wrong." in wrong.text
+    for _ in range(3):
+        sign_in(web, "vera", "wrong password")
+    slowed = sign_in(web, "vera")  # even the right password waits now
+    assert slowed.status_code == 429 and "Too many failed sign-ins" in slowed.text
+    assert web.get("/").status_code == 303
+
+
+def test_sign_in_without_the_form_token_is_refused(web):
+    web.get("/login")
+    response = web.post("/login", data={"name": "vera", "password": PASSWORD, "next": "/"})
+    assert response.status_code == 403
+    assert web.get("/").status_code == 303
+
+
+def test_one_time_address_signs_in_as_administrator_once(store, round_2008):
+    first = client(store)
+    second = TestClient(first.app, follow_redirects=False)
+    assert first.get("/login/once?token=wrong").status_code == 403
+    response = first.get(f"/login/once?token={ONE_TIME}")
+    assert (response.status_code, response.headers["location"]) == (303, "/")
+    assert first.get("/users").status_code == 200
+    assert "local administrator (admin)" in first.get("/").text
+    assert second.get(f"/login/once?token={ONE_TIME}").status_code == 403
+
+
+def test_sign_out_ends_the_session(web):
+    as_(web, "vera")
+    page = web.get("/").text
+    response = web.post("/logout", data={"csrf": csrf_of(page)})
+    assert (response.status_code, response.headers["location"]) == (303, "/login")
+    assert web.get("/").status_code == 303
+
+
+def test_removed_account_or_changed_password_ends_its_sessions(web, tracker):
+    as_(web, "vera")
+    assert web.get("/").status_code == 200
+    tracker("users", "password", "vera", "--password-stdin", input="another password\n")
+    assert web.get("/").status_code == 303
+    sign_in(web, "vera", "another password")
+    assert web.get("/").status_code == 200
+    tracker("users", "remove", "vera")
+    assert web.get("/").status_code == 303
+
+
+def test_roles_see_only_what_they_may(web):
+    as_(web, "vera")
+    assert web.get("/matrix").status_code == 200
+    assert web.get("/users").status_code == 403
+    assert "Accounts" not in web.get("/").text
+    as_(web, "ada")
+    assert web.get("/users").status_code == 200 and "fumiko" in web.get("/users").text
+    assert '/users">Accounts' in web.get("/").text
+    as_(web, "fumiko")
+    response = web.get("/")
+    assert (response.status_code, response.headers["location"]) == (303, "/economies/JPN")
+    assert web.get("/economies/jpn?year=2008").status_code == 200
+    for path in ("/economies/AUS", "/economies/AUS.json", "/matrix", "/items/LC02-1", "/imports", "/reports", "/users"):
+        assert web.get(path).status_code == 403, path
+    rows = web.get("/history.json?year=2008").json()["rows"]
+    assert rows and {row["economy"] for row in rows} == {"JPN"}
+    assert web.get("/history?economy=AUS").status_code == 403
+
+
+def test_round_at_a_glance_equals_the_commands(web, round_2008):
+    as_(web, "vera")
+    data = web.get("/.json?year=2008").json()
+    assert data["year"] == 2008
+    assert data["round_status"]["rows"] == cli_json(round_2008, "round", "status", "2008")
+    assert data["summary"]["economies"] == cli_json(round_2008, "summary", "--year", "2008")
+    assert data["round_status"]["totals"]["forms_issued"] == 21
+    assert [row["economy"] for row in data["round_status"]["to_chase"]] == [r["economy"] for r in data["round_status"]["rows"]
+                                                                            if not r["returned"]]
+    jpn = next(row for row in data["summary"]["economies"] if row["code"] == "JPN")
+    page = web.get("/?year=2008").text
+    assert f"{jpn['implementation_rate']:.1%}" in page and f"{jpn['coverage']:.1%}" in page
+    assert "h.sato@example.go.jp" in [r["contact_email"] for r in data["round_status"]["to_chase"]]
+    assert 'href="mailto:h.sato@example.go.jp"' in page
+    assert {row["code"] for row in data["instruments"]} >= {"LOSCABOS-2002"}
+    report = data["latest_report"]
+    assert report["file"].endswith("progress-2008.xlsx")
+    download = web.get(f"/reports/{report['id']}/workbook")
+    assert download.status_code == 200 and download.content[:2] == b"PK"
+    assert web.get("/.json").json()["year"] == 2008  # the latest open round by default
+
+
+def test_economy_page_equals_tracker_show_and_escapes_user_text(web, round_2008):
+    as_(web, "vera")
+    data = web.get("/economies/JPN.json?year=2008").json()
+    shown = cli_json(round_2008, "show", "JPN", "--year", "2008")
+    assert [{k: v for k, v in row.items() if k not in ("text", "last_change")} for row in data["items"]] == shown
+    lc = next(row for row in data["items"] if row["ref"] == "LC02-1")
+    assert lc["measures"] == HOSTILE and lc["last_change"]["source"].startswith("tracker record")
+    assert data["history"] == cli_json(round_2008, "history", "JPN", "--year", "2008")
+    page = web.get("/economies/JPN?year=2008").text
+    assert HOSTILE not in page
+    assert "&lt;script&gt;alert(&#34;owned&#34;)&lt;/script&gt;" in page
+    assert "Hanako Sato" in page
+
+
+def test_matrix_shows_status_as_text_and_no_return_apart_from_not_started(web):
+    as_(web, "vera")
+    data = web.get("/matrix.json?year=2008").json()
+    refs = [item["ref"] for item in data["items"]]
+    rows = {row["code"]: row for row in data["economies"]}
+    assert rows["JPN"]["labels"][refs.index("LC02-1")] == "Implemented"
+    assert rows["AUS"]["labels"][refs.index("LC02-1")] == "Not started"
+    assert rows["CAN"]["labels"][refs.index("LC02-1")] == "Not reported"
+    page = web.get("/matrix?year=2008").text
+    assert '<td class="status s-not_started"><span class="long">Not started</span>' in page
+    assert '<td class="status s-none"><span class="long">Not reported</span>' in page
+    only = web.get("/matrix.json?year=2008&instrument=LOSCABOS-2002").json()
+    assert only["items"] and {item["instrument"] for item in only["items"]} == {"LOSCABOS-2002"}
+    assert len(only["items"]) < len(data["items"])
+
+
+def test_item_history_imports_and_reports_pages_carry_the_commands_figures(web, round_2008):
+    as_(web, "vera")
+    item = web.get("/items/lc02-1.json").json()
+    assert item["item"]["ref"] == "LC02-1" and item["item"]["wordings"]
+    assert item["years"] == [2008]
+    assert {row["code"]: row["labels"] for row in item["economies"]} == {"AUS": ["Not started"], "JPN": ["Implemented"]}
+    history = web.get("/history.json?year=2008").json()
+    assert history["rows"] == cli_json(round_2008, "history", "--year", "2008")[:100]
+    assert web.get("/imports.json").json() == json.loads(json.dumps(cli_json(round_2008, "imports", "list")))
+    assert web.get("/reports.json").json() == cli_json(round_2008, "reports", "list")
+    for path in ("/items/LC02-1", "/history?year=2008", "/imports", "/reports"):
+        assert web.get(path).status_code == 200, path
+
+
+def test_history_is_paginated(web, round_2008):
+    for number in range(120):
+        round_2008("record", "NZL", "LC02-1", "--year", "2008", "--measures", f"step {number}")
+    as_(web, "vera")
+    first = web.get("/history.json?economy=NZL").json()
+    assert (first["total"], first["pages"], len(first["rows"])) == (120, 2, 100)
+    second = web.get("/history.json?economy=NZL&page=2").json()
+    assert len(second["rows"]) == 20 and second["rows"][-1]["new"] == "step 0"
+    assert 'rel="next" href="?economy=NZL&amp;page=2"' in web.get("/history?economy=NZL").text
+    assert web.get("/history?economy=NZL&page=3").status_code == 404
+
+
+@pytest.mark.parametrize("path, status, words", [
+    ("/economies/ZZZ", 404, "Unknown economy"),
+    ("/economies/JAPN.json", 404, "Did you mean JPN"),
+    ("/items/XX-99", 404, "Unknown item"),
+    ("/?year=1950", 404, "No checklist item applies in 1950"),
+    ("/history?import=999", 404, "There is no import 999"),
+    ("/reports/999/workbook", 404, "There is no report 999"),
+    ("/nowhere", 404, "Not Found"),
+    ("/?year=abc", 400, "is not a whole number"),
+    ("/matrix.json?year=99999", 400, "out of range"),
+    ("/history?page=0", 400, "out of range"),
+])
+def test_bad_requests_get_a_page_with_the_reason_and_a_way_back(web, path, status, words, caplog):
+    as_(web, "vera")
+    with caplog.at_level("WARNING", logger="tracker.web"):
+        response = web.get(path)
+    assert any(f"-> {status}" in message for message in caplog.messages), caplog.messages
+    assert response.status_code == status
+    assert words in response.text and "Traceback" not in response.text
+    if path.split("?")[0].endswith(".json"):
+        assert response.json()["status"] == status
+    else:
+        assert 'href="/">Back to the round at a glance' in response.text
+
+
+def test_every_response_carries_the_safety_headers(web):
+    for path in ("/login", "/nowhere", "/static/tracker.css"):
+        headers = web.get(path).headers
+        assert "default-src 'self'" in headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert headers["x-content-type-options"] == "nosniff"
+        assert headers["referrer-policy"] == "same-origin"
+    as_(web, "vera")
+    assert "frame-ancestors 'none'" in web.get("/?year=abc").headers["content-security-policy"]
+
+
+def test_a_path_prefix_from_the_proxy_is_kept_in_links_and_redirects(store, round_2008):
+    add_accounts(store)
+    prefixed = client(store, root_path="/tracker")
+    assert prefixed.get("/tracker/").headers["location"] == "/tracker/login?next=/"
+    token = csrf_of(prefixed.get("/tracker/login").text)
+    response = prefixed.post("/tracker/login", data={"name": "vera", "password": PASSWORD, "next": "/matrix", "csrf": token})
+    assert response.headers["location"] == "/tracker/matrix"
+    page = prefixed.get("/tracker/").text
+    assert 'href="/tracker/static/tracker.css"' in page and 'href="/tracker/matrix"' in page
+
+
+PAGES = ["/.json?year=2008", "/matrix.json?year=2008", "/economies/JPN.json?year=2008", "/items/LC02-1.json",
+         "/history.json?year=2008", "/imports.json", "/reports.json", "/?year=2008", "/matrix?year=2008",
+         "/economies/JPN?year=2008"]
+
+
+def _statements(store, web, path) -> int:
+    seen = []
+
+    def count(*_):
+        seen.append(1)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        assert web.get(path).status_code == 200, path
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_each_page_runs_a_fixed_number_of_statements(store, web, round_2008):
+    as_(web, "ada")
+    app_store = web.app.state.store
+    before = {path: _statements(app_store, web, path) for path in PAGES}
+    for number in range(15):
+        code = f"X{number:02d}"
+        round_2008("economies", "add", code, f"Economy {number}")
+        round_2008("record", code, "LC02-1", "--year", "2008", "--status", "planned")
+        round_2008("contact", code, "--year", "2008", "--name", f"Person {number}")
+    with store.transaction() as session:
+        template = session.scalar(select(Item).where(Item.ref == "LC02-1"))
+        session.execute(insert(Item), [
+            {"ref": f"EXTRA-{n}", "instrument_id": template.instrument_id, "text": f"Extra {n}", "text_kind": "summary",
+             "category": template.category, "first_year": 2002, "position": 1000 + n} for n in range(30)
+        ])
+    after = {path: _statements(app_store, web, path) for path in PAGES}
+    assert after == before
+
+
+def test_behind_https_the_session_cookie_is_secure(store, round_2008):
+    add_accounts(store)
+    secure = TestClient(create_app(store.target, secure_cookies=True), base_url="https://testserver", follow_redirects=False)
+    response = sign_in(secure, "vera")
+    assert response.status_code == 303 and "secure" in response.headers["set-cookie"].lower()

@@ -1,0 +1,35 @@
+"""Helpers of the web tests: an application on the test database, and signing in as a browser does."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.testclient import TestClient
+
+from tracker import users
+from tracker.web.app import create_app
+
+PASSWORD = "correct horse battery"
+ONE_TIME = "one-time-token-for-tests"
+
+
+def add_accounts(store) -> None:
+    """An account of every role; the focal point answers for Japan."""
+    with store.transaction() as session:
+        users.add_user(session, "ada", "admin", None, PASSWORD)
+        users.add_user(session, "eddie", "editor", None, PASSWORD)
+        users.add_user(session, "vera", "viewer", None, PASSWORD)
+        users.add_user(session, "fumiko", "focal-point", "JPN", PASSWORD)
+
+
+def client(store, root_path: str = "") -> TestClient:
+    return TestClient(create_app(store.target, one_time_token=ONE_TIME), root_path=root_path, follow_redirects=False)
+
+
+def csrf_of(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def sign_in(browser: TestClient, name: str, password: str = PASSWORD, next_: str = "/"):
+    token = csrf_of(browser.get("/login").text)
+    return browser.post("/login", data={"name": name, "password": password, "next": next_, "csrf": token})

@@ -1,0 +1,80 @@
+"""The web application: the routes, the session cookie, the safety headers on every response.
+
+Like ``cli.py`` this is a thin adapter: each page parses its parameters, calls one library
+function (``tracker.overview``, ``history``, ``imports``, ``reports_log``, ``users``) in one
+read transaction, and renders the result as HTML, or as JSON at the same address plus ``.json``.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import secrets
+import threading
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from tracker import users
+from tracker.store import open_store
+from tracker.web import auth, pages
+from tracker.web.rendering import http_error, server_error, templates
+
+SESSION_COOKIE = "tracker_session"
+SESSION_HOURS = 12
+SECURITY_HEADERS = {
+    "content-security-policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
+
+
+class SecurityHeaders:
+    """Adds the Content-Security-Policy and its companions to every response, errors included."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.decode().lower() not in SECURITY_HEADERS]
+                headers += [(k.encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+                message = message | {"headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(target: str, one_time_token: str | None = None, secure_cookies: bool = False) -> Starlette:
+    """The application serving the database ``target``.
+
+    ``one_time_token``, when given, is the secret of the one-time sign-in address
+    (``/login/once?token=...``) that signs the local user in as administrator, once.
+    ``secure_cookies`` marks the session cookie Secure (when served behind HTTPS).
+    """
+    store = open_store(target)
+    secret = store.run(users.session_secret)
+    static = str(importlib.resources.files("tracker.web").joinpath("static"))
+    app = Starlette(
+        routes=[*auth.routes, *pages.routes, Mount("/static", StaticFiles(directory=static), name="static")],
+        middleware=[
+            Middleware(SecurityHeaders),
+            Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_HOURS * 3600, same_site="lax", https_only=secure_cookies),
+        ],
+        exception_handlers={HTTPException: http_error, Exception: server_error},
+    )
+    app.state.store = store
+    app.state.templates = templates()
+    app.state.one_time_token = one_time_token
+    app.state.one_time_lock = threading.Lock()
+    app.state.local_nonce = secrets.token_urlsafe(16)
+    return app

@@ -1,0 +1,74 @@
+"""Signing in and out: the sign-in page, the one-time address of a local server, signing out."""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from tracker import users
+from tracker.web.rendering import render
+from tracker.web.sessions import check_csrf, sign_in_as, sign_in_locally
+
+
+def _next(request: Request, wanted: str | None) -> str:
+    """Where to go after signing in: a path on this site only (never another site)."""
+    root = request.scope.get("root_path", "")
+    if not wanted or not wanted.startswith("/") or wanted.startswith("//") or "\\" in wanted:
+        wanted = "/"
+    return root + wanted
+
+
+def _sign_in(request: Request, name: str, password: str) -> users.SignIn:
+    return request.app.state.store.run(users.sign_in, name, password)
+
+
+def login_page(request: Request):
+    return render(request, "login.html", {"next": request.query_params.get("next", "/"), "problem": None})
+
+
+async def login(request: Request):
+    form = await request.form()
+    check_csrf(request, form)
+    name, password = str(form.get("name", "")), str(form.get("password", ""))
+    result = await run_in_threadpool(_sign_in, request, name, password)
+    if result.viewer is None:
+        context = {"next": form.get("next", "/"), "problem": result.problem, "name": name}
+        return render(request, "login.html", context, result.status)
+    sign_in_as(request, result.viewer.name, result.fingerprint)
+    return RedirectResponse(_next(request, str(form.get("next", "/"))), status_code=303)
+
+
+async def login_once(request: Request):
+    """The one-time address printed by ``tracker serve``: it signs the local user in as
+    administrator, and works once."""
+    given = request.query_params.get("token", "")
+    with request.app.state.one_time_lock:
+        token = request.app.state.one_time_token
+        valid = bool(token) and secrets.compare_digest(given, token)
+        if valid:
+            request.app.state.one_time_token = None
+    if not valid:
+        raise HTTPException(403, "This sign-in address has already been used or is not valid. "
+                                 "Restart `tracker serve` for a new one, or add an account with `tracker users add`.")
+    sign_in_locally(request)
+    return RedirectResponse(_next(request, "/"), status_code=303)
+
+
+async def logout(request: Request):
+    form = await request.form()
+    check_csrf(request, form)
+    request.session.clear()
+    return RedirectResponse(_next(request, "/login"), status_code=303)
+
+
+routes = [
+    Route("/login", login_page, methods=["GET"]),
+    Route("/login", login, methods=["POST"]),
+    Route("/login/once", login_once, methods=["GET"]),
+    Route("/logout", logout, methods=["POST"]),
+]
