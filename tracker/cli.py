@@ -541,23 +541,28 @@ def _echo_import(result: importer.FileResult) -> None:
 @year_option
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write  [default: reports/progress-YEAR.xlsx]")
+@click.option("--pdf", is_flag=True, help="Also write the PDF beside the workbook (needs LibreOffice).")
 @click.pass_context
-def report_command(ctx: click.Context, year: int, out_file: Path | None):
+def report_command(ctx: click.Context, year: int, out_file: Path | None, pdf: bool):
     """Write the annual progress report workbook for a year.
 
-    Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, one per economy,
-    Data (a filterable table that `tracker import` accepts back) and About.
+    Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, Needs, Returns,
+    one per economy, Data (a filterable table that `tracker import` accepts back) and About.
+    Every sheet is set up to print on A4.
 
     \b
     Example:
         tracker report --year 2008
-        tracker report --year 2008 --out progress-2008.xlsx
+        tracker report --year 2008 --out progress-2008.xlsx --pdf
     """
     out_file = out_file or DEFAULT_REPORTS / f"progress-{year}.xlsx"
-    data = run(ctx, report.write_report, year, out_file)
+    data = run(ctx, report.write_report, year, out_file, pdf)
     region = data.region()
-    click.echo(f"Wrote {out_file}: {len(data.economies)} economies, {len(data.items)} items; "
-               f"region-wide implementation rate {percent(region.rate)}, coverage {percent(region.coverage)}.")
+    click.echo(f"Wrote {out_file}: {len(data.economies)} economies ({len(data.returning())} returned), "
+               f"{len(data.items)} items; region-wide implementation rate {percent(region.rate)}, "
+               f"coverage {percent(region.coverage)}.")
+    if pdf:
+        click.echo(f"Wrote {out_file.with_suffix('.pdf')}")
 
 
 @cli.command("demo")

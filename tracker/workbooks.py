@@ -9,6 +9,7 @@ refused, and only the rows a sheet can sensibly hold are read.
 from __future__ import annotations
 
 import zipfile
+from functools import lru_cache
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -25,9 +26,54 @@ MAX_RATIO = 200
 RISKY_LEADING = ("=", "+", "-", "@", "\t", "\r", "\n")
 MACRO_PARTS = ("vbaproject.bin", "activex", "vbadata.xml")
 
-HEADER_FONT = Font(bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
+#: One font family for every workbook the tool writes, headings included (LibreOffice prints
+#: it with the metric-compatible Liberation Sans).
+FONT_NAME = "Arial"
+FONT_SIZE = 10
+HEADER_COLOUR = "#1F4E78"
+HEADER_FONT = Font(name=FONT_NAME, size=FONT_SIZE, bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR[1:])
 WRAP = Alignment(wrap_text=True, vertical="top")
+#: Characters of 10 pt Arial text that fit in one unit of column width, on the safe side.
+CHARACTERS_PER_WIDTH = 1.1
+
+
+def wrapped(value, width: float) -> list[str]:
+    """``value`` broken into lines that fit a column ``width`` wide (word by word), as a
+    spreadsheet wraps it."""
+    per_line = max(1, int(width * CHARACTERS_PER_WIDTH))
+    lines = []
+    for paragraph in str(value).split("\n"):
+        line = ""
+        for word in paragraph.split():
+            while len(word) > per_line:
+                if line:
+                    lines.append(line)
+                line, word = word[:per_line], word[per_line:]
+                lines.append(line)
+                line = ""
+            if line and len(line) + 1 + len(word) > per_line:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return lines
+
+
+@lru_cache(maxsize=4096)
+def _lines(text: str, width: float) -> int:
+    return len(wrapped(text, width))
+
+
+def text_lines(value, width: float) -> int:
+    """How many lines ``value`` takes when wrapped in a column ``width`` wide."""
+    if value is None:
+        return 1
+    text = str(value)
+    if len(text) <= width * CHARACTERS_PER_WIDTH and "\n" not in text:
+        return 1
+    return _lines(text, width)
 
 
 def set_text(cell: Cell, value) -> Cell:
