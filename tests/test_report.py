@@ -210,7 +210,7 @@ def test_about_sheet(report):
     assert about["Partially implemented"] == "PI"
     formulas = {r[0]: r[2] for r in rows_of(report["About"]) if r and r[0]}
     assert formulas["Implementation rate"].startswith("Implementation rate = (implemented")
-    assert "left out" in formulas["No return"]
+    assert "leave it out" in formulas["No return"]
 
 
 def test_same_data_same_cells(recorded, tmp_path):

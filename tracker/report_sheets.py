@@ -14,14 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import xlsxwriter
-from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 
 from tracker import __version__
 from tracker.models import Economy
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA, pooled
 from tracker.status import LABELS, SCALE, STATUS_KEYS
-from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, text_lines, wrapped
+from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines, wrapped
 
 if TYPE_CHECKING:
     from tracker.report import ReportData
@@ -103,12 +102,6 @@ class _Book:
             for key, colour in STATUS_COLOURS.items()
         }
         self.status[None] = add({"align": "center", "border": 1, "border_color": "#D9D9D9"})
-
-    def close(self) -> None:
-        try:
-            self.wb.close()
-        except FileCreateError as exc:
-            raise exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc)) from None
 
 
 class _Sheet:
@@ -612,4 +605,4 @@ def render(data: ReportData, destination: Path) -> None:
         _economy_sheet(book, economy, names[economy.id])
     _data(book)
     _about(book)
-    book.close()
+    close_workbook(book.wb)

@@ -1,7 +1,8 @@
 """Excel workbooks: writing user text safely, and opening files that come from outside.
 
-Text typed by economies is data: it is always written as a text cell (never a formula), with a
-quote prefix when it starts with a character a spreadsheet would interpret. Files sent back are
+Text typed by economies is data: the writers (XlsxWriter) always write it as a text cell, never
+a formula, with a quote prefix when it starts with one of ``RISKY_LEADING``; long text is wrapped
+in rows as tall as ``text_lines`` says. Files sent back are
 untrusted: their zip structure is checked before any XML is parsed, macro-enabled content is
 refused, and only the rows a sheet can sensibly hold are read.
 """
@@ -14,8 +15,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 
 from openpyxl import load_workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
+from xlsxwriter.exceptions import FileCreateError
 
 from tracker.errors import Refused
 
@@ -31,9 +31,6 @@ MACRO_PARTS = ("vbaproject.bin", "activex", "vbadata.xml")
 FONT_NAME = "Arial"
 FONT_SIZE = 10
 HEADER_COLOUR = "#1F4E78"
-HEADER_FONT = Font(name=FONT_NAME, size=FONT_SIZE, bold=True, color="FFFFFF")
-HEADER_FILL = PatternFill("solid", fgColor=HEADER_COLOUR[1:])
-WRAP = Alignment(wrap_text=True, vertical="top")
 #: Characters of 10 pt Arial text that fit in one unit of column width, on the safe side.
 CHARACTERS_PER_WIDTH = 1.1
 
@@ -76,22 +73,12 @@ def text_lines(value, width: float) -> int:
     return _lines(text, width)
 
 
-def set_text(cell: Cell, value) -> Cell:
-    """Put ``value`` in ``cell`` as plain text that no spreadsheet will evaluate."""
-    if value is None or value == "":
-        cell.value = None
-        return cell
-    text = str(value)
-    cell.value = text
-    cell.data_type = "s"
-    if text.startswith(RISKY_LEADING):
-        cell.quotePrefix = True
-    return cell
-
-
-def style_header(cells) -> None:
-    for cell in cells:
-        cell.font, cell.fill, cell.alignment = HEADER_FONT, HEADER_FILL, WRAP
+def close_workbook(wb) -> None:
+    """Close (write) an XlsxWriter workbook, turning its file error back into the OSError behind it."""
+    try:
+        wb.close()
+    except FileCreateError as exc:
+        raise exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else OSError(str(exc)) from None
 
 
 def _looks_like(head: bytes) -> str:
