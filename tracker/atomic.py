@@ -10,6 +10,7 @@ temporary file is removed on every error path. Any operating-system error become
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,19 +36,27 @@ def _new_file_mode() -> int:
     return 0o666 & ~mask
 
 
+def _through_a_copy(destination: Path, what: str) -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="tracker-") as folder:
+        temporary = Path(folder) / destination.name
+        yield temporary
+        try:
+            shutil.copyfile(temporary, destination)
+        except OSError as exc:
+            raise refusal(what, destination, exc) from None
+
+
 @contextmanager
 def replacing(destination: Path, what: str) -> Iterator[Path]:
     """Yield a temporary path beside ``destination``; rename it into place if the block succeeds.
 
     ``what`` names the file in messages ("the report"). A destination that exists and is not a
-    regular file (a device such as /dev/full) cannot be renamed over, so it is written directly.
+    regular file (a device such as /dev/full) cannot be renamed over: the file is made in the
+    temporary folder and copied to it.
     """
     destination = Path(destination)
     if destination.exists() and not destination.is_file() and not destination.is_dir():
-        try:
-            yield destination
-        except OSError as exc:
-            raise refusal(what, destination, exc) from None
+        yield from _through_a_copy(destination, what)
         return
     if destination.is_dir():
         raise Refused(f"Cannot write {what} to {destination}: it is a folder; give a file name.")

@@ -32,7 +32,7 @@ FONT_NAME = "Arial"
 FONT_SIZE = 10
 HEADER_COLOUR = "#1F4E78"
 #: Characters of 10 pt Arial text that fit in one unit of column width, on the safe side.
-CHARACTERS_PER_WIDTH = 1.1
+CHARACTERS_PER_WIDTH = 1.2
 
 
 def wrapped(value, width: float) -> list[str]:
