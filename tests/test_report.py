@@ -1,6 +1,8 @@
 """The report's figures, recomputed here from the entries the test recorded, on both databases."""
 
 import json
+import math
+import re
 from datetime import date
 
 import pytest
@@ -63,7 +65,7 @@ def report(recorded, tmp_path):
 
 def test_sheets_in_order(report):
     economies = [c for c in report.sheetnames if c not in FIXED_SHEETS]
-    assert report.sheetnames == [*FIXED_SHEETS[:9], *economies, "Data", "About"]
+    assert report.sheetnames == [*FIXED_SHEETS[:12], *economies, "Data", "About"]
     assert len(economies) == 21 and economies == sorted(economies)
 
 
@@ -94,7 +96,6 @@ def test_economies_sheet_figures(report, recorded):
     order = [r[10] for r in rows_of(report["Economies"], 2) if r[1]]
     rated = [r for r in order if not isinstance(r, str)]
     assert rated == sorted(rated, reverse=True) and order[len(rated):] == ["No return"] * (21 - 3)
-    assert report["Economies"]._charts
 
 
 def test_summary_and_commitments(report, recorded):
@@ -112,7 +113,6 @@ def test_summary_and_commitments(report, recorded):
     assert summary["Coverage, region-wide (3 economies that returned)"] == pytest.approx(len(statuses) / (3 * applicable))
     assert summary["Change in implementation rate since 2007"] == pytest.approx(region - 0)
     assert summary["Lima Declaration"] == 3
-    assert report["Summary"]._charts
     rows = rows_of(report["Summary"])
     most = rows.index(next(r for r in rows if r[0] == "Most implemented commitments"))
     assert rows[most + 1][1:3] == ["LC02-2", pytest.approx(1.5 / 3)], "LC02-2: one implemented, one partial of 3"
@@ -165,7 +165,8 @@ def test_matrix_changes_overdue_trend(report, recorded):
     assert chl[3:5] == [None, None], "no return in 2006 and 2007: a gap, not 0"
     region = next(r for r in trend if r[1] == "Region-wide")
     assert region[2] == pytest.approx(chl[2]), "2005: CHL was the only economy that returned"
-    assert report["Trend"]._charts
+    assert [sheet.title for sheet in report.chartsheets] == ["Rates chart", "Statuses chart", "Trend chart"]
+    assert all(len(sheet._charts) == 1 for sheet in report.chartsheets)
 
 
 def test_economy_sheet_and_formula_like_text(report):
@@ -219,7 +220,7 @@ def test_same_data_same_cells(recorded, tmp_path):
     recorded("report", "--year", "2008", "--out", str(second))
     a, b = load_workbook(first), load_workbook(second)
     assert a.sheetnames == b.sheetnames
-    for name in a.sheetnames:
+    for name in (ws.title for ws in a.worksheets):
         assert rows_of(a[name]) == rows_of(b[name]), name
 
 
@@ -252,3 +253,92 @@ def test_demo_marks_every_sheet_and_keeps_away_from_real_data(tmp_path, target):
     Tracker(str(tmp_path / "other" / "demo.db"))("init")
     refused = Tracker("unused.db")("demo", "--out", str(tmp_path / "other"), expect=1)
     assert "is not a demo database" in refused.output
+
+
+def test_every_sheet_is_set_up_for_print(report):
+    fonts = {font.name for font in report._fonts}
+    assert fonts == {"Arial"}, "one font family throughout, headings included"
+    for ws in report.worksheets:
+        setup = ws.page_setup
+        assert int(setup.paperSize) == 9, f"{ws.title}: A4"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth or 1) == 1 and setup.fitToHeight == 0, ws.title
+        assert ws.oddHeader.left.text.startswith("Progress report 2008"), ws.title
+        assert ws.oddFooter.right.text == "Page &P of &N", ws.title
+        if ws.title not in ("Summary", "About"):  # the two sheets of prose and small tables
+            assert ws.print_title_rows, f"{ws.title}: header row repeated on every printed page"
+            assert ws.freeze_panes, f"{ws.title}: frozen below the header"
+        assert "ILLUSTRATIVE" not in (ws.oddHeader.right.text or ""), "only the demo is marked illustrative"
+    assert report["AUS"].oddHeader.left.text == "Progress report 2008: Australia (AUS)"
+    assert report["Summary"].page_setup.orientation == "portrait"
+    assert report["Commitments"].page_setup.orientation == "landscape"
+    assert report["Economies"].freeze_panes == "C2" and report["Data"].freeze_panes == "B2"
+    assert report["Matrix"].freeze_panes == "C2"
+
+
+def header_rows(ws):
+    """The row numbers holding a table header (white bold text on the header fill)."""
+    return [row[0].row for row in ws.iter_rows() if row[0].value and row[0].font.bold and row[0].font.color
+            and row[0].font.color.rgb == "FFFFFFFF"]
+
+
+def test_titles_fit_their_columns_and_long_text_wraps(report):
+    for ws in report.worksheets:
+        for number in header_rows(ws):
+            for cell in ws[number]:
+                if not cell.value or cell.alignment.textRotation == 90:
+                    continue
+                width = ws.column_dimensions[cell.column_letter].width
+                longest = max(len(word) for word in re.split(r"(?<=-)|\s+", str(cell.value)))  # lines break after "-"
+                assert width >= longest + 1, f"{ws.title}!{cell.coordinate} {cell.value!r} is cut (width {width})"
+                assert cell.alignment.wrap_text, f"{ws.title}!{cell.coordinate}"
+    commitments = report["Commitments"]
+    laws = next(row for row in commitments.iter_rows(min_row=2) if row[0].value == "LC02-1")
+    text = laws[2]
+    lines = math.ceil(len(text.value) / (1.3 * commitments.column_dimensions["C"].width))  # 10 pt Arial
+    assert lines > 3 and text.alignment.wrap_text and commitments.row_dimensions[text.row].height >= 12.75 * lines
+    for ws, letter in ((report["Economies"], "O"), (report["Returns"], "F"), (report["Data"], "M")):
+        assert ws.column_dimensions[letter].width >= 16, f"{ws.title}: a date and time needs 16 characters, not ###"
+    assert report["Commitments"].column_dimensions["D"].width >= 10
+
+
+def test_needs_and_returns(recorded, tmp_path, store):
+    from formtools import fill
+
+    recorded("record", "CAN", "LC02-3", "--year", "2008", "--needs", "Offer: training for prosecutors")
+    recorded("form", "--year", "2008", "--economy", "PER", "--out", str(tmp_path))
+    recorded("form", "--year", "2008", "--economy", "PER", "--out", str(tmp_path / "again"))
+    fill(tmp_path / "PER-2008.xlsx", {"LC02-1": {"Status": "Planned"}}, contact={"Contact e-mail": "ana@example.gob.pe"})
+    recorded("import", str(tmp_path / "PER-2008.xlsx"))
+    path = tmp_path / "report.xlsx"
+    recorded("report", "--year", "2008", "--out", str(path))
+    wb = load_workbook(path)
+
+    needs = rows_of(wb["Needs"], 2)
+    assert [(r[0], r[2], r[4], r[5]) for r in needs] == [
+        ("LC02-1", "AUS", "Implemented", "+61 2 0000"),
+        ("LC02-3", "CAN", "Partially implemented", "Offer: training for prosecutors"),
+    ]
+    assert needs[0][1].startswith("Endeavor to enact") and wb["Needs"]["F2"].data_type == "s"
+
+    header = rows_of(wb["Returns"])[0]
+    assert header[:3] == ["Economy code", "Economy", "Return for 2008"]
+    returns = {r[0]: dict(zip(header, r)) for r in rows_of(wb["Returns"], 2) if r[1]}
+    assert len(returns) == 21
+    per = returns["PER"]
+    assert (per["Return for 2008"], per["Forms issued"], per["Forms returned"], per["Items answered"]) == ("Returned", 2, 1, 1)
+    assert per["Last form imported"] is not None and per["E-mail"] == "ana@example.gob.pe"
+    assert per["Complete"] == pytest.approx(1 / per["Items that apply"])
+    aus = returns["AUS"]
+    assert (aus["Forms issued"], aus["Forms returned"], aus["Items answered"]) == (0, 0, 3)
+    assert aus["Contact point"] == "=Jo Citizen" and aus["E-mail"] == "jo@example.gov.au"
+    jpn = returns["JPN"]
+    assert jpn["Return for 2008"] == "No return" and jpn["Items answered"] == 0 and jpn["Complete"] is None
+    assert returns["CHL"]["Return for 2008"] == "Returned" and returns["KOR"]["Last return"] is None
+
+
+def test_pdf_beside_the_workbook(recorded, tmp_path, monkeypatch):
+    path = tmp_path / "report.xlsx"
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    output = recorded("report", "--year", "2008", "--out", str(path), "--pdf", expect=1).output
+    assert "No PDF written: LibreOffice (soffice) is not installed" in output
+    assert path.exists() and not path.with_suffix(".pdf").exists()

@@ -38,17 +38,17 @@ HEADER_ROW = 10
 #: The Form sheet's columns: (title, entry field or None for read-only columns, width). The
 #: widths add up to what prints one A4 page wide in landscape at about 8 pt.
 COLUMNS = [
-    ("Ref", None, 15),
-    ("Instrument", None, 14),
-    ("Commitment", None, 30),
-    ("Deadline", None, 11),
-    ("Last reported status", None, 15),
-    ("Status", "status", 14),
-    ("Measures undertaken", "measures", 20),
-    ("Further measures planned", "planned", 18),
+    ("Ref", None, 14),
+    ("Instrument", None, 11),
+    ("Commitment", None, 25),
+    ("Deadline", None, 10),
+    ("Last reported status", None, 13),
+    ("Status", "status", 12),
+    ("Measures undertaken", "measures", 15),
+    ("Further measures planned", "planned", 13),
     ("Timeframe", "timeframe", 10),
-    ("Capacity-building needs", "needs", 16),
-    ("Evidence", "evidence", 16),
+    ("Capacity-building needs", "needs", 12),
+    ("Evidence", "evidence", 12),
 ]
 #: The labels of the contact-point cells above the header, in column A; the value goes in column B.
 CONTACT_LABELS = {
@@ -118,7 +118,7 @@ def _text(ws, row: int, column: int, value, fmt, quoted) -> None:
 def _page(ws, title: str, landscape: bool) -> None:
     ws.set_paper(9)
     ws.set_landscape() if landscape else ws.set_portrait()
-    ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.6)
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
     escaped = title.replace("&", "&&")
     ws.set_header(f'&L&"{FONT_NAME},Bold"&10{escaped}')
     ws.set_footer(f'&R&"{FONT_NAME},Regular"&9Page &P of &N')
@@ -226,7 +226,7 @@ def _form_sheet(wb, formats: _Formats, economy, year, items, latest, earlier, co
 
     header = HEADER_ROW - 1
     titles = [title for title, _, _ in COLUMNS]
-    ws.set_row(header, LINE_HEIGHT * max(text_lines(t, w) for t, w in zip(titles, widths)) + 3)
+    ws.set_row(header, LINE_HEIGHT * max(text_lines(t, 0.9 * w) for t, w in zip(titles, widths)) + 3)  # bold is wider
     for column, title in enumerate(titles):
         ws.write_string(header, column, title, formats.header)
 

@@ -23,11 +23,12 @@ from tracker.models import NARRATIVE_FIELDS, Change, Economy, Entry, Form, Impor
 from tracker.printing import to_pdf
 from tracker.progress import check_year
 from tracker.rates import Tally, economies_for, pooled, status_counts
-from tracker.report_sheets import render
+from tracker.report_sheets import CHART_SHEETS, render
 
 ILLUSTRATIVE_KEY = "illustrative"
 FIXED_SHEETS = (
-    "Summary", "Economies", "Commitments", "Matrix", "Changes", "Overdue", "Trend", "Needs", "Returns", "Data", "About",
+    "Summary", "Economies", "Commitments", "Matrix", "Changes", "Overdue", "Trend", *CHART_SHEETS, "Needs", "Returns",
+    "Data", "About",
 )
 NEEDS_INDEX = 1 + NARRATIVE_FIELDS.index("needs")  # position in an entry tuple (status first)
 

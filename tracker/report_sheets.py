@@ -9,6 +9,7 @@ what it writes cleanly, and it is faster than openpyxl; openpyxl stays for readi
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,7 @@ PERCENT_CHANGE = "+0.0%;-0.0%;0.0%"
 DATETIME = "yyyy-mm-dd hh:mm"
 DATE = "yyyy-mm-dd"
 LINE_HEIGHT = 12.75  # points per line of 10 pt text
+BOLD = 0.9  # bold text is about a tenth wider
 DATA_COLUMNS = [
     "Economy code", "Economy", "Ref", "Instrument", "Category", "Year", "Status",
     "Measures undertaken", "Further measures planned", "Timeframe", "Capacity-building needs",
@@ -65,6 +67,15 @@ CHART_FONT = {"name": FONT_NAME, "size": 9}
 
 def _escape_header(text: str) -> str:
     return text.replace("&", "&&")
+
+
+def _page_header(sheet, book: _Book, name: str, subject: str = "") -> None:
+    """The printed page's header (the report, the economy, the sheet, the illustrative notice) and footer."""
+    report = f"Progress report {book.data.year}" + (f": {subject}" if subject else "")
+    notice = f'&R&"{FONT_NAME},Bold"ILLUSTRATIVE DATA' if book.data.illustrative else ""
+    sheet.set_header(f'&L&"{FONT_NAME},Bold"&10{_escape_header(report)}&C&"{FONT_NAME},Regular"&9{_escape_header(name)}'
+                     + notice)
+    sheet.set_footer(f'&L&"{FONT_NAME},Regular"&8tracker {__version__}&R&"{FONT_NAME},Regular"&9Page &P of &N')
 
 
 class _Book:
@@ -95,7 +106,7 @@ class _Book:
         self.date = add({"num_format": DATE, "valign": "top"})
         self.datetime = add({"num_format": DATETIME, "valign": "top"})
         self.no_return = add({"italic": True, "font_color": "#595959", "valign": "top"})
-        self.notice = add({"bold": True, "bg_color": "#F4CCCC", "text_wrap": True, "valign": "top"})
+        self.notice = add({"bold": True, "bg_color": "#F4CCCC", "valign": "top"})
         self.status = {
             key: add({"bg_color": colour, "align": "center", "border": 1, "border_color": "#FFFFFF",
                       "font_color": "#FFFFFF" if key == "implemented" else "#000000"})
@@ -113,12 +124,8 @@ class _Sheet:
         ws.set_paper(9)
         ws.set_landscape() if landscape else ws.set_portrait()
         ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.5, right=0.5, top=0.75, bottom=0.6)
-        report = f"Progress report {book.data.year}" + (f": {subject}" if subject else "")
-        notice = "&R&\"{0},Bold\"ILLUSTRATIVE DATA".format(FONT_NAME) if book.data.illustrative else ""
-        ws.set_header(f'&L&"{FONT_NAME},Bold"&10{_escape_header(report)}&C&"{FONT_NAME},Regular"&9{_escape_header(name)}'
-                      + notice)
-        ws.set_footer(f'&L&"{FONT_NAME},Regular"&8tracker {__version__}&R&"{FONT_NAME},Regular"&9Page &P of &N')
+        ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+        _page_header(ws, book, name, subject)
         for column, width in enumerate(widths):
             ws.set_column(column, column, width)
 
@@ -156,18 +163,17 @@ class _Sheet:
         upright. Other columns widen to fit their title's longest word."""
         row, book = self.row, self.book
         for column, title in enumerate(titles):
-            need = 1.15 * max((len(word) for word in title.split()), default=0) + 1.5
+            need = 1.15 * max((len(word) for word in re.split(r"(?<=-)|\s+", title)), default=0) + 1.5
             if column not in vertical and self.widths[column] < need:
                 self.widths[column] = need
                 self.ws.set_column(column, column, need)
-        lines = max(text_lines(t, self.widths[c]) for c, t in enumerate(titles) if c not in vertical)
+        lines = max(text_lines(t, BOLD * self.widths[c]) for c, t in enumerate(titles) if c not in vertical)
         height = LINE_HEIGHT * lines + 3
         if vertical:
             height = max(height, 6.5 * max(len(titles[c]) for c in vertical) + 8)
         self.ws.set_row(row, height)
         for column, title in enumerate(titles):
             self.ws.write_string(row, column, title, book.header_vertical if column in vertical else book.header)
-        self.ws.repeat_rows(row)
         self.row += 1
         return row
 
@@ -175,6 +181,7 @@ class _Sheet:
         """The header row of the sheet's table: frozen below (and beside the key columns), repeated in print."""
         row = self.header(titles, vertical)
         self.ws.freeze_panes(row + 1, first_column_kept)
+        self.ws.repeat_rows(row)
         return row
 
     def blank(self) -> None:
@@ -222,7 +229,8 @@ def _chart(book: _Book, kind: dict, title: str):
     return chart
 
 
-def _rate_axis(chart, axis: str = "y") -> None:
+def _rate_axis(chart, axis: str) -> None:
+    """A 0 to 100 % value axis: ``x`` is the horizontal one (the value axis of a bar chart)."""
     settings = {"min": 0, "max": 1, "num_format": "0%", "num_font": CHART_FONT, "major_gridlines": {"visible": True}}
     (chart.set_y_axis if axis == "y" else chart.set_x_axis)(settings)
 
@@ -287,10 +295,6 @@ def _summary(book: _Book) -> None:
                      f"An economy with no entry for {data.year} has no return: it is shown as \"No return\", "
                      "never as a rate of 0, and region-wide figures leave it out."):
         s.sentence(sentence, columns=4)
-    if data.economies:
-        s.blank()
-        s.ws.insert_chart(s.row, 0, _economy_rate_chart(book, f"Implementation rate per economy, {data.year}"),
-                          {"x_scale": 1.0, "y_scale": 1.0})
 
 
 ECONOMY_COLUMNS = [
@@ -321,21 +325,21 @@ def _economy_rate_chart(book: _Book, title: str):
         "data_labels": {"value": True, "num_format": "0%", "font": CHART_FONT},
         "gap": 60,
     })
-    _rate_axis(chart, "y")
-    chart.set_x_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
+    _rate_axis(chart, "x")
+    chart.set_y_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
     chart.set_legend({"none": True})
-    chart.set_size({"width": 620, "height": max(320, 22 * rows + 80)})
+    chart.set_size({"width": 640, "height": max(320, 22 * rows + 80)})
     return chart
 
 
 def _economies(book: _Book) -> None:
     data = book.data
     previous = data.previous_year
-    s = _Sheet(book, "Economies", [8, 24, *[5.5] * 7, 10, 16, 12, 9, 11, 17])
+    s = _Sheet(book, "Economies", [8, 20, *[5.5] * 7, *[8] * 5, 16])
     titles = list(ECONOMY_COLUMNS)
     if previous:
         titles[titles.index("Change since previous year")] = f"Change since {previous}"
-    s.table(titles, 2, vertical=range(2, 3 + len(STATUS_KEYS)))
+    s.table(titles, 2, vertical=range(2, len(titles) - 1))
     for economy in _economy_order(data):
         tally = data.tally(economy.id)
         last = data.last_return(economy.id)
@@ -351,44 +355,25 @@ def _economies(book: _Book) -> None:
     s.blank()
     s.sentence(f"{NO_RETURN}: no entry was recorded for {data.year}; the last return and its rate are shown "
                "beside it, and the economy is left out of the region-wide figures.", columns=8)
-    if data.economies:
-        s.ws.insert_chart(s.row + 1, 1, _economy_rate_chart(book, "Implementation rate"))
 
 
 def _commitments(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Commitments", [8, 22, 50, 11, *[5.5] * 7, 16])
-    header = s.table(["Ref", "Instrument", "Commitment", "Deadline", *LABELS.values(), NOT_REPORTED, "Implementation rate"], 1,
-                     vertical=range(4, 5 + len(STATUS_KEYS)))
+    s = _Sheet(book, "Commitments", [8, 18, 40, 11, *[5.5] * 7, 8])
+    s.table(["Ref", "Instrument", "Commitment", "Deadline", *LABELS.values(), NOT_REPORTED, "Implementation rate"], 1,
+                     vertical=range(4, 6 + len(STATUS_KEYS)))
     for item in data.items:
         tally = data.item_tallies[item.id]
         s.put([item.ref, item.instrument.title, item.text, item.deadline,
                *(tally.counts[k] for k in STATUS_KEYS), tally.not_reported, _pct(book, tally.rate)], wrap=(1, 2))
     s.blank()
     s.sentence(f"Counts are over the {len(data.returning())} economies that returned for {data.year}.", columns=3)
-    if data.items:
-        rows = len(data.items)
-        chart = _chart(book, {"type": "bar", "subtype": "percent_stacked"}, "Statuses per commitment")
-        for offset, key in enumerate(STATUS_KEYS):
-            column = 4 + offset
-            chart.add_series({"name": ["Commitments", header, column], "categories": ["Commitments", header + 1, 0, header + rows, 0],
-                              "values": ["Commitments", header + 1, column, header + rows, column],
-                              "fill": {"color": STATUS_COLOURS[key]}, "border": {"color": "#FFFFFF"}, "gap": 40})
-        column = 4 + len(STATUS_KEYS)
-        chart.add_series({"name": ["Commitments", header, column], "categories": ["Commitments", header + 1, 0, header + rows, 0],
-                          "values": ["Commitments", header + 1, column, header + rows, column],
-                          "fill": {"color": NOT_REPORTED_COLOUR}, "border": {"color": "#7F7F7F"}, "gap": 40})
-        chart.set_x_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
-        chart.set_y_axis({"num_font": CHART_FONT, "num_format": "0%"})
-        chart.set_legend({"position": "bottom", "font": CHART_FONT})
-        chart.set_size({"width": 900, "height": max(360, 18 * rows + 120)})
-        s.ws.insert_chart(s.row + 1, 0, chart)
 
 
 def _matrix(book: _Book) -> None:
     data = book.data
     codes = [item.ref for item in data.items]
-    s = _Sheet(book, "Matrix", [8, 22, *[4.3] * len(codes)])
+    s = _Sheet(book, "Matrix", [8, 16, *[4] * len(codes)])
     s.table(["Economy code", "Economy", *codes], 2, vertical=range(2, 2 + len(codes)))
     for economy in data.economies:
         cells = [economy.code, economy.name]
@@ -426,13 +411,13 @@ def _changes(book: _Book) -> None:
 
 def _overdue(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Overdue", [8, 22, 8, 50, 11, 20, 9, 17])
+    s = _Sheet(book, "Overdue", [8, 18, 8, 40, 11, 16, 9, 17])
     s.table(["Economy code", "Economy", "Ref", "Commitment", "Deadline", f"Status {data.year}", "Days overdue", "Overdue by"], 3)
     rows = data.overdue_rows()
     heights: dict[int, float | None] = {}
     for economy, item, status, days, months in rows:
         if item.id not in heights:
-            lines = text_lines(item.text, 50)
+            lines = text_lines(item.text, s.widths[3])
             heights[item.id] = LINE_HEIGHT * lines + 2 if lines > 1 else None
         shown = _label(status) or (NOT_REPORTED if data.returned(economy.id) else NO_RETURN)
         s.put([economy.code, economy.name, item.ref, item.text, item.deadline, shown, days,
@@ -445,33 +430,55 @@ def _trend(book: _Book) -> None:
     data = book.data
     years = data.trend_years
     s = _Sheet(book, "Trend", [8, 24, *[8] * len(years)], landscape=len(years) > 8)
-    header = s.table(["Economy code", "Economy", *(str(y) for y in years)], 2)
+    s.table(["Economy code", "Economy", *(str(y) for y in years)], 2)
     for economy in data.economies:
         s.put([economy.code, economy.name, *(_pct(book, data.rate(economy.id, y)) for y in years)])
-    region_row = s.put(["", "Region-wide", *(_Styled(r, book.percent_bold) if (r := data.region(y).rate) is not None else None
+    s.put(["", "Region-wide", *(_Styled(r, book.percent_bold) if (r := data.region(y).rate) is not None else None
                                             for y in years)], book.bold)
     s.put(["", "Economies that returned", *(len(data.returning(y)) for y in years)])
     s.blank()
     s.sentence("A blank cell means no return that year: the chart shows a gap, not a fall to zero. "
                "Region-wide: pooled over the economies that returned that year.", columns=2 + len(years))
     s.sentence(RATE_FORMULA, columns=2 + len(years))
+
+
+def _commitment_status_chart(book: _Book):
+    """The statuses of each commitment across economies, stacked to 100 %, in the Matrix colours."""
+    rows, sheet = len(book.data.items), "Commitments"
+    chart = _chart(book, {"type": "bar", "subtype": "percent_stacked"}, f"Statuses per commitment, {book.data.year}")
+    colours = [*(STATUS_COLOURS[key] for key in STATUS_KEYS), NOT_REPORTED_COLOUR]
+    for offset, colour in enumerate(colours):
+        column = 4 + offset
+        chart.add_series({"name": [sheet, 0, column], "categories": [sheet, 1, 0, rows, 0],
+                          "values": [sheet, 1, column, rows, column], "fill": {"color": colour},
+                          "border": {"color": "#7F7F7F" if colour == NOT_REPORTED_COLOUR else "#FFFFFF"}, "gap": 40})
+    chart.set_y_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
+    chart.set_x_axis({"num_font": CHART_FONT, "num_format": "0%"})
+    chart.set_legend({"position": "bottom", "font": CHART_FONT})
+    chart.set_size({"width": 960, "height": max(360, 16 * rows + 120)})
+    return chart
+
+
+def _trend_chart(book: _Book):
+    """One line per economy, straight, with a gap for a year without a return; region-wide in bold black."""
+    data, sheet = book.data, "Trend"
+    last_column = 1 + len(data.trend_years)
+    region_row = len(data.economies) + 1
     chart = _chart(book, {"type": "line"}, "Implementation rate per economy (region-wide in black)")
-    last_column = 1 + len(years)
-    for index, row in enumerate(range(header + 1, region_row)):
+    for index in range(len(data.economies)):
+        row, colour = index + 1, TREND_COLOURS[index % len(TREND_COLOURS)]
         chart.add_series({
-            "name": ["Trend", row, 0],
-            "categories": ["Trend", header, 2, header, last_column],
-            "values": ["Trend", row, 2, row, last_column],
-            "line": {"color": TREND_COLOURS[index % len(TREND_COLOURS)], "width": 1.25,
-                     "dash_type": TREND_DASHES[(index // len(TREND_COLOURS)) % len(TREND_DASHES)]},
-            "marker": {"type": "circle", "size": 3, "fill": {"color": TREND_COLOURS[index % len(TREND_COLOURS)]},
-                       "border": {"none": True}},
+            "name": [sheet, row, 0],
+            "categories": [sheet, 0, 2, 0, last_column],
+            "values": [sheet, row, 2, row, last_column],
+            "line": {"color": colour, "width": 1.25, "dash_type": TREND_DASHES[(index // len(TREND_COLOURS)) % len(TREND_DASHES)]},
+            "marker": {"type": "circle", "size": 3, "fill": {"color": colour}, "border": {"none": True}},
             "smooth": False,
         })
     chart.add_series({
-        "name": ["Trend", region_row, 1],
-        "categories": ["Trend", header, 2, header, last_column],
-        "values": ["Trend", region_row, 2, region_row, last_column],
+        "name": [sheet, region_row, 1],
+        "categories": [sheet, 0, 2, 0, last_column],
+        "values": [sheet, region_row, 2, region_row, last_column],
         "line": {"color": "#000000", "width": 3.5},
         "marker": {"type": "square", "size": 6, "fill": {"color": "#000000"}},
         "smooth": False,
@@ -479,12 +486,31 @@ def _trend(book: _Book) -> None:
     chart.show_blanks_as("gap")
     _rate_axis(chart, "y")
     chart.set_x_axis({"num_font": CHART_FONT, "interval_unit": 1})
-    chart.set_legend({"position": "right", "font": {**CHART_FONT, "size": 8}})
-    chart.set_size({"width": 760, "height": 520})
-    s.ws.insert_chart(s.row + 1, 0, chart)
+    chart.set_legend({"position": "right", "font": CHART_FONT})
+    chart.set_size({"width": 960, "height": 600})
+    return chart
 
 
-ECONOMY_SHEET_WIDTHS = [8, 38, 16, 28, 24, 11, 20, 20]
+#: The chart sheets, in order, after the Trend sheet: each prints as one landscape page.
+CHART_SHEETS = ("Rates chart", "Statuses chart", "Trend chart")
+
+
+def _charts(book: _Book) -> None:
+    """One chart sheet per chart: printed one to a page, never under a table's repeated header."""
+    data = book.data
+    if not (data.economies and data.items):
+        return
+    charts = (_economy_rate_chart(book, f"Implementation rate per economy, {data.year}"),
+              _commitment_status_chart(book), _trend_chart(book))
+    for name, chart in zip(CHART_SHEETS, charts):
+        sheet = book.wb.add_chartsheet(name)
+        sheet.set_paper(9)
+        sheet.set_landscape()
+        _page_header(sheet, book, name)
+        sheet.set_chart(chart)
+
+
+ECONOMY_SHEET_WIDTHS = [8, 28, 16, 22, 20, 10, 17, 17]
 
 
 def _economy_sheet(book: _Book, economy: Economy, name: str) -> None:
@@ -509,7 +535,7 @@ def _economy_sheet(book: _Book, economy: Economy, name: str) -> None:
 
 def _needs(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Needs", [8, 40, 8, 22, 16, 60])
+    s = _Sheet(book, "Needs", [8, 32, 8, 18, 14, 50])
     header = s.table(["Ref", "Commitment", "Economy code", "Economy", f"Status {data.year}",
                       "Capacity-building needs or offers"], 1)
     rows = data.needs_rows()
@@ -523,9 +549,10 @@ def _needs(book: _Book) -> None:
 
 def _returns(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Returns", [8, 24, 12, 9, 9, 17, 9, 9, 10, 10, 24, 30])
+    s = _Sheet(book, "Returns", [8, 20, 11, 6.5, 6.5, 16, 6.5, 6.5, 8, 6.5, 18, 26])
     s.table(["Economy code", "Economy", f"Return for {data.year}", "Forms issued", "Forms returned", "Last form imported",
-             "Items answered", "Items that apply", "Complete", "Last return", "Contact point", "E-mail"], 2)
+             "Items answered", "Items that apply", "Complete", "Last return", "Contact point", "E-mail"], 2,
+            vertical=(3, 4, 6, 7, 8, 9))
     for economy in data.economies:
         record = data.returns.get(economy.id)
         tally = data.tally(economy.id)
@@ -545,15 +572,15 @@ def _returns(book: _Book) -> None:
 def _data(book: _Book) -> None:
     """The tidy table, header in row 1, so any program reads it straight (a filter and a name on it)."""
     data = book.data
-    s = _Sheet(book, "Data", [7, 20, 7, 20, 16, 5, 16, 18, 18, 10, 18, 18, 16])
-    s.table(DATA_COLUMNS, 0)
+    s = _Sheet(book, "Data", [7, 11, 7, 12, 10, 5.5, 10, 13, 11, 8, 8, 11, 16])
+    s.table(DATA_COLUMNS, 1, vertical=(5,))
     year, labels, empty = data.year, LABELS, (None,) * 7
-    put = s.put
+    put, wrap = s.put, (1, 3, 4, 6, 7, 8, 9, 10, 11)
     for economy in data.economies:
         economy_id, code, name = economy.id, economy.code, economy.name
         for item_id, ref, _, instrument, category in data.item_fields:
             status, *narrative, updated = data.entries.get((economy_id, item_id), empty)
-            put([code, name, ref, instrument, category, year, labels.get(status), *narrative, updated])
+            put([code, name, ref, instrument, category, year, labels.get(status), *narrative, updated], wrap=wrap)
     last = len(data.economies) * len(data.items)
     s.ws.autofilter(0, 0, last, len(DATA_COLUMNS) - 1)
     book.wb.define_name("ProgressData", f"={quote_sheetname('Data')}!$A$1:${xl_col_to_name(len(DATA_COLUMNS) - 1)}${last + 1}")
@@ -561,7 +588,7 @@ def _data(book: _Book) -> None:
 
 def _about(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "About", [26, 12, 62], landscape=False)
+    s = _Sheet(book, "About", [26, 16, 56], landscape=False)
     s.put([f"About this report ({data.year})"], book.title, height=20)
     if data.illustrative:
         s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=3)
@@ -598,6 +625,7 @@ def render(data: ReportData, destination: Path) -> None:
     _changes(book)
     _overdue(book)
     _trend(book)
+    _charts(book)
     _needs(book)
     _returns(book)
     names = data.sheet_names()
