@@ -28,6 +28,7 @@ RECORDED = {
     ("CHL", "LC02-2", 2008): "implemented",
     ("CHL", "LC02-3", 2008): "not_started",
     ("CHL", "LC02-1", 2005): "implemented",
+    ("KOR", "LC02-1", 2006): "not_started",
 }
 RISKY = {"=1+1": "measures", "+61 2 0000": "needs", "-dash": "planned", "@handle": "evidence"}
 
@@ -88,9 +89,10 @@ def test_economies_sheet_figures(report, recorded):
     assert header[11] == "Change since 2007"
     assert rows["AUS"][11] is None, "AUS sent no return in 2007: no change to show"
     assert rows["CAN"][11] == pytest.approx(rows["CAN"][10] - 0), "CAN's 2007 return: in progress only, rate 0"
-    # JPN sent nothing: "No return", not 0 %, no counts; CHL's last return before 2008 was 2005.
-    assert rows["JPN"][2:10] == [None] * 8 and rows["JPN"][10] == "No return"
-    assert rows["CHL"][12:14] == [2005, pytest.approx(1 / len(items_of(recorded, 2005)))]
+    # JPN sent nothing: "No return", not 0 %, no counts; KOR's last return was 2006, at 0 %.
+    assert rows["JPN"][2:10] == [None] * 8 and rows["JPN"][10] == "No return" and rows["JPN"][12:14] == [None, None]
+    assert rows["KOR"][10] == "No return" and rows["KOR"][12:14] == [2006, 0]
+    assert rows["CHL"][12:14] == [None, None], "CHL returned: its figures are this year's"
     cell = report["Economies"]["K2"]
     assert cell.data_type == "n" and cell.number_format == "0.0%"
     order = [r[10] for r in rows_of(report["Economies"], 2) if r[1]]
@@ -333,7 +335,8 @@ def test_needs_and_returns(recorded, tmp_path, store):
     assert aus["Contact point"] == "=Jo Citizen" and aus["E-mail"] == "jo@example.gov.au"
     jpn = returns["JPN"]
     assert jpn["Return for 2008"] == "No return" and jpn["Items answered"] == 0 and jpn["Complete"] is None
-    assert returns["CHL"]["Return for 2008"] == "Returned" and returns["KOR"]["Last return"] is None
+    assert returns["CHL"]["Return for 2008"] == "Returned" and returns["CHL"]["Last return"] is None
+    assert returns["KOR"]["Return for 2008"] == "No return" and returns["KOR"]["Last return"] == 2006
 
 
 def test_pdf_beside_the_workbook(recorded, tmp_path, monkeypatch):

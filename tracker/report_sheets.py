@@ -342,16 +342,16 @@ def _economies(book: _Book) -> None:
     s.table(titles, 2, vertical=range(2, len(titles) - 1))
     for economy in _economy_order(data):
         tally = data.tally(economy.id)
-        last = data.last_return(economy.id)
-        last_cells = [last[0], _pct(book, last[1])] if last else [None, None]
         if data.returned(economy.id):
             before = data.rate(economy.id, previous) if previous else None
             s.put([economy.code, economy.name, *(tally.counts[k] for k in STATUS_KEYS), tally.not_reported,
                    _pct(book, tally.coverage), _pct(book, tally.rate), _pct(book, _change(tally.rate, before), True),
-                   *last_cells, data.last_updated.get(economy.id)], wrap=(1,))
+                   None, None, data.last_updated.get(economy.id)], wrap=(1,))
         else:
+            last = data.last_return(economy.id)
             s.put([economy.code, economy.name, *[None] * 8, _Styled(NO_RETURN, book.no_return), None,
-                   *last_cells, data.last_updated.get(economy.id)], wrap=(1,))
+                   *([last[0], _pct(book, last[1])] if last else [None, None]), data.last_updated.get(economy.id)],
+                  wrap=(1,))
     s.blank()
     s.sentence(f"{NO_RETURN}: no entry was recorded for {data.year}; the last return and its rate are shown "
                "beside it, and the economy is left out of the region-wide figures.", columns=8)
@@ -572,7 +572,7 @@ def _returns(book: _Book) -> None:
 def _data(book: _Book) -> None:
     """The tidy table, header in row 1, so any program reads it straight (a filter and a name on it)."""
     data = book.data
-    s = _Sheet(book, "Data", [7, 11, 7, 12, 10, 5.5, 10, 13, 11, 8, 8, 11, 16])
+    s = _Sheet(book, "Data", [7, 10, 7, 12, 9, 5.5, 10, 12, 11, 8, 8, 11, 16])
     s.table(DATA_COLUMNS, 1, vertical=(5,))
     year, labels, empty = data.year, LABELS, (None,) * 7
     put, wrap = s.put, (1, 3, 4, 6, 7, 8, 9, 10, 11)

@@ -33,7 +33,7 @@ FONT_SIZE = 10
 HEADER_COLOUR = "#1F4E78"
 #: Characters of 10 pt Arial text that fit in one unit of column width, on the safe side
 #: (LibreOffice's print was measured at about 1.12).
-CHARACTERS_PER_WIDTH = 1.05
+CHARACTERS_PER_WIDTH = 1.15
 
 
 def wrapped(value, width: float) -> list[str]:
