@@ -21,7 +21,7 @@ from tracker import __version__
 from tracker.models import Economy
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA, pooled
 from tracker.status import LABELS, SCALE, STATUS_KEYS
-from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines, wrapped
+from tracker.workbooks import CHARACTERS_PER_WIDTH, FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines, wrapped
 
 if TYPE_CHECKING:
     from tracker.report import ReportData
@@ -120,7 +120,9 @@ class _Sheet:
 
     def __init__(self, book: _Book, name: str, widths: list[float], landscape: bool = True, subject: str = ""):
         self.book, self.widths, self.row = book, widths, 0
+        self.limits = [width * CHARACTERS_PER_WIDTH for width in widths]
         self.ws = ws = book.wb.add_worksheet(name)
+        self._string, self._number, self._datetime = ws._write_string, ws._write_number, ws._write_datetime
         ws.set_paper(9)
         ws.set_landscape() if landscape else ws.set_portrait()
         ws.fit_to_pages(1, 0)
@@ -130,31 +132,43 @@ class _Sheet:
             ws.set_column(column, column, width)
 
     def put(self, values, fmt=None, wrap: tuple[int, ...] = (), height: float | None = None) -> int:
-        """Write a row; ``wrap`` lists the columns whose text wraps (the row grows to show it)."""
-        ws, row, book = self.ws, self.row, self.book
+        """Write a row; ``wrap`` lists the columns whose text wraps (the row grows to show it).
+
+        This is the hot path of a large report: it calls XlsxWriter's per-type writers directly
+        (its public ``write_*`` only add an "A1" notation check), and measures only text that
+        may not fit on one line.
+        """
+        row, book = self.row, self.book
         if wrap and height is None:
-            lines = max((text_lines(values[c], self.widths[c]) for c in wrap if c < len(values) and values[c]), default=1)
+            lines, limits = 1, self.limits
+            for column in wrap:
+                value = values[column]
+                if type(value) is str and (len(value) > limits[column] or "\n" in value):
+                    lines = max(lines, text_lines(value, self.widths[column]))
             height = LINE_HEIGHT * lines + 2 if lines > 1 else None
         if height:
-            ws.set_row(row, height)
+            self.ws.set_row(row, height)
+        text, number, moment = self._string, self._number, self._datetime
+        plain = fmt or book.top
         for column, value in enumerate(values):
-            if value is None or value == "":
-                continue
             kind = type(value)
             if kind is str:
-                risky = value.startswith(RISKY_LEADING)
-                if column in wrap:
-                    ws.write_string(row, column, value, book.wrap_quoted if risky else book.wrap)
+                if not value:
+                    continue
+                if value.startswith(RISKY_LEADING):
+                    text(row, column, value, book.wrap_quoted if column in wrap else book.quoted)
                 else:
-                    ws.write_string(row, column, value, book.quoted if risky else (fmt or book.top))
+                    text(row, column, value, book.wrap if wrap and column in wrap else plain)
+            elif value is None:
+                continue
             elif kind is int or kind is float:
-                ws.write_number(row, column, value, fmt or book.top)
+                number(row, column, value, plain)
             elif kind is datetime:
-                ws.write_datetime(row, column, value.replace(microsecond=0), book.datetime)
+                moment(row, column, value.replace(microsecond=0), book.datetime)
             elif kind is date:
-                ws.write_datetime(row, column, datetime(value.year, value.month, value.day), book.date)
+                moment(row, column, datetime(value.year, value.month, value.day), book.date)
             else:
-                value.write(ws, row, column)
+                value.write(self.ws, row, column)
         self.row += 1
         return row
 
@@ -165,7 +179,7 @@ class _Sheet:
         for column, title in enumerate(titles):
             need = 1.15 * max((len(word) for word in re.split(r"(?<=-)|\s+", title)), default=0) + 1.5
             if column not in vertical and self.widths[column] < need:
-                self.widths[column] = need
+                self.widths[column], self.limits[column] = need, need * CHARACTERS_PER_WIDTH
                 self.ws.set_column(column, column, need)
         lines = max(text_lines(t, BOLD * self.widths[c]) for c, t in enumerate(titles) if c not in vertical)
         height = LINE_HEIGHT * lines + 3

@@ -14,7 +14,6 @@ from functools import lru_cache
 from datetime import date, datetime, time
 from pathlib import Path
 
-from openpyxl import load_workbook
 from xlsxwriter.exceptions import FileCreateError
 
 from tracker.errors import Refused
@@ -142,6 +141,8 @@ def open_untrusted(path: Path, formulas: bool = False):
 
     With ``formulas`` the cells hold formula text; otherwise the values cached at the last save.
     """
+    from openpyxl import load_workbook  # here, so the writers (reports, forms) do not load the reader
+
     check_zip(path)
     try:
         return load_workbook(path, read_only=True, data_only=not formulas, keep_links=False)
