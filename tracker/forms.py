@@ -107,12 +107,15 @@ class _Formats:
 
 
 def _text(ws, row: int, column: int, value, fmt, quoted) -> None:
-    """Write ``value`` as text (never a formula); blank cells still get the format."""
+    """Write ``value`` as text (never a formula); blank cells still get the format.
+
+    Calls XlsxWriter's per-type writers directly: its public ones only add an "A1" notation
+    check, and a form for every economy writes hundreds of thousands of cells."""
     if value is None or value == "":
-        ws.write_blank(row, column, None, fmt)
+        ws._write_blank(row, column, None, fmt)
         return
     text = str(value)
-    ws.write_string(row, column, text, quoted if text.startswith(RISKY_LEADING) else fmt)
+    ws._write_string(row, column, text, quoted if text.startswith(RISKY_LEADING) else fmt)
 
 
 def _page(ws, title: str, landscape: bool) -> None:
@@ -277,6 +280,7 @@ def write_form(session: Session, economy: Economy, year: int, path: Path, reques
     earlier = _earlier_statuses(session, economy, year)
     with replacing(path, f"the form for {economy.code}") as temporary:
         wb = xlsxwriter.Workbook(str(temporary), {
+            "in_memory": True,  # a form is small: assemble its parts in memory, not in temporary files
             "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE},
         })
         formats = _Formats(wb)
