@@ -98,6 +98,7 @@ class _Book:
                                     "rotation": 90, "align": "center", "border": 1, "border_color": "#FFFFFF"})
         self.wrap = add({"text_wrap": True, "valign": "top"})
         self.top = add({"valign": "top"})
+        self.centre = add({"valign": "top", "align": "center"})
         self.quoted = add({"quote_prefix": True, "valign": "top"})
         self.wrap_quoted = add({"quote_prefix": True, "text_wrap": True, "valign": "top"})
         self.percent = add({"num_format": PERCENT, "valign": "top"})
@@ -219,9 +220,9 @@ class _Styled:
 
     def write(self, ws, row, column):
         if isinstance(self.value, str):
-            ws.write_string(row, column, self.value, self.fmt)
+            ws._write_string(row, column, self.value, self.fmt)
         else:
-            ws.write_number(row, column, self.value, self.fmt)
+            ws._write_number(row, column, self.value, self.fmt)
 
 
 def _pct(book: _Book, value: float | None, change: bool = False):
@@ -413,7 +414,7 @@ def _changes(book: _Book) -> None:
     rows = data.change_rows()
     for row in rows:
         s.put([row.economy.code, row.economy.name, row.item.ref, CHANGE_WORDS[row.kind], _label(row.previous_status),
-               row.previous_year, _label(row.status)])
+               _Styled(row.previous_year, book.centre) if row.previous_year else None, _label(row.status)])
     if rows:
         s.ws.autofilter(header, 0, header + len(rows), 6)
     else:
@@ -584,18 +585,54 @@ def _returns(book: _Book) -> None:
 
 
 def _data(book: _Book) -> None:
-    """The tidy table, header in row 1, so any program reads it straight (a filter and a name on it)."""
+    """The tidy table, header in row 1, so any program reads it straight (a filter and a name on it).
+
+    The largest sheet (economies x items rows), so its loop is written out rather than going
+    through ``_Sheet.put``: what depends only on the economy or the item (its formats, how many
+    lines its text takes) is worked out once, not once a row.
+    """
     data = book.data
     s = _Sheet(book, "Data", [7, 10, 7, 12, 9, 5.5, 10, 12, 11, 8, 8, 11, 16])
     s.table(DATA_COLUMNS, 1, vertical=(5,))
-    year, labels, empty = data.year, LABELS, (None,) * 7
-    put, wrap = s.put, (1, 3, 4, 6, 7, 8, 9, 10, 11)
+    text, number, moment, set_row = s._string, s._number, s._datetime, s.ws.set_row
+    widths, limits = s.widths, s.limits
+
+    def fmt(value, wrap=True):
+        risky = value.startswith(RISKY_LEADING)
+        return (book.wrap_quoted if risky else book.wrap) if wrap else (book.quoted if risky else book.top)
+
+    items = [(item_id, ref, fmt(ref, False), instrument, fmt(instrument), category, fmt(category),
+              max(text_lines(instrument, widths[3]), text_lines(category, widths[4])))
+             for item_id, ref, _, instrument, category in data.item_fields]
+    status_lines = {key: text_lines(lab, widths[6]) for key, lab in LABELS.items()}
+    narrative_columns = list(zip(range(7, 12), widths[7:12], limits[7:12]))
+    entries, empty, year, top = data.entries, (None,) * 7, data.year, book.top
+    row = 1
     for economy in data.economies:
         economy_id, code, name = economy.id, economy.code, economy.name
-        for item_id, ref, _, instrument, category in data.item_fields:
-            status, *narrative, updated = data.entries.get((economy_id, item_id), empty)
-            put([code, name, ref, instrument, category, year, labels.get(status), *narrative, updated], wrap=wrap)
-    last = len(data.economies) * len(data.items)
+        code_format, name_format, name_lines = fmt(code, False), fmt(name), text_lines(name, widths[1])
+        for item_id, ref, ref_format, instrument, instrument_format, category, category_format, item_lines in items:
+            status, *narrative, updated = entries.get((economy_id, item_id), empty)
+            lines = max(name_lines, item_lines, status_lines.get(status, 1))
+            for (column, width, limit), value in zip(narrative_columns, narrative):
+                if value:
+                    if len(value) > limit or "\n" in value:
+                        lines = max(lines, text_lines(value, width))
+                    text(row, column, value, book.wrap_quoted if value.startswith(RISKY_LEADING) else book.wrap)
+            if lines > 1:
+                set_row(row, LINE_HEIGHT * lines + 2)
+            text(row, 0, code, code_format)
+            text(row, 1, name, name_format)
+            text(row, 2, ref, ref_format)
+            text(row, 3, instrument, instrument_format)
+            text(row, 4, category, category_format)
+            number(row, 5, year, top)
+            if status:
+                text(row, 6, LABELS[status], book.wrap)
+            if updated:
+                moment(row, 12, updated.replace(microsecond=0), book.datetime)
+            row += 1
+    last = row - 1
     s.ws.autofilter(0, 0, last, len(DATA_COLUMNS) - 1)
     book.wb.define_name("ProgressData", f"={quote_sheetname('Data')}!$A$1:${xl_col_to_name(len(DATA_COLUMNS) - 1)}${last + 1}")
 
