@@ -150,16 +150,19 @@ class _Sheet:
         if height:
             self.ws.set_row(row, height)
         text, number, moment = self._string, self._number, self._datetime
-        plain = fmt or book.top
+        # A format costs XlsxWriter a fifth more per cell: a row of one line needs none, a taller
+        # one aligns its cells to the top and wraps its long text.
+        plain = fmt or (book.top if height else None)
+        wrapping = wrap if height else ()
         for column, value in enumerate(values):
             kind = type(value)
             if kind is str:
                 if not value:
                     continue
                 if value.startswith(RISKY_LEADING):
-                    text(row, column, value, book.wrap_quoted if column in wrap else book.quoted)
+                    text(row, column, value, book.wrap_quoted if column in wrapping else book.quoted)
                 else:
-                    text(row, column, value, book.wrap if wrap and column in wrap else plain)
+                    text(row, column, value, book.wrap if wrapping and column in wrapping else plain)
             elif value is None:
                 continue
             elif kind is int or kind is float:
@@ -598,14 +601,16 @@ def _data(book: _Book) -> None:
     widths, limits = s.widths, s.limits
 
     def fmt(value, wrap=True):
-        risky = value.startswith(RISKY_LEADING)
-        return (book.wrap_quoted if risky else book.wrap) if wrap else (book.quoted if risky else book.top)
+        """(format in a row of one line, format in a taller row) for a text written on many rows."""
+        if value.startswith(RISKY_LEADING):
+            return (book.wrap_quoted,) * 2 if wrap else (book.quoted,) * 2
+        return (None, book.wrap if wrap else book.top)
 
     items = [(item_id, ref, fmt(ref, False), instrument, fmt(instrument), category, fmt(category),
               max(text_lines(instrument, widths[3]), text_lines(category, widths[4])))
              for item_id, ref, _, instrument, category in data.item_fields]
     status_lines = {key: text_lines(lab, widths[6]) for key, lab in LABELS.items()}
-    narrative_columns = list(zip(range(7, 12), widths[7:12], limits[7:12]))
+    narrative_widths, narrative_limits = widths[7:12], limits[7:12]
     entries, empty, year, top = data.entries, (None,) * 7, data.year, book.top
     row = 1
     for economy in data.economies:
@@ -614,21 +619,26 @@ def _data(book: _Book) -> None:
         for item_id, ref, ref_format, instrument, instrument_format, category, category_format, item_lines in items:
             status, *narrative, updated = entries.get((economy_id, item_id), empty)
             lines = max(name_lines, item_lines, status_lines.get(status, 1))
-            for (column, width, limit), value in zip(narrative_columns, narrative):
-                if value:
-                    if len(value) > limit or "\n" in value:
-                        lines = max(lines, text_lines(value, width))
-                    text(row, column, value, book.wrap_quoted if value.startswith(RISKY_LEADING) else book.wrap)
-            if lines > 1:
+            for width, limit, value in zip(narrative_widths, narrative_limits, narrative):
+                if value and (len(value) > limit or "\n" in value):
+                    lines = max(lines, text_lines(value, width))
+            tall = lines > 1  # a row of one line needs no formats (they cost XlsxWriter a fifth more a cell)
+            if tall:
                 set_row(row, LINE_HEIGHT * lines + 2)
-            text(row, 0, code, code_format)
-            text(row, 1, name, name_format)
-            text(row, 2, ref, ref_format)
-            text(row, 3, instrument, instrument_format)
-            text(row, 4, category, category_format)
-            number(row, 5, year, top)
+            for column, value in enumerate(narrative, start=7):
+                if value:
+                    if value.startswith(RISKY_LEADING):
+                        text(row, column, value, book.wrap_quoted)
+                    else:
+                        text(row, column, value, book.wrap if tall else None)
+            text(row, 0, code, code_format[tall])
+            text(row, 1, name, name_format[tall])
+            text(row, 2, ref, ref_format[tall])
+            text(row, 3, instrument, instrument_format[tall])
+            text(row, 4, category, category_format[tall])
+            number(row, 5, year, top if tall else None)
             if status:
-                text(row, 6, LABELS[status], book.wrap)
+                text(row, 6, LABELS[status], book.wrap if tall else None)
             if updated:
                 moment(row, 12, updated.replace(microsecond=0), book.datetime)
             row += 1
