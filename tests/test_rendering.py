@@ -168,3 +168,13 @@ def test_pandas_reads_every_table_from_its_header_row(demo):
     assert len(sheets["Data"]) == 21 * 26
     for name in ("Economies", "Commitments", "Matrix", "Changes", "Overdue", "Trend", "Needs", "Returns"):
         assert sheets[name].columns[0] in ("Economy code", "Ref"), name
+
+
+@needs_pdf
+def test_report_pdf_option_writes_the_pdf_beside_the_workbook(demo, tmp_path):
+    path = tmp_path / "out" / "progress.xlsx"
+    output = Tracker(str(demo[0].parent / "demo.db"))("report", "--year", "2008", "--out", str(path), "--pdf").output
+    assert f"Wrote {path.with_suffix('.pdf')}" in output
+    info = subprocess.run(["pdfinfo", str(path.with_suffix(".pdf"))], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(pages_of(to_pdf(demo[0], tmp_path / "direct")))
+    assert sorted(p.name for p in path.parent.iterdir()) == ["progress.pdf", "progress.xlsx"]

@@ -546,9 +546,10 @@ def _echo_import(result: importer.FileResult) -> None:
 def report_command(ctx: click.Context, year: int, out_file: Path | None, pdf: bool):
     """Write the annual progress report workbook for a year.
 
-    Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, Needs, Returns,
-    one per economy, Data (a filterable table that `tracker import` accepts back) and About.
-    Every sheet is set up to print on A4.
+    Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, three chart
+    sheets, Needs, Returns, one per economy, Data (a filterable table that `tracker import`
+    accepts back) and About. Every sheet is set up to print on A4; --pdf also writes the PDF
+    beside the workbook through LibreOffice.
 
     \b
     Example:
