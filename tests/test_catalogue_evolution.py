@@ -123,7 +123,7 @@ def test_retired_item_leaves_the_denominator_from_its_retired_year(evolving, tra
     ws = load_workbook(path)["Matrix"]
     header = next(row for row in ws.iter_rows(values_only=True) if row[0] == "Economy code")
     jpn_row = next(row for row in ws.iter_rows(values_only=True) if row[0] == "JPN")
-    assert jpn_row[header.index("EV-B")] == "Implemented"
+    assert jpn_row[header.index("EV-B")] == "IM"  # the Matrix shows the two-letter code of Implemented
     assert "does not apply in 2012" in tracker("record", "JPN", "EV-B", "--year", "2012", "--status", "planned",
                                                expect=1).output
 

@@ -30,12 +30,13 @@ def test_form_layout(tracker, tmp_path):
     column = {title: i for i, (title, _, _) in enumerate(COLUMNS, start=1)}
     laws = rows["LC02-1"]
     assert ws.cell(row=laws, column=column["Deadline"]).value == "2003-10-31"
-    assert ws.cell(row=laws, column=column["Last reported status"]).value == "Partially implemented (2006)"
+    assert ws.cell(row=laws, column=column["Last reported status"]).value == "Partially implemented (2006; carried forward)"
     assert ws.cell(row=laws, column=column["Status"]).value == "Partially implemented"
     measures = ws.cell(row=laws, column=column["Measures undertaken"])
     assert measures.value == "=SUM(A1) typed by hand" and measures.data_type == "s" and measures.quotePrefix
     unit = rows["LC02-2"]
     assert ws.cell(row=unit, column=column["Status"]).value == "In progress"
+    assert ws.cell(row=unit, column=column["Last reported status"]).value == "In progress (2008; changed from Planned in 2007)"
     assert ws.cell(row=unit, column=column["Further measures planned"]).value is None
     assert ws.cell(row=rows["T7-1"], column=column["Last reported status"]).value == "Not reported"
 
@@ -45,7 +46,7 @@ def test_form_layout(tracker, tmp_path):
     assert ws["B5"].protection.locked is False
     assert ws.freeze_panes == f"B{HEADER_ROW + 1}"
     (validation,) = ws.data_validations.dataValidation
-    assert validation.formula1 == f"={STATUS_LIST_NAME}"
+    assert validation.formula1 == STATUS_LIST_NAME, "stored as Excel stores it, without '='"
     assert str(validation.sqref) == f"F{HEADER_ROW + 1}:F{HEADER_ROW + 26}"
     assert wb.defined_names[STATUS_LIST_NAME].attr_text == f"{LISTS_SHEET}!$A$1:$A$6"
     assert [c.value for c in wb[LISTS_SHEET]["A"]] == list(LABELS.values())

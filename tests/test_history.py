@@ -100,5 +100,5 @@ def test_report_as_of_gives_the_cells_of_the_report_produced_then(tracker, tmp_p
     empty = tmp_path / "empty.xlsx"
     tracker("report", "--year", "2008", "--as-of", early.date().isoformat(), "--out", str(empty))
     summary = {row[0]: row[1] for row in cells(empty)["Summary"] if row and row[0]}
-    assert summary["Economies that reported"] == 0
+    assert summary["Economies that returned"] == 0
     assert "not a date" in tracker("report", "--year", "2008", "--as-of", "last week", expect=2).output

@@ -217,8 +217,8 @@ REFUSALS = {
     "bad status": (lambda f, t: fill(f, {"LC02-1": {"Status": "Done"}}), "cell F12 (Status): 'Done' is not a status"),
     "text too long": (lambda f, t: fill(f, {"LC02-1": {"Evidence": "x" * 10_001}}), "cell K12 (Evidence): Evidence of LC02-1 is 10,001 characters long"),
     "formula without cached value": (lambda f, t: fill(f, {"LC02-1": {"Measures undertaken": "=1+1"}}), "cell G12 (Measures undertaken): holds a formula whose value was never calculated"),
-    "error value": (lambda f, t: rewrite_member(f, form_sheet_member(f), lambda x: x.replace(
-        '<c r="F13" s="8" t="inlineStr"><is><t>Planned</t></is></c>', '<c r="F13" s="8" t="e"><f>1/0</f><v>#DIV/0!</v></c>')),
+    "error value": (lambda f, t: rewrite_member(f, form_sheet_member(f), lambda x: re.sub(
+        r'<c r="F13" s="(\d+)" t="inlineStr"><is><t>Planned</t></is></c>', r'<c r="F13" s="\1" t="e"><f>1/0</f><v>#DIV/0!</v></c>', x)),
         "cell F13 (Status): holds the spreadsheet error #DIV/0!"),
     "contact formula without value": (lambda f, t: fill(f, {}, contact={"Contact e-mail": "=B5"}),
         "cell B7 (Contact e-mail): holds a formula whose value was never calculated"),

@@ -1,12 +1,15 @@
 """The report's figures, recomputed here from the entries the test recorded, on both databases."""
 
 import json
+import math
+import re
 from datetime import date
 
 import pytest
 from openpyxl import load_workbook
 
-from tracker.report import FIXED_SHEETS, ILLUSTRATIVE_NOTE
+from tracker.report import FIXED_SHEETS
+from tracker.report_sheets import ILLUSTRATIVE_NOTE, STATUS_CODES
 
 SCALE = {
     "not_started": "Not started", "planned": "Planned", "in_progress": "In progress",
@@ -25,6 +28,7 @@ RECORDED = {
     ("CHL", "LC02-2", 2008): "implemented",
     ("CHL", "LC02-3", 2008): "not_started",
     ("CHL", "LC02-1", 2005): "implemented",
+    ("KOR", "LC02-1", 2006): "not_started",
 }
 RISKY = {"=1+1": "measures", "+61 2 0000": "needs", "-dash": "planned", "@handle": "evidence"}
 
@@ -62,18 +66,18 @@ def report(recorded, tmp_path):
 
 def test_sheets_in_order(report):
     economies = [c for c in report.sheetnames if c not in FIXED_SHEETS]
-    assert report.sheetnames == [*FIXED_SHEETS[:7], *economies, "Data", "About"]
+    assert report.sheetnames == [*FIXED_SHEETS[:12], *economies, "Data", "About"]
     assert len(economies) == 21 and economies == sorted(economies)
 
 
 def test_economies_sheet_figures(report, recorded):
     items = items_of(recorded, 2008)
     applicable = len(items)
-    rows = {r[0]: r for r in rows_of(report["Economies"], 2)}
+    rows = {r[0]: r for r in rows_of(report["Economies"], 2) if r[1]}
     header = rows_of(report["Economies"])[0]
     assert header[:2] == ["Economy code", "Economy"] and header[2:8] == list(SCALE.values())
     summary = {r["code"]: r for r in json.loads(recorded("summary", "--year", "2008", "--json").output)}
-    for code in ("AUS", "CAN", "CHL", "JPN"):
+    for code in ("AUS", "CAN", "CHL"):
         statuses = [s for (e, _, y), s in RECORDED.items() if e == code and y == 2008]
         row = rows[code]
         assert row[2:8] == [statuses.count(k) for k in SCALE]
@@ -82,78 +86,98 @@ def test_economies_sheet_figures(report, recorded):
         assert row[10] == pytest.approx(expected_rate(statuses, applicable))
         assert row[10] == pytest.approx(summary[code]["implementation_rate"])
         assert row[9] == pytest.approx(summary[code]["coverage"])
-    # AUS: 2007 on record (CAN), AUS had nothing reported in 2007: rate 0 then.
     assert header[11] == "Change since 2007"
-    assert rows["AUS"][11] == pytest.approx(expected_rate(["implemented", "partial", "not_applicable"], applicable))
+    assert rows["AUS"][11] is None, "AUS sent no return in 2007: no change to show"
+    assert rows["CAN"][11] == pytest.approx(rows["CAN"][10] - 0), "CAN's 2007 return: in progress only, rate 0"
+    # JPN sent nothing: "No return", not 0 %, no counts; KOR's last return was 2006, at 0 %.
+    assert rows["JPN"][2:10] == [None] * 8 and rows["JPN"][10] == "No return" and rows["JPN"][12:14] == [None, None]
+    assert rows["KOR"][10] == "No return" and rows["KOR"][12:14] == [2006, 0]
+    assert rows["CHL"][12:14] == [None, None], "CHL returned: its figures are this year's"
     cell = report["Economies"]["K2"]
     assert cell.data_type == "n" and cell.number_format == "0.0%"
-    order = [r[10] for r in rows_of(report["Economies"], 2)]
-    assert order == sorted(order, reverse=True)
-    assert rows["AUS"][13] == "=Jo Citizen (jo@example.gov.au)"
-    assert report["Economies"]._charts
+    order = [r[10] for r in rows_of(report["Economies"], 2) if r[1]]
+    rated = [r for r in order if not isinstance(r, str)]
+    assert rated == sorted(rated, reverse=True) and order[len(rated):] == ["No return"] * (21 - 3)
 
 
 def test_summary_and_commitments(report, recorded):
     applicable = len(items_of(recorded, 2008))
     summary = {r[0]: r[1] for r in rows_of(report["Summary"]) if r and r[0]}
     statuses = [s for (_, _, y), s in RECORDED.items() if y == 2008]
-    region = (statuses.count("implemented") + 0.5 * statuses.count("partial")) / (21 * applicable - statuses.count("not_applicable"))
+    region = (statuses.count("implemented") + 0.5 * statuses.count("partial")) / (3 * applicable - statuses.count("not_applicable"))
     assert summary["Year"] == 2008
-    assert summary["Economies that reported"] == 3
+    assert summary["Economies that returned"] == 3
+    assert summary["Economies with no return"] == 18
+    no_return = " ".join(str(r[0]) for r in rows_of(report["Summary"]) if r and r[0])
+    assert "Japan (JPN)" in no_return and "Australia (AUS)" not in no_return.split("from:")[1]
     assert summary["Items that apply"] == applicable
-    assert summary["Implementation rate (region-wide)"] == pytest.approx(region)
-    assert summary["Coverage (region-wide)"] == pytest.approx(len(statuses) / (21 * applicable))
-    before = 0.5 * 0 / (21 * len(items_of(recorded, 2007)))
-    assert summary["Change in implementation rate since 2007"] == pytest.approx(region - before)
+    assert summary["Implementation rate, region-wide (3 economies that returned)"] == pytest.approx(region)
+    assert summary["Coverage, region-wide (3 economies that returned)"] == pytest.approx(len(statuses) / (3 * applicable))
+    assert summary["Change in implementation rate since 2007"] == pytest.approx(region - 0)
     assert summary["Lima Declaration"] == 3
-    assert report["Summary"]._charts
+    rows = rows_of(report["Summary"])
+    most = rows.index(next(r for r in rows if r[0] == "Most implemented commitments"))
+    assert rows[most + 1][1:3] == ["LC02-2", pytest.approx(1.5 / 3)], "LC02-2: one implemented, one partial of 3"
+    overdue = rows.index(next(r for r in rows if r[0] == "Commitments overdue in most economies"))
+    assert rows[overdue + 1][1] == "LC02-1" and rows[overdue + 1][3] == 20
 
-    commitments = {r[0]: r for r in rows_of(report["Commitments"], 2)}
+    commitments = {r[0]: r for r in rows_of(report["Commitments"], 2) if r[0]}
     laws = commitments["LC02-1"]
     assert laws[3].date() == date(2003, 10, 31)
     assert laws[4:10] == [0, 0, 1, 0, 1, 0]
-    assert laws[10] == 21 - 2
-    assert laws[11] == pytest.approx(1 / 21)
-    assert commitments["T7-1"][11] == pytest.approx(0 / 20)
+    assert laws[10] == 3 - 2
+    assert laws[11] == pytest.approx(1 / 3)
+    assert commitments["T7-1"][11] == pytest.approx(0 / 2)
 
 
 def test_matrix_changes_overdue_trend(report, recorded):
     matrix = rows_of(report["Matrix"])
-    header = matrix[1]
+    header = matrix[0]
     assert header[:2] == ["Economy code", "Economy"]
-    by_code = {r[0]: dict(zip(header, r)) for r in matrix[2:]}
-    assert by_code["AUS"]["LC02-2"] == "Partially implemented"
-    assert by_code["CHL"]["LC02-3"] == "Not started"
-    assert by_code["JPN"]["LC02-1"] == "Not reported"
-    assert len(report["Matrix"].conditional_formatting) == 1
+    by_code = {r[0]: dict(zip(header, r)) for r in matrix[1:22]}
+    assert by_code["AUS"]["LC02-2"] == STATUS_CODES["partial"]
+    assert by_code["CHL"]["LC02-3"] == STATUS_CODES["not_started"]
+    assert by_code["JPN"]["LC02-1"] == "-"
+    legend = {r[0]: r[1] for r in matrix[23:]}
+    assert all(legend[STATUS_CODES[key]] == SCALE[key] for key in SCALE)
+    assert len({report["Matrix"]["C2"].fill.fgColor.rgb, report["Matrix"]["C4"].fill.fgColor.rgb}) >= 1
 
-    changes = [r for r in rows_of(report["Changes"], 2)]
-    assert sorted((r[0], r[2], r[3], r[4], r[5]) for r in changes) == [
+    changes = [r for r in rows_of(report["Changes"], 2) if r[0] and r[2]]
+    kinds = {(r[0], r[2]): r[3] for r in changes}
+    assert sorted((r[0], r[2], r[4], r[5], r[6]) for r in changes if r[3] == "Changed") == [
         ("AUS", "LC02-1", "Planned", 2006, "Implemented"),
         ("CAN", "LC02-3", "Planned", 2006, "Partially implemented"),
     ]
+    assert kinds[("CAN", "LC02-1")] == "Unchanged (carried forward)"
+    assert kinds[("AUS", "LC02-2")] == "New this year"
+    assert len(changes) == sum(1 for (_, _, y) in RECORDED if y == 2008)
 
     overdue = {(r[0], r[2]): r for r in rows_of(report["Overdue"], 2)}
     days = (date(2008, 12, 31) - date(2003, 10, 31)).days
     assert ("AUS", "LC02-1") not in overdue
     assert overdue[("CAN", "LC02-1")][5:8] == ["In progress", days, "5 years 2 months"]
     assert overdue[("CHL", "LC02-1")][5] == "Not reported", "an answer of 2005 does not count in 2008"
+    assert overdue[("JPN", "LC02-1")][5] == "No return"
     assert len(overdue) == 20
 
     trend = rows_of(report["Trend"])
     assert trend[0] == ["Economy code", "Economy", "2005", "2006", "2007", "2008"]
     chl = next(r for r in trend if r[0] == "CHL")
     assert chl[2] == pytest.approx(1 / len(items_of(recorded, 2005)))
-    assert report["Trend"]._charts
+    assert chl[3:5] == [None, None], "no return in 2006 and 2007: a gap, not 0"
+    region = next(r for r in trend if r[1] == "Region-wide")
+    assert region[2] == pytest.approx(chl[2]), "2005: CHL was the only economy that returned"
+    assert [sheet.title for sheet in report.chartsheets] == ["Rates chart", "Statuses chart", "Trend chart"]
+    assert all(len(sheet._charts) == 1 for sheet in report.chartsheets)
 
 
 def test_economy_sheet_and_formula_like_text(report):
     rows = rows_of(report["AUS"])
-    assert rows[1][:2] == ["Contact point", "=Jo Citizen"]
+    assert rows[1][:3] == ["Contact point", None, "=Jo Citizen"]
     laws = next(r for r in rows if r[0] == "LC02-1")
     assert laws[2] == "Implemented"
     assert laws[3:8] == ["=1+1", "-dash", None, "+61 2 0000", "@handle"]
-    for sheet in (report["AUS"], report["Data"], report["Economies"]):
+    for sheet in (report["AUS"], report["Data"], report["Returns"], report["Needs"]):
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
@@ -162,10 +186,14 @@ def test_economy_sheet_and_formula_like_text(report):
 
 def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, store):
     data = report["Data"]
-    assert list(data.tables) == ["ProgressData"]
     rows = rows_of(data)
     assert rows[0][:7] == ["Economy code", "Economy", "Ref", "Instrument", "Category", "Year", "Status"]
     assert len(rows) == 1 + 21 * len(items_of(recorded, 2008))
+    assert data.auto_filter.ref == f"A1:M{len(rows)}"
+    assert report.defined_names["ProgressData"].attr_text == f"Data!$A$1:$M${len(rows)}"
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.read_excel(tmp_path / "report.xlsx", sheet_name="Data")
+    assert list(frame.columns[:3]) == ["Economy code", "Economy", "Ref"] and len(frame) == len(rows) - 1
 
     from conftest import Tracker
 
@@ -182,8 +210,10 @@ def test_about_sheet(report):
     assert about["Produced by"].startswith("tracker ")
     assert about["Catalogue"] == "apec-cyber@2026.1"
     assert about["Data as of (latest change included)"] is not None
-    assert about["Partially implemented"]
-    assert about["Implementation rate"].startswith("Implementation rate = (implemented")
+    assert about["Partially implemented"] == "PI"
+    formulas = {r[0]: r[2] for r in rows_of(report["About"]) if r and r[0]}
+    assert formulas["Implementation rate"].startswith("Implementation rate = (implemented")
+    assert "leave it out" in formulas["No return"]
 
 
 def test_same_data_same_cells(recorded, tmp_path):
@@ -192,7 +222,7 @@ def test_same_data_same_cells(recorded, tmp_path):
     recorded("report", "--year", "2008", "--out", str(second))
     a, b = load_workbook(first), load_workbook(second)
     assert a.sheetnames == b.sheetnames
-    for name in a.sheetnames:
+    for name in (ws.title for ws in a.worksheets):
         assert rows_of(a[name]) == rows_of(b[name]), name
 
 
@@ -215,10 +245,103 @@ def test_demo_marks_every_sheet_and_keeps_away_from_real_data(tmp_path, target):
     assert not (tmp_path / "mine.db").exists()
     wb = load_workbook(tmp_path / "demo" / "progress-2008.xlsx")
     for ws in wb.worksheets:
-        assert ws["A1"].value == ILLUSTRATIVE_NOTE, ws.title
+        assert "ILLUSTRATIVE DATA" in ws.oddHeader.right.text, ws.title
+    assert wb["Data"]["A1"].value == "Economy code", "the notice never sits above a table"
+    for name in ("Summary", "About"):
+        assert ILLUSTRATIVE_NOTE in [r[0] for r in rows_of(wb[name])]
     again = Tracker(str(tmp_path / "mine.db"))("demo", "--out", str(tmp_path / "demo"))
     assert "Report:" in again.output
     (tmp_path / "other").mkdir()
     Tracker(str(tmp_path / "other" / "demo.db"))("init")
     refused = Tracker("unused.db")("demo", "--out", str(tmp_path / "other"), expect=1)
     assert "is not a demo database" in refused.output
+
+
+def test_every_sheet_is_set_up_for_print(report):
+    fonts = {font.name for font in report._fonts}
+    assert fonts == {"Arial"}, "one font family throughout, headings included"
+    for ws in report.worksheets:
+        setup = ws.page_setup
+        assert int(setup.paperSize) == 9, f"{ws.title}: A4"
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth or 1) == 1 and setup.fitToHeight == 0, ws.title
+        assert ws.oddHeader.left.text.startswith("Progress report 2008"), ws.title
+        assert ws.oddFooter.right.text == "Page &P of &N", ws.title
+        if ws.title not in ("Summary", "About"):  # the two sheets of prose and small tables
+            assert ws.print_title_rows, f"{ws.title}: header row repeated on every printed page"
+            assert ws.freeze_panes, f"{ws.title}: frozen below the header"
+        assert "ILLUSTRATIVE" not in (ws.oddHeader.right.text or ""), "only the demo is marked illustrative"
+    assert report["AUS"].oddHeader.left.text == "Progress report 2008: Australia (AUS)"
+    assert report["Summary"].page_setup.orientation == "portrait"
+    assert report["Commitments"].page_setup.orientation == "landscape"
+    assert report["Economies"].freeze_panes == "C2" and report["Data"].freeze_panes == "B2"
+    assert report["Matrix"].freeze_panes == "C2"
+
+
+def header_rows(ws):
+    """The row numbers holding a table header (white bold text on the header fill)."""
+    return [row[0].row for row in ws.iter_rows() if row[0].value and row[0].font.bold and row[0].font.color
+            and row[0].font.color.rgb == "FFFFFFFF"]
+
+
+def test_titles_fit_their_columns_and_long_text_wraps(report):
+    for ws in report.worksheets:
+        for number in header_rows(ws):
+            for cell in ws[number]:
+                if not cell.value or cell.alignment.textRotation == 90:
+                    continue
+                width = ws.column_dimensions[cell.column_letter].width
+                longest = max(len(word) for word in re.split(r"(?<=-)|\s+", str(cell.value)))  # lines break after "-"
+                assert width >= longest + 1, f"{ws.title}!{cell.coordinate} {cell.value!r} is cut (width {width})"
+                assert cell.alignment.wrap_text, f"{ws.title}!{cell.coordinate}"
+    commitments = report["Commitments"]
+    laws = next(row for row in commitments.iter_rows(min_row=2) if row[0].value == "LC02-1")
+    text = laws[2]
+    lines = math.ceil(len(text.value) / (1.3 * commitments.column_dimensions["C"].width))  # 10 pt Arial
+    assert lines > 3 and text.alignment.wrap_text and commitments.row_dimensions[text.row].height >= 12.75 * lines
+    for ws, letter in ((report["Economies"], "O"), (report["Returns"], "F"), (report["Data"], "M")):
+        assert ws.column_dimensions[letter].width >= 16, f"{ws.title}: a date and time needs 16 characters, not ###"
+    assert report["Commitments"].column_dimensions["D"].width >= 10
+
+
+def test_needs_and_returns(recorded, tmp_path, store):
+    from formtools import fill
+
+    recorded("record", "CAN", "LC02-3", "--year", "2008", "--needs", "Offer: training for prosecutors")
+    recorded("form", "--year", "2008", "--economy", "PER", "--out", str(tmp_path))
+    recorded("form", "--year", "2008", "--economy", "PER", "--out", str(tmp_path / "again"))
+    fill(tmp_path / "PER-2008.xlsx", {"LC02-1": {"Status": "Planned"}}, contact={"Contact e-mail": "ana@example.gob.pe"})
+    recorded("import", str(tmp_path / "PER-2008.xlsx"))
+    path = tmp_path / "report.xlsx"
+    recorded("report", "--year", "2008", "--out", str(path))
+    wb = load_workbook(path)
+
+    needs = rows_of(wb["Needs"], 2)
+    assert [(r[0], r[2], r[4], r[5]) for r in needs] == [
+        ("LC02-1", "AUS", "Implemented", "+61 2 0000"),
+        ("LC02-3", "CAN", "Partially implemented", "Offer: training for prosecutors"),
+    ]
+    assert needs[0][1].startswith("Endeavor to enact") and wb["Needs"]["F2"].data_type == "s"
+
+    header = rows_of(wb["Returns"])[0]
+    assert header[:3] == ["Economy code", "Economy", "Return for 2008"]
+    returns = {r[0]: dict(zip(header, r)) for r in rows_of(wb["Returns"], 2) if r[1]}
+    assert len(returns) == 21
+    per = returns["PER"]
+    assert (per["Return for 2008"], per["Forms issued"], per["Forms returned"], per["Items answered"]) == ("Returned", 2, 1, 1)
+    assert per["Last form imported"] is not None and per["E-mail"] == "ana@example.gob.pe"
+    assert per["Complete"] == pytest.approx(1 / per["Items that apply"])
+    aus = returns["AUS"]
+    assert (aus["Forms issued"], aus["Forms returned"], aus["Items answered"]) == (0, 0, 3)
+    assert aus["Contact point"] == "=Jo Citizen" and aus["E-mail"] == "jo@example.gov.au"
+    jpn = returns["JPN"]
+    assert jpn["Return for 2008"] == "No return" and jpn["Items answered"] == 0 and jpn["Complete"] is None
+    assert returns["CHL"]["Return for 2008"] == "Returned" and returns["CHL"]["Last return"] is None
+    assert returns["KOR"]["Return for 2008"] == "No return" and returns["KOR"]["Last return"] == 2006
+
+
+def test_pdf_beside_the_workbook(recorded, tmp_path, monkeypatch):
+    path = tmp_path / "report.xlsx"
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    output = recorded("report", "--year", "2008", "--out", str(path), "--pdf", expect=1).output
+    assert "No PDF written: LibreOffice (soffice) is not installed" in output
+    assert path.exists() and not path.with_suffix(".pdf").exists()

@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from tracker.atomic import refusal, replacing
 from tracker.catalogue import items_for
 from tracker.errors import Refused
 from tracker.forms import COLUMNS, CONTACT_LABELS, FORM_SHEET, HEADER_ROW, FormRequest, write_forms
@@ -97,12 +98,16 @@ def _fill_form(path: Path, rng: random.Random, last: dict, economy: str) -> None
     for row in range(1, HEADER_ROW):
         if ws.cell(row=row, column=1).value == CONTACT_LABELS["email"]:
             ws.cell(row=row, column=2).value = f"focal.point@{economy.lower()}.example.org"
-    wb.save(path)
+    with replacing(path, f"the filled-in form {path.name}") as temporary:
+        wb.save(temporary)
 
 
 def run_demo(out_dir: Path, progress: Callable[[Iterable], Iterable] = lambda items: items) -> DemoResult:
     """Build the demo database in ``out_dir``, run a round of forms for 2008, and write the report."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise refusal("the demo", out_dir, exc) from None
     database = out_dir / DEMO_DB
     if database.exists():
         existing = Store(str(database))

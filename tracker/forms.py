@@ -17,41 +17,39 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
-from openpyxl import Workbook
-from openpyxl.packaging.custom import StringProperty
-from openpyxl.styles import Font, PatternFill, Protection
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.worksheet.datavalidation import DataValidation
+import xlsxwriter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import rounds
+from tracker.atomic import replacing
 from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
-from tracker.models import Economy, Form, Return, Setting, utcnow
+from tracker.models import Economy, Entry, Form, Return, Setting, utcnow
 from tracker.progress import check_year, latest_entries
 from tracker.status import LABELS, SCALE, label
-from tracker.workbooks import WRAP, set_text, style_header
+from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines
 
 FORM_SHEET = "Form"
 ID_SHEET = "Identification"
 LISTS_SHEET = "Lists"
 STATUS_LIST_NAME = "StatusLabels"
 HEADER_ROW = 10
-#: The Form sheet's columns: (title, entry field or None for read-only columns, width).
+#: The Form sheet's columns: (title, entry field or None for read-only columns, width). The
+#: widths add up to what prints one A4 page wide in landscape at about 8 pt.
 COLUMNS = [
-    ("Ref", None, 9),
-    ("Instrument", None, 24),
-    ("Commitment", None, 50),
-    ("Deadline", None, 11),
-    ("Last reported status", None, 18),
-    ("Status", "status", 20),
-    ("Measures undertaken", "measures", 40),
-    ("Further measures planned", "planned", 36),
-    ("Timeframe", "timeframe", 14),
-    ("Capacity-building needs", "needs", 30),
-    ("Evidence", "evidence", 30),
+    ("Ref", None, 14),
+    ("Instrument", None, 11),
+    ("Commitment", None, 25),
+    ("Deadline", None, 10),
+    ("Last reported status", None, 13),
+    ("Status", "status", 12),
+    ("Measures undertaken", "measures", 15),
+    ("Further measures planned", "planned", 13),
+    ("Timeframe", "timeframe", 10),
+    ("Capacity-building needs", "needs", 12),
+    ("Evidence", "evidence", 12),
 ]
 #: The labels of the contact-point cells above the header, in column A; the value goes in column B.
 CONTACT_LABELS = {
@@ -62,8 +60,10 @@ CONTACT_LABELS = {
 }
 ID_FIELDS = ("form_id", "economy", "year", "catalogue_version", "issued_at")
 PROPERTY_PREFIX = "tracker_"
-UNLOCKED = Protection(locked=False)
-INPUT_FILL_COLOR = "FFF2CC"
+INPUT_FILL_COLOR = "#FFF2CC"
+LINE_HEIGHT = 12.75  # points per line of 10 pt text
+INPUT_LINES = 3  # an empty answer row still has room for a few lines of typing
+INSTRUCTIONS_WIDTH = 95
 
 
 def signing_key(session: Session) -> bytes:
@@ -89,113 +89,182 @@ class FormRequest:
     return_to: str | None = None
 
 
-def _instructions(wb: Workbook, economy: Economy, year: int, request: FormRequest, version: str) -> None:
-    ws = wb.active
-    ws.title = "Instructions"
+class _Formats:
+    """The formats a form uses, one font family throughout."""
+
+    def __init__(self, wb):
+        add = wb.add_format
+        self.title = add({"bold": True, "font_size": 14})
+        self.heading = add({"bold": True, "font_size": 11})
+        self.bold = add({"bold": True, "valign": "top"})
+        self.text = add({"text_wrap": True, "valign": "top"})
+        self.quoted = add({"text_wrap": True, "valign": "top", "quote_prefix": True})
+        self.header = add({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_COLOUR, "text_wrap": True,
+                           "valign": "top", "border": 1, "border_color": "#FFFFFF"})
+        base = {"locked": False, "bg_color": INPUT_FILL_COLOR, "border": 1, "border_color": "#7F7F7F",
+                "text_wrap": True, "valign": "top"}
+        self.input = add(base)
+        self.input_quoted = add({**base, "quote_prefix": True})
+
+
+def _text(ws, row: int, column: int, value, fmt, quoted) -> None:
+    """Write ``value`` as text (never a formula); blank cells still get the format.
+
+    Calls XlsxWriter's per-type writers directly: its public ones only add an "A1" notation
+    check, and a form for every economy writes hundreds of thousands of cells."""
+    if value is None or value == "":
+        ws._write_blank(row, column, None, fmt)
+        return
+    text = str(value)
+    ws._write_string(row, column, text, quoted if text.startswith(RISKY_LEADING) else fmt)
+
+
+def _page(ws, title: str, landscape: bool) -> None:
+    ws.set_paper(9)
+    ws.set_landscape() if landscape else ws.set_portrait()
+    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    escaped = title.replace("&", "&&")
+    ws.set_header(f'&L&"{FONT_NAME},Bold"&10{escaped}')
+    ws.set_footer(f'&R&"{FONT_NAME},Regular"&9Page &P of &N')
+
+
+def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: FormRequest, version: str) -> None:
+    ws = wb.add_worksheet("Instructions")
+    _page(ws, f"Progress form: {economy.name} ({economy.code}), {year}", landscape=False)
+    ws.fit_to_pages(1, 1)
+    ws.set_column(0, 0, INSTRUCTIONS_WIDTH)
     due = request.due.strftime("%d %B %Y") if request.due else "the date given in the covering message"
     send_to = request.return_to or "the secretariat that sent it to you"
     lines = [
-        (f"Progress form: {economy.name}, {year}", True),
-        ("", False),
-        ("What to do", True),
-        (f"1. Go to the sheet '{FORM_SHEET}'. Fill in the contact point at the top.", False),
+        (f"Progress form: {economy.name}, {year}", formats.title),
+        ("", None),
+        ("What to do", formats.heading),
+        (f"1. Go to the sheet '{FORM_SHEET}'. Fill in the contact point at the top.", None),
         ("2. For every commitment, choose a Status from the drop-down list and describe, in plain "
          "words, the measures undertaken this year, further measures planned and their timeframe, "
          "any capacity-building needs (or offers), and evidence such as the name of a law or a web "
-         "address.", False),
+         "address.", None),
         ("3. The form is prefilled with your latest answers; change only what has changed. "
-         "A cell left blank keeps the answer already on record; to change an answer, type the new one.", False),
+         "A cell left blank keeps the answer already on record; to change an answer, type the new one. "
+         "The column Last reported status says, for each commitment, when its answer was given and "
+         "whether it is carried forward from an earlier year.", None),
         ("4. Do not add, delete, rename or reorder sheets, and do not change the Ref column: it is how "
-         "the secretariat matches your answers.", False),
+         "the secretariat matches your answers.", None),
         (f"5. Save the workbook as .xlsx (not .xls, not with a password) and send it to {send_to} "
-         f"by {due}.", False),
-        ("", False),
-        ("The status scale", True),
-        *[(f"{lab}: {meaning}", False) for lab, meaning in SCALE.values()],
-        ("", False),
-        (f"Catalogue: {version}. Cells you can type in are shaded yellow.", False),
+         f"by {due}.", None),
+        ("", None),
+        ("The status scale", formats.heading),
+        *[(f"{lab}: {meaning}", None) for lab, meaning in SCALE.values()],
+        ("", None),
+        (f"Catalogue: {version}. Cells you can type in are shaded yellow and outlined.", None),
     ]
-    for row, (text, bold) in enumerate(lines, start=1):
-        cell = set_text(ws.cell(row=row, column=1), text)
-        cell.alignment = WRAP
-        if bold:
-            cell.font = Font(bold=True, size=14 if row == 1 else 11)
-    ws.column_dimensions["A"].width = 110
+    for row, (text, fmt) in enumerate(lines):
+        if fmt is formats.title:
+            ws.set_row(row, 22)
+        elif text and fmt is None:
+            ws.set_row(row, LINE_HEIGHT * text_lines(text, INSTRUCTIONS_WIDTH) + 3)
+        _text(ws, row, 0, text, fmt or formats.text, formats.quoted)
 
 
-def _status_list(wb: Workbook) -> None:
-    ws = wb.create_sheet(LISTS_SHEET)
-    for row, text in enumerate(LABELS.values(), start=1):
-        set_text(ws.cell(row=row, column=1), text)
-    ws.sheet_state = "hidden"
-    wb.defined_names[STATUS_LIST_NAME] = DefinedName(
-        STATUS_LIST_NAME, attr_text=f"{LISTS_SHEET}!$A$1:$A${len(LABELS)}"
+def _status_list(wb) -> None:
+    ws = wb.add_worksheet(LISTS_SHEET)
+    for row, text in enumerate(LABELS.values()):
+        ws.write_string(row, 0, text)
+    ws.hide()
+    wb.define_name(STATUS_LIST_NAME, f"={LISTS_SHEET}!$A$1:$A${len(LABELS)}")
+
+
+def _identification(wb, identification: dict[str, str]) -> None:
+    ws = wb.add_worksheet(ID_SHEET)
+    for row, (name, value) in enumerate(identification.items()):
+        ws.write_string(row, 0, name)
+        ws.write_string(row, 1, value)
+        wb.set_custom_property(PROPERTY_PREFIX + name, value, "text")
+    ws.very_hidden()
+
+
+def last_reported(entry: Entry | None, year: int, previous: tuple[int, str] | None) -> str:
+    """What the form shows of an item's latest answer: its status, its year, and whether it is this
+    year's answer (new, changed or unchanged against the one before) or carried forward."""
+    if entry is None or not entry.status:
+        return "Not reported"
+    if entry.year < year:
+        return f"{label(entry.status)} ({entry.year}; carried forward)"
+    if previous is None:
+        return f"{label(entry.status)} ({year}; new this year)"
+    if previous[1] == entry.status:
+        return f"{label(entry.status)} ({year}; unchanged since {previous[0]})"
+    return f"{label(entry.status)} ({year}; changed from {label(previous[1])} in {previous[0]})"
+
+
+def _earlier_statuses(session: Session, economy: Economy, year: int) -> dict[int, tuple[int, str]]:
+    """Per item, (year, status) of the economy's latest answer with a status before ``year``."""
+    earlier: dict[int, tuple[int, str]] = {}
+    rows = session.execute(
+        select(Entry.item_id, Entry.year, Entry.status)
+        .where(Entry.economy_id == economy.id, Entry.year < year, Entry.status.is_not(None))
+        .order_by(Entry.item_id, Entry.year.desc())
     )
+    for item_id, entry_year, status in rows:
+        earlier.setdefault(item_id, (entry_year, status))
+    return earlier
 
 
-def _identification(wb: Workbook, identification: dict[str, str]) -> None:
-    ws = wb.create_sheet(ID_SHEET)
-    for row, (name, value) in enumerate(identification.items(), start=1):
-        set_text(ws.cell(row=row, column=1), name)
-        set_text(ws.cell(row=row, column=2), value)
-        wb.custom_doc_props.append(StringProperty(name=PROPERTY_PREFIX + name, value=value))
-    ws.sheet_state = "veryHidden"
+def _form_sheet(wb, formats: _Formats, economy, year, items, latest, earlier, contact, texts) -> None:
+    ws = wb.add_worksheet(FORM_SHEET)
+    _page(ws, f"Progress form: {economy.name} ({economy.code}), {year}", landscape=True)
+    ws.fit_to_pages(1, 0)
+    widths = [width for _, _, width in COLUMNS]
+    for column, width in enumerate(widths):
+        ws.set_column(column, column, width)
+    ws.set_row(0, 22)
+    ws.write_string(0, 0, "Commitment progress form", formats.title)
+    for row, (caption, value) in enumerate([("Economy", f"{economy.name} ({economy.code})"), ("Year", str(year))], start=1):
+        ws.write_string(row, 0, caption, formats.bold)
+        ws.merge_range(row, 1, row, 3, value, formats.text)
+    for row, (name, caption) in enumerate(CONTACT_LABELS.items(), start=4):
+        ws.write_string(row, 0, caption, formats.bold)
+        value = getattr(contact, name) if contact else None
+        ws.merge_range(row, 1, row, 3, None, formats.input)
+        _text(ws, row, 1, value, formats.input, formats.input_quoted)
 
+    header = HEADER_ROW - 1
+    titles = [title for title, _, _ in COLUMNS]
+    ws.set_row(header, LINE_HEIGHT * max(text_lines(t, 0.9 * w) for t, w in zip(titles, widths)) + 3)  # bold is wider
+    for column, title in enumerate(titles):
+        ws.write_string(header, column, title, formats.header)
 
-def _form_sheet(wb, economy, year, items, latest, contact, texts) -> None:
-    ws = wb.create_sheet(FORM_SHEET, 1)
-    fill = PatternFill("solid", fgColor=INPUT_FILL_COLOR)
-    set_text(ws["A1"], "Commitment progress form").font = Font(bold=True, size=14)
-    for row, (caption, value) in enumerate([("Economy", f"{economy.name} ({economy.code})"), ("Year", str(year))], start=2):
-        set_text(ws.cell(row=row, column=1), caption).font = Font(bold=True)
-        set_text(ws.cell(row=row, column=2), value)
-    for row, (name, caption) in enumerate(CONTACT_LABELS.items(), start=5):
-        set_text(ws.cell(row=row, column=1), caption).font = Font(bold=True)
-        cell = set_text(ws.cell(row=row, column=2), getattr(contact, name) if contact else None)
-        cell.protection, cell.fill = UNLOCKED, fill
-
-    for column, (title, _, width) in enumerate(COLUMNS, start=1):
-        set_text(ws.cell(row=HEADER_ROW, column=column), title)
-        ws.column_dimensions[ws.cell(row=HEADER_ROW, column=column).column_letter].width = width
-    style_header(ws[HEADER_ROW])
-
-    status_column = next(i for i, (_, f, _) in enumerate(COLUMNS, start=1) if f == "status")
-    for row, item in enumerate(items, start=HEADER_ROW + 1):
+    fixed_count = sum(1 for _, field, _ in COLUMNS if field is None)
+    for row, item in enumerate(items, start=HEADER_ROW):
         entry = latest.get(item.id)
-        last = f"{label(entry.status)} ({entry.year})" if entry and entry.status else "Not reported"
-        fixed = [item.ref, item.instrument.title, texts[item.id],
-                 item.deadline.isoformat() if item.deadline else "", last]
-        for column, value in enumerate(fixed, start=1):
-            set_text(ws.cell(row=row, column=column), value).alignment = WRAP
-        for column, (_, field, _) in enumerate(COLUMNS[len(fixed):], start=len(fixed) + 1):
-            value = getattr(entry, field) if entry else None
-            cell = set_text(ws.cell(row=row, column=column), label(value) if field == "status" else value)
-            cell.alignment, cell.protection, cell.fill = WRAP, UNLOCKED, fill
+        fixed = [item.ref, item.instrument.title, texts[item.id], item.deadline.isoformat() if item.deadline else "",
+                 last_reported(entry, year, earlier.get(item.id))]
+        answers = [(label(getattr(entry, field)) if field == "status" else getattr(entry, field)) if entry else None
+                   for _, field, _ in COLUMNS[fixed_count:]]
+        values = fixed + answers
+        lines = max(INPUT_LINES, *(text_lines(v, w) for v, w in zip(values, widths) if v))
+        ws.set_row(row, LINE_HEIGHT * lines + 3)
+        for column, value in enumerate(fixed):
+            _text(ws, row, column, value, formats.text, formats.quoted)
+        for column, value in enumerate(answers, start=fixed_count):
+            _text(ws, row, column, value, formats.input, formats.input_quoted)
 
-    last_row = HEADER_ROW + max(len(items), 1)
-    letter = ws.cell(row=HEADER_ROW, column=status_column).column_letter
-    validation = DataValidation(
-        type="list", formula1=f"={STATUS_LIST_NAME}", allow_blank=True, showErrorMessage=True,
-        errorTitle="Status", error="Choose a status from the list.",
-    )
-    validation.add(f"{letter}{HEADER_ROW + 1}:{letter}{last_row}")
-    ws.add_data_validation(validation)
-    ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=2)
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
-    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_area = f"A1:{ws.cell(row=last_row, column=len(COLUMNS)).coordinate}"
-    for row in range(HEADER_ROW + 1, last_row + 1):
-        ws.row_dimensions[row].height = 60
+    first, last = HEADER_ROW, HEADER_ROW - 1 + max(len(items), 1)
+    status_column = next(i for i, (_, f, _) in enumerate(COLUMNS) if f == "status")
+    ws.data_validation(first, status_column, last, status_column, {
+        "validate": "list", "source": f"={STATUS_LIST_NAME}", "ignore_blank": True,
+        "error_title": "Status", "error_message": "Choose a status from the list.",
+    })
+    ws.freeze_panes(HEADER_ROW, 1)
+    ws.protect("", {"format_columns": True, "format_rows": True})
+    ws.repeat_rows(header)
+    ws.print_area(0, 0, last, len(COLUMNS) - 1)
+    ws.activate()
 
 
 def write_form(session: Session, economy: Economy, year: int, path: Path, request: FormRequest,
                key: bytes, version: str, items) -> Form:
-    """Write one economy's form for ``year`` to ``path`` and record that it was issued."""
+    """Write one economy's form for ``year`` to ``path`` (whole or not at all) and record that it was issued."""
     form = Form(id=str(uuid.uuid4()), economy_id=economy.id, year=year,
                 catalogue_version=version, issued_at=utcnow())
     session.add(form)
@@ -208,17 +277,21 @@ def write_form(session: Session, economy: Economy, year: int, path: Path, reques
     }
     identification["signature"] = signature(key, identification)
     contact = session.scalar(select(Return).where(Return.economy_id == economy.id, Return.year == year))
-    wb = Workbook()
-    _instructions(wb, economy, year, request, version)
+    latest = latest_entries(session, economy, year)
+    earlier = _earlier_statuses(session, economy, year)
     texts = wordings_for(session, year, items)
-    _form_sheet(wb, economy, year, items, latest_entries(session, economy, year), contact, texts)
-    _status_list(wb)
-    _identification(wb, identification)
-    wb.properties.title = f"{economy.name} {year} progress form"
-    wb.properties.creator = "tracker"
-    wb.active = 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    with replacing(path, f"the form for {economy.code}") as temporary:
+        wb = xlsxwriter.Workbook(str(temporary), {
+            "in_memory": True,  # a form is small: assemble its parts in memory, not in temporary files
+            "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE},
+        })
+        formats = _Formats(wb)
+        _instructions(wb, formats, economy, year, request, version)
+        _form_sheet(wb, formats, economy, year, items, latest, earlier, contact, texts)
+        _status_list(wb)
+        _identification(wb, identification)
+        wb.set_properties({"title": f"{economy.name} {year} progress form", "author": "tracker"})
+        close_workbook(wb)
     return form
 
 
@@ -244,9 +317,6 @@ def write_forms(
     paths = []
     for economy in progress(economies):
         path = out_dir / f"{economy.code}-{year}.xlsx"
-        try:
-            write_form(session, economy, year, path, request, key, version, items)
-        except OSError as exc:
-            raise Refused(f"Cannot write {path}: {exc.strerror or exc}. Choose another --out folder.") from None
+        write_form(session, economy, year, path, request, key, version, items)
         paths.append(path)
     return paths

@@ -8,6 +8,7 @@ deleted, and an undo is an ``Import`` of kind "undo" that can be undone the same
 
 from __future__ import annotations
 
+from datetime import datetime
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -20,9 +21,13 @@ from tracker.models import Change, Economy, Import, Item, utcnow
 UNDO = "undo"
 
 
-def undone_ids(session: Session) -> set[int]:
-    """The imports (and undos) currently taken back: undone by an undo that is not itself undone."""
-    undoes = dict(session.execute(select(Import.id, Import.undoes_id).where(Import.undoes_id.is_not(None))).all())
+def undone_ids(session: Session, as_of: datetime | None = None) -> set[int]:
+    """The imports (and undos) taken back (now, or at the moment ``as_of``): undone by an undo that
+    is not itself undone."""
+    query = select(Import.id, Import.undoes_id).where(Import.undoes_id.is_not(None))
+    if as_of is not None:
+        query = query.where(Import.imported_at <= as_of)
+    undoes = dict(session.execute(query).all())
     by_target: dict[int, list[int]] = {}
     for undo_id, target in undoes.items():
         by_target.setdefault(target, []).append(undo_id)

@@ -119,20 +119,21 @@ def round_events(session: Session, year: int | None = None) -> list[RoundEvent]:
     return list(session.scalars(query))
 
 
-def _latest_returns(session: Session, year: int) -> dict[int, tuple[datetime, str]]:
+def latest_returns(session: Session, year: int, as_of: datetime | None = None) -> dict[int, tuple[datetime, str]]:
     """Per economy, (when, file) of the last import that is still in force and holds its return
-    for ``year``: a form issued for it, or a table with rows for it."""
-    undone = imports.undone_ids(session)
-    candidates = list(session.execute(
-        select(Import.economy_id, Import.id, Import.imported_at, Import.file_name)
-        .where(Import.kind == "form", Import.year == year)
-    ))
-    candidates += list(session.execute(
+    for ``year``: a form issued for it, or a table with rows for it (as of a moment, if given)."""
+    undone = imports.undone_ids(session, as_of)
+    forms = select(Import.economy_id, Import.id, Import.imported_at, Import.file_name).where(
+        Import.kind == "form", Import.year == year)
+    tables = (
         select(Change.economy_id, Import.id, Import.imported_at, Import.file_name)
         .join(Import, Import.id == Change.import_id)
         .where(Import.kind == "table", Change.year == year)
         .distinct()
-    ))
+    )
+    if as_of is not None:
+        forms, tables = forms.where(Import.imported_at <= as_of), tables.where(Import.imported_at <= as_of)
+    candidates = list(session.execute(forms)) + list(session.execute(tables))
     latest: dict[int, tuple[datetime, str]] = {}
     for economy_id, import_id, at, file_name in candidates:
         if import_id in undone:
@@ -171,7 +172,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
     updated = dict(session.execute(
         select(Change.economy_id, func.max(Change.changed_at)).where(Change.year == year).group_by(Change.economy_id)
     ).all())
-    returns = _latest_returns(session, year)
+    returns = latest_returns(session, year)
     contacts = _contacts(session, year)
     rows = []
     for economy in economies_for(session, year):

@@ -6,7 +6,7 @@
 Builds a synthetic SQLite store, writes the report for the last year, then writes the same
 number of cells with openpyxl write-only and no database (the baseline). Each runs in a child
 process so its peak memory is its own. Prints time and peak memory of both and their ratios;
-the target is a report within 1.5x of the baseline.
+the target (issue 7) is a report in at most 0.8x the baseline's time.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 FIRST_YEAR = 2001
+TARGET = 0.8
 STATUSES = ["not_started", "planned", "in_progress", "partial", "implemented", "not_applicable"]
 
 
@@ -135,6 +136,7 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--store", type=Path, help="Keep the synthetic store in this file (built if missing, "
                         "reused if present, for repeated runs of the same size).")
+    parser.add_argument("--repeat", type=int, default=3, help="Runs of each, alternated; the best of each counts.")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -157,16 +159,19 @@ def main() -> None:
             print(f"store: {args.economies} economies x {args.items} items x {args.years} years "
                   f"({args.economies * args.items * args.years:,} entries) built in {time.perf_counter() - started:.1f} s")
         year = _last_year(database)
-        report_time, report_memory = measure(["--child", "report", str(database), str(year), str(folder / "report.xlsx")])
-        cells = count_cells(folder / "report.xlsx")
-        baseline_time, baseline_memory = measure(["--child", "baseline", str(cells), str(folder / "baseline.xlsx")])
+        runs = []
+        for _ in range(args.repeat):  # alternated, best of each: the machine is shared
+            report = measure(["--child", "report", str(database), str(year), str(folder / "report.xlsx")])
+            cells = count_cells(folder / "report.xlsx")
+            runs.append((report, measure(["--child", "baseline", str(cells), str(folder / "baseline.xlsx")])))
+        (report_time, report_memory), (baseline_time, baseline_memory) = (min(r[0] for r in runs), min(r[1] for r in runs))
     print(f"cells written: {cells:,}")
     print(f"{'':<10}{'seconds':>10}{'peak MiB':>10}")
     print(f"{'report':<10}{report_time:>10.1f}{report_memory:>10.0f}")
     print(f"{'baseline':<10}{baseline_time:>10.1f}{baseline_memory:>10.0f}")
     ratio = report_time / baseline_time
-    print(f"time ratio {ratio:.2f} (target <= 1.5), memory ratio {report_memory / baseline_memory:.2f}")
-    print("within target" if ratio <= 1.5 else "OVER TARGET")
+    print(f"time ratio {ratio:.2f} (target <= {TARGET}), memory ratio {report_memory / baseline_memory:.2f}")
+    print("within target" if ratio <= TARGET else "OVER TARGET")
 
 
 if __name__ == "__main__":

@@ -120,28 +120,34 @@ def _echo_import(result: importer.FileResult) -> None:
 @click.option("--as-of", "as_of", type=Moment(), metavar="WHEN",
               help="Rebuild the report from the data as they stood at WHEN: an ISO date-time (UTC) or a date "
                    "(its end), such as the moment `tracker reports list` shows for a published report.")
+@click.option("--pdf", is_flag=True, help="Also write the PDF beside the workbook (needs LibreOffice).")
 @click.pass_context
-def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: datetime | None):
+def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: datetime | None, pdf: bool):
     """Write the annual progress report workbook for a year.
 
-    Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, one per economy,
-    Data (a filterable table that `tracker import` accepts back) and About.
+    Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, three chart
+    sheets, Needs, Returns, one per economy, Data (a filterable table that `tracker import`
+    accepts back) and About. Every sheet is set up to print on A4; --pdf also writes the PDF
+    beside the workbook through LibreOffice.
 
     \b
     Example:
         tracker report --year 2008
-        tracker report --year 2008 --out progress-2008.xlsx
+        tracker report --year 2008 --out progress-2008.xlsx --pdf
         tracker report --year 2008 --as-of 2009-06-30T12:00:00 --out progress-2008-as-published.xlsx
     """
     from tracker import report
 
     out_file = out_file or DEFAULT_REPORTS / f"progress-{year}.xlsx"
-    data = run(ctx, report.write_report, year, out_file, as_of)
+    data = run(ctx, report.write_report, year, out_file, pdf, as_of)
     if as_of:
         click.echo(f"As of {as_of.isoformat(sep=' ')} UTC (data as of {data.data_last_changed or 'no change yet'}).")
     region = data.region()
-    click.echo(f"Wrote {out_file}: {len(data.economies)} economies, {len(data.items)} items; "
-               f"region-wide implementation rate {percent(region.rate)}, coverage {percent(region.coverage)}.")
+    click.echo(f"Wrote {out_file}: {len(data.economies)} economies ({len(data.returning())} returned), "
+               f"{len(data.items)} items; region-wide implementation rate {percent(region.rate)}, "
+               f"coverage {percent(region.coverage)}.")
+    if pdf:
+        click.echo(f"Wrote {out_file.with_suffix('.pdf')}")
 
 
 @click.group("round")

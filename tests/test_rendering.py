@@ -1,0 +1,183 @@
+"""The demo report and a form as their readers see them: printed to PDF by LibreOffice, opened by
+Gnumeric, ExcelJS and SheetJS (Node) and pandas. Each check is skipped where its program is not
+installed; ``.ci/run`` installs them all."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from conftest import Tracker
+
+SOFFICE = shutil.which("soffice")
+PDF_TOOLS = shutil.which("pdftotext") and shutil.which("pdfinfo")
+#: pdftotext's word boxes are about 1.43 times the font size.
+BOX_PER_POINT = 1.43
+SMALLEST_POINTS = 7.5  # "about 8 pt"
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The demo's report and a fresh (not filled-in) JPN form from the demo database."""
+    folder = tmp_path_factory.mktemp("demo")
+    Tracker(str(folder / "unused.db"))("demo", "--out", str(folder))
+    Tracker(str(folder / "demo.db"))("form", "--year", "2008", "--economy", "JPN", "--out", str(folder / "fresh"))
+    return folder / "progress-2008.xlsx", folder / "fresh" / "JPN-2008.xlsx"
+
+
+def to_pdf(path: Path, folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    subprocess.run([SOFFICE, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(folder), str(path)], check=True, capture_output=True, timeout=300)
+    return folder / f"{path.stem}.pdf"
+
+
+def pages_of(pdf: Path) -> list[list[tuple[float, float, float, float, str]]]:
+    """Per page, its words with their boxes (x0, y0, x1, y1, text), the page's width last."""
+    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    xml = re.sub(r"<!DOCTYPE[^>]*>", "", xml).replace(' xmlns="http://www.w3.org/1999/xhtml"', "")
+    root = ElementTree.fromstring(xml)
+    return [
+        [(float(w.get("xMin")), float(w.get("yMin")), float(w.get("xMax")), float(w.get("yMax")), w.text or "")
+         for w in page.iter("word") if w.text]
+        + [(0, 0, 0, 0, float(page.get("width")))]
+        for page in root.iter("page")
+    ]
+
+
+def words_of(page):
+    return page[:-1]
+
+
+def overprinted(words) -> list[tuple[str, str]]:
+    """Pairs of words drawn over each other: text cut off by a row too short or a cell too narrow."""
+    clashes = []
+    words = sorted(words, key=lambda w: w[1])
+    for i, a in enumerate(words):
+        for b in words[i + 1:]:
+            if b[1] >= a[3]:
+                break
+            width = min(a[2], b[2]) - max(a[0], b[0])
+            height = min(a[3], b[3]) - max(a[1], b[1])
+            smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+            if width > 0 and height > 0 and width * height > 0.25 * smaller:
+                clashes.append((a[4], b[4]))
+    return clashes
+
+
+def sheet_of(page) -> str:
+    """The sheet a page belongs to: the centre of the page header's line."""
+    words, width = words_of(page), page[-1][4]
+    top = min(w[1] for w in words)
+    line = sorted((w for w in words if w[1] < top + 3), key=lambda w: w[0])
+    return " ".join(w[4] for w in line if abs((w[0] + w[2]) / 2 - width / 2) < width / 6)
+
+
+needs_pdf = pytest.mark.skipif(not (SOFFICE and PDF_TOOLS), reason="LibreOffice or poppler-utils is not installed")
+
+
+@needs_pdf
+def test_demo_report_prints_readably(demo, tmp_path):
+    pages = pages_of(to_pdf(demo[0], tmp_path))
+    sheets = [sheet_of(page) for page in pages]
+    count = {name: sheets.count(name) for name in dict.fromkeys(sheets)}
+    for name, most in {"Summary": 2, "Economies": 2, "Commitments": 5, "Matrix": 1, "Trend": 1, "Rates chart": 1,
+                       "Statuses chart": 1, "Trend chart": 1, "Needs": 1, "Returns": 1, "AUS": 4, "VNM": 4, "About": 1}.items():
+        assert 1 <= count.get(name, 0) <= most, f"{name}: {count.get(name)} pages"
+    for number, page in enumerate(pages, start=1):
+        words, where = words_of(page), f"page {number} ({sheets[number - 1]})"
+        assert not overprinted(words), f"{where}: text drawn over text {overprinted(words)[:5]}"
+        assert not any("###" in w[4] for w in words), f"{where}: a number too wide for its column"
+        heights = sorted(w[3] - w[1] for w in words)
+        body = heights[len(heights) // 10] / BOX_PER_POINT  # the smallest tenth: chart labels, footers
+        assert body >= SMALLEST_POINTS, f"{where} prints at {body:.1f} pt"
+        assert f"Page {number} of {len(pages)}" in " ".join(w[4] for w in words)
+
+
+@needs_pdf
+def test_form_prints_readably(demo, tmp_path):
+    pages = [words_of(page) for page in pages_of(to_pdf(demo[1], tmp_path))]
+    text = [" ".join(w[4] for w in page) for page in pages]
+    assert "What to do" in text[0] and "Catalogue:" in text[0], "the instructions fit on the first page"
+    assert "Commitment progress form" in text[1]
+    assert len(pages) <= 8, f"{len(pages)} pages"
+    for number, page in enumerate(pages, start=1):
+        assert not overprinted(page), f"page {number}: {overprinted(page)[:5]}"
+        heights = sorted(w[3] - w[1] for w in page)
+        body = heights[len(heights) // 10] / BOX_PER_POINT
+        assert body >= SMALLEST_POINTS, f"page {number} prints at {body:.1f} pt"
+        assert "Progress form: Japan (JPN), 2008" in text[number - 1] and f"of {len(pages)}" in text[number - 1]
+    printed = " ".join(text)
+    assert "Contact e-mail" in printed and "Contact phone" in printed
+    assert "Convention on Cybercrime (2001) by October 2003." in printed, "the longest commitment is printed whole"
+
+
+@pytest.mark.skipif(not shutil.which("ssconvert"), reason="Gnumeric (ssconvert) is not installed")
+def test_gnumeric_opens_both_without_a_warning(demo, tmp_path):
+    for path in demo:
+        result = subprocess.run(["ssconvert", str(path), str(tmp_path / f"{path.stem}.xlsx")],
+                                capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0 and not (result.stderr + result.stdout).strip(), result.stderr
+    from openpyxl import load_workbook
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Workbook contains no default style")  # openpyxl on Gnumeric's styles
+        resaved = load_workbook(tmp_path / "JPN-2008.xlsx")
+    (validation,) = resaved["Form"].data_validations.dataValidation
+    assert validation.formula1 == "StatusLabels", "the drop-down survives Gnumeric's save"
+
+
+NODE_CHECK = """
+const ExcelJS = require('exceljs');
+const XLSX = require('xlsx');
+(async () => {
+  for (const path of process.argv.slice(1)) {
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(path);
+    const sheet = XLSX.readFile(path);
+    console.log(`${path} ${wb.worksheets.length} ${sheet.SheetNames.length}`);
+  }
+})().catch(e => { console.error(e.message); process.exit(1); });
+"""
+
+
+def node_modules() -> str | None:
+    folder = os.environ.get("TRACKER_TEST_NODE_MODULES")
+    if folder and shutil.which("node") and all((Path(folder) / name).is_dir() for name in ("exceljs", "xlsx")):
+        return folder
+    return None
+
+
+@pytest.mark.skipif(not node_modules(), reason="set TRACKER_TEST_NODE_MODULES to a node_modules with exceljs and xlsx")
+def test_exceljs_and_sheetjs_open_both(demo):
+    result = subprocess.run(["node", "-e", NODE_CHECK, *map(str, demo)], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "NODE_PATH": node_modules()})
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].endswith("32 35") and lines[1].endswith("4 4"), lines  # SheetJS counts the 3 chart sheets too
+
+
+def test_pandas_reads_every_table_from_its_header_row(demo):
+    pandas = pytest.importorskip("pandas")
+    sheets = pandas.read_excel(demo[0], sheet_name=None)
+    assert list(sheets["Data"].columns[:3]) == ["Economy code", "Economy", "Ref"]
+    assert len(sheets["Data"]) == 21 * 26
+    for name in ("Economies", "Commitments", "Matrix", "Changes", "Overdue", "Trend", "Needs", "Returns"):
+        assert sheets[name].columns[0] in ("Economy code", "Ref"), name
+
+
+@needs_pdf
+def test_report_pdf_option_writes_the_pdf_beside_the_workbook(demo, tmp_path):
+    path = tmp_path / "out" / "progress.xlsx"
+    output = Tracker(str(demo[0].parent / "demo.db"))("report", "--year", "2008", "--out", str(path), "--pdf").output
+    assert f"Wrote {path.with_suffix('.pdf')}" in output
+    info = subprocess.run(["pdfinfo", str(path.with_suffix(".pdf"))], capture_output=True, text=True, check=True).stdout
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(pages_of(to_pdf(demo[0], tmp_path / "direct")))
+    assert sorted(p.name for p in path.parent.iterdir()) == ["progress.pdf", "progress.xlsx"]

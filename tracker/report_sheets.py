@@ -1,0 +1,697 @@
+"""The report's sheets, written with XlsxWriter in constant-memory mode, ready to print.
+
+Every sheet is A4, fitted one page wide, with its header row repeated on every page, a page
+header naming the report (and the economy on its own sheet) and "Page N of M" in the footer.
+Tables start on a fixed header row; long text is wrapped in rows tall enough to show it.
+XlsxWriter is used because it is tested against files made by Excel, so every program opens
+what it writes cleanly, and it is faster than openpyxl; openpyxl stays for reading.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import xlsxwriter
+from xlsxwriter.utility import quote_sheetname, xl_col_to_name
+
+from tracker import __version__
+from tracker.models import Economy
+from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA, pooled
+from tracker.status import LABELS, SCALE, STATUS_KEYS
+from tracker.workbooks import CHARACTERS_PER_WIDTH, FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines, wrapped
+
+if TYPE_CHECKING:
+    from tracker.report import ReportData
+
+ILLUSTRATIVE_NOTE = "ILLUSTRATIVE DATA: the entries in this workbook are made up for demonstration."
+STATUS_COLOURS = {
+    "not_started": "#E06666",
+    "planned": "#F6B26B",
+    "in_progress": "#FFD966",
+    "partial": "#93C47D",
+    "implemented": "#38761D",
+    "not_applicable": "#B7B7B7",
+}
+NOT_REPORTED_COLOUR = "#FFFFFF"
+#: The Matrix shows each status as a short code, readable in print without colour.
+STATUS_CODES = {
+    "not_started": "NS",
+    "planned": "PL",
+    "in_progress": "IP",
+    "partial": "PI",
+    "implemented": "IM",
+    "not_applicable": "NA",
+}
+NOT_REPORTED = "Not reported"
+NO_RETURN = "No return"
+NOT_REPORTED_CODE = "-"
+PERCENT = "0.0%"
+PERCENT_CHANGE = "+0.0%;-0.0%;0.0%"
+DATETIME = "yyyy-mm-dd hh:mm"
+DATE = "yyyy-mm-dd"
+LINE_HEIGHT = 12.75  # points per line of 10 pt text
+BOLD = 0.9  # bold text is about a tenth wider
+DATA_COLUMNS = [
+    "Economy code", "Economy", "Ref", "Instrument", "Category", "Year", "Status",
+    "Measures undertaken", "Further measures planned", "Timeframe", "Capacity-building needs",
+    "Evidence", "Last updated",
+]
+#: Series colours for the Trend chart: distinguishable, and none of them the region-wide black.
+TREND_COLOURS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
+TREND_DASHES = ["solid", "dash", "round_dot"]
+CHART_FONT = {"name": FONT_NAME, "size": 9}
+
+
+def _escape_header(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def _page_header(sheet, book: _Book, name: str, subject: str = "") -> None:
+    """The printed page's header (the report, the economy, the sheet, the illustrative notice) and footer."""
+    report = f"Progress report {book.data.year}" + (f": {subject}" if subject else "")
+    notice = f'&R&"{FONT_NAME},Bold"ILLUSTRATIVE DATA' if book.data.illustrative else ""
+    sheet.set_header(f'&L&"{FONT_NAME},Bold"&10{_escape_header(report)}&C&"{FONT_NAME},Regular"&9{_escape_header(name)}'
+                     + notice)
+    sheet.set_footer(f'&L&"{FONT_NAME},Regular"&8tracker {__version__}&R&"{FONT_NAME},Regular"&9Page &P of &N')
+
+
+class _Book:
+    """The workbook and its shared formats."""
+
+    def __init__(self, path: Path, data: ReportData):
+        self.data = data
+        self.wb = xlsxwriter.Workbook(str(path), {
+            "constant_memory": True,
+            "default_date_format": DATE,
+            "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE},
+        })
+        self.wb.set_properties({"title": f"Progress report {data.year}", "author": "tracker", "comments": ""})
+        add = self.wb.add_format
+        self.title = add({"bold": True, "font_size": 14})
+        self.bold = add({"bold": True})
+        self.header = add({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_COLOUR, "text_wrap": True,
+                           "valign": "top", "border": 1, "border_color": "#FFFFFF"})
+        self.header_vertical = add({"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_COLOUR,
+                                    "rotation": 90, "align": "center", "border": 1, "border_color": "#FFFFFF"})
+        self.wrap = add({"text_wrap": True, "valign": "top"})
+        self.top = add({"valign": "top"})
+        self.centre = add({"valign": "top", "align": "center"})
+        self.quoted = add({"quote_prefix": True, "valign": "top"})
+        self.wrap_quoted = add({"quote_prefix": True, "text_wrap": True, "valign": "top"})
+        self.percent = add({"num_format": PERCENT, "valign": "top"})
+        self.percent_bold = add({"num_format": PERCENT, "bold": True})
+        self.change = add({"num_format": PERCENT_CHANGE, "valign": "top"})
+        self.date = add({"num_format": DATE, "valign": "top"})
+        self.datetime = add({"num_format": DATETIME, "valign": "top"})
+        self.no_return = add({"italic": True, "font_color": "#595959", "valign": "top"})
+        self.notice = add({"bold": True, "bg_color": "#F4CCCC", "valign": "top"})
+        self.status = {
+            key: add({"bg_color": colour, "align": "center", "border": 1, "border_color": "#FFFFFF",
+                      "font_color": "#FFFFFF" if key == "implemented" else "#000000"})
+            for key, colour in STATUS_COLOURS.items()
+        }
+        self.status[None] = add({"align": "center", "border": 1, "border_color": "#D9D9D9"})
+
+
+class _Sheet:
+    """One printable sheet: page setup, a row cursor, and cell writing that keeps text as text."""
+
+    def __init__(self, book: _Book, name: str, widths: list[float], landscape: bool = True, subject: str = ""):
+        self.book, self.widths, self.row = book, widths, 0
+        self.limits = [width * CHARACTERS_PER_WIDTH for width in widths]
+        self.ws = ws = book.wb.add_worksheet(name)
+        self._string, self._number, self._datetime = ws._write_string, ws._write_number, ws._write_datetime
+        ws.set_paper(9)
+        ws.set_landscape() if landscape else ws.set_portrait()
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+        _page_header(ws, book, name, subject)
+        for column, width in enumerate(widths):
+            ws.set_column(column, column, width)
+
+    def put(self, values, fmt=None, wrap: tuple[int, ...] = (), height: float | None = None) -> int:
+        """Write a row; ``wrap`` lists the columns whose text wraps (the row grows to show it).
+
+        This is the hot path of a large report: it calls XlsxWriter's per-type writers directly
+        (its public ``write_*`` only add an "A1" notation check), and measures only text that
+        may not fit on one line.
+        """
+        row, book = self.row, self.book
+        if wrap and height is None:
+            lines, limits = 1, self.limits
+            for column in wrap:
+                value = values[column]
+                if type(value) is str and (len(value) > limits[column] or "\n" in value):
+                    lines = max(lines, text_lines(value, self.widths[column]))
+            height = LINE_HEIGHT * lines + 2 if lines > 1 else None
+        if height:
+            self.ws.set_row(row, height)
+        text, number, moment = self._string, self._number, self._datetime
+        # A format costs XlsxWriter a fifth more per cell: a row of one line needs none, a taller
+        # one aligns its cells to the top and wraps its long text.
+        plain = fmt or (book.top if height else None)
+        wrapping = wrap if height else ()
+        for column, value in enumerate(values):
+            kind = type(value)
+            if kind is str:
+                if not value:
+                    continue
+                if value.startswith(RISKY_LEADING):
+                    text(row, column, value, book.wrap_quoted if column in wrapping else book.quoted)
+                else:
+                    text(row, column, value, book.wrap if wrapping and column in wrapping else plain)
+            elif value is None:
+                continue
+            elif kind is int or kind is float:
+                number(row, column, value, plain)
+            elif kind is datetime:
+                moment(row, column, value.replace(microsecond=0), book.datetime)
+            elif kind is date:
+                moment(row, column, datetime(value.year, value.month, value.day), book.date)
+            else:
+                value.write(self.ws, row, column)
+        self.row += 1
+        return row
+
+    def header(self, titles, vertical=()) -> int:
+        """A header row; ``vertical`` columns (narrow counts, item refs) have their title turned
+        upright. Other columns widen to fit their title's longest word."""
+        row, book = self.row, self.book
+        for column, title in enumerate(titles):
+            need = 1.15 * max((len(word) for word in re.split(r"(?<=-)|\s+", title)), default=0) + 1.5
+            if column not in vertical and self.widths[column] < need:
+                self.widths[column], self.limits[column] = need, need * CHARACTERS_PER_WIDTH
+                self.ws.set_column(column, column, need)
+        lines = max(text_lines(t, BOLD * self.widths[c]) for c, t in enumerate(titles) if c not in vertical)
+        height = LINE_HEIGHT * lines + 3
+        if vertical:
+            height = max(height, 6.5 * max(len(titles[c]) for c in vertical) + 8)
+        self.ws.set_row(row, height)
+        for column, title in enumerate(titles):
+            self.ws.write_string(row, column, title, book.header_vertical if column in vertical else book.header)
+        self.row += 1
+        return row
+
+    def table(self, titles, first_column_kept: int = 0, vertical=()) -> int:
+        """The header row of the sheet's table: frozen below (and beside the key columns), repeated in print."""
+        row = self.header(titles, vertical)
+        self.ws.freeze_panes(row + 1, first_column_kept)
+        self.ws.repeat_rows(row)
+        return row
+
+    def blank(self) -> None:
+        self.row += 1
+
+    def sentence(self, text: str, fmt=None, columns: int = 1) -> None:
+        """Prose under a table, broken into lines as wide as the first ``columns`` columns, one row
+        per line (so it reads the same on screen and on paper, whatever the column widths)."""
+        for line in wrapped(text, sum(self.widths[:columns])):
+            self.ws.write_string(self.row, 0, line, fmt or self.book.top)
+            self.row += 1
+
+
+class _Styled:
+    """A value written with its own format (a percentage, a status code)."""
+
+    __slots__ = ("value", "fmt")
+
+    def __init__(self, value, fmt):
+        self.value, self.fmt = value, fmt
+
+    def write(self, ws, row, column):
+        if isinstance(self.value, str):
+            ws._write_string(row, column, self.value, self.fmt)
+        else:
+            ws._write_number(row, column, self.value, self.fmt)
+
+
+def _pct(book: _Book, value: float | None, change: bool = False):
+    return None if value is None else _Styled(value, book.change if change else book.percent)
+
+
+def _change(now: float | None, before: float | None) -> float | None:
+    return None if now is None or before is None else now - before
+
+
+def _label(key: str | None) -> str | None:
+    return LABELS.get(key) if key else None
+
+
+def _chart(book: _Book, kind: dict, title: str):
+    chart = book.wb.add_chart(kind)
+    chart.set_title({"name": title, "name_font": {**CHART_FONT, "size": 11, "bold": True}})
+    chart.set_chartarea({"border": {"none": True}})
+    return chart
+
+
+def _rate_axis(chart, axis: str) -> None:
+    """A 0 to 100 % value axis: ``x`` is the horizontal one (the value axis of a bar chart)."""
+    settings = {"min": 0, "max": 1, "num_format": "0%", "num_font": CHART_FONT, "major_gridlines": {"visible": True}}
+    (chart.set_y_axis if axis == "y" else chart.set_x_axis)(settings)
+
+
+# ----------------------------------------------------------------------------- the sheets
+
+
+def _summary(book: _Book) -> None:
+    data = book.data
+    s = _Sheet(book, "Summary", [52, 12, 14, 14], landscape=False)
+    s.put([f"Progress report {data.year}"], book.title, height=20)
+    if data.illustrative:
+        s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=4)
+    returning = data.returning()
+    missing = [e for e in data.economies if not data.returned(e.id)]
+    if not returning:
+        s.sentence(f"No entries have been recorded for {data.year}: there is no return, so there is no rate to show.",
+                   book.bold, columns=4)
+    region, previous = data.region(), data.previous_year
+    before = data.region(previous) if previous else None
+    since = f" since {previous}" if previous else " (no earlier year on record)"
+    covered = f"{len(returning)} economies that returned"
+    s.blank()
+    s.put(["Year", data.year])
+    s.put(["Economies covered", len(data.economies)])
+    s.put(["Economies that returned", len(returning)])
+    s.put(["Economies with no return", len(missing)])
+    if missing:
+        s.sentence(f"No return for {data.year} from: " + ", ".join(f"{e.name} ({e.code})" for e in missing) + ".",
+                   columns=4)
+    s.put(["Items that apply", len(data.items)])
+    s.put([f"Implementation rate, region-wide ({covered})", _pct(book, region.rate)], wrap=(0,))
+    s.put([f"Coverage, region-wide ({covered})", _pct(book, region.coverage)], wrap=(0,))
+    s.put([f"Change in implementation rate{since}", _pct(book, _change(region.rate, before.rate if before else None), True)], wrap=(0,))
+    s.put([f"Change in coverage{since}", _pct(book, _change(region.coverage, before.coverage if before else None), True)], wrap=(0,))
+
+    ranked = data.commitments_by_rate()
+    for heading, chosen in (("Most implemented commitments", ranked[:3]), ("Least implemented commitments", ranked[::-1][:3])):
+        s.blank()
+        s.header([heading, "Ref", "Implementation rate", ""])
+        for item, rate in chosen:
+            s.put([data.texts[item.id], item.ref, _pct(book, rate)], wrap=(0,))
+    s.blank()
+    s.header(["Commitments overdue in most economies", "Ref", "Deadline", "Economies overdue"])
+    overdue = data.overdue_by_item()
+    for item, count in overdue[:5]:
+        s.put([data.texts[item.id], item.ref, item.deadline, count], wrap=(0,))
+    if not overdue:
+        s.sentence(f"Nothing is overdue at the end of {data.year}.")
+    for heading, key in (("Instrument", lambda i: i.instrument.title), ("Category", lambda i: i.category)):
+        s.blank()
+        s.header([heading, "Items", "Implementation rate", "Coverage"])
+        groups: dict[str, list] = {}
+        for item in data.items:
+            groups.setdefault(key(item), []).append(item)
+        for name, members in groups.items():
+            tally = pooled(data.item_tallies[i.id] for i in members)
+            s.put([name, len(members), _pct(book, tally.rate), _pct(book, tally.coverage)], wrap=(0,))
+    s.blank()
+    s.put(["Definitions"], book.bold)
+    for sentence in (RATE_FORMULA, COVERAGE_FORMULA, REGION_FORMULA,
+                     f"An economy with no entry for {data.year} has no return: it is shown as \"No return\", "
+                     "never as a rate of 0, and region-wide figures leave it out."):
+        s.sentence(sentence, columns=4)
+
+
+ECONOMY_COLUMNS = [
+    "Economy code", "Economy", *LABELS.values(), NOT_REPORTED, "Coverage", "Implementation rate",
+    "Change since previous year", "Last return", "Rate at last return", "Last updated",
+]
+ECONOMY_RATE_COLUMN = ECONOMY_COLUMNS.index("Implementation rate")
+
+
+def _economy_order(data: ReportData) -> list[Economy]:
+    def order(economy):
+        rate = data.rate(economy.id)
+        return (rate is None, -(rate or 0), economy.code)
+
+    return sorted(data.economies, key=order)
+
+
+def _economy_rate_chart(book: _Book, title: str):
+    """A bar chart of the rate column of the Economies sheet (whose layout is fixed)."""
+    rows = len(book.data.economies)
+    chart = _chart(book, {"type": "bar"}, title)
+    sheet = "Economies"
+    chart.add_series({
+        "name": "Implementation rate",
+        "categories": [sheet, 1, 1, rows, 1],
+        "values": [sheet, 1, ECONOMY_RATE_COLUMN, rows, ECONOMY_RATE_COLUMN],
+        "fill": {"color": STATUS_COLOURS["implemented"]},
+        "data_labels": {"value": True, "num_format": "0%", "font": CHART_FONT},
+        "gap": 60,
+    })
+    _rate_axis(chart, "x")
+    chart.set_y_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": 640, "height": max(320, 22 * rows + 80)})
+    return chart
+
+
+def _economies(book: _Book) -> None:
+    data = book.data
+    previous = data.previous_year
+    s = _Sheet(book, "Economies", [8, 20, *[5.5] * 7, *[8] * 5, 16])
+    titles = list(ECONOMY_COLUMNS)
+    if previous:
+        titles[titles.index("Change since previous year")] = f"Change since {previous}"
+    s.table(titles, 2, vertical=range(2, len(titles) - 1))
+    for economy in _economy_order(data):
+        tally = data.tally(economy.id)
+        if data.returned(economy.id):
+            before = data.rate(economy.id, previous) if previous else None
+            s.put([economy.code, economy.name, *(tally.counts[k] for k in STATUS_KEYS), tally.not_reported,
+                   _pct(book, tally.coverage), _pct(book, tally.rate), _pct(book, _change(tally.rate, before), True),
+                   None, None, data.last_updated.get(economy.id)], wrap=(1,))
+        else:
+            last = data.last_return(economy.id)
+            s.put([economy.code, economy.name, *[None] * 8, _Styled(NO_RETURN, book.no_return), None,
+                   *([last[0], _pct(book, last[1])] if last else [None, None]), data.last_updated.get(economy.id)],
+                  wrap=(1,))
+    s.blank()
+    s.sentence(f"{NO_RETURN}: no entry was recorded for {data.year}; the last return and its rate are shown "
+               "beside it, and the economy is left out of the region-wide figures.", columns=8)
+
+
+def _commitments(book: _Book) -> None:
+    data = book.data
+    s = _Sheet(book, "Commitments", [8, 18, 40, 11, *[5.5] * 7, 8])
+    s.table(["Ref", "Instrument", "Commitment", "Deadline", *LABELS.values(), NOT_REPORTED, "Implementation rate"], 1,
+                     vertical=range(4, 6 + len(STATUS_KEYS)))
+    for item in data.items:
+        tally = data.item_tallies[item.id]
+        s.put([item.ref, item.instrument.title, data.texts[item.id], item.deadline,
+               *(tally.counts[k] for k in STATUS_KEYS), tally.not_reported, _pct(book, tally.rate)], wrap=(1, 2))
+    s.blank()
+    s.sentence(f"Counts are over the {len(data.returning())} economies that returned for {data.year}.", columns=3)
+
+
+def _matrix(book: _Book) -> None:
+    data = book.data
+    codes = [item.ref for item in data.items]
+    s = _Sheet(book, "Matrix", [8, 16, *[4] * len(codes)])
+    s.table(["Economy code", "Economy", *codes], 2, vertical=range(2, 2 + len(codes)))
+    for economy in data.economies:
+        cells = [economy.code, economy.name]
+        for item in data.items:
+            status = data.entries.get((economy.id, item.id), (None,))[0]
+            cells.append(_Styled(STATUS_CODES[status] if status else NOT_REPORTED_CODE, book.status[status]))
+        s.put(cells)
+    s.blank()
+    s.put(["Legend"], book.bold)
+    for key, lab in LABELS.items():
+        s.put([_Styled(STATUS_CODES[key], book.status[key]), lab])
+    s.put([_Styled(NOT_REPORTED_CODE, book.status[None]), f"{NOT_REPORTED} (or {NO_RETURN.lower()})"])
+
+
+CHANGE_WORDS = {"new": "New this year", "changed": "Changed", "unchanged": "Unchanged (carried forward)"}
+
+
+def _changes(book: _Book) -> None:
+    data = book.data
+    s = _Sheet(book, "Changes", [8, 24, 9, 26, 22, 10, 22])
+    header = s.table(["Economy code", "Economy", "Ref", "Compared with the previous report", "Previous status",
+                      "Previous year", f"Status {data.year}"], 3)
+    rows = data.change_rows()
+    for row in rows:
+        s.put([row.economy.code, row.economy.name, row.item.ref, CHANGE_WORDS[row.kind], _label(row.previous_status),
+               _Styled(row.previous_year, book.centre) if row.previous_year else None, _label(row.status)])
+    if rows:
+        s.ws.autofilter(header, 0, header + len(rows), 6)
+    else:
+        s.sentence(f"No entry has a status for {data.year}.", columns=4)
+    s.blank()
+    s.sentence("New this year: the economy's first report on the item. Changed: the status differs from its "
+               "previous report. Unchanged (carried forward): the same status as its previous report.", columns=5)
+
+
+def _overdue(book: _Book) -> None:
+    data = book.data
+    s = _Sheet(book, "Overdue", [8, 18, 8, 40, 11, 16, 9, 17])
+    s.table(["Economy code", "Economy", "Ref", "Commitment", "Deadline", f"Status {data.year}", "Days overdue", "Overdue by"], 3)
+    rows = data.overdue_rows()
+    heights: dict[int, float | None] = {}
+    for economy, item, status, days, months in rows:
+        if item.id not in heights:
+            lines = text_lines(data.texts[item.id], s.widths[3])
+            heights[item.id] = LINE_HEIGHT * lines + 2 if lines > 1 else None
+        shown = _label(status) or (NOT_REPORTED if data.returned(economy.id) else NO_RETURN)
+        s.put([economy.code, economy.name, item.ref, data.texts[item.id], item.deadline, shown, days,
+               f"{months // 12} years {months % 12} months"], wrap=(3,), height=heights[item.id] or 0)
+    if not rows:
+        s.sentence(f"Nothing is overdue at the end of {data.year}.", columns=4)
+
+
+def _trend(book: _Book) -> None:
+    data = book.data
+    years = data.trend_years
+    s = _Sheet(book, "Trend", [8, 24, *[8] * len(years)], landscape=len(years) > 8)
+    s.table(["Economy code", "Economy", *(str(y) for y in years)], 2)
+    for economy in data.economies:
+        s.put([economy.code, economy.name, *(_pct(book, data.rate(economy.id, y)) for y in years)])
+    s.put(["", "Region-wide", *(_Styled(r, book.percent_bold) if (r := data.region(y).rate) is not None else None
+                                            for y in years)], book.bold)
+    s.put(["", "Economies that returned", *(len(data.returning(y)) for y in years)])
+    s.blank()
+    s.sentence("A blank cell means no return that year: the chart shows a gap, not a fall to zero. "
+               "Region-wide: pooled over the economies that returned that year.", columns=2 + len(years))
+    s.sentence(RATE_FORMULA, columns=2 + len(years))
+
+
+def _commitment_status_chart(book: _Book):
+    """The statuses of each commitment across economies, stacked to 100 %, in the Matrix colours."""
+    rows, sheet = len(book.data.items), "Commitments"
+    chart = _chart(book, {"type": "bar", "subtype": "percent_stacked"}, f"Statuses per commitment, {book.data.year}")
+    colours = [*(STATUS_COLOURS[key] for key in STATUS_KEYS), NOT_REPORTED_COLOUR]
+    for offset, colour in enumerate(colours):
+        column = 4 + offset
+        chart.add_series({"name": [sheet, 0, column], "categories": [sheet, 1, 0, rows, 0],
+                          "values": [sheet, 1, column, rows, column], "fill": {"color": colour},
+                          "border": {"color": "#7F7F7F" if colour == NOT_REPORTED_COLOUR else "#FFFFFF"}, "gap": 40})
+    chart.set_y_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
+    chart.set_x_axis({"num_font": CHART_FONT, "num_format": "0%"})
+    chart.set_legend({"position": "bottom", "font": CHART_FONT})
+    chart.set_size({"width": 960, "height": max(360, 16 * rows + 120)})
+    return chart
+
+
+def _trend_chart(book: _Book):
+    """One line per economy, straight, with a gap for a year without a return; region-wide in bold black."""
+    data, sheet = book.data, "Trend"
+    last_column = 1 + len(data.trend_years)
+    region_row = len(data.economies) + 1
+    chart = _chart(book, {"type": "line"}, "Implementation rate per economy (region-wide in black)")
+    for index in range(len(data.economies)):
+        row, colour = index + 1, TREND_COLOURS[index % len(TREND_COLOURS)]
+        chart.add_series({
+            "name": [sheet, row, 0],
+            "categories": [sheet, 0, 2, 0, last_column],
+            "values": [sheet, row, 2, row, last_column],
+            "line": {"color": colour, "width": 1.25, "dash_type": TREND_DASHES[(index // len(TREND_COLOURS)) % len(TREND_DASHES)]},
+            "marker": {"type": "circle", "size": 3, "fill": {"color": colour}, "border": {"none": True}},
+            "smooth": False,
+        })
+    chart.add_series({
+        "name": [sheet, region_row, 1],
+        "categories": [sheet, 0, 2, 0, last_column],
+        "values": [sheet, region_row, 2, region_row, last_column],
+        "line": {"color": "#000000", "width": 3.5},
+        "marker": {"type": "square", "size": 6, "fill": {"color": "#000000"}},
+        "smooth": False,
+    })
+    chart.show_blanks_as("gap")
+    _rate_axis(chart, "y")
+    chart.set_x_axis({"num_font": CHART_FONT, "interval_unit": 1})
+    chart.set_legend({"position": "right", "font": CHART_FONT})
+    chart.set_size({"width": 960, "height": 600})
+    return chart
+
+
+#: The chart sheets, in order, after the Trend sheet: each prints as one landscape page.
+CHART_SHEETS = ("Rates chart", "Statuses chart", "Trend chart")
+
+
+def _charts(book: _Book) -> None:
+    """One chart sheet per chart: printed one to a page, never under a table's repeated header."""
+    data = book.data
+    if not (data.economies and data.items):
+        return
+    charts = (_economy_rate_chart(book, f"Implementation rate per economy, {data.year}"),
+              _commitment_status_chart(book), _trend_chart(book))
+    for name, chart in zip(CHART_SHEETS, charts):
+        sheet = book.wb.add_chartsheet(name)
+        sheet.set_paper(9)
+        sheet.set_landscape()
+        _page_header(sheet, book, name)
+        sheet.set_chart(chart)
+
+
+ECONOMY_SHEET_WIDTHS = [8, 28, 16, 22, 20, 10, 17, 17]
+
+
+def _economy_sheet(book: _Book, economy: Economy, name: str) -> None:
+    data = book.data
+    s = _Sheet(book, name, ECONOMY_SHEET_WIDTHS, subject=f"{economy.name} ({economy.code})")
+    s.put([f"{economy.name} ({economy.code}): progress report {data.year}"], book.title, height=20)
+    contact = data.contacts.get(economy.id)
+    last = data.last_return(economy.id)
+    returned = "Yes" if data.returned(economy.id) else NO_RETURN + (f" (last return {last[0]})" if last else "")
+    details = [(caption, getattr(contact, field_name) if contact else None) for caption, field_name in
+               (("Contact point", "name"), ("Title", "title"), ("E-mail", "email"), ("Phone", "phone"))]
+    for caption, value in [*details, ("Last updated", data.last_updated.get(economy.id)), (f"Return for {data.year}", returned)]:
+        s.put([caption, None, value])
+    s.table(["Ref", "Commitment", "Status", "Measures undertaken", "Further measures planned",
+             "Timeframe", "Capacity-building needs", "Evidence"], 2)
+    economy_id, empty = economy.id, (None,) * 7
+    wrap = (1, 2, 3, 4, 5, 6, 7)
+    for item_id, ref, text, _, _ in data.item_fields:
+        status, *narrative, _ = data.entries.get((economy_id, item_id), empty)
+        s.put([ref, text, LABELS.get(status, NOT_REPORTED), *narrative], wrap=wrap)
+
+
+def _needs(book: _Book) -> None:
+    data = book.data
+    s = _Sheet(book, "Needs", [8, 32, 8, 18, 14, 50])
+    header = s.table(["Ref", "Commitment", "Economy code", "Economy", f"Status {data.year}",
+                      "Capacity-building needs or offers"], 1)
+    rows = data.needs_rows()
+    for item, economy, status, text in rows:
+        s.put([item.ref, data.texts[item.id], economy.code, economy.name, _label(status) or NOT_REPORTED, text], wrap=(1, 5))
+    if rows:
+        s.ws.autofilter(header, 0, header + len(rows), 5)
+    else:
+        s.sentence(f"No economy wrote a capacity-building need or offer for {data.year}.", columns=4)
+
+
+def _returns(book: _Book) -> None:
+    data = book.data
+    s = _Sheet(book, "Returns", [8, 20, 11, 6.5, 6.5, 16, 6.5, 6.5, 8, 6.5, 18, 26])
+    s.table(["Economy code", "Economy", f"Return for {data.year}", "Forms issued", "Forms returned", "Last form imported",
+             "Items answered", "Items that apply", "Complete", "Last return", "Contact point", "E-mail"], 2,
+            vertical=(3, 4, 6, 7, 8, 9))
+    for economy in data.economies:
+        record = data.returns.get(economy.id)
+        tally = data.tally(economy.id)
+        contact = data.contacts.get(economy.id)
+        returned = data.returned(economy.id)
+        last = data.last_return(economy.id)
+        s.put([economy.code, economy.name, "Returned" if returned else _Styled(NO_RETURN, book.no_return),
+               record.forms_issued if record else 0, record.forms_returned if record else 0,
+               record.last_returned if record else None, tally.reported, len(data.items),
+               _pct(book, tally.coverage) if returned else None, None if returned or not last else last[0],
+               contact.name if contact else None, contact.email if contact else None], wrap=(1, 10, 11))
+    s.blank()
+    s.sentence("Forms issued and returned count the signed forms written and imported for the year; items answered "
+               "are the entries with a status, however they came in.", columns=8)
+
+
+def _data(book: _Book) -> None:
+    """The tidy table, header in row 1, so any program reads it straight (a filter and a name on it).
+
+    The largest sheet (economies x items rows), so its loop is written out rather than going
+    through ``_Sheet.put``: what depends only on the economy or the item (its formats, how many
+    lines its text takes) is worked out once, not once a row.
+    """
+    data = book.data
+    s = _Sheet(book, "Data", [7, 10, 7, 12, 9, 5.5, 10, 12, 11, 8, 8, 11, 16])
+    s.table(DATA_COLUMNS, 1, vertical=(5,))
+    text, number, moment, set_row = s._string, s._number, s._datetime, s.ws.set_row
+    widths, limits = s.widths, s.limits
+
+    def fmt(value, wrap=True):
+        """(format in a row of one line, format in a taller row) for a text written on many rows."""
+        if value.startswith(RISKY_LEADING):
+            return (book.wrap_quoted,) * 2 if wrap else (book.quoted,) * 2
+        return (None, book.wrap if wrap else book.top)
+
+    items = [(item_id, ref, fmt(ref, False), instrument, fmt(instrument), category, fmt(category),
+              max(text_lines(instrument, widths[3]), text_lines(category, widths[4])))
+             for item_id, ref, _, instrument, category in data.item_fields]
+    status_lines = {key: text_lines(lab, widths[6]) for key, lab in LABELS.items()}
+    narrative_widths, narrative_limits = widths[7:12], limits[7:12]
+    entries, empty, year, top = data.entries, (None,) * 7, data.year, book.top
+    row = 1
+    for economy in data.economies:
+        economy_id, code, name = economy.id, economy.code, economy.name
+        code_format, name_format, name_lines = fmt(code, False), fmt(name), text_lines(name, widths[1])
+        for item_id, ref, ref_format, instrument, instrument_format, category, category_format, item_lines in items:
+            status, *narrative, updated = entries.get((economy_id, item_id), empty)
+            lines = max(name_lines, item_lines, status_lines.get(status, 1))
+            for width, limit, value in zip(narrative_widths, narrative_limits, narrative):
+                if value and (len(value) > limit or "\n" in value):
+                    lines = max(lines, text_lines(value, width))
+            tall = lines > 1  # a row of one line needs no formats (they cost XlsxWriter a fifth more a cell)
+            if tall:
+                set_row(row, LINE_HEIGHT * lines + 2)
+            for column, value in enumerate(narrative, start=7):
+                if value:
+                    if value.startswith(RISKY_LEADING):
+                        text(row, column, value, book.wrap_quoted)
+                    else:
+                        text(row, column, value, book.wrap if tall else None)
+            text(row, 0, code, code_format[tall])
+            text(row, 1, name, name_format[tall])
+            text(row, 2, ref, ref_format[tall])
+            text(row, 3, instrument, instrument_format[tall])
+            text(row, 4, category, category_format[tall])
+            number(row, 5, year, top if tall else None)
+            if status:
+                text(row, 6, LABELS[status], book.wrap if tall else None)
+            if updated:
+                moment(row, 12, updated.replace(microsecond=0), book.datetime)
+            row += 1
+    last = row - 1
+    s.ws.autofilter(0, 0, last, len(DATA_COLUMNS) - 1)
+    book.wb.define_name("ProgressData", f"={quote_sheetname('Data')}!$A$1:${xl_col_to_name(len(DATA_COLUMNS) - 1)}${last + 1}")
+
+
+def _about(book: _Book) -> None:
+    data = book.data
+    s = _Sheet(book, "About", [26, 16, 56], landscape=False)
+    s.put([f"About this report ({data.year})"], book.title, height=20)
+    if data.illustrative:
+        s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=3)
+    s.put(["Produced by", f"tracker {__version__}"])
+    s.put(["Catalogue", data.catalogue_version])
+    s.put(["Data as of (latest change included)", data.data_last_changed])
+    s.blank()
+    s.header(["Status", "Matrix code", "Meaning"])
+    for key, (lab, meaning) in SCALE.items():
+        s.put([lab, STATUS_CODES[key], meaning], wrap=(2,))
+    s.put([NOT_REPORTED, NOT_REPORTED_CODE, "No entry with a status for that economy, item and year; counts as not implemented."], wrap=(2,))
+    s.put([NO_RETURN, "", "No entry at all for the economy in the year: no rate is shown, and region-wide figures leave it out."], wrap=(2,))
+    s.blank()
+    s.header(["Figure", "", "Formula"])
+    for figure, formula in (
+        ("Implementation rate", RATE_FORMULA),
+        ("Coverage", COVERAGE_FORMULA),
+        ("Region-wide figures", REGION_FORMULA + " Only economies that returned for the year count."),
+        ("Overdue", "An item whose deadline has passed by 31 December of the year and whose status is "
+                    "neither Implemented nor Not applicable."),
+        ("Changes", "Every entry of the year against the economy's most recent earlier report on that item: "
+                    "new, changed or unchanged (carried forward)."),
+    ):
+        s.put([figure, None, formula], wrap=(2,))
+
+
+def render(data: ReportData, destination: Path) -> None:
+    """Write the report for ``data`` to ``destination`` (an OSError if it cannot be written)."""
+    book = _Book(destination, data)
+    _summary(book)
+    _economies(book)
+    _commitments(book)
+    _matrix(book)
+    _changes(book)
+    _overdue(book)
+    _trend(book)
+    _charts(book)
+    _needs(book)
+    _returns(book)
+    names = data.sheet_names()
+    for economy in data.economies:
+        _economy_sheet(book, economy, names[economy.id])
+    _data(book)
+    _about(book)
+    close_workbook(book.wb)
