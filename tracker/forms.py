@@ -27,7 +27,7 @@ from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.models import Economy, Entry, Form, Return, Setting, utcnow
-from tracker.progress import check_year, latest_entries
+from tracker.progress import check_year
 from tracker.status import LABELS, SCALE, label
 from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines
 
@@ -197,17 +197,35 @@ def last_reported(entry: Entry | None, year: int, previous: tuple[int, str] | No
     return f"{label(entry.status)} ({year}; changed from {label(previous[1])} in {previous[0]})"
 
 
-def _earlier_statuses(session: Session, economy: Economy, year: int) -> dict[int, tuple[int, str]]:
-    """Per item, (year, status) of the economy's latest answer with a status before ``year``."""
-    earlier: dict[int, tuple[int, str]] = {}
-    rows = session.execute(
-        select(Entry.item_id, Entry.year, Entry.status)
-        .where(Entry.economy_id == economy.id, Entry.year < year, Entry.status.is_not(None))
-        .order_by(Entry.item_id, Entry.year.desc())
-    )
-    for item_id, entry_year, status in rows:
-        earlier.setdefault(item_id, (entry_year, status))
-    return earlier
+@dataclass
+class _Prefill:
+    """What the forms of one year show besides the catalogue, read for all their economies at once
+    (a fixed number of queries, however many economies and items)."""
+
+    latest: dict[int, dict[int, Entry]]  # economy id -> item id -> latest entry up to the year
+    earlier: dict[int, dict[int, tuple[int, str]]]  # economy id -> item id -> (year, status) before it
+    contacts: dict[int, Return]
+    texts: dict[int, str]  # item id -> its wording in the year
+
+    @classmethod
+    def read(cls, session: Session, economies: list[Economy], year: int, items) -> _Prefill:
+        ids = [economy.id for economy in economies]
+        latest: dict[int, dict[int, Entry]] = {}
+        for entry in session.scalars(
+            select(Entry).where(Entry.economy_id.in_(ids), Entry.year <= year)
+            .order_by(Entry.economy_id, Entry.item_id, Entry.year.desc())
+        ):
+            latest.setdefault(entry.economy_id, {}).setdefault(entry.item_id, entry)
+        earlier: dict[int, dict[int, tuple[int, str]]] = {}
+        for economy_id, item_id, entry_year, status in session.execute(
+            select(Entry.economy_id, Entry.item_id, Entry.year, Entry.status)
+            .where(Entry.economy_id.in_(ids), Entry.year < year, Entry.status.is_not(None))
+            .order_by(Entry.economy_id, Entry.item_id, Entry.year.desc())
+        ):
+            earlier.setdefault(economy_id, {}).setdefault(item_id, (entry_year, status))
+        contacts = {r.economy_id: r for r in session.scalars(
+            select(Return).where(Return.economy_id.in_(ids), Return.year == year))}
+        return cls(latest, earlier, contacts, wordings_for(session, year, items))
 
 
 def _form_sheet(wb, formats: _Formats, economy, year, items, latest, earlier, contact, texts) -> None:
@@ -263,7 +281,7 @@ def _form_sheet(wb, formats: _Formats, economy, year, items, latest, earlier, co
 
 
 def write_form(session: Session, economy: Economy, year: int, path: Path, request: FormRequest,
-               key: bytes, version: str, items) -> Form:
+               key: bytes, version: str, items, prefill: _Prefill) -> Form:
     """Write one economy's form for ``year`` to ``path`` (whole or not at all) and record that it was issued."""
     form = Form(id=str(uuid.uuid4()), economy_id=economy.id, year=year,
                 catalogue_version=version, issued_at=utcnow())
@@ -276,10 +294,6 @@ def write_form(session: Session, economy: Economy, year: int, path: Path, reques
         "issued_at": form.issued_at.isoformat(),
     }
     identification["signature"] = signature(key, identification)
-    contact = session.scalar(select(Return).where(Return.economy_id == economy.id, Return.year == year))
-    latest = latest_entries(session, economy, year)
-    earlier = _earlier_statuses(session, economy, year)
-    texts = wordings_for(session, year, items)
     with replacing(path, f"the form for {economy.code}") as temporary:
         wb = xlsxwriter.Workbook(str(temporary), {
             "in_memory": True,  # a form is small: assemble its parts in memory, not in temporary files
@@ -287,7 +301,8 @@ def write_form(session: Session, economy: Economy, year: int, path: Path, reques
         })
         formats = _Formats(wb)
         _instructions(wb, formats, economy, year, request, version)
-        _form_sheet(wb, formats, economy, year, items, latest, earlier, contact, texts)
+        _form_sheet(wb, formats, economy, year, items, prefill.latest.get(economy.id, {}),
+                    prefill.earlier.get(economy.id, {}), prefill.contacts.get(economy.id), prefill.texts)
         _status_list(wb)
         _identification(wb, identification)
         wb.set_properties({"title": f"{economy.name} {year} progress form", "author": "tracker"})
@@ -314,9 +329,10 @@ def write_forms(
         economies = list(session.scalars(select(Economy).where(Economy.active.is_(True)).order_by(Economy.code)))
     rounds.ensure_open(session, year, request.due, "tracker form")
     key, version = signing_key(session), catalogue_version(session)
+    prefill = _Prefill.read(session, economies, year, items)
     paths = []
     for economy in progress(economies):
         path = out_dir / f"{economy.code}-{year}.xlsx"
-        write_form(session, economy, year, path, request, key, version, items)
+        write_form(session, economy, year, path, request, key, version, items, prefill)
         paths.append(path)
     return paths

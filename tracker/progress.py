@@ -258,19 +258,6 @@ def entries_of(session: Session, economy_ids: list[int] | None, years: list[int]
     return {(e.economy_id, e.item_id, e.year): e for e in session.scalars(query)}
 
 
-def latest_entries(session: Session, economy: Economy, year: int) -> dict[int, Entry]:
-    """Per item, the economy's entry for ``year`` or, failing that, its most recent earlier one."""
-    rows = session.scalars(
-        select(Entry)
-        .where(Entry.economy_id == economy.id, Entry.year <= year)
-        .order_by(Entry.item_id, Entry.year.desc())
-    )
-    latest: dict[int, Entry] = {}
-    for entry in rows:
-        latest.setdefault(entry.item_id, entry)
-    return latest
-
-
 def answers_as_of(session: Session, economy_id: int, year: int, when: datetime) -> dict[int, dict]:
     """Per item, what the economy's latest answer (``year`` or earlier) held at ``when``.
 

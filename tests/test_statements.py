@@ -1,0 +1,110 @@
+"""No query per row: the SQL statements a command issues do not grow with economies and items.
+
+Each command runs, through the CLI, on a store of the built-in size (21 economies x 26 items) and
+on one with twice as many economies and items; every statement sent to the database is counted
+through SQLAlchemy's ``before_cursor_execute`` event, on both databases.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import Engine, event, select
+
+from formtools import fill
+from tracker.economies import add_economy
+from tracker.models import Economy, Item
+from tracker.progress import record_entries
+from tracker.store import Store
+
+YEAR = 2008
+
+
+@contextmanager
+def counting():
+    statements: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", count)
+
+
+def extra_catalogue(path, items: int):
+    lines = ["[catalogue]", "code: extra", "title: Extra commitments", "version: 1", "",
+             "[instrument EXTRA]", "title: Extra instrument", "body: Ministers", ""]
+    for i in range(1, items + 1):
+        lines += [f"[item X{i:03d}]", "instrument: EXTRA", "category: Extra", "text-kind: summary",
+                  f"text: Extra commitment {i}.", "first-year: 2001", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
+
+
+def answer_everything(store: Store) -> None:
+    """Setup: every economy answers every item for the year before, through the write path."""
+    with store.transaction() as session:
+        items = [item for item in session.scalars(select(Item)) if item.applies_in(YEAR - 1)]
+        for economy in session.scalars(select(Economy)):
+            record_entries(session, economy, YEAR - 1, [(item, {"status": "planned"}) for item in items], "setup")
+
+
+def commands(tmp, size: str) -> list[tuple[str, list[str]]]:
+    """The commands to count; ``record`` creates a new entry at either size (a different economy)."""
+    economy = {"small": "AUS", "large": "BRN"}.get(size, "CAN")
+    return [
+        ("catalog list", ["catalog", "list", "--json"]),
+        ("economies list", ["economies", "list", "--json"]),
+        ("show", ["show", "AUS", "--year", str(YEAR), "--json"]),
+        ("summary", ["summary", "--year", str(YEAR), "--json"]),
+        ("history", ["history", "AUS", "--json"]),
+        ("record", ["record", economy, "LC02-1", "--year", str(YEAR), "--status", "implemented"]),
+        ("form", ["form", "--year", str(YEAR), "--out", str(tmp / f"forms-{size}")]),
+        ("report", ["report", "--year", str(YEAR), "--out", str(tmp / f"report-{size}.xlsx")]),
+    ]
+
+
+def statement_counts(tracker, tmp, size: str) -> dict[str, int]:
+    counts = {}
+    for name, args in commands(tmp, size):
+        with counting() as statements:
+            tracker(*args)
+        counts[name] = len(statements)
+    form = tmp / f"forms-{size}" / f"JPN-{YEAR}.xlsx"
+    fill(form, {"LC02-1": {"Status": "Implemented"}, "T5-1": {"Measures undertaken": "A new law."}})
+    with counting() as statements:
+        tracker("import", str(form))
+    counts["import"] = len(statements)
+    return counts
+
+
+def test_statement_counts_do_not_grow_with_economies_and_items(store, tracker, tmp_path):
+    answer_everything(store)
+    # One form first, so that `form` finds the round open and its signing key made at either size.
+    tracker("form", "--year", str(YEAR), "--economy", "AUS", "--out", str(tmp_path / "first"))
+    small = statement_counts(tracker, tmp_path, "small")
+
+    tracker("catalog", "load", str(extra_catalogue(tmp_path / "extra.catalogue", 26)))
+    with store.transaction() as session:
+        for number in range(21):
+            add_economy(session, f"Z{number:02d}", f"Added economy {number}")
+    answer_everything(store)
+    large = statement_counts(tracker, tmp_path, "large")
+
+    assert small.keys() == large.keys()
+    grew = {name: (small[name], large[name]) for name in small if large[name] != small[name]}
+    assert not grew, f"statements (small -> twice the economies and items) grew for: {grew}"
+    assert all(count > 0 for count in small.values()), small
+
+
+@pytest.mark.parametrize("command", ["catalog list", "show"])
+def test_counting_sees_the_statements(store, tracker, tmp_path, command):
+    """The counter itself works: a command that reads the database is seen issuing statements."""
+    args = dict(commands(tmp_path, "x"))[command]
+    with counting() as statements:
+        tracker(*args)
+    assert any(s.lstrip().upper().startswith("SELECT") for s in statements)
