@@ -71,6 +71,18 @@ def emit_json(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=_json_default))
 
 
+def emit_rows(rows: list[dict], as_json: bool, none: str, line) -> None:
+    """A listing: the rows as JSON with --json; otherwise ``line(row)`` for each, or ``none`` when
+    there is no row (saying how to make one)."""
+    if as_json:
+        emit_json(rows)
+        return
+    if not rows:
+        click.echo(none)
+    for row in rows:
+        click.echo(line(row))
+
+
 def progress_bar(title: str):
     """A progress bar on standard error for long work, so standard output stays clean."""
 

@@ -14,6 +14,7 @@ from tracker.cli.common import (
     _shown,
     checked_year,
     emit_json,
+    emit_rows,
     json_option,
     percent,
     progress_bar,
@@ -218,17 +219,14 @@ def round_list(ctx: click.Context, as_json: bool):
     """
     from tracker import rounds
 
-    rows = run(ctx, rounds.list_rounds)
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo("No rounds yet: `tracker round open YEAR` or `tracker form --year YEAR` opens one.")
-    for row in rows:
+    def line(row):
         closed = f", closed {row['closed_at']:%Y-%m-%d}" if row["closed_at"] else ""
-        click.echo(f"{row['year']}  {row['state']:<6}  due {row['due'] or 'not set'}  "
-                   f"forms {row['forms_issued']}, returned {row['returned']}  "
-                   f"(opened {row['opened_at']:%Y-%m-%d}{closed})")
+        return (f"{row['year']}  {row['state']:<6}  due {row['due'] or 'not set'}  "
+                f"forms {row['forms_issued']}, returned {row['returned']}  "
+                f"(opened {row['opened_at']:%Y-%m-%d}{closed})")
+
+    emit_rows(run(ctx, rounds.list_rounds), as_json,
+              "No rounds yet: `tracker round open YEAR` or `tracker form --year YEAR` opens one.", line)
 
 
 @round_group.command("status")
@@ -285,16 +283,12 @@ def imports_list(ctx: click.Context, as_json: bool):
     """
     from tracker import imports
 
-    rows = run(ctx, imports.list_imports)
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo("No imports yet.")
-    for row in rows:
+    def line(row):
         whose = f"{row['economy'] or 'table'} {row['year'] or ''}".strip()
-        click.echo(f"{row['id']:>4}  {row['at']:%Y-%m-%d %H:%M}  {row['file']}  ({whose}): "
-                   f"{row['changes']} values changed{'  UNDONE' if row['undone'] else ''}")
+        return (f"{row['id']:>4}  {row['at']:%Y-%m-%d %H:%M}  {row['file']}  ({whose}): "
+                f"{row['changes']} values changed{'  UNDONE' if row['undone'] else ''}")
+
+    emit_rows(run(ctx, imports.list_imports), as_json, "No imports yet.", line)
 
 
 @imports_group.command("undo")
@@ -338,16 +332,12 @@ def reports_list(ctx: click.Context, as_json: bool):
     """
     from tracker import reports_log
 
-    rows = run(ctx, reports_log.list_reports)
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo("No reports written yet.")
-    for row in rows:
+    def line(row):
         as_of = f" as of {row['as_of'].isoformat(sep=' ')}" if row["as_of"] else ""
-        click.echo(f"{row['id']:>4}  {row['written_at'].isoformat(sep=' ')}  {row['year']}{as_of}  "
-                   f"{row['file']}  SHA-256 {row['sha256']}")
+        return (f"{row['id']:>4}  {row['written_at'].isoformat(sep=' ')}  {row['year']}{as_of}  "
+                f"{row['file']}  SHA-256 {row['sha256']}")
+
+    emit_rows(run(ctx, reports_log.list_reports), as_json, "No reports written yet.", line)
 
 
 @click.command("demo")

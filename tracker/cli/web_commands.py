@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from tracker.cli.common import emit_json, json_option, run
+from tracker.cli.common import emit_rows, json_option, run
 from tracker.roles import ROLES
 
 
@@ -83,14 +83,8 @@ def users_list(ctx: click.Context, as_json: bool):
     """
     from tracker import users
 
-    rows = run(ctx, users.list_users)
-    if as_json:
-        emit_json(rows)
-        return
-    if not rows:
-        click.echo("No accounts yet: `tracker users add NAME --role admin`.")
-    for row in rows:
-        click.echo(f"{row['name']:<24}{row['role']:<12}{row['economy'] or '':<8}since {row['created_at']:%Y-%m-%d}")
+    emit_rows(run(ctx, users.list_users), as_json, "No accounts yet: `tracker users add NAME --role admin`.",
+              lambda row: f"{row['name']:<24}{row['role']:<12}{row['economy'] or '':<8}since {row['created_at']:%Y-%m-%d}")
 
 
 @users_group.command("remove")
