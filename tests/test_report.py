@@ -112,6 +112,9 @@ def test_summary_and_commitments(report, recorded):
     assert "Japan (JPN)" in no_return and "Australia (AUS)" not in no_return.split("from:")[1]
     assert summary["Items that apply"] == applicable
     assert summary["Implementation rate, region-wide (3 economies that returned)"] == pytest.approx(region)
+    command = json.loads(recorded("summary", "--year", "2008", "--json").output)
+    assert [row["code"] for row in command if row["returned"]] == ["AUS", "CAN", "CHL"]
+    assert "cover the 3 of 21 economies that returned" in recorded("summary", "--year", "2008").output
     assert summary["Coverage, region-wide (3 economies that returned)"] == pytest.approx(len(statuses) / (3 * applicable))
     assert summary["Change in implementation rate since 2007"] == pytest.approx(region - 0)
     assert summary["Lima Declaration"] == 3

@@ -22,7 +22,8 @@ RATE_FORMULA = (
 )
 COVERAGE_FORMULA = "Coverage = items with a reported status ÷ items that apply that year."
 REGION_FORMULA = (
-    "Region-wide figures add the same counts over all economies before dividing "
+    "Region-wide figures add the same counts over the economies that returned for the year (an "
+    "economy with no status at all that year has no return and is left out) before dividing "
     "(a pooled rate, not an average of rates)."
 )
 
@@ -106,36 +107,41 @@ def summary(session: Session, year: int) -> dict:
         {
             "code": economy.code,
             "name": economy.name,
+            "returned": tallies[economy.id].reported > 0,
             "applicable": applying,
             "reported": tallies[economy.id].reported,
             "not_reported": tallies[economy.id].not_reported,
             "coverage": tallies[economy.id].coverage,
-            "implementation_rate": tallies[economy.id].rate,
+            # No return is not a rate of 0: the report shows "No return", and so does this.
+            "implementation_rate": tallies[economy.id].rate if tallies[economy.id].reported else None,
         }
         | {key: tallies[economy.id].counts[key] for key in STATUS_KEYS}
         for economy in economies
     ]
-    region = pooled(tallies.values())
+    returned = [tally for tally in tallies.values() if tally.reported]
+    region = pooled(returned)
     return {
         "year": year,
         "items_applying": applying,
         "economies": rows,
-        "region": {"coverage": region.coverage, "implementation_rate": region.rate, "reported": region.reported},
+        "region": {"coverage": region.coverage, "implementation_rate": region.rate, "reported": region.reported,
+                   "economies_returned": len(returned), "economies": len(rows)},
     }
 
 
 def instrument_rates(session: Session, year: int) -> list[dict]:
     """Per instrument, in catalogue order: items that apply in ``year``, the pooled implementation
-    rate and coverage over the year's economies (the report's Summary sheet shows the same)."""
+    rate and coverage over the economies that returned (the report's Summary sheet shows the same)."""
     items = items_for(session, year)
-    economies = len(economies_for(session, year))
+    economies = economies_for(session, year)
+    returned = sum(1 for tally in economy_tallies(session, year, economies, len(items)).values() if tally.reported)
     counts = status_counts(session, Entry.item_id, year)
     groups: dict[str, list[Item]] = {}
     for item in items:
         groups.setdefault(item.instrument.code, []).append(item)
     rows = []
     for code, members in groups.items():
-        tally = pooled(Tally(economies, counts.get((year, item.id), Counter())) for item in members)
+        tally = pooled(Tally(returned, counts.get((year, item.id), Counter())) for item in members)
         rows.append({"code": code, "instrument": members[0].instrument.title, "items": len(members),
                      "implementation_rate": tally.rate, "coverage": tally.coverage})
     return rows

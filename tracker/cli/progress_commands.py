@@ -118,13 +118,16 @@ def summary(ctx: click.Context, year: int, as_json: bool):
         emit_json(result["economies"])
         return
     click.echo(f"{year}: {result['items_applying']} items apply.")
-    click.echo(f"{'code':<6}{'economy':<26}{'reported':>9}{'coverage':>10}{'rate':>8}")
+    click.echo(f"{'code':<6}{'economy':<26}{'reported':>9}{'coverage':>10}{'rate':>10}")
     for row in result["economies"]:
+        rate = percent(row["implementation_rate"]) if row["returned"] else "no return"
         click.echo(f"{row['code']:<6}{row['name'][:25]:<26}{row['reported']:>9}"
-                   f"{percent(row['coverage']):>10}{percent(row['implementation_rate']):>8}")
+                   f"{percent(row['coverage']):>10}{rate:>10}")
     region = result["region"]
     click.echo(f"{'':<6}{'Region-wide':<26}{region['reported']:>9}"
-               f"{percent(region['coverage']):>10}{percent(region['implementation_rate']):>8}")
+               f"{percent(region['coverage']):>10}{percent(region['implementation_rate']):>10}")
+    click.echo(f"Region-wide figures cover the {region['economies_returned']} of {region['economies']} "
+               "economies that returned.")
     click.echo(f"\n{rates.RATE_FORMULA}\n{rates.COVERAGE_FORMULA}\n{rates.REGION_FORMULA}")
 
 
