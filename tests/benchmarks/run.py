@@ -9,8 +9,9 @@ to show how cost grows; the target is growth (full / half) at most 2.2 for every
 ``--postgres`` the half size runs again on PostgreSQL, in a schema of its own that is dropped
 afterwards, and its ratio to SQLite is printed.
 
-Every step runs the installed ``tracker`` command in a child process, as a user would, and so does
-its baseline (the least a program must do for the same output); peak memory is the child's own.
+Every step runs the ``tracker`` command in a child process (``tracker.cli.main``, as the installed
+script does), and so does its baseline (the least a program must do for the same output); peak
+memory is each child's own.
 
 | step | baseline (same run) | target |
 |---|---|---|
@@ -30,7 +31,6 @@ round: forms are written, filled in (statuses changed in every third row), impor
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import subprocess
 import sys
@@ -47,7 +47,6 @@ STATUSES = ["not_started", "planned", "in_progress", "partial", "implemented", "
 LABELS = ["Not started", "Planned", "In progress", "Partially implemented", "Implemented", "Not applicable"]
 TARGETS = {"forms": 1.0, "import": 1.5, "report": 0.8, "show": 1.3, "--help": 2.0, "--version": 2.0}
 GROWTH_TARGET = 2.2
-TRACKER = str(Path(sys.executable).with_name("tracker"))
 
 
 @dataclass
@@ -56,17 +55,26 @@ class Timing:
     peak_mib: float
 
 
-def timed(command: list[str], env: dict | None = None) -> Timing:
-    """Run ``command``; return its wall time and the peak resident memory of that child alone."""
+#: Prepended to every child's code: at exit, the child prints its own peak resident memory
+#: (VmHWM, which starts afresh at exec; a forked child's rusage would count the parent's pages).
+PEAK = ("import atexit, sys\n"
+        "atexit.register(lambda: sys.stderr.write('peak-kib=' + next(l.split()[1] for l in open('/proc/self/status') "
+        "if l.startswith('VmHWM')) + '\\n'))\n")
+
+
+def tracker(*args: str) -> list[str]:
+    """The ``tracker`` command, as the installed script runs it."""
+    return python("import sys\nfrom tracker.cli import main\nsys.argv = ['tracker', *sys.argv[1:]]\nmain()", *args)
+
+
+def timed(command: list[str]) -> Timing:
+    """Run ``command`` (made by ``python``); return its wall time and its own peak resident memory."""
     started = time.perf_counter()
-    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(child.pid, 0)
+    child = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} exited {child.returncode}:\n{child.stderr.read().decode()}")
-    child.stderr.close()
-    return Timing(elapsed, usage.ru_maxrss / 1024)
+        raise SystemExit(f"{' '.join(command[3:])} exited {child.returncode}:\n{child.stderr}")
+    return Timing(elapsed, int(child.stderr.rsplit("peak-kib=", 1)[1].split()[0]) / 1024)
 
 
 def best(command: list[str], repeat: int) -> Timing:
@@ -76,7 +84,7 @@ def best(command: list[str], repeat: int) -> Timing:
 
 
 def python(code: str, *args: str) -> list[str]:
-    return [sys.executable, "-c", code, *args]
+    return [sys.executable, "-c", PEAK + code, *args]
 
 
 def catalogue_text(items: int) -> str:
@@ -217,8 +225,8 @@ def run_size(target: str, folder: Path, economies: int, items: int, years: int, 
     results: dict[str, tuple[Timing, Timing]] = {}
     (folder / "bench.catalogue").write_text(catalogue_text(items - 26), encoding="utf-8")
 
-    init_time = timed([TRACKER, *db, "init"])
-    load_time = timed([TRACKER, *db, "catalog", "load", str(folder / "bench.catalogue")])
+    init_time = timed(tracker(*db, "init"))
+    load_time = timed(tracker(*db, "catalog", "load", str(folder / "bench.catalogue")))
     scratch = folder / "baseline-init.db"
     results["init + catalogue load"] = (
         Timing(init_time.seconds + load_time.seconds, max(init_time.peak_mib, load_time.peak_mib)),
@@ -227,29 +235,29 @@ def run_size(target: str, folder: Path, economies: int, items: int, years: int, 
     add_economies_and_history(target, economies, years)
 
     forms_dir = folder / "forms"
-    forms_time = timed([TRACKER, *db, "form", "--year", str(year), "--out", str(forms_dir)])
+    forms_time = timed(tracker(*db, "form", "--year", str(year), "--out", str(forms_dir)))
     form_paths = sorted(forms_dir.glob("*.xlsx"))
     (folder / "baseline-forms").mkdir()
     results["forms"] = (forms_time, timed(python(BASELINE_WRITE, str(count_cells(form_paths)),
                                                  str(len(form_paths)), str(folder / "baseline-forms"))))
 
     fill_forms(forms_dir)
-    results["import"] = (timed([TRACKER, *db, "import", str(forms_dir)]), timed(python(BASELINE_READ, str(forms_dir))))
+    results["import"] = (timed(tracker(*db, "import", str(forms_dir))), timed(python(BASELINE_READ, str(forms_dir))))
 
     report = folder / "report.xlsx"
-    report_time = timed([TRACKER, *db, "report", "--year", str(year), "--out", str(report)])
+    report_time = timed(tracker(*db, "report", "--year", str(year), "--out", str(report)))
     (folder / "baseline-report").mkdir()
     results["report"] = (report_time, timed(python(BASELINE_WRITE, str(count_cells([report])), "1",
                                                    str(folder / "baseline-report"))))
 
     summary_target = f"sqlite:///{sqlite_file}" if sqlite_file else target
-    results["summary"] = (best([TRACKER, *db, "summary", "--year", str(year), "--json"], 3),
+    results["summary"] = (best(tracker(*db, "summary", "--year", str(year), "--json"), 3),
                           best(python(BASELINE_SUMMARY, summary_target, str(year)), 3))
-    results["show"] = (best([TRACKER, *db, "show", "AUS", "--year", str(year)], 5),
+    results["show"] = (best(tracker(*db, "show", "AUS", "--year", str(year)), 5),
                        best(python("import sqlalchemy, click"), 5))
     bare_click = best(python("import click"), 5)
-    results["--help"] = (best([TRACKER, "--help"], 5), bare_click)
-    results["--version"] = (best([TRACKER, "--version"], 5), bare_click)
+    results["--help"] = (best(tracker("--help"), 5), bare_click)
+    results["--version"] = (best(tracker("--version"), 5), bare_click)
     return results
 
 
