@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from tracker import rounds
-from tracker.catalogue import items_for, resolve_item
+from tracker.catalogue import items_for, resolve_item, wordings_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.models import (
@@ -290,17 +290,19 @@ def last_updated(session: Session, economy_id: int, year: int) -> datetime | Non
 
 
 def checklist(session: Session, economy_code: str, year: int) -> dict:
-    """The economy's checklist for a year: every item that applies, reported or not."""
+    """The economy's checklist for a year: every item that applies, reported or not, in that
+    year's wording."""
     check_year(year)
     economy = resolve_economy(session, economy_code)
     items = items_for(session, year)
+    texts = wordings_for(session, year, items)
     entries = entries_of(session, [economy.id], [year])
     contact = session.scalar(select(Return).where(Return.economy_id == economy.id, Return.year == year))
     rows = []
     for item in items:
         entry = entries.get((economy.id, item.id, year))
         rows.append(
-            {"ref": item.ref, "text": item.text}
+            {"ref": item.ref, "text": texts[item.id]}
             | {name: getattr(entry, name) if entry else None for name in ENTRY_FIELDS}
         )
     return {
