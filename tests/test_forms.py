@@ -70,3 +70,20 @@ def test_form_errors(tracker, tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     assert "Cannot write" in tracker("form", "--year", "2008", "--economy", "JPN", "--out", str(blocker / "x"), expect=1).output
+
+
+def test_form_prefills_the_latest_contact_point(tracker, tmp_path):
+    """Last year's focal point is usually this year's: a form without a contact for its year
+    shows the latest earlier one, and the year's own contact point once there is one."""
+    tracker("contact", "JPN", "--year", "2006", "--name", "Hanako Sato", "--email", "h.sato@example.go.jp")
+
+    def contact_cells(year: int) -> dict:
+        tracker("form", "--year", str(year), "--economy", "JPN", "--out", str(tmp_path / str(year)))
+        ws = load_workbook(tmp_path / str(year) / f"JPN-{year}.xlsx")[FORM_SHEET]
+        return {row[0]: row[1] for row in ws.iter_rows(max_row=HEADER_ROW - 1, values_only=True) if row[0]}
+
+    assert contact_cells(2007)["Contact name"] == "Hanako Sato"
+    assert contact_cells(2007)["Contact e-mail"] == "h.sato@example.go.jp"
+    tracker("contact", "JPN", "--year", "2008", "--name", "Kenji Ito")
+    assert contact_cells(2008)["Contact name"] == "Kenji Ito"
+    assert contact_cells(2005)["Contact name"] is None, "a later year's contact is not shown for an earlier year"

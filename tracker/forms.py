@@ -27,7 +27,7 @@ from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.models import Economy, Entry, Form, Return, Setting, utcnow
-from tracker.progress import check_year
+from tracker.progress import check_year, latest_contacts
 from tracker.status import LABELS, SCALE, label
 from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines
 
@@ -40,12 +40,12 @@ HEADER_ROW = 10
 #: widths add up to what prints one A4 page wide in landscape at about 8 pt.
 COLUMNS = [
     ("Ref", None, 14),
-    ("Instrument", None, 11),
-    ("Commitment", None, 25),
+    ("Instrument", None, 15),
+    ("Commitment", None, 22),
     ("Deadline", None, 10),
     ("Last reported status", None, 13),
     ("Status", "status", 12),
-    ("Measures undertaken", "measures", 15),
+    ("Measures undertaken", "measures", 14),
     ("Further measures planned", "planned", 13),
     ("Timeframe", "timeframe", 10),
     ("Capacity-building needs", "needs", 12),
@@ -204,7 +204,7 @@ class _Prefill:
 
     latest: dict[int, dict[int, Entry]]  # economy id -> item id -> latest entry up to the year
     earlier: dict[int, dict[int, tuple[int, str]]]  # economy id -> item id -> (year, status) before it
-    contacts: dict[int, Return]
+    contacts: dict[int, Return]  # economy id -> its contact point for the year, or the latest earlier one
     texts: dict[int, str]  # item id -> its wording in the year
 
     @classmethod
@@ -223,9 +223,7 @@ class _Prefill:
             .order_by(Entry.economy_id, Entry.item_id, Entry.year.desc())
         ):
             earlier.setdefault(economy_id, {}).setdefault(item_id, (entry_year, status))
-        contacts = {r.economy_id: r for r in session.scalars(
-            select(Return).where(Return.economy_id.in_(ids), Return.year == year))}
-        return cls(latest, earlier, contacts, wordings_for(session, year, items))
+        return cls(latest, earlier, latest_contacts(session, year, ids), wordings_for(session, year, items))
 
 
 def _form_sheet(wb, formats: _Formats, economy, year, items, latest, earlier, contact, texts) -> None:

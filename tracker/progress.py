@@ -289,6 +289,18 @@ def last_updated(session: Session, economy_id: int, year: int) -> datetime | Non
     )
 
 
+def latest_contacts(session: Session, year: int, economy_ids: list[int] | None = None) -> dict[int, Return]:
+    """Per economy (all, or those given), its contact point for ``year`` or, failing that, its
+    latest earlier one: the focal point of last year is usually this year's too."""
+    query = select(Return).where(Return.year <= year).order_by(Return.year.desc())
+    if economy_ids is not None:
+        query = query.where(Return.economy_id.in_(economy_ids))
+    contacts: dict[int, Return] = {}
+    for row in session.scalars(query):
+        contacts.setdefault(row.economy_id, row)
+    return contacts
+
+
 def checklist(session: Session, economy_code: str, year: int) -> dict:
     """The economy's checklist for a year: every item that applies, reported or not, in that
     year's wording."""

@@ -130,11 +130,13 @@ class ReportData:
         return {e.id: f"{e.code} (economy)" if e.code.casefold() in taken else e.code for e in self.economies}
 
     def overdue_rows(self) -> list[tuple]:
-        """(economy, item, status or None, days overdue, months overdue) for every overdue pair."""
+        """(economy, item, status or None, days overdue, months overdue) for every overdue pair of
+        an economy that returned: like every figure, an economy with no return is left out (the
+        Returns sheet lists it for chasing), rather than be called overdue on what it did not say."""
         end = date(self.year, 12, 31)
         late = [item for item in self.items if item.deadline is not None and item.deadline <= end]
         rows = []
-        for economy in self.economies:
+        for economy in self.returning():
             for item in late:
                 status = self.entries.get((economy.id, item.id), (None,))[0]
                 if status not in ("implemented", "not_applicable"):

@@ -429,7 +429,7 @@ def _changes(book: _Book) -> None:
 
 def _overdue(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Overdue", [8, 18, 8, 40, 11, 16, 9, 17])
+    s = _Sheet(book, "Overdue", [8, 18, 8, 37, 11, 19, 9, 17])
     s.table(["Economy code", "Economy", "Ref", "Commitment", "Deadline", f"Status {data.year}", "Days overdue", "Overdue by"], 3)
     rows = data.overdue_rows()
     heights: dict[int, float | None] = {}
@@ -437,11 +437,16 @@ def _overdue(book: _Book) -> None:
         if item.id not in heights:
             lines = text_lines(data.texts[item.id], s.widths[3])
             heights[item.id] = LINE_HEIGHT * lines + 2 if lines > 1 else None
-        shown = _label(status) or (NOT_REPORTED if data.returned(economy.id) else NO_RETURN)
-        s.put([economy.code, economy.name, item.ref, data.texts[item.id], item.deadline, shown, days,
-               f"{months // 12} years {months % 12} months"], wrap=(3,), height=heights[item.id] or 0)
+        s.put([economy.code, economy.name, item.ref, data.texts[item.id], item.deadline,
+               _label(status) or NOT_REPORTED, days, f"{months // 12} years {months % 12} months"],
+              wrap=(3,), height=heights[item.id] or 0)
     if not rows:
         s.sentence(f"Nothing is overdue at the end of {data.year}.", columns=4)
+    missing = len(data.economies) - len(data.returning())
+    if missing:
+        s.blank()
+        s.sentence(f"The {missing} economies with no return for {data.year} are not listed: see the Returns sheet.",
+                   columns=4)
 
 
 def _trend(book: _Book) -> None:
@@ -649,7 +654,7 @@ def _data(book: _Book) -> None:
 
 def _about(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "About", [26, 16, 56], landscape=False)
+    s = _Sheet(book, "About", [33, 16, 49], landscape=False)
     s.put([f"About this report ({data.year})"], book.title, height=20)
     if data.illustrative:
         s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=3)

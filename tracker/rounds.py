@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from tracker import imports, progress
 from tracker.catalogue import items_for
 from tracker.errors import Refused, reopen_hint
-from tracker.models import Change, Entry, Form, Import, Return, Round, RoundEvent, utcnow
+from tracker.models import Change, Entry, Form, Import, Round, RoundEvent, utcnow
 from tracker.rates import economies_for
 
 
@@ -143,15 +143,6 @@ def latest_returns(session: Session, year: int, as_of: datetime | None = None) -
     return latest
 
 
-def _contacts(session: Session, year: int) -> dict[int, Return]:
-    """Per economy, its contact point for ``year`` or, failing that, its latest earlier one:
-    whom to chase is usually last year's focal point."""
-    contacts: dict[int, Return] = {}
-    for row in session.scalars(select(Return).where(Return.year <= year).order_by(Return.year.desc())):
-        contacts.setdefault(row.economy_id, row)
-    return contacts
-
-
 def round_status(session: Session, year: int, today: date | None = None) -> list[dict]:
     """One row per economy: form issued, returned (when and which file), items answered of those
     that apply, last updated, contact, and whether it is late (due date passed, no return)."""
@@ -173,7 +164,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
         select(Change.economy_id, func.max(Change.changed_at)).where(Change.year == year).group_by(Change.economy_id)
     ).all())
     returns = latest_returns(session, year)
-    contacts = _contacts(session, year)
+    contacts = progress.latest_contacts(session, year)  # whom to chase: often last year's focal point
     rows = []
     for economy in economies_for(session, year):
         returned = returns.get(economy.id)
