@@ -20,7 +20,8 @@ from starlette.staticfiles import StaticFiles
 
 from tracker import users
 from tracker.store import open_store
-from tracker.web import auth, pages
+from tracker.reader import MAX_FILE_BYTES
+from tracker.web import auth, changes, pages
 from tracker.web.rendering import http_error, server_error, templates
 
 SESSION_COOKIE = "tracker_session"
@@ -53,18 +54,20 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(target: str, one_time_token: str | None = None, secure_cookies: bool = False) -> Starlette:
+def create_app(target: str, one_time_token: str | None = None, secure_cookies: bool = False,
+               upload_limit: int = MAX_FILE_BYTES) -> Starlette:
     """The application serving the database ``target``.
 
     ``one_time_token``, when given, is the secret of the one-time sign-in address
     (``/login/once?token=...``) that signs the local user in as administrator, once.
     ``secure_cookies`` marks the session cookie Secure (when served behind HTTPS).
+    ``upload_limit`` is the largest upload, in bytes, read by ``/upload``.
     """
     store = open_store(target)
     secret = store.run(users.session_secret)
     static = str(importlib.resources.files("tracker.web").joinpath("static"))
     app = Starlette(
-        routes=[*auth.routes, *pages.routes, Mount("/static", StaticFiles(directory=static), name="static")],
+        routes=[*auth.routes, *pages.routes, *changes.routes, Mount("/static", StaticFiles(directory=static), name="static")],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
@@ -77,4 +80,7 @@ def create_app(target: str, one_time_token: str | None = None, secure_cookies: b
     app.state.one_time_token = one_time_token
     app.state.one_time_lock = threading.Lock()
     app.state.local_nonce = secrets.token_urlsafe(16)
+    app.state.upload_limit = upload_limit
+    for name, value in changes.upload_state().items():
+        setattr(app.state, name, value)
     return app
