@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import time
 
 import pytest
 from starlette.testclient import TestClient
@@ -260,3 +261,34 @@ def test_a_return_cannot_be_submitted_for_a_year_without_an_open_round(web, stor
     response = web.post("/economies/JPN/return", data={"csrf": csrf, "year": "2009"})
     assert response.status_code == 409 and "There is no 2009 round open" in response.text
     assert snapshot(store) == before
+
+
+def test_an_editor_writes_the_report_in_the_background_and_other_pages_answer_meanwhile(store, round_2008, tmp_path):
+    add_accounts(store)
+    app = create_app(store.target, one_time_token=ONE_TIME, reports_folder=tmp_path / "written")
+    browser = signed_in(app, "eddie")
+    page = browser.get("/reports").text
+    assert 'action="/reports/write"' in page
+    response = browser.post("/reports/write", data={"csrf": csrf_of(page), "year": "2008"})
+    assert (response.status_code, response.headers["location"]) == (303, "/reports/jobs/1")
+    running = browser.get("/reports/jobs/1").text
+    assert '<meta http-equiv="refresh" content="2">' in running or "Written:" in running
+    assert browser.get("/economies/JPN?year=2008").status_code == 200
+    deadline = time.monotonic() + 180
+    while "Working:" in (progress := browser.get("/reports/jobs/1").text) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert "Written:" in progress and 'http-equiv="refresh"' not in progress
+    assert (tmp_path / "written" / "progress-2008.xlsx").is_file() and (tmp_path / "written" / "progress-2008.pdf").is_file()
+    listed = browser.get("/reports.json").json()
+    assert listed[-1]["year"] == 2008 and listed[-1]["file"].endswith("progress-2008.xlsx")
+    assert browser.get(f"/reports/{listed[-1]['id']}/pdf").content.startswith(b"%PDF")
+
+
+def test_only_editors_write_reports_and_only_with_the_token(web, store, tmp_path):
+    signed_in(web, "vera")
+    page = web.get("/reports").text
+    assert 'action="/reports/write"' not in page
+    assert web.post("/reports/write", data={"csrf": csrf_of(page), "year": "2008"}).status_code == 403
+    signed_in(web, "eddie")
+    assert web.post("/reports/write", data={"year": "2008"}).status_code == 403
+    assert web.get("/reports.json").json() == []

@@ -35,7 +35,7 @@ from tracker.web.sessions import check_csrf, require_viewer
 MAX_UPLOAD_FILES = 50
 
 
-async def _change_request(request: Request) -> tuple[Viewer, dict]:
+async def change_request(request: Request) -> tuple[Viewer, dict]:
     """The signed-in viewer and the form of a change request whose CSRF token is valid."""
     viewer = require_viewer(request)
     form = await request.form()
@@ -47,7 +47,7 @@ def _refused(request: Request, problem: str, back: str, status: int = 409, confl
     return render(request, "refused.html", {"problem": problem, "back": back, "conflicts": conflicts}, status)
 
 
-def _form_year(form) -> int:
+def form_year(form) -> int:
     try:
         return progress.check_year(int(str(form.get("year", "")).strip()))
     except (ValueError, Refused):
@@ -60,12 +60,12 @@ def _economy_address(request: Request, code: str, year: int, anchor: str = "") -
 
 async def save_entry(request: Request):
     """An entry corrected on the economy's page, refused when it changed since the page was loaded."""
-    viewer, form = await _change_request(request)
+    viewer, form = await change_request(request)
     code, ref = request.path_params["code"], request.path_params["ref"]
     if not viewer.may_change(code):
         raise HTTPException(403, f"You may not change {code}'s entries" +
                             (f": a focal point answers for {viewer.economy} only." if viewer.economy else "."))
-    year = _form_year(form)
+    year = form_year(form)
     values = {name: str(form.get(name, "")) for name in ENTRY_FIELDS}
     back = _economy_address(request, code, year, f"#{ref}")
     try:
@@ -80,12 +80,12 @@ async def save_entry(request: Request):
 
 async def submit_return(request: Request):
     """"Submit return": the economy's answers recorded in the round as a return received."""
-    viewer, form = await _change_request(request)
+    viewer, form = await change_request(request)
     code = request.path_params["code"]
     if not viewer.may_change(code):
         raise HTTPException(403, f"You may not submit {code}'s return" +
                             (f": a focal point answers for {viewer.economy} only." if viewer.economy else "."))
-    year = _form_year(form)
+    year = form_year(form)
     back = _economy_address(request, code, year)
     try:
         await run_in_threadpool(request.app.state.store.run, rounds.submit_online_return, code, year, viewer.source)
@@ -94,7 +94,7 @@ async def submit_return(request: Request):
     return RedirectResponse(back, status_code=303)
 
 
-def _editor(viewer: Viewer) -> None:
+def editor(viewer: Viewer) -> None:
     if not viewer.edits_everything:
         raise HTTPException(403, "Only an editor or an administrator changes the data of every economy.")
 
@@ -134,7 +134,7 @@ def _take(request: Request, token: str, viewer: Viewer) -> Preview | None:
 
 def upload_page(request: Request):
     viewer = require_viewer(request)
-    _editor(viewer)
+    editor(viewer)
     return render(request, "upload.html", {"stage": "choose", "limit": request.app.state.upload_limit})
 
 
@@ -154,14 +154,14 @@ async def upload(request: Request):
     """The files uploaded, saved in a temporary folder and previewed as ``tracker import --dry-run``;
     an upload over the limit is refused from its Content-Length, unread."""
     viewer = require_viewer(request)
-    _editor(viewer)
+    editor(viewer)
     problem = _too_large(request)
     if problem:  # refused before reading the body, token included: a refusal changes nothing
         return render(request, "upload.html", {"stage": "choose", "problem": problem,
                                                "limit": request.app.state.upload_limit}, 413)
     form = await request.form(max_files=MAX_UPLOAD_FILES)
     check_csrf(request, form)
-    _editor(viewer)
+    editor(viewer)
     uploads = [part for part in form.getlist("files") if hasattr(part, "filename") and part.filename]
     if not uploads:
         return render(request, "upload.html", {"stage": "choose", "problem": "Choose at least one file to upload.",
@@ -183,8 +183,8 @@ async def upload(request: Request):
 async def apply_upload(request: Request):
     """"Apply": the previewed files imported, if the preview is still what they would do; else
     nothing is applied and the new preview is shown."""
-    viewer, form = await _change_request(request)
-    _editor(viewer)
+    viewer, form = await change_request(request)
+    editor(viewer)
     preview = _take(request, str(form.get("token", "")), viewer)
     if preview is None:
         return render(request, "upload.html", {"stage": "choose", "limit": request.app.state.upload_limit,
@@ -203,8 +203,8 @@ async def apply_upload(request: Request):
 
 async def undo(request: Request):
     """``tracker imports undo ID [--force]``."""
-    viewer, form = await _change_request(request)
-    _editor(viewer)
+    viewer, form = await change_request(request)
+    editor(viewer)
     import_id = request.path_params["import_id"]
     force = form.get("force") == "yes"
     back = f"{request.scope.get('root_path', '')}/imports"
