@@ -11,12 +11,11 @@ library refuses is shown as a page (409) saying why; nothing was changed.
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import shutil
 import tempfile
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -101,20 +100,18 @@ def editor(viewer: Viewer) -> None:
 
 @dataclass
 class Preview:
-    """An upload kept between its preview and "Apply": its files in a folder of the server, and a
-    fingerprint of the files' bytes and of everything the preview showed."""
+    """An upload kept between its preview and "Apply": its files in a folder of the server, their
+    SHA-256, and the ``importer.preview_fingerprint`` of everything the preview showed."""
 
     owner: str
     folder: Path
     paths: list[str]
+    digests: list[str]
     fingerprint: str
 
 
-def _preview(store, paths: list[str]) -> tuple[list[importer.FileResult], str]:
-    results = importer.import_files(store, paths, dry_run=True)
-    digests = [hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in paths]
-    shown = json.dumps([digests, [asdict(result) for result in results]], sort_keys=True, default=str)
-    return results, hashlib.sha256(shown.encode()).hexdigest()
+def _digests(paths: list[str]) -> list[str]:
+    return [hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in paths]
 
 
 def _keep(request: Request, preview: Preview) -> str:
@@ -175,14 +172,14 @@ async def upload(request: Request):
         with path.open("wb") as out:
             shutil.copyfileobj(part.file, out)
         paths.append(str(path))
-    results, fingerprint = await run_in_threadpool(_preview, request.app.state.store, paths)
-    token = _keep(request, Preview(viewer.name, folder, paths, fingerprint))
+    results, fingerprint = await run_in_threadpool(importer.preview_files, request.app.state.store, paths)
+    token = _keep(request, Preview(viewer.name, folder, paths, _digests(paths), fingerprint))
     return render(request, "upload.html", {"stage": "preview", "results": results, "token": token})
 
 
 async def apply_upload(request: Request):
-    """"Apply": the previewed files imported, if the preview is still what they would do; else
-    nothing is applied and the new preview is shown."""
+    """"Apply": the previewed files imported, in one transaction committed only if it does what
+    the preview showed; else nothing is applied and the new preview is shown."""
     viewer, form = await change_request(request)
     editor(viewer)
     preview = _take(request, str(form.get("token", "")), viewer)
@@ -190,13 +187,14 @@ async def apply_upload(request: Request):
         return render(request, "upload.html", {"stage": "choose", "limit": request.app.state.upload_limit,
                                                "problem": "This preview is no longer kept (already applied, or "
                                                           "the server restarted): upload the files again."}, 409)
-    store = request.app.state.store
-    results, fingerprint = await run_in_threadpool(_preview, store, preview.paths)
-    if fingerprint != preview.fingerprint:
-        token = _keep(request, Preview(viewer.name, preview.folder, preview.paths, fingerprint))
+    if _digests(preview.paths) != preview.digests:
+        raise HTTPException(409, "The uploaded files changed on the server since the preview; upload them again.")
+    results, fingerprint = await run_in_threadpool(importer.apply_previewed, request.app.state.store,
+                                                   preview.paths, preview.fingerprint)
+    if fingerprint is not None:
+        token = _keep(request, Preview(viewer.name, preview.folder, preview.paths, preview.digests, fingerprint))
         return render(request, "upload.html", {"stage": "preview", "results": results, "token": token,
                                                "changed": True}, 409)
-    results = await run_in_threadpool(importer.import_files, store, preview.paths)
     shutil.rmtree(preview.folder, ignore_errors=True)
     return render(request, "upload.html", {"stage": "applied", "results": results})
 
