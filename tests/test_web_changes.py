@@ -167,7 +167,7 @@ def test_an_upload_is_previewed_then_applied_as_the_import_command_does(web, sto
     assert [row["file"] for row in listed] == ["JPN-2008.xlsx"]
     status = json.loads(round_2008("round", "status", "2008", "--json").output)
     assert next(row for row in status if row["economy"] == "JPN")["file"] == "JPN-2008.xlsx"
-    assert not list(tmp_path.glob("tracker-upload-*"))
+    assert web.app.state.previews == {}
     assert apply(web, preview.text).status_code == 409  # a preview is applied once
 
 

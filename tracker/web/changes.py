@@ -15,7 +15,8 @@ import secrets
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -32,6 +33,7 @@ from tracker.web.rendering import render
 from tracker.web.sessions import check_csrf, require_viewer
 
 MAX_UPLOAD_FILES = 50
+PREVIEW_HOURS = 4
 
 
 async def change_request(request: Request) -> tuple[Viewer, dict]:
@@ -108,6 +110,7 @@ class Preview:
     paths: list[str]
     digests: list[str]
     fingerprint: str
+    made_at: float = field(default_factory=time.monotonic)
 
 
 def _digests(paths: list[str]) -> list[str]:
@@ -115,9 +118,13 @@ def _digests(paths: list[str]) -> list[str]:
 
 
 def _keep(request: Request, preview: Preview) -> str:
+    """Keep a preview under a new token; previews left unapplied for hours go, with their files."""
     token = secrets.token_urlsafe(18)
     with request.app.state.previews_lock:
-        request.app.state.previews[token] = preview
+        kept = request.app.state.previews
+        for old in [t for t, p in kept.items() if time.monotonic() - p.made_at > PREVIEW_HOURS * 3600]:
+            shutil.rmtree(kept.pop(old).folder, ignore_errors=True)
+        kept[token] = preview
     return token
 
 
