@@ -4,7 +4,9 @@
 Covered: the one-time address, signing in and out through the labelled form, every page at 1280 and
 390 pixels wide (screenshots kept in the test's folder), a role that may not see a page, hostile
 text shown as text and never run, and axe-core (its ``axe.min.js`` from npm, see ``.ci/run``) with
-no serious or critical violation on any page.
+no serious or critical violation on any page. Then, with JavaScript off, the work of a round: an
+editor corrects an entry, a stale save is refused, a form is uploaded, previewed and applied, the
+import is undone, and a focal point answers online and submits its return.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from tracker import demo, progress
+from tracker import demo, progress, rounds
 from tracker.economies import resolve_economy
 from tracker.catalogue import resolve_item
 from tracker.store import Store
+from formtools import fill
 from webtools import PASSWORD, add_accounts
 from tracker.web.app import create_app
 
@@ -32,7 +35,7 @@ TOKEN = "browser-one-time-token"
 AXE = Path(os.environ.get("AXE_CORE_JS", Path(__file__).parent / ".axe/node_modules/axe-core/axe.min.js"))
 CHROMIUM = shutil.which("chromium")
 PAGES = ["/", "/matrix", "/matrix?instrument=LOSCABOS-2002", "/economies/JPN", "/items/LC02-1", "/history",
-         "/history?economy=JPN&page=1", "/imports", "/reports", "/users", "/login", "/economies/NOWHERE"]
+         "/history?economy=JPN&page=1", "/imports", "/reports", "/users", "/login", "/economies/NOWHERE", "/upload"]
 WIDTHS = {"wide": 1280, "phone": 390}
 
 
@@ -66,7 +69,8 @@ def server(tmp_path_factory):
     while not running.started:
         assert time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", "shots": folder / "shots"}
+    yield {"base": f"http://127.0.0.1:{port}", "shots": folder / "shots", "forms": result.forms, "folder": folder,
+           "database": str(result.database)}
     running.should_exit = True
     thread.join(10)
 
@@ -228,4 +232,80 @@ def test_everything_works_with_javascript_off(browser, server):
     assert "page=2" in page.url
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/login")
+    context.close()
+
+
+YEAR = demo.ROUND_YEAR
+
+
+def _save(page, ref: str, status: str, evidence: str) -> None:
+    page.locator(f"#status-{ref}").select_option(status)
+    page.locator(f"#evidence-{ref}").fill(evidence)
+    page.get_by_role("button", name=f"Save {ref}").click()
+    page.wait_for_load_state()
+
+
+def test_an_editor_corrects_an_entry(browser, server):
+    context, page = signed_in(browser, server, "eddie", java_script_enabled=False)
+    page.goto(server["base"] + f"/economies/AUS?year={YEAR}")
+    _save(page, "LC02-2", "implemented", "Browser evidence")
+    assert page.url.endswith(f"/economies/AUS?year={YEAR}#LC02-2")
+    section = page.locator("section#LC02-2")
+    assert "Implemented" in section.locator("h3").inner_text()
+    assert section.locator("#evidence-LC02-2").input_value() == "Browser evidence"
+    assert "web (eddie)" in section.inner_text()
+    context.close()
+
+
+def test_a_stale_save_is_refused_showing_both_values(browser, server):
+    first, first_page = signed_in(browser, server, "eddie", java_script_enabled=False)
+    second, second_page = signed_in(browser, server, "ada", java_script_enabled=False)
+    for page in (first_page, second_page):
+        page.goto(server["base"] + f"/economies/CHL?year={YEAR}")
+    _save(first_page, "LC02-3", "planned", "Saved first")
+    _save(second_page, "LC02-3", "not_applicable", "Saved second")
+    assert second_page.get_by_role("heading", level=1).inner_text() == "Nothing was changed"
+    table = second_page.locator("table.conflicts").inner_text()
+    assert "Saved second" in table and "Saved first" in table
+    second_page.get_by_role("link", name="Back, with the values as they are now").click()
+    assert second_page.locator("#evidence-LC02-3").input_value() == "Saved first"
+    first.close()
+    second.close()
+
+
+def test_a_form_is_uploaded_previewed_applied_and_undone(browser, server):
+    unreturned = server["forms"][-1]
+    filled = fill(unreturned, {"LC02-1": {"Status": "Planned", "Evidence": "From the upload"}},
+                  out=server["folder"] / unreturned.name)
+    context, page = signed_in(browser, server, "eddie", java_script_enabled=False)
+    page.get_by_role("link", name="Upload").click()
+    page.get_by_label("Files").set_input_files(str(filled))
+    page.get_by_role("button", name="Preview").click()
+    assert f"{filled.name}: would apply" in page.inner_text("main")
+    assert "From the upload" in page.inner_text("main")
+    page.get_by_role("button", name="Apply").click()
+    assert f"{filled.name}: applied" in page.inner_text("main")
+    page.get_by_role("link", name="the imports").click()
+    row = page.locator("tr", has_text=filled.name)
+    assert "yes" in row.inner_text()
+    row.get_by_role("button", name=re.compile("Undo import")).click()
+    page.wait_for_load_state()
+    assert "undone" in page.locator("tr", has_text=filled.name).inner_text()
+    context.close()
+
+
+def test_a_focal_point_answers_online_and_submits(browser, server):
+    context, page = signed_in(browser, server, "fumiko", java_script_enabled=False)
+    page.goto(server["base"] + f"/economies/JPN?year={YEAR}")
+    _save(page, "LC02-4", "in_progress", "Answered online")
+    assert page.locator("#evidence-LC02-4").input_value() == "Answered online"
+    page.get_by_role("button", name="Submit return").click()
+    page.wait_for_load_state()
+    assert "received" in page.locator(".return-state").inner_text()
+    store = Store(server["database"])
+    with store.transaction() as session:
+        japan = next(row for row in rounds.round_status(session, YEAR) if row["economy"] == "JPN")
+    store.engine.dispose()
+    assert japan["file"] == "online return, submitted by web (fumiko)"
+    assert page.goto(server["base"] + f"/economies/AUS?year={YEAR}").status == 403
     context.close()

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -312,29 +313,35 @@ def _check_and_apply(session: Session, name: str, digest: str, parsed: _Parsed, 
     return result
 
 
+def _read_one(path: Path) -> tuple[str, str, _Parsed]:
+    """A file's name, the SHA-256 of its bytes and its sheet, read whole (refused when too large)."""
+    name = path.name
+    if not path.is_file():
+        raise Refused(f"{path}: no such file or folder.")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise Refused(f"{name} is over {MAX_FILE_BYTES // 1_000_000} MB; a form is far smaller. It was not read.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise Refused(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+    return name, hashlib.sha256(data).hexdigest(), read_workbook(name, data)
+
+
+def _refusal(name: str, exc: Refused | FileRefused) -> FileResult:
+    problems = exc.problems if isinstance(exc, FileRefused) else [str(exc)]
+    if len(problems) > MAX_PROBLEMS_SHOWN:
+        problems = problems[:MAX_PROBLEMS_SHOWN] + [f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more."]
+    return FileResult(name, "refused", problems=problems)
+
+
 def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileResult:
     """Import one file: read it whole first, then check and apply it in one transaction."""
-    name = path.name
     try:
-        if not path.is_file():
-            raise Refused(f"{path}: no such file or folder.")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise Refused(f"{name} is over {MAX_FILE_BYTES // 1_000_000} MB; a form is far smaller. It was not read.")
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise Refused(f"{path}: cannot be read ({exc.strerror or exc}).") from None
-        digest = hashlib.sha256(data).hexdigest()
-        parsed = read_workbook(name, data)
+        name, digest, parsed = _read_one(path)
         status = "would apply" if dry_run else "applied"
         return store.run(_check_and_apply, name, digest, parsed, force, status, dry_run=dry_run)
-    except FileRefused as exc:
-        problems = exc.problems
-        if len(problems) > MAX_PROBLEMS_SHOWN:
-            problems = problems[:MAX_PROBLEMS_SHOWN] + [f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more."]
-        return FileResult(name, "refused", problems=problems)
-    except Refused as exc:
-        return FileResult(name, "refused", problems=[str(exc)])
+    except (FileRefused, Refused) as exc:
+        return _refusal(path.name, exc)
 
 
 def _found_in_folder(path: Path) -> FileResult | None:
@@ -389,3 +396,59 @@ def import_files(
         _import_one(store, path, dry_run, force) if isinstance(path, Path) else path
         for path in progress(expand_paths(paths))
     ]
+
+
+class _PreviewOutdated(Exception):
+    def __init__(self, results: list[FileResult]):
+        self.results = results
+
+
+def preview_fingerprint(results: list[FileResult]) -> str:
+    """A digest of everything a preview shows, to tell whether applying would still do just that.
+
+    An "already imported" file changes nothing, whatever its message says: that names the earlier
+    import, whose id and time differ from run to run when it is an earlier file of the same batch."""
+    shown = json.dumps([asdict(result) | ({"problems": []} if result.status == "already imported" else {})
+                        for result in results], sort_keys=True, default=str)
+    return hashlib.sha256(shown.encode()).hexdigest()
+
+
+def _all_in_one(session: Session, files: list[Path | FileResult], fingerprint: str | None) -> list[FileResult]:
+    """Each file checked and applied in turn, each in a savepoint of one transaction (a refused
+    file leaves nothing behind); with ``fingerprint``, refused whole unless the results are the
+    ones previewed."""
+    results = []
+    for path in files:
+        if isinstance(path, FileResult):
+            results.append(path)
+            continue
+        try:
+            name, digest, parsed = _read_one(path)
+            with session.begin_nested():
+                results.append(_check_and_apply(session, name, digest, parsed, False, "would apply"))
+        except (FileRefused, Refused) as exc:
+            results.append(_refusal(path.name, exc))
+    if fingerprint is not None and preview_fingerprint(results) != fingerprint:
+        raise _PreviewOutdated(results)
+    return results
+
+
+def preview_files(store: Store, paths: Iterable[str]) -> tuple[list[FileResult], str]:
+    """What importing the files, in order, would do (``tracker import --dry-run``, each file seeing
+    the ones before it, as applying them does), and its ``preview_fingerprint``."""
+    results = store.run(_all_in_one, expand_paths(paths), None, dry_run=True)
+    return results, preview_fingerprint(results)
+
+
+def apply_previewed(store: Store, paths: Iterable[str], fingerprint: str) -> tuple[list[FileResult], str | None]:
+    """Import the files exactly as previewed: in one transaction that is committed only if it does
+    what the preview with ``fingerprint`` showed. Returns the results and ``None``; or, when the
+    database changed since, nothing applied, the new preview and its fingerprint."""
+    try:
+        results = store.run(_all_in_one, expand_paths(paths), fingerprint)
+    except _PreviewOutdated as outdated:
+        return outdated.results, preview_fingerprint(outdated.results)
+    for result in results:
+        if result.status == "would apply":
+            result.status = "applied"
+    return results, None

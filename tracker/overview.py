@@ -103,7 +103,9 @@ def status_matrix(session: Session, year: int | None, instrument: str | None = N
 
 def economy_page(session: Session, economy_code: str, year: int | None) -> dict:
     """``tracker show CODE --year YEAR`` with that year's wording of each item and its last change,
-    and the economy's history for the year (``tracker history CODE --year YEAR``)."""
+    and the economy's history for the year (``tracker history CODE --year YEAR``); with, for the
+    edit forms, each entry's ``entry_fingerprint`` (``shown``), the year's round state and when
+    its return came in."""
     year = known_year(session, year)
     sheet = progress.checklist(session, economy_code, year)
     changes = history.history(session, sheet["economy"], None, year)
@@ -114,9 +116,19 @@ def economy_page(session: Session, economy_code: str, year: int | None) -> dict:
     items = items_for(session, year)
     wording = wordings_for(session, year, items)
     texts = {item.ref: wording[item.id] for item in items}
-    sheet["items"] = [row | {"text": texts[row["ref"]], "last_change": last_change.get(row["ref"])}
+    sheet["items"] = [row | {"text": texts[row["ref"]], "last_change": last_change.get(row["ref"]),
+                             "shown": progress.entry_fingerprint(row)}
                       for row in sheet["items"]]
-    return sheet | {"history": changes}
+    round_ = session.get(Round, year)
+    returned = rounds.latest_returns(session, year).get(session.scalar(
+        select(Economy.id).where(Economy.code == sheet["economy"])))
+    return sheet | {"history": changes, "round": _round_state(round_),
+                    "returned": returned[0] if returned else None}
+
+
+def _round_state(round_: Round | None) -> str:
+    """"open", "closed" or "not opened": whether the year may change, and a return be submitted."""
+    return "not opened" if round_ is None else "closed" if round_.is_closed else "open"
 
 
 def item_page(session: Session, ref: str) -> dict:

@@ -8,6 +8,8 @@ A blank value never erases what is stored: it means "not given".
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -325,3 +327,47 @@ def checklist(session: Session, economy_code: str, year: int) -> dict:
         "last_updated": last_updated(session, economy.id, year),
         "items": rows,
     }
+
+
+
+def entry_fingerprint(values: dict) -> str:
+    """A short digest of what an entry holds, carried by an edit form so that a save can tell
+    whether the entry changed since the page was loaded (it survives a browser's line-break rewriting
+    of text fields, which the values themselves would not)."""
+    held = [values.get(name) for name in ENTRY_FIELDS]
+    return hashlib.sha256(json.dumps(held).encode()).hexdigest()[:32]
+
+
+class StaleSave(Refused):
+    """A save based on a page loaded before someone else saved the same entry: nothing was written.
+    ``conflicts`` holds each field as it would have been saved (old) and as it is now (new)."""
+
+    def __init__(self, ref: str, conflicts: list[FieldChange]):
+        self.ref, self.conflicts = ref, conflicts
+        both = "; ".join(f"{c.field}: yours {c.old!r}, now saved {c.new!r}" for c in conflicts)
+        super().__init__(f"{ref} was changed by someone else after you loaded the page, so your save was "
+                         f"refused and nothing was written ({both or 'the same values'}). Reload the page, "
+                         "check the values saved and save again.")
+
+
+def correct_entry(session: Session, economy_code: str, ref: str, year: int, values: dict[str, str | None],
+                  shown: str, source: str) -> Outcome:
+    """Save one entry as edited in the browser, through ``record_entries``.
+
+    ``shown`` is the ``entry_fingerprint`` of the entry when the page was loaded; if the entry
+    holds anything else now, someone saved it in between, and the save is refused (``StaleSave``,
+    with both values of each field that differs) instead of overwriting theirs. The check runs
+    with the economy locked, as the write path does, so it holds until commit."""
+    rounds.refuse_if_closed(session, year)
+    check_year(year)
+    economy = resolve_economy(session, economy_code)
+    item = resolve_item(session, ref)
+    wanted = clean_entry_values(values, f"{economy.code} {item.ref} {year}")
+    lock_economies(session, [economy.id])
+    entry = session.scalar(
+        select(Entry).where(Entry.economy_id == economy.id, Entry.item_id == item.id, Entry.year == year)
+        .with_for_update().execution_options(populate_existing=True)
+    )
+    if entry_fingerprint({name: getattr(entry, name) for name in ENTRY_FIELDS} if entry else {}) != shown:
+        raise StaleSave(item.ref, [FieldChange(c.field, c.new, c.old) for c in _differences(entry, wanted)])
+    return record_entries(session, economy, year, [(item, wanted)], source)[0]

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from tracker import imports, progress
 from tracker.catalogue import items_for
+from tracker.economies import resolve_economy
 from tracker.errors import Refused, reopen_hint
 from tracker.models import Change, Entry, Form, Import, Round, RoundEvent, utcnow
 from tracker.rates import economies_for
@@ -88,6 +89,25 @@ def reopen_round(session: Session, year: int, reason: str, source: str) -> Round
     _event(session, year, "reopened", source, reason)
     session.flush()
     return round_
+
+
+def submit_online_return(session: Session, economy_code: str, year: int, source: str) -> Import:
+    """Record an economy's return answered online (in the browser), as an imported form is
+    recorded: an import of kind "form" for the economy and year, so ``round status``, the
+    Returns sheet and ``/imports`` count it like a form received. The entries themselves were
+    saved as the focal point went, each change in the history with ``source``; the import's
+    name says who submitted it. Refused when the year's round is not open."""
+    progress.check_year(year)
+    economy = resolve_economy(session, economy_code)
+    refuse_if_closed(session, year)
+    if session.get(Round, year) is None:
+        raise Refused(f"There is no {year} round open, so there is no return to submit for {year}.")
+    progress.lock_economies(session, [economy.id])
+    record = Import(file_name=f"online return, submitted by {source}", sha256=None, kind="form",
+                    economy_id=economy.id, year=year, imported_at=utcnow(), new=0, changed=0, unchanged=0)
+    session.add(record)
+    session.flush()
+    return record
 
 
 def _state(round_: Round) -> str:

@@ -59,6 +59,20 @@ class Viewer:
     def may_read(self, economy_code: str) -> bool:
         return self.reads_everything or economy_code.casefold() == (self.economy or "").casefold()
 
+    @property
+    def edits_everything(self) -> bool:
+        """May change data for every economy: upload returns, undo imports, write reports."""
+        return self.role in ("admin", "editor")
+
+    def may_change(self, economy_code: str) -> bool:
+        """May save entries of the economy: an editor any, a focal point its own."""
+        return self.edits_everything or (self.role == "focal-point" and self.may_read(economy_code))
+
+    @property
+    def source(self) -> str:
+        """What the history records as the origin of a change made in the browser."""
+        return f"web ({self.name})"
+
 
 def _clean_name(name: str) -> str:
     cleaned = name.strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.resources
 import secrets
 import threading
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -20,7 +21,8 @@ from starlette.staticfiles import StaticFiles
 
 from tracker import users
 from tracker.store import open_store
-from tracker.web import auth, pages
+from tracker.reader import MAX_FILE_BYTES
+from tracker.web import auth, changes, pages, reports
 from tracker.web.rendering import http_error, server_error, templates
 
 SESSION_COOKIE = "tracker_session"
@@ -53,18 +55,21 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(target: str, one_time_token: str | None = None, secure_cookies: bool = False) -> Starlette:
+def create_app(target: str, one_time_token: str | None = None, secure_cookies: bool = False,
+               upload_limit: int = MAX_FILE_BYTES, reports_folder: Path = Path("reports")) -> Starlette:
     """The application serving the database ``target``.
 
     ``one_time_token``, when given, is the secret of the one-time sign-in address
     (``/login/once?token=...``) that signs the local user in as administrator, once.
     ``secure_cookies`` marks the session cookie Secure (when served behind HTTPS).
+    ``upload_limit`` is the largest upload, in bytes, read by ``/upload``; ``reports_folder`` is
+    where ``/reports`` writes reports (``reports/`` of the working folder, as ``tracker report``).
     """
     store = open_store(target)
     secret = store.run(users.session_secret)
     static = str(importlib.resources.files("tracker.web").joinpath("static"))
     app = Starlette(
-        routes=[*auth.routes, *pages.routes, Mount("/static", StaticFiles(directory=static), name="static")],
+        routes=[*auth.routes, *pages.routes, *changes.routes, *reports.routes, Mount("/static", StaticFiles(directory=static), name="static")],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
@@ -77,4 +82,8 @@ def create_app(target: str, one_time_token: str | None = None, secure_cookies: b
     app.state.one_time_token = one_time_token
     app.state.one_time_lock = threading.Lock()
     app.state.local_nonce = secrets.token_urlsafe(16)
+    app.state.upload_limit = upload_limit
+    app.state.report_jobs = reports.ReportJobs(reports_folder)
+    for name, value in changes.upload_state().items():
+        setattr(app.state, name, value)
     return app

@@ -15,7 +15,9 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from tracker import __version__
+from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
+from tracker.reader import FIELD_TITLES
 from tracker.status import LABELS
 from tracker.web.sessions import csrf_token, current_viewer
 
@@ -36,6 +38,10 @@ _CELLS = {
     .format(key or "none", LABELS.get(key, NOT_REPORTED), SHORT[key])
     for key in SHORT
 }
+
+
+#: The narrative fields with their titles on the Excel form, in the form's order.
+NARRATIVE = [(name, {n: t for t, n in FIELD_TITLES.items()}[name]) for name in NARRATIVE_FIELDS]
 
 
 def status_cells(statuses) -> Markup:
@@ -65,7 +71,7 @@ def templates() -> Environment:
     environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True),
                               trim_blocks=True, lstrip_blocks=True)
     environment.filters |= {"percent": _percent, "when": _when, "status_cells": status_cells}
-    environment.globals |= {"LABELS": LABELS, "SHORT": SHORT, "version": __version__}
+    environment.globals |= {"LABELS": LABELS, "SHORT": SHORT, "NARRATIVE": NARRATIVE, "version": __version__}
     return environment
 
 

@@ -1,0 +1,235 @@
+"""The pages that change something: correcting an entry, submitting a return answered online,
+uploading returns (preview, then apply), undoing an import.
+
+Each is a POST carrying the session's CSRF token (403 without it, before anything is read or
+changed), checks the signed-in role (403), and calls one library function, the same the
+commands call: ``progress.correct_entry`` (the one write path, with the stale-save check),
+``rounds.submit_online_return``, ``importer.import_files``, ``imports.undo_import``. What the
+library refuses is shown as a page (409) saying why; nothing was changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from tracker import importer, imports, progress, rounds
+from tracker.errors import Refused
+from tracker.models import ENTRY_FIELDS
+from tracker.users import Viewer
+from tracker.web.rendering import render
+from tracker.web.sessions import check_csrf, require_viewer
+
+MAX_UPLOAD_FILES = 50
+PREVIEW_HOURS = 4
+
+
+async def change_request(request: Request) -> tuple[Viewer, dict]:
+    """The signed-in viewer and the form of a change request whose CSRF token is valid."""
+    viewer = require_viewer(request)
+    form = await request.form()
+    check_csrf(request, form)
+    return viewer, form
+
+
+def _refused(request: Request, problem: str, back: str, status: int = 409, conflicts=None):
+    return render(request, "refused.html", {"problem": problem, "back": back, "conflicts": conflicts}, status)
+
+
+def form_year(form) -> int:
+    try:
+        return progress.check_year(int(str(form.get("year", "")).strip()))
+    except (ValueError, Refused):
+        raise HTTPException(400, f"year={form.get('year')!r} is not a year such as 2008.") from None
+
+
+def _economy_address(request: Request, code: str, year: int, anchor: str = "") -> str:
+    return f"{request.scope.get('root_path', '')}/economies/{code}?year={year}{anchor}"
+
+
+async def save_entry(request: Request):
+    """An entry corrected on the economy's page, refused when it changed since the page was loaded."""
+    viewer, form = await change_request(request)
+    code, ref = request.path_params["code"], request.path_params["ref"]
+    if not viewer.may_change(code):
+        raise HTTPException(403, f"You may not change {code}'s entries" +
+                            (f": a focal point answers for {viewer.economy} only." if viewer.economy else "."))
+    year = form_year(form)
+    values = {name: str(form.get(name, "")) for name in ENTRY_FIELDS}
+    back = _economy_address(request, code, year, f"#{ref}")
+    try:
+        await run_in_threadpool(request.app.state.store.run, progress.correct_entry, code, ref, year, values,
+                                str(form.get("shown", "")), viewer.source)
+    except progress.StaleSave as exc:
+        return _refused(request, str(exc), back, conflicts=exc.conflicts)
+    except Refused as exc:
+        return _refused(request, str(exc), back)
+    return RedirectResponse(back, status_code=303)
+
+
+async def submit_return(request: Request):
+    """"Submit return": the economy's answers recorded in the round as a return received."""
+    viewer, form = await change_request(request)
+    code = request.path_params["code"]
+    if not viewer.may_change(code):
+        raise HTTPException(403, f"You may not submit {code}'s return" +
+                            (f": a focal point answers for {viewer.economy} only." if viewer.economy else "."))
+    year = form_year(form)
+    back = _economy_address(request, code, year)
+    try:
+        await run_in_threadpool(request.app.state.store.run, rounds.submit_online_return, code, year, viewer.source)
+    except Refused as exc:
+        return _refused(request, str(exc), back)
+    return RedirectResponse(back, status_code=303)
+
+
+def editor(viewer: Viewer) -> None:
+    if not viewer.edits_everything:
+        raise HTTPException(403, "Only an editor or an administrator changes the data of every economy.")
+
+
+@dataclass
+class Preview:
+    """An upload kept between its preview and "Apply": its files in a folder of the server, their
+    SHA-256, and the ``importer.preview_fingerprint`` of everything the preview showed."""
+
+    owner: str
+    folder: Path
+    paths: list[str]
+    digests: list[str]
+    fingerprint: str
+    made_at: float = field(default_factory=time.monotonic)
+
+
+def _digests(paths: list[str]) -> list[str]:
+    return [hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in paths]
+
+
+def _keep(request: Request, preview: Preview) -> str:
+    """Keep a preview under a new token; previews left unapplied for hours go, with their files."""
+    token = secrets.token_urlsafe(18)
+    with request.app.state.previews_lock:
+        kept = request.app.state.previews
+        for old in [t for t, p in kept.items() if time.monotonic() - p.made_at > PREVIEW_HOURS * 3600]:
+            shutil.rmtree(kept.pop(old).folder, ignore_errors=True)
+        kept[token] = preview
+    return token
+
+
+def _take(request: Request, token: str, viewer: Viewer) -> Preview | None:
+    with request.app.state.previews_lock:
+        preview = request.app.state.previews.get(token)
+        if preview is None or preview.owner != viewer.name:
+            return None
+        return request.app.state.previews.pop(token)
+
+
+def upload_page(request: Request):
+    viewer = require_viewer(request)
+    editor(viewer)
+    return render(request, "upload.html", {"stage": "choose", "limit": request.app.state.upload_limit})
+
+
+def _too_large(request: Request) -> str | None:
+    limit = request.app.state.upload_limit
+    try:
+        size = int(request.headers["content-length"])
+    except (KeyError, ValueError):
+        return "The upload does not say how large it is, so it was not read; upload the files from the form."
+    if size > limit:
+        return (f"The upload is {size / 1_000_000:.1f} MB, over the limit of {limit / 1_000_000:.1f} MB; it was "
+                "not read. A filled form is far smaller: check that these are the right files.")
+    return None
+
+
+async def upload(request: Request):
+    """The files uploaded, saved in a temporary folder and previewed as ``tracker import --dry-run``;
+    an upload over the limit is refused from its Content-Length, unread."""
+    viewer = require_viewer(request)
+    editor(viewer)
+    problem = _too_large(request)
+    if problem:  # refused before reading the body, token included: a refusal changes nothing
+        return render(request, "upload.html", {"stage": "choose", "problem": problem,
+                                               "limit": request.app.state.upload_limit}, 413)
+    form = await request.form(max_files=MAX_UPLOAD_FILES)
+    check_csrf(request, form)
+    editor(viewer)
+    uploads = [part for part in form.getlist("files") if hasattr(part, "filename") and part.filename]
+    if not uploads:
+        return render(request, "upload.html", {"stage": "choose", "problem": "Choose at least one file to upload.",
+                                               "limit": request.app.state.upload_limit}, 400)
+    folder = Path(tempfile.mkdtemp(prefix="tracker-upload-"))
+    paths = []
+    for number, part in enumerate(uploads):
+        place = folder / str(number)
+        place.mkdir()
+        path = place / (Path(part.filename.replace("\\", "/")).name or "upload.xlsx")
+        with path.open("wb") as out:
+            shutil.copyfileobj(part.file, out)
+        paths.append(str(path))
+    results, fingerprint = await run_in_threadpool(importer.preview_files, request.app.state.store, paths)
+    token = _keep(request, Preview(viewer.name, folder, paths, _digests(paths), fingerprint))
+    return render(request, "upload.html", {"stage": "preview", "results": results, "token": token})
+
+
+async def apply_upload(request: Request):
+    """"Apply": the previewed files imported, in one transaction committed only if it does what
+    the preview showed; else nothing is applied and the new preview is shown."""
+    viewer, form = await change_request(request)
+    editor(viewer)
+    preview = _take(request, str(form.get("token", "")), viewer)
+    if preview is None:
+        return render(request, "upload.html", {"stage": "choose", "limit": request.app.state.upload_limit,
+                                               "problem": "This preview is no longer kept (already applied, or "
+                                                          "the server restarted): upload the files again."}, 409)
+    if _digests(preview.paths) != preview.digests:
+        raise HTTPException(409, "The uploaded files changed on the server since the preview; upload them again.")
+    results, fingerprint = await run_in_threadpool(importer.apply_previewed, request.app.state.store,
+                                                   preview.paths, preview.fingerprint)
+    if fingerprint is not None:
+        token = _keep(request, Preview(viewer.name, preview.folder, preview.paths, preview.digests, fingerprint))
+        return render(request, "upload.html", {"stage": "preview", "results": results, "token": token,
+                                               "changed": True}, 409)
+    shutil.rmtree(preview.folder, ignore_errors=True)
+    return render(request, "upload.html", {"stage": "applied", "results": results})
+
+
+async def undo(request: Request):
+    """``tracker imports undo ID [--force]``."""
+    viewer, form = await change_request(request)
+    editor(viewer)
+    import_id = request.path_params["import_id"]
+    force = form.get("force") == "yes"
+    back = f"{request.scope.get('root_path', '')}/imports"
+    try:
+        await run_in_threadpool(request.app.state.store.run, imports.undo_import, import_id, force, viewer.source)
+    except Refused as exc:
+        return _refused(request, str(exc), back)
+    return RedirectResponse(back, status_code=303)
+
+
+def upload_state() -> dict:
+    """What the application keeps for uploads between preview and apply."""
+    return {"previews": {}, "previews_lock": threading.Lock()}
+
+
+routes = [
+    Route("/economies/{code}/items/{ref}", save_entry, methods=["POST"]),
+    Route("/economies/{code}/return", submit_return, methods=["POST"]),
+    Route("/upload", upload_page, methods=["GET"]),
+    Route("/upload", upload, methods=["POST"]),
+    Route("/upload/apply", apply_upload, methods=["POST"]),
+    Route("/imports/{import_id:int}/undo", undo, methods=["POST"]),
+]
