@@ -40,7 +40,7 @@ def _sqlite(target: str) -> str:
 def test_a_backup_taken_while_others_write_is_consistent(tracker, store, tmp_path):
     _sqlite(store.target)
     store.engine.dispose()
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     stop, rounds = context.Event(), context.Value("i", 0)
     failures = tmp_path / "writer-failures.txt"
     writer = context.Process(target=_keep_recording, args=(store.target, stop, rounds, failures))

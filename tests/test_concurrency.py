@@ -3,7 +3,10 @@ after the other. A conflicting second form is refused, the history's old -> new 
 no update is lost, the same file imported twice at once is "already imported", parallel `init`
 runs all succeed, and nobody is asked to run a command again.
 
-Each worker is a forked process running the ``tracker`` command; a barrier starts them together.
+Each worker is a fresh process (spawned, not forked: a forked child would inherit the test
+process's open SQLite connections, and closing them there can check the write-ahead log into the
+file behind the other writers' backs) running the ``tracker`` command; a barrier starts them
+together.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ def _run_commands(target: str, commands: list[list[str]]) -> list[tuple[int, str
 
 def in_parallel(target: str, per_worker: list[list[list[str]]]) -> list[list[tuple[int, str]]]:
     """Run each worker's commands in its own process, all starting at the same moment."""
-    context = multiprocessing.get_context("fork")
+    context = multiprocessing.get_context("spawn")
     barrier = context.Barrier(len(per_worker))
     with ProcessPoolExecutor(len(per_worker), mp_context=context, initializer=_set_barrier,
                              initargs=(barrier,)) as pool:

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 
 from tracker import DEFAULT_DATABASE
 from tracker.errors import Refused
@@ -104,9 +105,13 @@ def create_engine_for(target: str, read_only: bool = False) -> Engine:
     ``read_only`` opens an SQLite file without writing to it (a read-only file or folder)."""
     try:
         url = make_url(database_url(target))
-        if read_only and url.get_backend_name() == "sqlite":
+        sqlite = url.get_backend_name() == "sqlite"
+        if read_only and sqlite:
             url = f"sqlite:///{_read_only_uri(Path(url.database))}&uri=true"
-        engine = create_engine(url)
+        # An SQLite connection is closed when it is given back, never kept idle in a pool: idle
+        # connections kept by a long-lived process (a test run, the browser view's server) were
+        # seen to end in "disk I/O error" once other processes had written the same file.
+        engine = create_engine(url, poolclass=NullPool) if sqlite else create_engine(url)
     except (ArgumentError, ImportError, ValueError) as exc:
         raise Refused(
             f"Cannot use database {target!r}: {exc}. Give a file path such as tracker.db "
@@ -226,7 +231,11 @@ def stored_revision(connection: Connection) -> str | None:
 
 
 def is_retryable(exc: DBAPIError) -> bool:
-    """Whether the database refused only because another transaction got there first."""
+    """Whether the database refused only because another transaction got there first: on
+    PostgreSQL by its SQLSTATE; on SQLite, "database is locked" when a lock was taken without
+    waiting (as while another process switches a new file to write-ahead logging)."""
+    if isinstance(exc.orig, sqlite3.OperationalError):
+        return "database is locked" in str(exc.orig)
     return getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
