@@ -102,7 +102,7 @@ def status_matrix(session: Session, year: int | None, instrument: str | None = N
 
 
 def economy_page(session: Session, economy_code: str, year: int | None) -> dict:
-    """``tracker show CODE --year YEAR`` with that year's wording of each item and its last change,
+    """``tracker show CODE --year YEAR`` (in that year's wording) with each item's last change,
     and the economy's history for the year (``tracker history CODE --year YEAR``); with, for the
     edit forms, each entry's ``entry_fingerprint`` (``shown``), the year's round state and when
     its return came in."""
@@ -113,11 +113,7 @@ def economy_page(session: Session, economy_code: str, year: int | None) -> dict:
     for change in changes:
         if change["ref"]:
             last_change.setdefault(change["ref"], change)
-    items = items_for(session, year)
-    wording = wordings_for(session, year, items)
-    texts = {item.ref: wording[item.id] for item in items}
-    sheet["items"] = [row | {"text": texts[row["ref"]], "last_change": last_change.get(row["ref"]),
-                             "shown": progress.entry_fingerprint(row)}
+    sheet["items"] = [row | {"last_change": last_change.get(row["ref"]), "shown": progress.entry_fingerprint(row)}
                       for row in sheet["items"]]
     round_ = session.get(Round, year)
     returned = rounds.latest_returns(session, year).get(session.scalar(
