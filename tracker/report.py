@@ -117,6 +117,17 @@ class ReportData:
         """Pooled over the economies that returned that year."""
         return pooled(self.tally(e.id, year) for e in self.returning(year))
 
+    def region_change(self, earlier: int) -> tuple[float | None, float | None, int]:
+        """(rate change, coverage change, economies) since ``earlier``, over the economies that
+        returned in both years: comparing different sets of economies would read a missing
+        return as progress or decline."""
+        both = [e for e in self.returning() if self.returned(e.id, earlier)]
+        now = pooled(self.tally(e.id) for e in both)
+        then = pooled(self.tally(e.id, earlier) for e in both)
+        rate = None if now.rate is None or then.rate is None else now.rate - then.rate
+        coverage = None if now.coverage is None or then.coverage is None else now.coverage - then.coverage
+        return rate, coverage, len(both)
+
     def last_return(self, economy_id: int) -> tuple[int, float | None] | None:
         """(year, rate) of the economy's latest return before the report's year, if any."""
         for year in reversed(self.trend_years):

@@ -268,8 +268,10 @@ def _summary(book: _Book) -> None:
         s.sentence(f"No entries have been recorded for {data.year}: there is no return, so there is no rate to show.",
                    book.bold, columns=4)
     region, previous = data.region(), data.previous_year
-    before = data.region(previous) if previous else None
-    since = f" since {previous}" if previous else " (no earlier year on record)"
+    rate_change, coverage_change, both = data.region_change(previous) if previous else (None, None, 0)
+    since = (f" since {previous} (percentage points, over the {both} "
+             f"{'economy' if both == 1 else 'economies'} that returned in both years)" if previous
+             else " (no earlier year on record)")
     covered = f"{len(returning)} economies that returned"
     s.blank()
     s.put(["Year", data.year])
@@ -282,8 +284,8 @@ def _summary(book: _Book) -> None:
     s.put(["Items that apply", len(data.items)])
     s.put([f"Implementation rate, region-wide ({covered})", _pct(book, region.rate)], wrap=(0,))
     s.put([f"Coverage, region-wide ({covered})", _pct(book, region.coverage)], wrap=(0,))
-    s.put([f"Change in implementation rate{since}", _pct(book, _change(region.rate, before.rate if before else None), True)], wrap=(0,))
-    s.put([f"Change in coverage{since}", _pct(book, _change(region.coverage, before.coverage if before else None), True)], wrap=(0,))
+    s.put([f"Change in implementation rate{since}", _pct(book, rate_change, True)], wrap=(0,))
+    s.put([f"Change in coverage{since}", _pct(book, coverage_change, True)], wrap=(0,))
 
     ranked = data.commitments_by_rate()
     for heading, chosen in (("Most implemented commitments", ranked[:3]), ("Least implemented commitments", ranked[::-1][:3])):
