@@ -49,7 +49,7 @@ def _missing(what: str):
 def server(tmp_path_factory):
     """The demo round served on a free loopback port; accounts for two roles."""
     folder = tmp_path_factory.mktemp("served")
-    result = demo.run_demo(folder / "demo", lambda items: items)
+    result = demo.run_demo(folder / "demo")
     store = Store(str(result.database))
     with store.transaction() as session:
         economy = resolve_economy(session, "JPN")

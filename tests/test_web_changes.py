@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from conftest import Tracker
 from formtools import fill, snapshot
 from tracker.web.app import create_app
-from webtools import ONE_TIME, add_accounts, client, csrf_of, sign_in
+from webtools import ONE_TIME, add_accounts, client, csrf_of, signed_in
 
 
 @pytest.fixture
@@ -30,12 +30,6 @@ def round_2008(tracker, tmp_path):
 def web(store, round_2008):
     add_accounts(store)
     return client(store)
-
-
-def signed_in(app_or_client, name):
-    browser = app_or_client if isinstance(app_or_client, TestClient) else TestClient(app_or_client, follow_redirects=False)
-    assert sign_in(browser, name).status_code == 303
-    return browser
 
 
 def entry_form(page: str, ref: str) -> dict:

@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from tracker.models import Item
 from tracker.web.app import create_app
-from webtools import ONE_TIME, PASSWORD, add_accounts, client, csrf_of, sign_in
+from webtools import ONE_TIME, PASSWORD, add_accounts, client, csrf_of, sign_in, signed_in
 
 HOSTILE = '<script>alert("owned")</script>'
 
@@ -33,12 +33,6 @@ def round_2008(tracker, tmp_path):
 def web(store, round_2008):
     add_accounts(store)
     return client(store)
-
-
-def as_(web, name):
-    response = sign_in(web, name)
-    assert response.status_code == 303, response.text
-    return web
 
 
 def cli_json(tracker, *args):
@@ -95,7 +89,7 @@ def test_one_time_address_signs_in_as_administrator_once(store, round_2008):
 
 
 def test_sign_out_ends_the_session(web):
-    as_(web, "vera")
+    signed_in(web, "vera")
     page = web.get("/").text
     response = web.post("/logout", data={"csrf": csrf_of(page)})
     assert (response.status_code, response.headers["location"]) == (303, "/login")
@@ -103,7 +97,7 @@ def test_sign_out_ends_the_session(web):
 
 
 def test_removed_account_or_changed_password_ends_its_sessions(web, tracker):
-    as_(web, "vera")
+    signed_in(web, "vera")
     assert web.get("/").status_code == 200
     tracker("users", "password", "vera", "--password-stdin", input="another password\n")
     assert web.get("/").status_code == 303
@@ -114,14 +108,14 @@ def test_removed_account_or_changed_password_ends_its_sessions(web, tracker):
 
 
 def test_roles_see_only_what_they_may(web):
-    as_(web, "vera")
+    signed_in(web, "vera")
     assert web.get("/matrix").status_code == 200
     assert web.get("/users").status_code == 403
     assert "Accounts" not in web.get("/").text
-    as_(web, "ada")
+    signed_in(web, "ada")
     assert web.get("/users").status_code == 200 and "fumiko" in web.get("/users").text
     assert '/users">Accounts' in web.get("/").text
-    as_(web, "fumiko")
+    signed_in(web, "fumiko")
     response = web.get("/")
     assert (response.status_code, response.headers["location"]) == (303, "/economies/JPN")
     assert web.get("/economies/jpn?year=2008").status_code == 200
@@ -133,7 +127,7 @@ def test_roles_see_only_what_they_may(web):
 
 
 def test_round_at_a_glance_equals_the_commands(web, round_2008):
-    as_(web, "vera")
+    signed_in(web, "vera")
     data = web.get("/.json?year=2008").json()
     assert data["year"] == 2008
     assert data["round_status"]["rows"] == cli_json(round_2008, "round", "status", "2008")
@@ -155,7 +149,7 @@ def test_round_at_a_glance_equals_the_commands(web, round_2008):
 
 
 def test_economy_page_equals_tracker_show_and_escapes_user_text(web, round_2008):
-    as_(web, "vera")
+    signed_in(web, "vera")
     data = web.get("/economies/JPN.json?year=2008").json()
     shown = cli_json(round_2008, "show", "JPN", "--year", "2008")
     assert [{k: v for k, v in row.items() if k not in ("text", "last_change", "shown")} for row in data["items"]] == shown
@@ -169,7 +163,7 @@ def test_economy_page_equals_tracker_show_and_escapes_user_text(web, round_2008)
 
 
 def test_matrix_shows_status_as_text_and_no_return_apart_from_not_started(web):
-    as_(web, "vera")
+    signed_in(web, "vera")
     data = web.get("/matrix.json?year=2008").json()
     refs = [item["ref"] for item in data["items"]]
     rows = {row["code"]: row for row in data["economies"]}
@@ -185,7 +179,7 @@ def test_matrix_shows_status_as_text_and_no_return_apart_from_not_started(web):
 
 
 def test_item_history_imports_and_reports_pages_carry_the_commands_figures(web, round_2008):
-    as_(web, "vera")
+    signed_in(web, "vera")
     item = web.get("/items/lc02-1.json").json()
     assert item["item"]["ref"] == "LC02-1" and item["item"]["wordings"]
     assert item["years"] == [2008]
@@ -201,7 +195,7 @@ def test_item_history_imports_and_reports_pages_carry_the_commands_figures(web, 
 def test_history_is_paginated(web, round_2008):
     for number in range(120):
         round_2008("record", "NZL", "LC02-1", "--year", "2008", "--measures", f"step {number}")
-    as_(web, "vera")
+    signed_in(web, "vera")
     first = web.get("/history.json?economy=NZL").json()
     assert (first["total"], first["pages"], len(first["rows"])) == (120, 2, 100)
     second = web.get("/history.json?economy=NZL&page=2").json()
@@ -223,7 +217,7 @@ def test_history_is_paginated(web, round_2008):
     ("/history?page=0", 400, "out of range"),
 ])
 def test_bad_requests_get_a_page_with_the_reason_and_a_way_back(web, path, status, words, caplog):
-    as_(web, "vera")
+    signed_in(web, "vera")
     with caplog.at_level("WARNING", logger="tracker.web"):
         response = web.get(path)
     assert any(f"-> {status}" in message for message in caplog.messages), caplog.messages
@@ -242,7 +236,7 @@ def test_every_response_carries_the_safety_headers(web):
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
         assert headers["referrer-policy"] == "same-origin"
-    as_(web, "vera")
+    signed_in(web, "vera")
     assert "frame-ancestors 'none'" in web.get("/?year=abc").headers["content-security-policy"]
 
 
@@ -277,7 +271,7 @@ def _statements(store, web, path) -> int:
 
 
 def test_each_page_runs_a_fixed_number_of_statements(store, web, round_2008):
-    as_(web, "ada")
+    signed_in(web, "ada")
     app_store = web.app.state.store
     before = {path: _statements(app_store, web, path) for path in PAGES}
     for number in range(15):

@@ -33,3 +33,12 @@ def csrf_of(page: str) -> str:
 def sign_in(browser: TestClient, name: str, password: str = PASSWORD, next_: str = "/"):
     token = csrf_of(browser.get("/login").text)
     return browser.post("/login", data={"name": name, "password": password, "next": next_, "csrf": token})
+
+
+def signed_in(app_or_client, name: str) -> TestClient:
+    """A test client (the one given, or a new one on the application given), signed in as
+    ``name``; the sign-in must succeed."""
+    browser = app_or_client if isinstance(app_or_client, TestClient) else TestClient(app_or_client, follow_redirects=False)
+    response = sign_in(browser, name)
+    assert response.status_code == 303, response.text
+    return browser

@@ -102,8 +102,14 @@ def _fill_form(path: Path, rng: random.Random, last: dict, economy: str) -> None
         wb.save(temporary)
 
 
-def run_demo(out_dir: Path, progress: Callable[[Iterable], Iterable] = lambda items: items) -> DemoResult:
-    """Build the demo database in ``out_dir``, run a round of forms for 2008, and write the report."""
+def _no_progress(title: str) -> Callable[[Iterable], Iterable]:
+    return lambda items: items
+
+
+def run_demo(out_dir: Path, progress: Callable[[str], Callable[[Iterable], Iterable]] = _no_progress) -> DemoResult:
+    """Build the demo database in ``out_dir``, run a round of forms for 2008, and write the report.
+
+    ``progress(title)`` wraps each long step's items (the CLI shows a labelled bar per step)."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -126,11 +132,12 @@ def run_demo(out_dir: Path, progress: Callable[[Iterable], Iterable] = lambda it
 
     forms_dir = out_dir / "forms" / str(ROUND_YEAR)
     with store.transaction() as session:
-        forms = write_forms(session, ROUND_YEAR, [], forms_dir, FormRequest(return_to="the demo secretariat"), progress)
+        forms = write_forms(session, ROUND_YEAR, [], forms_dir, FormRequest(return_to="the demo secretariat"),
+                            progress("Writing the demo's forms"))
     returned = forms[:RETURNED_FORMS]
     for path in returned:
         _fill_form(path, rng, last, path.name.split("-")[0])
-    imports = import_files(store, [str(p) for p in returned], progress=progress)
+    imports = import_files(store, [str(p) for p in returned], progress=progress("Importing the filled forms"))
 
     report_path = out_dir / f"progress-{ROUND_YEAR}.xlsx"
     with store.transaction() as session:

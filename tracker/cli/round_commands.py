@@ -357,7 +357,7 @@ def demo_command(out_dir: Path):
     """
     from tracker import demo
 
-    result = demo.run_demo(out_dir, progress_bar("Working"))
+    result = demo.run_demo(out_dir, progress_bar)
     applied = sum(1 for r in result.imports if r.status == "applied")
     click.echo(f"Demo database: {result.database}")
     click.echo(f"Forms written: {len(result.forms)} in {result.forms[0].parent}/; "
