@@ -5,15 +5,15 @@ import os
 from alembic import context
 from sqlalchemy import Connection
 
-from tracker.models import Base
 from tracker import DEFAULT_DATABASE
+from tracker.tables import metadata
 from tracker.store import create_engine_for
 
 
 def run_migrations(connection: Connection) -> None:
     context.configure(
         connection=connection,
-        target_metadata=Base.metadata,
+        target_metadata=metadata,
         render_as_batch=True,
         compare_type=True,
     )

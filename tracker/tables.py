@@ -1,0 +1,264 @@
+"""The schema, as SQLAlchemy Core tables: the one definition of every table and column.
+
+The ORM classes in ``tracker.models`` are mapped onto these tables, and alembic's migrations are
+compared against this metadata (``tests/test_migrations.py``), so the schema is written once.
+Reads that must start quickly (``tracker show``) use these tables directly: importing them costs
+no ORM. The schema itself is created and changed only by the alembic migrations in
+``migrations/``. History is append-only: nothing updates or deletes a ``change`` row, so any past
+state can be rebuilt from it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from tracker.roles import ROLES
+from tracker.status import STATUS_KEYS
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+#: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
+#: migrations' head, so the everyday schema check needs no alembic.
+SCHEMA_REVISION = "0003_accounts"
+
+#: The narrative fields of an entry, in form order (the APEC CTAP columns).
+NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
+#: Every field of an entry that a person sets, and so every field the history tracks.
+ENTRY_FIELDS = ("status",) + NARRATIVE_FIELDS
+#: The contact-point fields of an economy's return for a year.
+CONTACT_FIELDS = ("name", "title", "email", "phone")
+
+
+def utcnow() -> datetime:
+    """Now, in UTC, without tzinfo: both databases store it the same way."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _id() -> Column:
+    return Column("id", Integer, primary_key=True)
+
+
+def _required(name: str, type_, *args, **kwargs) -> Column:
+    return Column(name, type_, *args, nullable=False, **kwargs)
+
+
+#: Small values the tool keeps about itself, such as the key that signs forms.
+setting = Table(
+    "setting", metadata,
+    Column("key", String(64), primary_key=True),
+    _required("value", Text),
+)
+
+#: A loaded catalogue file; its version travels on forms and reports.
+catalogue = Table(
+    "catalogue", metadata,
+    _id(),
+    _required("code", String(64), unique=True),
+    _required("title", Text),
+    _required("version", String(64)),
+    _required("loaded_at", DateTime),
+)
+
+#: Each version of a catalogue that was loaded, and when: what a report as of a moment names.
+catalogue_version = Table(
+    "catalogue_version", metadata,
+    _id(),
+    _required("catalogue_id", Integer, ForeignKey("catalogue.id")),
+    _required("version", String(64)),
+    _required("loaded_at", DateTime),
+)
+
+#: A source document: a leaders' statement, a ministerial declaration, a strategy.
+instrument = Table(
+    "instrument", metadata,
+    _id(),
+    _required("catalogue_id", Integer, ForeignKey("catalogue.id")),
+    _required("code", String(64), unique=True),
+    _required("title", Text),
+    _required("body", Text),
+    Column("place", Text),
+    Column("adopted", String(10)),
+    Column("reference", Text),
+)
+
+#: One commitment, as a checklist item. ``ref`` never changes once published.
+item = Table(
+    "item", metadata,
+    _id(),
+    _required("ref", String(64), unique=True),
+    _required("instrument_id", Integer, ForeignKey("instrument.id")),
+    _required("text", Text),
+    _required("text_kind", String(16)),
+    _required("category", String(128)),
+    Column("deadline", Date),
+    _required("first_year", Integer),
+    Column("retired_year", Integer),
+    _required("position", Integer),
+    CheckConstraint("text_kind IN ('verbatim', 'summary')", name="text_kind"),
+)
+
+#: A member economy. Its code is editable; rows refer to it by id.
+economy = Table(
+    "economy", metadata,
+    _id(),
+    _required("code", String(16), unique=True),
+    _required("name", Text),
+    _required("active", Boolean, default=True),
+)
+
+#: An economy's answer on one item for one year. Written only by ``progress.record_entries``.
+entry = Table(
+    "entry", metadata,
+    _id(),
+    _required("economy_id", Integer, ForeignKey("economy.id")),
+    _required("item_id", Integer, ForeignKey("item.id")),
+    _required("year", Integer, index=True),
+    Column("status", String(32)),
+    *(Column(name, Text) for name in NARRATIVE_FIELDS),
+    _required("updated_at", DateTime),
+    _required("updated_by", Text),
+    UniqueConstraint("economy_id", "item_id", "year"),
+    CheckConstraint("status IS NULL OR status IN (%s)" % ", ".join(f"'{k}'" for k in STATUS_KEYS), name="status"),
+)
+
+#: An economy's return for a year: its contact point, as on the CTAP form.
+economy_return = Table(
+    "economy_return", metadata,
+    _id(),
+    _required("economy_id", Integer, ForeignKey("economy.id")),
+    _required("year", Integer),
+    *(Column(name, Text) for name in CONTACT_FIELDS),
+    _required("updated_at", DateTime),
+    _required("updated_by", Text),
+    UniqueConstraint("economy_id", "year"),
+)
+
+#: A file that was imported, identified by the SHA-256 of its bytes; ``kind`` is "form", "table"
+#: or "undo". An undo has no file and no SHA-256, and ``undoes_id`` names the import (or undo) it
+#: takes back.
+file_import = Table(
+    "file_import", metadata,
+    _id(),
+    _required("file_name", Text),
+    Column("sha256", String(64), unique=True),
+    _required("kind", String(16)),
+    Column("economy_id", Integer, ForeignKey("economy.id")),
+    Column("year", Integer),
+    Column("form_id", String(36), ForeignKey("form.id")),
+    _required("imported_at", DateTime),
+    _required("new", Integer),
+    _required("changed", Integer),
+    _required("unchanged", Integer),
+    Column("undoes_id", Integer, ForeignKey("file_import.id")),
+)
+
+#: A form issued to an economy for a year; its id and signature travel inside the workbook.
+form = Table(
+    "form", metadata,
+    Column("id", String(36), primary_key=True),
+    _required("economy_id", Integer, ForeignKey("economy.id")),
+    _required("year", Integer),
+    _required("catalogue_version", Text),
+    _required("issued_at", DateTime),
+)
+
+#: One changed field, old value to new. Append-only. ``item_id`` is set for entry fields and
+#: empty for the contact point of a return.
+change = Table(
+    "change", metadata,
+    _id(),
+    _required("economy_id", Integer, ForeignKey("economy.id"), index=True),
+    Column("item_id", Integer, ForeignKey("item.id")),
+    _required("year", Integer),
+    _required("field", String(32)),
+    Column("old_value", Text),
+    Column("new_value", Text),
+    _required("changed_at", DateTime),
+    _required("source", Text),
+    Column("import_id", Integer, ForeignKey("file_import.id")),
+)
+
+#: A year's round: opened when forms go out, closed when the report is published. A closed year
+#: is read-only until it is reopened; ``round_event`` keeps who did which, when, why.
+round_ = Table(
+    "round", metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("due", Date),
+    _required("opened_at", DateTime),
+    Column("closed_at", DateTime),
+)
+
+#: One step of a round: opened, due date set, closed, reopened. Append-only.
+round_event = Table(
+    "round_event", metadata,
+    _id(),
+    _required("year", Integer, ForeignKey("round.year"), index=True),
+    _required("action", String(16)),
+    _required("at", DateTime),
+    _required("source", Text),
+    Column("reason", Text),
+    CheckConstraint("action IN ('opened', 'due', 'closed', 'reopened')", name="action"),
+)
+
+#: One wording of an item, shown from ``from_year`` until the next wording's year. An item that
+#: was never reworded has no rows here: its ``item.text`` is its only wording.
+item_text = Table(
+    "item_text", metadata,
+    _id(),
+    _required("item_id", Integer, ForeignKey("item.id")),
+    _required("from_year", Integer),
+    _required("text", Text),
+    _required("loaded_at", DateTime),
+    UniqueConstraint("item_id", "from_year"),
+)
+
+#: A report workbook that was written: which file, its SHA-256, for which year and moment.
+report_log = Table(
+    "report_log", metadata,
+    _id(),
+    _required("file_name", Text),
+    _required("sha256", String(64)),
+    _required("year", Integer),
+    Column("as_of", DateTime),
+    _required("written_at", DateTime),
+)
+
+#: A person who may sign in to the browser view; only a memory-hard hash of the password is kept.
+#: A focal point belongs to one economy (``economy_id``); the other roles to none. Failed sign-ins
+#: are counted so that repeated guesses are slowed down.
+account = Table(
+    "account", metadata,
+    _id(),
+    _required("name", String(64), unique=True),
+    _required("role", String(16)),
+    Column("economy_id", Integer, ForeignKey("economy.id")),
+    _required("password_hash", Text),
+    _required("created_at", DateTime),
+    _required("failed_sign_ins", Integer, default=0, server_default="0"),
+    Column("last_failed_at", DateTime),
+    CheckConstraint("role IN (%s)" % ", ".join(f"'{r}'" for r in ROLES), name="role"),
+)
