@@ -1,7 +1,8 @@
 """Concurrent writers, as real processes on the same database: they behave as if they had run one
 after the other. A conflicting second form is refused, the history's old -> new chain is unbroken,
 no update is lost, the same file imported twice at once is "already imported", parallel `init`
-runs all succeed, and nobody is asked to run a command again.
+runs all succeed, nobody is asked to run a command again, and `tracker show` never waits for a
+writer.
 
 Each worker is a fresh process (spawned, not forked: a forked child would inherit the test
 process's open SQLite connections, and closing them there can check the write-ahead log into the
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import subprocess
+import sys
 from concurrent.futures import ProcessPoolExecutor
 
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from formtools import fill
 from tracker.cli import cli
@@ -186,3 +189,20 @@ def test_the_same_import_undone_twice_at_the_same_moment_is_undone_once(store, t
     assert "already undone" in refused, refused
     undos = [row for row in json.loads(tracker("imports", "list", "--json").output) if row["file"].startswith("undo of")]
     assert len(undos) == 1
+
+
+def test_show_neither_waits_for_a_writer_nor_sees_what_it_has_not_committed(store):
+    """``tracker show`` reads through ``Store.read``, which takes no write lock: while another
+    transaction holds one (SQLite's ``BEGIN IMMEDIATE``) with a change not yet committed, the
+    checklist is shown at once, as it stood. Were it to wait, it would wait for the writer's
+    busy timeout (30 s), well past the child's time limit."""
+    with store.engine.connect() as writer:
+        transaction = writer.begin()
+        writer.execute(update(Economy).where(Economy.code == "JPN").values(name="Nippon"))
+        try:
+            child = subprocess.run([sys.executable, "-m", "tracker", "--db", store.target, "show", "JPN",
+                                    "--year", "2008"], capture_output=True, text=True, timeout=15)
+        finally:
+            transaction.rollback()
+    assert child.returncode == 0, child.stderr
+    assert child.stdout.startswith("Japan (JPN), 2008")

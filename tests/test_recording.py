@@ -1,6 +1,8 @@
 """Recording progress, the history it leaves, and the checklist, through the command."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -72,6 +74,31 @@ def test_contact_point_and_last_updated(tracker):
     history = json.loads(tracker("history", "NZL", "--json").output)
     assert {r["field"] for r in history} == {"contact_name", "contact_title", "contact_email", "contact_phone"}
     assert "not an e-mail address" in tracker("contact", "NZL", "--year", "2008", "--name", "A", "--email", "nope", expect=1).output
+
+
+#: Runs the ``tracker`` command in a child process, as the installed script does, and prints last
+#: (on standard error) the modules it loaded that reading through SQLAlchemy Core alone would not.
+LOADED_ORM = (
+    "import atexit, sys\n"
+    "atexit.register(lambda: print(sorted(m for m in sys.modules if m.startswith('sqlalchemy.orm') "
+    "or m == 'tracker.models'), file=sys.stderr))\n"
+    "from tracker.cli import main\n"
+    "sys.argv = ['tracker', *sys.argv[1:]]\n"
+    "main()\n"
+)
+
+
+def test_show_reads_without_the_orm(tracker):
+    """``tracker show`` answers through SQLAlchemy Core: importing the ORM and mapping the models
+    would cost more than the rest of the command (the start-up target of issue 9)."""
+    tracker("record", "JPN", "LC02-1", "--year", "2008", "--status", "implemented", "--evidence", "Act 128")
+    tracker("contact", "JPN", "--year", "2008", "--name", "Hanako Sato")
+    child = subprocess.run([sys.executable, "-c", LOADED_ORM, "--db", tracker.target, "show", "JPN", "--year", "2008"],
+                           capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr
+    assert "Contact point: Hanako Sato" in child.stdout and "LC02-1: Implemented" in child.stdout
+    assert "evidence: Act 128" in child.stdout
+    assert child.stderr.splitlines()[-1] == "[]"
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
+from tracker.checklist import Wordings, applies_in, wording_in, wordings_of
 from tracker.errors import Refused, not_found, reopen_hint
 from tracker.models import Catalogue, CatalogueVersion, Instrument, Item, ItemText, Round, utcnow
 
@@ -250,35 +251,10 @@ def _assign(row, values: dict) -> bool:
     return changed
 
 
-Wordings = list[tuple[int, str]]  # (from year, text), oldest first
-
-
-def wording_in(wordings: Wordings, year: int) -> str:
-    """The wording that applies in ``year``: the latest one starting by then, else the first."""
-    text = wordings[0][1]
-    for from_year, wording in wordings:
-        if from_year <= year:
-            text = wording
-    return text
-
-
-def _wordings_of(session: Session, items: list[Item]) -> dict[int, Wordings]:
-    """Every item's wordings, oldest first (its one text when it was never reworded)."""
-    stored: dict[int, Wordings] = {}
-    rows = session.execute(
-        select(ItemText.item_id, ItemText.from_year, ItemText.text)
-        .where(ItemText.item_id.in_([item.id for item in items]))
-        .order_by(ItemText.item_id, ItemText.from_year)
-    )
-    for item_id, from_year, text in rows:
-        stored.setdefault(item_id, []).append((from_year, text))
-    return {item.id: stored.get(item.id) or [(item.first_year, item.text)] for item in items}
-
-
 def wordings_for(session: Session, year: int, items: list[Item] | None = None) -> dict[int, str]:
     """Per item id, its wording in ``year`` (for the items given, or all)."""
     items = items_for(session) if items is None else items
-    return {item_id: wording_in(w, year) for item_id, w in _wordings_of(session, items).items()}
+    return {item_id: wording_in(w, year) for item_id, w in wordings_of(session, items).items()}
 
 
 def _reworded(ref: str, wordings: Wordings, text: str, text_from: int | None, problems: list[str]) -> Wordings:
@@ -372,7 +348,7 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
     result = LoadResult(parsed.code, parsed.version, [], [], 0, [], instrument_changes)
     problems: list[str] = []
     closed = list(session.scalars(select(Round.year).where(Round.closed_at.is_not(None)).order_by(Round.year)))
-    wordings = _wordings_of(session, list(items.values()))
+    wordings = wordings_of(session, list(items.values()))
     new_wordings: dict[int, Wordings] = {}
     for spec in parsed.items:
         values = _item_values(spec, instruments)
@@ -477,9 +453,7 @@ def items_for(session: Session, year: int | None = None) -> list[Item]:
         .order_by(Item.position, Item.id)
     )
     if year is not None:
-        query = query.where(
-            Item.first_year <= year, (Item.retired_year.is_(None)) | (Item.retired_year > year)
-        )
+        query = query.where(applies_in(year))
     return list(session.scalars(query))
 
 
@@ -522,7 +496,7 @@ def show_item(session: Session, ref: str) -> dict:
     """One item with its instrument in full, and its wordings with the year each applies from."""
     item = resolve_item(session, ref)
     instrument = item.instrument
-    wordings = _wordings_of(session, [item])[item.id]
+    wordings = wordings_of(session, [item])[item.id]
     return item_record(item) | {
         "wordings": [{"from_year": from_year, "text": text} for from_year, text in wordings],
         "instrument_body": instrument.body,

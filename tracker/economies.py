@@ -10,7 +10,8 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker.errors import Refused, not_found
+from tracker.checklist import economy_by_code
+from tracker.errors import Refused
 from tracker.models import Economy
 from tracker.text import check_text
 
@@ -57,12 +58,7 @@ def list_economies(session: Session, include_inactive: bool = False) -> list[dic
 
 def resolve_economy(session: Session, code: str) -> Economy:
     """The economy with this code (any case); refuse with the closest codes or names otherwise."""
-    wanted = code.strip().casefold()
-    economies = list(session.scalars(select(Economy).order_by(Economy.code)))
-    for economy in economies:
-        if economy.code.casefold() == wanted:
-            return economy
-    raise not_found("economy", code, {e.code: e.name for e in economies})
+    return economy_by_code(list(session.scalars(select(Economy).order_by(Economy.code))), code)
 
 
 def add_economy(session: Session, code: str, name: str) -> Economy:

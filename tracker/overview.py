@@ -4,7 +4,7 @@ the status matrix, an economy's checklist with its history, one item across econ
 Each function returns plain data (the JSON twin of a page is exactly it) and runs a fixed number
 of SQL statements, whatever the number of economies and items. The figures come from the same
 functions as the commands: ``rounds.status_report`` (``tracker round status``), ``rates.summary``
-(``tracker summary``), ``progress.checklist`` (``tracker show``), ``history.history``
+(``tracker summary``), ``checklist.checklist`` (``tracker show``), ``history.history``
 (``tracker history``), ``reports_log.list_reports`` (``tracker reports list``).
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import history, progress, rates, reports_log, rounds
+from tracker import checklist, history, progress, rates, reports_log, rounds
 from tracker.catalogue import items_for, resolve_item, show_item, wordings_for
 from tracker.errors import Refused
 from tracker.models import Economy, Entry, Item, Round
@@ -107,7 +107,7 @@ def economy_page(session: Session, economy_code: str, year: int | None) -> dict:
     edit forms, each entry's ``entry_fingerprint`` (``shown``), the year's round state and when
     its return came in."""
     year = known_year(session, year)
-    sheet = progress.checklist(session, economy_code, year)
+    sheet = checklist.checklist(session, economy_code, year)
     changes = history.history(session, sheet["economy"], None, year)
     last_change: dict[str, dict] = {}
     for change in changes:

@@ -14,11 +14,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from tracker import rounds
-from tracker.catalogue import items_for, resolve_item, wordings_for
+from tracker.catalogue import resolve_item
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.models import (
@@ -33,9 +33,9 @@ from tracker.models import (
 )
 from tracker.status import parse_status
 from tracker.text import normalise
+from tracker.years import MAX_YEAR, MIN_YEAR, check_year  # noqa: F401  (years are checked through progress too)
 
 MAX_TEXT = 10_000
-MIN_YEAR, MAX_YEAR = 1900, 2200
 
 
 @dataclass
@@ -52,12 +52,6 @@ class Outcome:
     ref: str | None
     kind: str  # "new", "changed" or "unchanged"
     changes: list[FieldChange] = field(default_factory=list)
-
-
-def check_year(year: int) -> int:
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise Refused(f"{year} is not a plausible year: give a year from {MIN_YEAR} to {MAX_YEAR}, such as 2008.")
-    return year
 
 
 def clean_text(value: str | None, what: str) -> str | None:
@@ -284,13 +278,6 @@ def answers_as_of(session: Session, economy_id: int, year: int, when: datetime) 
     return answers
 
 
-def last_updated(session: Session, economy_id: int, year: int) -> datetime | None:
-    """When anything in the economy's return for the year last changed."""
-    return session.scalar(
-        select(func.max(Change.changed_at)).where(Change.economy_id == economy_id, Change.year == year)
-    )
-
-
 def latest_contacts(session: Session, year: int, economy_ids: list[int] | None = None) -> dict[int, Return]:
     """Per economy (all, or those given), its contact point for ``year`` or, failing that, its
     latest earlier one: the focal point of last year is usually this year's too."""
@@ -301,33 +288,6 @@ def latest_contacts(session: Session, year: int, economy_ids: list[int] | None =
     for row in session.scalars(query):
         contacts.setdefault(row.economy_id, row)
     return contacts
-
-
-def checklist(session: Session, economy_code: str, year: int) -> dict:
-    """The economy's checklist for a year: every item that applies, reported or not, in that
-    year's wording."""
-    check_year(year)
-    economy = resolve_economy(session, economy_code)
-    items = items_for(session, year)
-    texts = wordings_for(session, year, items)
-    entries = entries_of(session, [economy.id], [year])
-    contact = session.scalar(select(Return).where(Return.economy_id == economy.id, Return.year == year))
-    rows = []
-    for item in items:
-        entry = entries.get((economy.id, item.id, year))
-        rows.append(
-            {"ref": item.ref, "text": texts[item.id]}
-            | {name: getattr(entry, name) if entry else None for name in ENTRY_FIELDS}
-        )
-    return {
-        "economy": economy.code,
-        "name": economy.name,
-        "year": year,
-        "contact": {name: getattr(contact, name) if contact else None for name in CONTACT_FIELDS},
-        "last_updated": last_updated(session, economy.id, year),
-        "items": rows,
-    }
-
 
 
 def entry_fingerprint(values: dict) -> str:

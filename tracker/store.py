@@ -1,10 +1,14 @@
 """The database: where it is, how it is opened, how its schema is kept current.
 
 SQLite is the embedded default and PostgreSQL the shared one; the same code runs on both.
-Every operation runs in one transaction (``Store.run``), so a killed process or a refused
-import leaves the database as it was. ``Store.run`` is also the one place where a transaction
-that lost a race with another writer (a serialization failure, a deadlock, a unique key taken at
-the same moment) is run again, so people never have to retry what the tool can.
+Every operation runs in one transaction (``Store.run`` with an ORM session, ``Store.read`` with
+a Core connection), so a killed process or a refused import leaves the database as it was. They
+are also the one place where a transaction that lost a race with another writer (a serialization
+failure, a deadlock, a unique key taken at the same moment) is run again, so people never have to
+retry what the tool can.
+
+The ORM is imported only when a session is opened: a command that only reads through
+``Store.read`` (``tracker show``) never pays for it.
 """
 
 from __future__ import annotations
@@ -16,18 +20,20 @@ import sqlite3
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 
 from tracker import DEFAULT_DATABASE
 from tracker.errors import Refused
-from tracker.models import SCHEMA_REVISION
+from tracker.tables import SCHEMA_REVISION
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -38,6 +44,8 @@ ATTEMPTS = 6
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01", "23505"})
 #: The key of the PostgreSQL advisory lock that lets one schema change run at a time.
 SCHEMA_LOCK_KEY = 0x7472_6B72
+#: The execution option that marks a connection of ``Store.read``.
+READING = "tracker_reading"
 
 T = TypeVar("T")
 
@@ -61,7 +69,7 @@ def sqlite_path(target: str) -> Path | None:
 
 
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
-    # Let SQLAlchemy, not the sqlite3 module, decide when transactions start (see _begin_immediate).
+    # Let SQLAlchemy, not the sqlite3 module, decide when transactions start (see _begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
@@ -77,10 +85,14 @@ def _set_read_only_pragmas(dbapi_connection, _record) -> None:
     dbapi_connection.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
 
 
-def _begin_immediate(connection) -> None:
+def _begin(connection) -> None:
     # Take the write lock when the transaction starts, so a read that turns into a write
-    # never fails with "database is locked" half-way, and DDL is transactional.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # never fails with "database is locked" half-way, and DDL is transactional. A read
+    # (``Store.read``) takes none: write-ahead logging gives it a snapshot of its own.
+    if connection.get_execution_options().get(READING):
+        connection.exec_driver_sql("BEGIN")
+    else:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _begin_deferred(connection) -> None:
@@ -119,7 +131,7 @@ def create_engine_for(target: str, read_only: bool = False) -> Engine:
         ) from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _set_read_only_pragmas if read_only else _set_sqlite_pragmas)
-        event.listen(engine, "begin", _begin_deferred if read_only else _begin_immediate)
+        event.listen(engine, "begin", _begin_deferred if read_only else _begin)
     return engine
 
 
@@ -254,7 +266,8 @@ def retrying(target: str, attempt: Callable[[], T]) -> T:
 
 
 class Store:
-    """An opened database. Work on it with ``run()`` (or a single ``transaction()``).
+    """An opened database. Work on it with ``run()`` (or a single ``transaction()``), or only
+    read it with ``read()``.
 
     ``create`` (the default, for ``tracker init`` and the demo) lets a missing SQLite file be
     created; every other command opens its database with ``open_store``, which refuses a path
@@ -274,6 +287,8 @@ class Store:
 
     @contextmanager
     def _session(self, dry_run: bool) -> Iterator[Session]:
+        from sqlalchemy.orm import Session
+
         with Session(self.engine, expire_on_commit=False) as session:
             transaction = session.begin()
             try:
@@ -303,11 +318,31 @@ class Store:
 
         return retrying(self.target, attempt)
 
+    def read(self, function: Callable[..., T], *args, **kwargs) -> T:
+        """``function(connection, *args, **kwargs)`` in one read transaction on a Core
+        ``Connection``, with no ORM imported: for reading commands that must answer at once.
+
+        The transaction reads one snapshot (SQLite's write-ahead log; PostgreSQL's repeatable
+        read, read only) and takes no write lock, so it neither waits for writers nor holds them
+        up. Like ``run``, it is tried again if it lost a race, and what the database refuses is a
+        message."""
+        options = {READING: True}
+        if not self.is_sqlite:
+            options |= {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+
+        def attempt() -> T:
+            with self.engine.connect() as connection:
+                connection.execution_options(**options)
+                with connection.begin():
+                    return function(connection, *args, **kwargs)
+
+        return retrying(self.target, attempt)
+
     def current_revision(self) -> str | None:
+        """The schema revision stored, read like any read: without waiting for a writer."""
         if self._is_empty_file():
             return None
-        with _reachable(self.target), self.engine.connect() as connection:
-            return stored_revision(connection)
+        return self.read(stored_revision)
 
     def _is_empty_file(self) -> bool:
         return self.path is not None and (not self.path.exists() or self.path.stat().st_size == 0)
@@ -390,6 +425,8 @@ class Store:
     def _then(connection: Connection, then):
         if then is None:
             return None
+        from sqlalchemy.orm import Session
+
         with Session(bind=connection, expire_on_commit=False) as session:
             result = then(session)
             session.flush()

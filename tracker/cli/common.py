@@ -52,6 +52,15 @@ def run(ctx: click.Context, function, *args, **kwargs):
     return open_store(ctx.find_root().obj).run(function, *args, **kwargs)
 
 
+def read(ctx: click.Context, function, *args, **kwargs):
+    """Open the database named by --db, check its schema, and call ``function(connection, ...)``
+    in one read transaction, through SQLAlchemy Core alone (``Store.read``): for the reading
+    commands that must answer at once."""
+    from tracker.store import open_store
+
+    return open_store(ctx.find_root().obj).read(function, *args, **kwargs)
+
+
 def source(command: str) -> str:
     """What the history records as the origin of a change made from the command line."""
     try:
@@ -118,8 +127,8 @@ class Moment(click.ParamType):
 
 
 def checked_year(_ctx, _param, value: int | None) -> int | None:
-    """Every --year is refused outside the years the tool knows (``progress.check_year``)."""
-    from tracker.progress import check_year
+    """Every --year is refused outside the years the tool knows (``years.check_year``)."""
+    from tracker.years import check_year
 
     return None if value is None else check_year(value)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli.common import IMPORT_ID, _shown, checked_year, emit_json, json_option, percent, run, source, year_option
+from tracker.cli.common import (IMPORT_ID, _shown, checked_year, emit_json, json_option, percent, read, run, source,
+                                year_option)
 from tracker.status import label
 
 
@@ -79,10 +80,10 @@ def show(ctx: click.Context, economy: str, year: int, as_json: bool):
         tracker show JPN --year 2008
         tracker show jpn --year 2008 --json
     """
-    from tracker import progress
-    from tracker.models import CONTACT_FIELDS, NARRATIVE_FIELDS
+    from tracker import checklist
+    from tracker.tables import CONTACT_FIELDS, NARRATIVE_FIELDS
 
-    sheet = run(ctx, progress.checklist, economy, year)
+    sheet = read(ctx, checklist.checklist, economy, year)
     if as_json:
         emit_json([{k: v for k, v in row.items() if k != "text"} for row in sheet["items"]])
         return
