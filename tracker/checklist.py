@@ -85,11 +85,13 @@ def checklist(db, economy_code: str, year: int) -> dict:
         .order_by(item.c.position, item.c.id)
     ).all()
     texts = {item_id: wording_in(wordings, year) for item_id, wordings in wordings_of(db, items).items()}
+    # Asked by the entry's whole key (economy, item, year): SQLite, which keeps no statistics,
+    # would otherwise walk the year's index through every economy's entries.
     entries = {
         row.item_id: row
         for row in db.execute(
             select(entry.c.item_id, *(entry.c[name] for name in ENTRY_FIELDS))
-            .where(entry.c.economy_id == found.id, entry.c.year == year)
+            .where(entry.c.economy_id == found.id, entry.c.item_id.in_([i.id for i in items]), entry.c.year == year)
         )
     }
     contact = db.execute(
