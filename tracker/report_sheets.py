@@ -21,6 +21,7 @@ from tracker import __version__
 from tracker.models import Economy
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA, pooled
 from tracker.status import LABELS, SCALE, STATUS_KEYS
+from tracker.xlsx_rows import RowWorksheet
 from tracker.workbooks import CHARACTERS_PER_WIDTH, FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines, wrapped
 
 if TYPE_CHECKING:
@@ -122,7 +123,7 @@ class _Sheet:
     def __init__(self, book: _Book, name: str, widths: list[float], landscape: bool = True, subject: str = ""):
         self.book, self.widths, self.row = book, widths, 0
         self.limits = [width * CHARACTERS_PER_WIDTH for width in widths]
-        self.ws = ws = book.wb.add_worksheet(name)
+        self.ws = ws = book.wb.add_worksheet(name, worksheet_class=RowWorksheet)
         self._string, self._number, self._datetime = ws._write_string, ws._write_number, ws._write_datetime
         ws.set_paper(9)
         ws.set_landscape() if landscape else ws.set_portrait()
