@@ -19,10 +19,26 @@ TEXTS = [
 ]
 
 
-def sheet_xml(worksheet_class, path, markup=False):
+def put(ws, row, values, formats):
+    """A whole row: with RowWorksheet.write_cells, else cell by cell with XlsxWriter's typed writers."""
+    if isinstance(ws, RowWorksheet):
+        return ws.write_cells(row, values, formats)
+    for column, (value, fmt) in enumerate(zip(values, formats)):
+        if isinstance(value, str):
+            ws.write_string(row, column, value, fmt)
+        elif isinstance(value, (date, datetime)):
+            ws.write_datetime(row, column, value, fmt)
+        elif value is not None:
+            ws.write_number(row, column, value, fmt)
+
+
+def workbook_xml(worksheet_class, path, markup=False):
+    """Every kind of cell and row, written by XlsxWriter's writers and by whole rows; the sheet's
+    and the styles' XML."""
     wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "default_date_format": "yyyy-mm-dd"})
     ws = wb.add_worksheet("S", worksheet_class=worksheet_class)
-    bold, italic, red = (wb.add_format(p) for p in ({"bold": True}, {"italic": True}, {"font_color": "red"}))
+    bold, italic, red, wrap = (wb.add_format(p) for p in ({"bold": True}, {"italic": True}, {"font_color": "red"},
+                                                          {"text_wrap": True}))
     ws.set_column(3, 3, 20, italic)
     ws.set_column(1, 1, 12)
     row = 0
@@ -30,44 +46,59 @@ def sheet_xml(worksheet_class, path, markup=False):
         ws.write_string(row, 0, text)
         ws.write_string(row, 1, text, bold)
         ws.write_string(row, 3, text)
-        row += 1
+        put(ws, row + 1, [text, text, None, text], [None, bold, None, None])
+        row += 2
     for number in (0, 1, -1, 2010, 0.5, 1 / 3, 1e-20, 1e20, 123456789012345678, -0.0, 2**53 + 1):
         ws.write_number(row, 0, number)
         ws.write_number(row, 2, number, bold)
         ws.write_number(row, 3, number)
-        row += 1
+        put(ws, row + 1, [number, None, number, number], [None, bold, bold, None])
+        row += 2
     ws.set_row(row, 30)
     ws.write_datetime(row, 0, datetime(2026, 1, 2, 3, 4, 5))
     ws.write_datetime(row, 1, date(2020, 2, 29), bold)
-    ws.set_row(row + 1, None, red)
-    ws.write_string(row + 1, 3, "row format before the column's")
-    ws.set_row(row + 2, 40)  # a row with attributes only
-    ws.write_blank(row + 3, 0, None, bold)
-    ws.write_formula(row + 3, 1, "=1+1", None, 2)
-    ws.write_string(row + 3, 2, "after a formula")
-    ws.write_rich_string(row + 4, 0, "a", bold, "b", "c")
-    ws.write_string(row + 4, 1, "after a rich string")
-    ws.write_comment(row + 5, 0, "a note")
-    ws.write_string(row + 5, 0, "with a comment")
-    ws.write_boolean(row + 6, 0, True)
-    ws.write_url(row + 6, 1, "https://example.org")
-    ws.write_string(row + 6, 800, "far right")
-    ws.set_row(row + 8, 50)
-    ws.write_string(row + 10, 0, "after a gap")
+    put(ws, row + 1, [datetime(2026, 1, 2, 3, 4, 5), date(2020, 2, 29), None, "wrapped"], [None, bold, None, wrap])
+    ws.set_row(row + 1, 45)  # after its cells: still applies
+    ws.set_row(row + 2, None, red)
+    ws.write_string(row + 2, 3, "row format before the column's")
+    put(ws, row + 3, [None] * 5, [None] * 5)  # nothing
+    ws.set_row(row + 4, 40)  # a row with attributes only
+    ws.write_blank(row + 5, 0, None, bold)
+    ws.write_formula(row + 5, 1, "=1+1", None, 2)
+    ws.write_string(row + 5, 2, "after a formula")
+    ws.write_rich_string(row + 6, 0, "a", bold, "b", "c")
+    ws.write_string(row + 6, 1, "after a rich string")
+    ws.write_comment(row + 7, 0, "a note")
+    ws.write_string(row + 7, 0, "with a comment")
+    ws.write_boolean(row + 8, 0, True)
+    ws.write_url(row + 8, 1, "https://example.org")
+    ws.write_string(row + 8, 800, "far right")
+    put(ws, row + 9, ["whole row", "then", "cells"], [None, None, bold])
+    ws.write_string(row + 9, 2, "over a cell of it", italic)
+    ws.write_string(row + 9, 4, "beyond it")
+    ws.write_string(row + 10, 1, "cells")
+    put(ws, row + 10, ["then a whole row", "over a cell"], [None, None])
+    put(ws, row + 11, ["twice"], [None])
+    put(ws, row + 11, [None, "the same row"], [None, red])
+    put(ws, row + 12, ["long " * 7000, "x"], [None, None])
+    put(ws, row + 11, ["an earlier row: left out, as XlsxWriter leaves it"], [None])
+    ws.set_row(row + 14, 50)
+    put(ws, row + 16, ["after a gap", "", 7], [None, None, None])
     wb.close()
     with zipfile.ZipFile(path) as archive:
-        return archive.read("xl/worksheets/sheet1.xml").decode()
+        return archive.read("xl/worksheets/sheet1.xml").decode(), archive.read("xl/styles.xml").decode()
 
 
 def test_same_xml_as_xlsxwriter(tmp_path):
-    assert sheet_xml(RowWorksheet, tmp_path / "rows.xlsx") == sheet_xml(Worksheet, tmp_path / "stock.xlsx")
+    assert workbook_xml(RowWorksheet, tmp_path / "rows.xlsx") == workbook_xml(Worksheet, tmp_path / "stock.xlsx")
 
 
 def test_text_shaped_like_rich_string_markup_stays_text(tmp_path):
-    sheet_xml(RowWorksheet, tmp_path / "rows.xlsx", markup=True)
+    workbook_xml(RowWorksheet, tmp_path / "rows.xlsx", markup=True)
     ws = load_workbook(tmp_path / "rows.xlsx")["S"]
-    row = 1 + len(TEXTS)
+    row = 1 + 2 * len(TEXTS)
     assert [ws.cell(row, column).value for column in (1, 2, 4)] == [MARKUP] * 3
+    assert [ws.cell(row + 1, column).value for column in (1, 2, 4)] == [MARKUP] * 3
     assert ws["Z1"].value is None and ws["Z2"].value is None
 
 

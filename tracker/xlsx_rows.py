@@ -1,10 +1,10 @@
-"""XlsxWriter's worksheet with a faster constant-memory row writer, and text that stays text.
+"""XlsxWriter's worksheet with whole rows written in one go, and text that stays text.
 
-In constant-memory mode XlsxWriter keeps one row of cells and writes it out when the next row
-starts; writing it out is most of a large report's time (per cell: an attribute list, two
-escapes of each attribute, four regular expressions over the text). ``RowWorksheet`` writes the
-same XML for the cells a report holds (text, numbers, dates) with one test of each text for
-anything to escape, and one write per row; any other cell goes through XlsxWriter's own writer.
+In constant-memory mode XlsxWriter keeps each cell as a tuple until the next row starts, then
+writes it out with an attribute list, two escapes of each attribute and four regular expressions
+over its text: most of a large report's time. ``RowWorksheet.write_cells`` takes a whole row and
+writes its XML at once, and the rows its own writers (``write_string`` ...) hold are written out
+the same way; the XML is the one XlsxWriter writes (a test compares them).
 
 It also keeps text as text: XlsxWriter writes a string that starts with ``<r>`` and ends with
 ``</r>`` unescaped, taken for a rich string's XML (in constant-memory mode a rich string is
@@ -15,7 +15,11 @@ Here a string cell is always escaped; a real rich string has a cell type of its 
 from __future__ import annotations
 
 import re
+from datetime import date, datetime, time
+from functools import lru_cache
+from typing import Sequence
 
+from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
 
@@ -24,6 +28,7 @@ from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringT
 _ESCAPED = re.compile(r"[&<>\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _LITERAL_ESCAPE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
+_MOMENTS = (datetime, date, time)
 
 
 class _ColumnNames(dict):
@@ -37,47 +42,106 @@ class _ColumnNames(dict):
 _COLUMNS = _ColumnNames()
 
 
+@lru_cache(maxsize=4096)  # a report repeats its codes, names, refs and labels on every row
 def _text(string: str) -> str:
-    """The ``<is>`` content of an inline string, escaped exactly as XlsxWriter escapes it."""
+    """The rest of an inline string cell after its ``<c`` attributes, escaped as XlsxWriter escapes it."""
     if _ESCAPED.search(string):
         string = _LITERAL_ESCAPE.sub(r"_x005F\1", string)
         string = _CONTROL.sub(lambda match: f"_x{ord(match.group()):04X}_", string)
         string = string.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
         string = string.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if string[:1].isspace() or string[-1:].isspace():
-        return f'<is><t xml:space="preserve">{string}</t></is>'
-    return f"<is><t>{string}</t></is>"
+        return f' t="inlineStr"><is><t xml:space="preserve">{string}</t></is></c>'
+    return f' t="inlineStr"><is><t>{string}</t></is></c>'
 
 
 class RowWorksheet(Worksheet):
-    """A worksheet whose constant-memory rows are written in one go (``Workbook.add_worksheet(name,
-    worksheet_class=RowWorksheet)``); in any other mode it is XlsxWriter's own."""
+    """A worksheet (``Workbook.add_worksheet(name, worksheet_class=RowWorksheet)``) that takes
+    whole rows in constant-memory mode; in any other mode it is XlsxWriter's own."""
+
+    _pending: tuple | None = None  # (row, values, formats) of write_cells, until the row is written out
+
+    def write_cells(self, row: int, values: Sequence, formats: Sequence[Format | None]) -> None:
+        """Write the row ``row``: ``values[c]`` in column ``c`` with format ``formats[c]``.
+
+        A value is text (always written as text, never a formula), a number, a date, a datetime
+        or None (no cell); without a format a cell takes the row's or the column's, a date the
+        workbook's date format, as with XlsxWriter's writers. Like them, the row is written out
+        when the next one starts (so set its height before or after), and one already written
+        out is left alone; the lists are kept until then, so leave them unchanged.
+        """
+        columns = [column for column, value in enumerate(values) if value is not None]
+        if not columns:
+            return
+        if (not self.constant_memory or row <= self.previous_row and (self._pending or self.table.get(row))
+                or any(type(value) is str and len(value) > self.xls_strmax // 2 for value in values)):
+            self._write_each(row, values, formats)  # what XlsxWriter does there (join, refuse, cut) is its own
+        elif not (self._check_dimensions(row, columns[0]) or self._check_dimensions(row, columns[-1])):
+            if row > self.previous_row:
+                self._write_single_row(row)
+            self._pending = (row, values, formats)
+
+    def _write_each(self, row: int, values: Sequence, formats: Sequence[Format | None]) -> None:
+        """``write_cells`` through XlsxWriter's own writers, one cell at a time."""
+        for column, (value, fmt) in enumerate(zip(values, formats)):
+            if isinstance(value, str):
+                self._write_string(row, column, value, fmt)
+            elif isinstance(value, _MOMENTS):
+                self._write_datetime(row, column, value, fmt)
+            elif value is not None:
+                self._write_number(row, column, value, fmt)
 
     def _write_single_row(self, current_row_num: int = 0) -> None:
-        row_num = self.previous_row
-        cells = self.table.get(row_num)
-        if not cells or row_num in self.comments:
+        """Write out the row being filled (by ``write_cells``, then XlsxWriter's own writers)."""
+        row_num, pending, cells = self.previous_row, self._pending, self.table.get(self.previous_row)
+        if not (pending or cells):
             return super()._write_single_row(current_row_num)
-        self.previous_row = current_row_num
+        self.previous_row, self._pending = current_row_num, None
+        if pending and not cells:
+            return self._write_xml(row_num, pending[1], pending[2])
+        width = max(max(cells) + 1, len(pending[1]) if pending else 0)
+        values, formats = [None] * width, [None] * width
+        if pending:
+            values[:len(pending[1])], formats[:len(pending[2])] = pending[1], pending[2]
+        for column, cell in cells.items():
+            kind = cell.__class__
+            if kind is CellStringTuple:
+                values[column] = cell.string
+            elif kind is CellNumberTuple or kind is CellDatetimeTuple:
+                values[column] = float(cell.number)  # already an Excel date, and its format set
+            else:
+                values[column] = cell
+            formats[column] = cell.format
+        self._write_xml(row_num, values, formats)
+        self.table.clear()
+        return None
+
+    def _write_xml(self, row_num: int, values: Sequence, formats: Sequence[Format | None]) -> None:
+        """The ``<row>`` element; a cell of another kind than text or number (an XlsxWriter cell
+        tuple) is written by XlsxWriter's own cell writer."""
         row_info = self.row_info.get(row_num)
         self._write_row(row_num, None, row_info)
         row_format = row_info.row_format if row_info else None
         number = str(row_num + 1)
         parts = []
-        for column in sorted(cells):
-            cell = cells[column]
-            kind, fmt = cell.__class__, cell.format
+        for column, value in enumerate(values):
+            if value is None:
+                continue
+            kind, fmt = value.__class__, formats[column]
+            if kind in _MOMENTS:
+                value, fmt = self._convert_date_time(value), fmt or self.default_date_format
             if fmt is None:
                 fmt = row_format or getattr(self.col_info.get(column), "column_format", None)
             style = f' s="{fmt._get_xf_index()}"' if fmt else ""
-            if kind is CellStringTuple:
-                parts.append(f'<c r="{_COLUMNS[column]}{number}"{style} t="inlineStr">{_text(cell.string)}</c>')
-            elif kind is CellNumberTuple or kind is CellDatetimeTuple:
-                parts.append(f'<c r="{_COLUMNS[column]}{number}"{style}><v>{cell.number:.16G}</v></c>')
-            else:
+            if kind is str:
+                parts.append(f'<c r="{_COLUMNS[column]}{number}"{style}{_text(value)}')
+            elif kind is int or kind is float or kind in _MOMENTS:
+                parts.append(f'<c r="{_COLUMNS[column]}{number}"{style}><v>{value:.16G}</v></c>')
+            elif isinstance(value, tuple):
                 self.fh.write("".join(parts))
                 parts.clear()
-                self._write_cell(row_num, column, cell)
+                self._write_cell(row_num, column, value)
+            else:
+                raise TypeError(f"cannot write {value!r} to a cell")
         parts.append("</row>")
         self.fh.write("".join(parts))
-        self.table.clear()
