@@ -55,6 +55,19 @@ def _text(string: str) -> str:
     return f' t="inlineStr"><is><t>{string}</t></is></c>'
 
 
+def _within(string: str, most: int) -> str:
+    """The text cut to ``most`` UTF-16 units, Excel's limit, without splitting a character, as
+    XlsxWriter cuts it."""
+    if len(string.encode("utf-16-le", "surrogatepass")) // 2 <= most:
+        return string
+    units = 0
+    for index, char in enumerate(string):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > most:
+            return string[:index]
+    return string
+
+
 class RowWorksheet(Worksheet):
     """A worksheet (``Workbook.add_worksheet(name, worksheet_class=RowWorksheet)``) that takes
     whole rows in constant-memory mode; in any other mode it is XlsxWriter's own."""
@@ -70,13 +83,16 @@ class RowWorksheet(Worksheet):
         when the next one starts (so set its height before or after), and one already written
         out is left alone; the lists are kept until then, so leave them unchanged.
         """
-        columns = [column for column, value in enumerate(values) if value is not None]
-        if not columns:
+        first, last = 0, len(values) - 1
+        while first <= last and values[first] is None:
+            first += 1
+        while last > first and values[last] is None:
+            last -= 1
+        if first > last:
             return
-        if (not self.constant_memory or row <= self.previous_row and (self._pending or self.table.get(row))
-                or any(type(value) is str and len(value) > self.xls_strmax // 2 for value in values)):
-            self._write_each(row, values, formats)  # what XlsxWriter does there (join, refuse, cut) is its own
-        elif not (self._check_dimensions(row, columns[0]) or self._check_dimensions(row, columns[-1])):
+        if not self.constant_memory or row <= self.previous_row and (self._pending or self.table.get(row)):
+            self._write_each(row, values, formats)  # joining a row begun, or refusing one written: XlsxWriter's
+        elif not (self._check_dimensions(row, first) or self._check_dimensions(row, last)):
             if row > self.previous_row:
                 self._write_single_row(row)
             self._pending = (row, values, formats)
@@ -119,11 +135,13 @@ class RowWorksheet(Worksheet):
     def _write_xml(self, row_num: int, values: Sequence, formats: Sequence[Format | None]) -> None:
         """The ``<row>`` element; a cell of another kind than text or number (an XlsxWriter cell
         tuple) is written by XlsxWriter's own cell writer."""
-        row_info = self.row_info.get(row_num)
-        self._write_row(row_num, None, row_info)
+        row_info, number = self.row_info.get(row_num), str(row_num + 1)
+        if row_info is None and self.default_row_height == self.original_row_height and self.excel_version == 2007:
+            parts = [f'<row r="{number}">']  # what _write_row writes for a row of no attributes
+        else:
+            self._write_row(row_num, None, row_info)
+            parts = []
         row_format = row_info.row_format if row_info else None
-        number = str(row_num + 1)
-        parts = []
         for column, value in enumerate(values):
             if value is None:
                 continue
@@ -134,6 +152,8 @@ class RowWorksheet(Worksheet):
                 fmt = row_format or getattr(self.col_info.get(column), "column_format", None)
             style = f' s="{fmt._get_xf_index()}"' if fmt else ""
             if kind is str:
+                if len(value) > self.xls_strmax // 2:
+                    value = _within(value, self.xls_strmax)
                 parts.append(f'<c r="{_COLUMNS[column]}{number}"{style}{_text(value)}')
             elif kind is int or kind is float or kind in _MOMENTS:
                 parts.append(f'<c r="{_COLUMNS[column]}{number}"{style}><v>{value:.16G}</v></c>')
