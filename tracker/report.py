@@ -242,10 +242,13 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
     economies = economies_for(session, year)
     economy_ids = {e.id for e in economies}
 
+    # The two reads of a row per entry go through the connection (Core): rows straight from the
+    # cursor, without the ORM's result machinery.
+    connection = session.connection()
     entry_columns = (Entry.economy_id, Entry.item_id, Entry.status, *(getattr(Entry, f) for f in NARRATIVE_FIELDS), Entry.updated_at)
     entries = {
-        (row[0], row[1]): tuple(row[2:])
-        for row in session.execute(select(*entry_columns).where(Entry.year == year))
+        (row[0], row[1]): row[2:]
+        for row in connection.execute(select(*entry_columns).where(Entry.year == year))
         if row[1] in item_ids and row[0] in economy_ids
     }
     latest_earlier = (
@@ -256,7 +259,7 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
     )
     previous = {
         (economy_id, item_id): (earlier_year, status)
-        for economy_id, item_id, earlier_year, status in session.execute(
+        for economy_id, item_id, earlier_year, status in connection.execute(
             select(Entry.economy_id, Entry.item_id, Entry.year, Entry.status).join(
                 latest_earlier,
                 and_(
