@@ -142,20 +142,22 @@ class RowWorksheet(Worksheet):
             self._write_row(row_num, None, row_info)
             parts = []
         row_format = row_info.row_format if row_info else None
+        column_info, longest = self.col_info, self.xls_strmax // 2
         for column, value in enumerate(values):
             if value is None:
                 continue
             kind, fmt = value.__class__, formats[column]
-            if kind in _MOMENTS:
-                value, fmt = self._convert_date_time(value), fmt or self.default_date_format
-            if fmt is None:
-                fmt = row_format or getattr(self.col_info.get(column), "column_format", None)
-            style = f' s="{fmt._get_xf_index()}"' if fmt else ""
+            if fmt is None and kind not in _MOMENTS:
+                fmt = row_format or getattr(column_info.get(column), "column_format", None)
             if kind is str:
-                if len(value) > self.xls_strmax // 2:
+                if len(value) > longest:
                     value = _within(value, self.xls_strmax)
+                style = f' s="{fmt._get_xf_index()}"' if fmt else ""
                 parts.append(f'<c r="{_COLUMNS[column]}{number}"{style}{_text(value)}')
             elif kind is int or kind is float or kind in _MOMENTS:
+                if kind in _MOMENTS:
+                    value, fmt = self._convert_date_time(value), fmt or self.default_date_format
+                style = f' s="{fmt._get_xf_index()}"' if fmt else ""
                 parts.append(f'<c r="{_COLUMNS[column]}{number}"{style}><v>{value:.16G}</v></c>')
             elif isinstance(value, tuple):
                 self.fh.write("".join(parts))
