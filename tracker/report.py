@@ -145,32 +145,38 @@ class ReportData:
         an economy that returned: like every figure, an economy with no return is left out (the
         Returns sheet lists it for chasing), rather than be called overdue on what it did not say."""
         end = date(self.year, 12, 31)
-        late = [item for item in self.items if item.deadline is not None and item.deadline <= end]
-        rows = []
+        late = [(item, item.id, (end - item.deadline).days, _months_between(item.deadline, end))
+                for item in self.items if item.deadline is not None and item.deadline <= end]
+        rows, entries = [], self.entries
         for economy in self.returning():
-            for item in late:
-                status = self.entries.get((economy.id, item.id), (None,))[0]
+            economy_id = economy.id
+            for item, item_id, days, months in late:
+                status = entries.get((economy_id, item_id), (None,))[0]
                 if status not in ("implemented", "not_applicable"):
-                    rows.append((economy, item, status, (end - item.deadline).days, _months_between(item.deadline, end)))
+                    rows.append((economy, item, status, days, months))
         return rows
 
     def change_rows(self) -> list[ChangeRow]:
         """Every entry of the year with a status, against the economy's previous report on the item."""
-        rows = []
+        rows, entries, previous = [], self.entries, self.previous
+        items = [(item, item.id) for item in self.items]
         for economy in self.economies:
-            for item in self.items:
-                status = self.entries.get((economy.id, item.id), (None,))[0]
+            economy_id = economy.id
+            for item, item_id in items:
+                status = entries.get((economy_id, item_id), (None,))[0]
                 if status:
-                    before_year, before = self.previous.get((economy.id, item.id), (None, None))
+                    before_year, before = previous.get((economy_id, item_id), (None, None))
                     rows.append(ChangeRow(economy, item, status, before_year, before))
         return rows
 
     def needs_rows(self) -> list[tuple[Item, Economy, str | None, str]]:
         """(item, economy, status, text) for every capacity-building need or offer written this year."""
-        rows = []
+        rows, entries = [], self.entries
+        economies = [(economy, economy.id) for economy in self.economies]
         for item in self.items:
-            for economy in self.economies:
-                entry = self.entries.get((economy.id, item.id))
+            item_id = item.id
+            for economy, economy_id in economies:
+                entry = entries.get((economy_id, item_id))
                 if entry and entry[NEEDS_INDEX]:
                     rows.append((item, economy, entry[0], entry[NEEDS_INDEX]))
         return rows
@@ -236,10 +242,13 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
     economies = economies_for(session, year)
     economy_ids = {e.id for e in economies}
 
+    # The two reads of a row per entry go through the connection (Core): rows straight from the
+    # cursor, without the ORM's result machinery.
+    connection = session.connection()
     entry_columns = (Entry.economy_id, Entry.item_id, Entry.status, *(getattr(Entry, f) for f in NARRATIVE_FIELDS), Entry.updated_at)
     entries = {
-        (row[0], row[1]): tuple(row[2:])
-        for row in session.execute(select(*entry_columns).where(Entry.year == year))
+        (row[0], row[1]): row[2:]
+        for row in connection.execute(select(*entry_columns).where(Entry.year == year))
         if row[1] in item_ids and row[0] in economy_ids
     }
     latest_earlier = (
@@ -250,7 +259,7 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
     )
     previous = {
         (economy_id, item_id): (earlier_year, status)
-        for economy_id, item_id, earlier_year, status in session.execute(
+        for economy_id, item_id, earlier_year, status in connection.execute(
             select(Entry.economy_id, Entry.item_id, Entry.year, Entry.status).join(
                 latest_earlier,
                 and_(

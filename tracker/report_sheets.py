@@ -21,6 +21,7 @@ from tracker import __version__
 from tracker.models import Economy
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA, pooled
 from tracker.status import LABELS, SCALE, STATUS_KEYS
+from tracker.xlsx_rows import RowWorksheet
 from tracker.workbooks import CHARACTERS_PER_WIDTH, FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines, wrapped
 
 if TYPE_CHECKING:
@@ -122,8 +123,7 @@ class _Sheet:
     def __init__(self, book: _Book, name: str, widths: list[float], landscape: bool = True, subject: str = ""):
         self.book, self.widths, self.row = book, widths, 0
         self.limits = [width * CHARACTERS_PER_WIDTH for width in widths]
-        self.ws = ws = book.wb.add_worksheet(name)
-        self._string, self._number, self._datetime = ws._write_string, ws._write_number, ws._write_datetime
+        self.ws = ws = book.wb.add_worksheet(name, worksheet_class=RowWorksheet)
         ws.set_paper(9)
         ws.set_landscape() if landscape else ws.set_portrait()
         ws.fit_to_pages(1, 0)
@@ -135,9 +135,9 @@ class _Sheet:
     def put(self, values, fmt=None, wrap: tuple[int, ...] = (), height: float | None = None) -> int:
         """Write a row; ``wrap`` lists the columns whose text wraps (the row grows to show it).
 
-        This is the hot path of a large report: it calls XlsxWriter's per-type writers directly
-        (its public ``write_*`` only add an "A1" notation check), and measures only text that
-        may not fit on one line.
+        This is the hot path of a large report: it works out each cell's format and hands the
+        row to ``RowWorksheet.write_cells`` whole, and measures only text that may not fit on
+        one line.
         """
         row, book = self.row, self.book
         if wrap and height is None:
@@ -149,30 +149,31 @@ class _Sheet:
             height = LINE_HEIGHT * lines + 2 if lines > 1 else None
         if height:
             self.ws.set_row(row, height)
-        text, number, moment = self._string, self._number, self._datetime
-        # A format costs XlsxWriter a fifth more per cell: a row of one line needs none, a taller
-        # one aligns its cells to the top and wraps its long text.
+        # A format costs a fifth more per cell: a row of one line needs none, a taller one aligns
+        # its cells to the top and wraps its long text.
         plain = fmt or (book.top if height else None)
         wrapping = wrap if height else ()
+        cells, formats = [], []
         for column, value in enumerate(values):
             kind = type(value)
             if kind is str:
                 if not value:
-                    continue
-                if value.startswith(RISKY_LEADING):
-                    text(row, column, value, book.wrap_quoted if column in wrapping else book.quoted)
+                    value = style = None
+                elif value.startswith(RISKY_LEADING):
+                    style = book.wrap_quoted if column in wrapping else book.quoted
                 else:
-                    text(row, column, value, book.wrap if wrapping and column in wrapping else plain)
-            elif value is None:
-                continue
-            elif kind is int or kind is float:
-                number(row, column, value, plain)
+                    style = book.wrap if wrapping and column in wrapping else plain
+            elif value is None or kind is int or kind is float:
+                style = plain
             elif kind is datetime:
-                moment(row, column, value.replace(microsecond=0), book.datetime)
+                value, style = value.replace(microsecond=0), book.datetime
             elif kind is date:
-                moment(row, column, datetime(value.year, value.month, value.day), book.date)
+                value, style = datetime(value.year, value.month, value.day), book.date
             else:
-                value.write(self.ws, row, column)
+                value, style = value.value, value.fmt
+            cells.append(value)
+            formats.append(style)
+        self.ws.write_cells(row, cells, formats)
         self.row += 1
         return row
 
@@ -220,12 +221,6 @@ class _Styled:
 
     def __init__(self, value, fmt):
         self.value, self.fmt = value, fmt
-
-    def write(self, ws, row, column):
-        if isinstance(self.value, str):
-            ws._write_string(row, column, self.value, self.fmt)
-        else:
-            ws._write_number(row, column, self.value, self.fmt)
 
 
 def _pct(book: _Book, value: float | None, change: bool = False):
@@ -604,7 +599,7 @@ def _data(book: _Book) -> None:
     data = book.data
     s = _Sheet(book, "Data", [7, 10, 7, 12, 9, 5.5, 10, 12, 11, 8, 8, 11, 16])
     s.table(DATA_COLUMNS, 1, vertical=(5,))
-    text, number, moment, set_row = s._string, s._number, s._datetime, s.ws.set_row
+    write, set_row = s.ws.write_cells, s.ws.set_row
     widths, limits = s.widths, s.limits
 
     def fmt(value, wrap=True):
@@ -618,7 +613,8 @@ def _data(book: _Book) -> None:
              for item_id, ref, _, instrument, category in data.item_fields]
     status_lines = {key: text_lines(lab, widths[6]) for key, lab in LABELS.items()}
     narrative_widths, narrative_limits = widths[7:12], limits[7:12]
-    entries, empty, year, top = data.entries, (None,) * 7, data.year, book.top
+    entries, empty, year = data.entries, (None,) * 7, data.year
+    risky, moment = book.wrap_quoted, book.datetime
     row = 1
     for economy in data.economies:
         economy_id, code, name = economy.id, economy.code, economy.name
@@ -629,25 +625,15 @@ def _data(book: _Book) -> None:
             for width, limit, value in zip(narrative_widths, narrative_limits, narrative):
                 if value and (len(value) > limit or "\n" in value):
                     lines = max(lines, text_lines(value, width))
-            tall = lines > 1  # a row of one line needs no formats (they cost XlsxWriter a fifth more a cell)
+            tall = lines > 1  # a row of one line needs no formats (they cost a fifth more a cell)
             if tall:
                 set_row(row, LINE_HEIGHT * lines + 2)
-            for column, value in enumerate(narrative, start=7):
-                if value:
-                    if value.startswith(RISKY_LEADING):
-                        text(row, column, value, book.wrap_quoted)
-                    else:
-                        text(row, column, value, book.wrap if tall else None)
-            text(row, 0, code, code_format[tall])
-            text(row, 1, name, name_format[tall])
-            text(row, 2, ref, ref_format[tall])
-            text(row, 3, instrument, instrument_format[tall])
-            text(row, 4, category, category_format[tall])
-            number(row, 5, year, top if tall else None)
-            if status:
-                text(row, 6, LABELS[status], book.wrap if tall else None)
-            if updated:
-                moment(row, 12, updated.replace(microsecond=0), book.datetime)
+            wrap = book.wrap if tall else None
+            write(row, [code, name, ref, instrument, category, year, LABELS[status] if status else None,
+                        *[value or None for value in narrative], updated.replace(microsecond=0) if updated else None],
+                  [code_format[tall], name_format[tall], ref_format[tall], instrument_format[tall],
+                   category_format[tall], book.top if tall else None, wrap,
+                   *[risky if value and value.startswith(RISKY_LEADING) else wrap for value in narrative], moment])
             row += 1
     last = row - 1
     s.ws.autofilter(0, 0, last, len(DATA_COLUMNS) - 1)
