@@ -20,6 +20,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 from tracker import __version__
 from tracker.models import Economy
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA, pooled
+from tracker.report_charts import CHART_SHEETS, STATUS_COLOURS, commitment_status_chart, economy_rate_chart, trend_chart
 from tracker.status import LABELS, SCALE, STATUS_KEYS
 from tracker.workbooks import CHARACTERS_PER_WIDTH, FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines, wrapped
 
@@ -27,15 +28,6 @@ if TYPE_CHECKING:
     from tracker.report import ReportData
 
 ILLUSTRATIVE_NOTE = "ILLUSTRATIVE DATA: the entries in this workbook are made up for demonstration."
-STATUS_COLOURS = {
-    "not_started": "#E06666",
-    "planned": "#F6B26B",
-    "in_progress": "#FFD966",
-    "partial": "#93C47D",
-    "implemented": "#38761D",
-    "not_applicable": "#B7B7B7",
-}
-NOT_REPORTED_COLOUR = "#FFFFFF"
 #: The Matrix shows each status as a short code, readable in print without colour.
 STATUS_CODES = {
     "not_started": "NS",
@@ -59,12 +51,6 @@ DATA_COLUMNS = [
     "Measures undertaken", "Further measures planned", "Timeframe", "Capacity-building needs",
     "Evidence", "Last updated",
 ]
-#: Series colours for the Trend chart: distinguishable, and none of them the region-wide black.
-TREND_COLOURS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
-TREND_DASHES = ["solid", "dash", "round_dot"]
-CHART_FONT = {"name": FONT_NAME, "size": 9}
-
-
 def _escape_header(text: str) -> str:
     return text.replace("&", "&&")
 
@@ -241,19 +227,6 @@ def _label(key: str | None) -> str | None:
     return LABELS.get(key) if key else None
 
 
-def _chart(book: _Book, kind: dict, title: str):
-    chart = book.wb.add_chart(kind)
-    chart.set_title({"name": title, "name_font": {**CHART_FONT, "size": 11, "bold": True}})
-    chart.set_chartarea({"border": {"none": True}})
-    return chart
-
-
-def _rate_axis(chart, axis: str) -> None:
-    """A 0 to 100 % value axis: ``x`` is the horizontal one (the value axis of a bar chart)."""
-    settings = {"min": 0, "max": 1, "num_format": "0%", "num_font": CHART_FONT, "major_gridlines": {"visible": True}}
-    (chart.set_y_axis if axis == "y" else chart.set_x_axis)(settings)
-
-
 # ----------------------------------------------------------------------------- the sheets
 
 
@@ -333,26 +306,6 @@ def _economy_order(data: ReportData) -> list[Economy]:
     return sorted(data.economies, key=order)
 
 
-def _economy_rate_chart(book: _Book, title: str):
-    """A bar chart of the rate column of the Economies sheet (whose layout is fixed)."""
-    rows = len(book.data.economies)
-    chart = _chart(book, {"type": "bar"}, title)
-    sheet = "Economies"
-    chart.add_series({
-        "name": "Implementation rate",
-        "categories": [sheet, 1, 1, rows, 1],
-        "values": [sheet, 1, ECONOMY_RATE_COLUMN, rows, ECONOMY_RATE_COLUMN],
-        "fill": {"color": STATUS_COLOURS["implemented"]},
-        "data_labels": {"value": True, "num_format": "0%", "font": CHART_FONT},
-        "gap": 60,
-    })
-    _rate_axis(chart, "x")
-    chart.set_y_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
-    chart.set_legend({"none": True})
-    chart.set_size({"width": 640, "height": max(320, 22 * rows + 80)})
-    return chart
-
-
 def _economies(book: _Book) -> None:
     data = book.data
     previous = data.previous_year
@@ -376,6 +329,9 @@ def _economies(book: _Book) -> None:
     s.blank()
     s.sentence(f"{NO_RETURN}: no entry was recorded for {data.year}; the last return and its rate are shown "
                "beside it, and the economy is left out of the region-wide figures.", columns=8)
+
+
+COMMITMENT_COUNT_COLUMN = 4  # on the Commitments sheet, the first count per status (after Ref ... Deadline)
 
 
 def _commitments(book: _Book) -> None:
@@ -468,66 +424,13 @@ def _trend(book: _Book) -> None:
     s.sentence(RATE_FORMULA, columns=2 + len(years))
 
 
-def _commitment_status_chart(book: _Book):
-    """The statuses of each commitment across economies, stacked to 100 %, in the Matrix colours."""
-    rows, sheet = len(book.data.items), "Commitments"
-    chart = _chart(book, {"type": "bar", "subtype": "percent_stacked"}, f"Statuses per commitment, {book.data.year}")
-    colours = [*(STATUS_COLOURS[key] for key in STATUS_KEYS), NOT_REPORTED_COLOUR]
-    for offset, colour in enumerate(colours):
-        column = 4 + offset
-        chart.add_series({"name": [sheet, 0, column], "categories": [sheet, 1, 0, rows, 0],
-                          "values": [sheet, 1, column, rows, column], "fill": {"color": colour},
-                          "border": {"color": "#7F7F7F" if colour == NOT_REPORTED_COLOUR else "#FFFFFF"}, "gap": 40})
-    chart.set_y_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
-    chart.set_x_axis({"num_font": CHART_FONT, "num_format": "0%"})
-    chart.set_legend({"position": "bottom", "font": CHART_FONT})
-    chart.set_size({"width": 960, "height": max(360, 16 * rows + 120)})
-    return chart
-
-
-def _trend_chart(book: _Book):
-    """One line per economy, straight, with a gap for a year without a return; region-wide in bold black."""
-    data, sheet = book.data, "Trend"
-    last_column = 1 + len(data.trend_years)
-    region_row = len(data.economies) + 1
-    chart = _chart(book, {"type": "line"}, "Implementation rate per economy (region-wide in black)")
-    for index in range(len(data.economies)):
-        row, colour = index + 1, TREND_COLOURS[index % len(TREND_COLOURS)]
-        chart.add_series({
-            "name": [sheet, row, 0],
-            "categories": [sheet, 0, 2, 0, last_column],
-            "values": [sheet, row, 2, row, last_column],
-            "line": {"color": colour, "width": 1.25, "dash_type": TREND_DASHES[(index // len(TREND_COLOURS)) % len(TREND_DASHES)]},
-            "marker": {"type": "circle", "size": 3, "fill": {"color": colour}, "border": {"none": True}},
-            "smooth": False,
-        })
-    chart.add_series({
-        "name": [sheet, region_row, 1],
-        "categories": [sheet, 0, 2, 0, last_column],
-        "values": [sheet, region_row, 2, region_row, last_column],
-        "line": {"color": "#000000", "width": 3.5},
-        "marker": {"type": "square", "size": 6, "fill": {"color": "#000000"}},
-        "smooth": False,
-    })
-    chart.show_blanks_as("gap")
-    _rate_axis(chart, "y")
-    chart.set_x_axis({"num_font": CHART_FONT, "interval_unit": 1})
-    chart.set_legend({"position": "right", "font": CHART_FONT})
-    chart.set_size({"width": 960, "height": 600})
-    return chart
-
-
-#: The chart sheets, in order, after the Trend sheet: each prints as one landscape page.
-CHART_SHEETS = ("Rates chart", "Statuses chart", "Trend chart")
-
-
 def _charts(book: _Book) -> None:
     """One chart sheet per chart: printed one to a page, never under a table's repeated header."""
     data = book.data
     if not (data.economies and data.items):
         return
-    charts = (_economy_rate_chart(book, f"Implementation rate per economy, {data.year}"),
-              _commitment_status_chart(book), _trend_chart(book))
+    charts = (economy_rate_chart(book, f"Implementation rate per economy, {data.year}", "Economies", ECONOMY_RATE_COLUMN),
+              commitment_status_chart(book, "Commitments", COMMITMENT_COUNT_COLUMN), trend_chart(book, "Trend"))
     for name, chart in zip(CHART_SHEETS, charts):
         sheet = book.wb.add_chartsheet(name)
         sheet.set_paper(9)
