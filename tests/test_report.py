@@ -173,7 +173,7 @@ def test_matrix_changes_overdue_trend(report, recorded):
     assert chl[3:5] == [None, None], "no return in 2006 and 2007: a gap, not 0"
     region = next(r for r in trend if r[1] == "Region-wide")
     assert region[2] == pytest.approx(chl[2]), "2005: CHL was the only economy that returned"
-    assert [sheet.title for sheet in report.chartsheets] == ["Rates chart", "Statuses chart", "Trend chart"]
+    assert [sheet.title for sheet in report.chartsheets] == ["Rates chart", "Statuses chart"]
     assert all(len(sheet._charts) == 1 for sheet in report.chartsheets)
 
 

@@ -24,11 +24,12 @@ STATUS_COLOURS = {
     "not_applicable": "#B7B7B7",
 }
 NOT_REPORTED_COLOUR = "#FFFFFF"
-#: Series colours for the Trend chart: distinguishable, and none of them the region-wide black.
-TREND_COLOURS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
-TREND_DASHES = ["solid", "dash", "round_dot"]
+#: The trend's small multiples: each economy in blue, the region-wide rate in black, in every panel.
+ECONOMY_COLOUR = "#1F77B4"
+REGION_COLOUR = "#000000"
+REGION_WIDE = "Region-wide"
 CHART_FONT = {"name": FONT_NAME, "size": 9}
-#: The chart sheets, in order, after the Trend sheet: each prints as one landscape page.
+#: The sheets of charts, in order, after the Trend sheet.
 CHART_SHEETS = ("Rates chart", "Statuses chart", "Trend chart")
 
 
@@ -82,33 +83,34 @@ def commitment_status_chart(book: _Book, sheet: str, first_count_column: int):
     return chart
 
 
-def trend_chart(book: _Book, sheet: str):
-    """One line per economy, straight, with a gap for a year without a return; region-wide in bold black."""
+def trend_panel(book: _Book, sheet: str, row: int, title: str, size: tuple[int, int]):
+    """One economy's small multiple: its rate (``row`` of ``sheet``) against the region-wide rate
+    (the row under the economies), both straight, with a gap for a year without a return. Every
+    panel has the same axes and draws the region-wide rate alike, so panels compare at a glance."""
     data = book.data
     last_column = 1 + len(data.trend_years)
-    region_row = len(data.economies) + 1
-    chart = _chart(book, {"type": "line"}, "Implementation rate per economy (region-wide in black)")
-    for index in range(len(data.economies)):
-        row, colour = index + 1, TREND_COLOURS[index % len(TREND_COLOURS)]
-        chart.add_series({
-            "name": [sheet, row, 0],
-            "categories": [sheet, 0, 2, 0, last_column],
-            "values": [sheet, row, 2, row, last_column],
-            "line": {"color": colour, "width": 1.25, "dash_type": TREND_DASHES[(index // len(TREND_COLOURS)) % len(TREND_DASHES)]},
-            "marker": {"type": "circle", "size": 3, "fill": {"color": colour}, "border": {"none": True}},
-            "smooth": False,
-        })
+    categories = [sheet, 0, 2, 0, last_column]
+    chart = book.wb.add_chart({"type": "line"})
+    chart.set_title({"name": title, "name_font": {**CHART_FONT, "size": 10, "bold": True}})
+    chart.set_chartarea({"border": {"none": True}})
     chart.add_series({
-        "name": [sheet, region_row, 1],
-        "categories": [sheet, 0, 2, 0, last_column],
-        "values": [sheet, region_row, 2, region_row, last_column],
-        "line": {"color": "#000000", "width": 3.5},
-        "marker": {"type": "square", "size": 6, "fill": {"color": "#000000"}},
+        "name": REGION_WIDE, "categories": categories,
+        "values": [sheet, len(data.economies) + 1, 2, len(data.economies) + 1, last_column],
+        "line": {"color": REGION_COLOUR, "width": 2.5},
+        "marker": {"type": "square", "size": 4, "fill": {"color": REGION_COLOUR}, "border": {"color": REGION_COLOUR}},
+        "smooth": False,
+    })
+    chart.add_series({
+        "name": [sheet, row, 0], "categories": categories, "values": [sheet, row, 2, row, last_column],
+        "line": {"color": ECONOMY_COLOUR, "width": 1.5},
+        "marker": {"type": "circle", "size": 5, "fill": {"color": ECONOMY_COLOUR}, "border": {"color": ECONOMY_COLOUR}},
         "smooth": False,
     })
     chart.show_blanks_as("gap")
-    _rate_axis(chart, "y")
-    chart.set_x_axis({"num_font": CHART_FONT, "interval_unit": 1})
-    chart.set_legend({"position": "right", "font": CHART_FONT})
-    chart.set_size({"width": 960, "height": 600})
+    chart.set_y_axis({"min": 0, "max": 1, "major_unit": 0.25, "num_format": "0%", "num_font": CHART_FONT,
+                      "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
+    chart.set_x_axis({"num_font": {**CHART_FONT, "rotation": -45} if len(data.trend_years) > 5 else CHART_FONT,
+                      "interval_unit": 1})
+    chart.set_legend({"none": True})
+    chart.set_size({"width": size[0], "height": size[1]})
     return chart

@@ -20,7 +20,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 from tracker import __version__
 from tracker.models import Economy
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA, pooled
-from tracker.report_charts import CHART_SHEETS, STATUS_COLOURS, commitment_status_chart, economy_rate_chart, trend_chart
+from tracker.report_charts import CHART_SHEETS, STATUS_COLOURS, commitment_status_chart, economy_rate_chart, trend_panel
 from tracker.status import LABELS, SCALE, STATUS_KEYS
 from tracker.workbooks import CHARACTERS_PER_WIDTH, FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines, wrapped
 
@@ -419,24 +419,53 @@ def _trend(book: _Book) -> None:
                                             for y in years)], book.bold)
     s.put(["", "Economies that returned", *(len(data.returning(y)) for y in years)])
     s.blank()
-    s.sentence("A blank cell means no return that year: the chart shows a gap, not a fall to zero. "
+    s.sentence("A blank cell means no return that year: the Trend chart sheet shows a gap, not a fall to zero. "
                "Region-wide: pooled over the economies that returned that year.", columns=2 + len(years))
     s.sentence(RATE_FORMULA, columns=2 + len(years))
 
 
 def _charts(book: _Book) -> None:
-    """One chart sheet per chart: printed one to a page, never under a table's repeated header."""
+    """The rates and the statuses on a chart sheet each (one landscape page, never under a table's
+    repeated header), then the trend's small multiples."""
     data = book.data
     if not (data.economies and data.items):
         return
     charts = (economy_rate_chart(book, f"Implementation rate per economy, {data.year}", "Economies", ECONOMY_RATE_COLUMN),
-              commitment_status_chart(book, "Commitments", COMMITMENT_COUNT_COLUMN), trend_chart(book, "Trend"))
+              commitment_status_chart(book, "Commitments", COMMITMENT_COUNT_COLUMN))
     for name, chart in zip(CHART_SHEETS, charts):
         sheet = book.wb.add_chartsheet(name)
         sheet.set_paper(9)
         sheet.set_landscape()
         _page_header(sheet, book, name)
         sheet.set_chart(chart)
+    _trend_panels(book, CHART_SHEETS[2])
+
+
+PANELS_ACROSS = 3
+PANEL_WIDTH = 32  # characters: 229 pixels, three across an A4 portrait page at full size
+PANEL_HEIGHT = 138  # points: five rows of panels to a page under the key
+
+
+def _trend_panels(book: _Book, name: str) -> None:
+    """One small chart per economy, in the Trend sheet's order, PANELS_ACROSS to a row of cells
+    as tall as a panel (so a page break never cuts one), under a key repeated on every page."""
+    data = book.data
+    s = _Sheet(book, name, [PANEL_WIDTH] * PANELS_ACROSS, landscape=False)
+    s.sentence("Implementation rate per year of each economy (blue, round markers) against the region-wide rate "
+               "(black, square markers: pooled over the economies that returned that year), on the same scale "
+               "in every panel. A gap is a year without a return. Figures: the Trend sheet.", columns=PANELS_ACROSS)
+    key_rows = s.row
+    s.ws.repeat_rows(0, key_rows - 1)
+    s.ws.freeze_panes(key_rows, 0)
+    size = (round(PANEL_WIDTH * 7) + 5 - 8, round(PANEL_HEIGHT * 4 / 3) - 8)
+    for index, economy in enumerate(data.economies):
+        row, column = key_rows + index // PANELS_ACROSS, index % PANELS_ACROSS
+        if column == 0:  # a row with no cell is dropped in constant-memory mode: give it a blank one
+            s.ws.set_row(row, PANEL_HEIGHT)
+            s.ws.write_blank(row, 0, None, book.top)
+        chart = trend_panel(book, "Trend", 1 + index, f"{economy.name} ({economy.code})", size)
+        s.ws.insert_chart(row, column, chart, {"x_offset": 4, "y_offset": 4})
+    s.ws.print_area(0, 0, key_rows + (len(data.economies) - 1) // PANELS_ACROSS, PANELS_ACROSS - 1)
 
 
 ECONOMY_SHEET_WIDTHS = [8, 28, 16, 22, 20, 10, 17, 17]
