@@ -237,6 +237,7 @@ def test_a_year_without_entries_and_unknown_years(tracker, tmp_path):
     tracker("report", "--year", "2009", "--out", str(path))
     wb = load_workbook(path)
     assert any("No entries have been recorded for 2009" in str(r[0]) for r in rows_of(wb["Summary"]))
+    assert "Rates chart" not in wb.sheetnames and "Trend chart" in wb.sheetnames, "no rate to draw, no empty bars"
     assert "No checklist item applies in 1990" in tracker("report", "--year", "1990", "--out", str(path), expect=1).output
     assert "has not come yet" in tracker("report", "--year", "2150", "--out", str(path), expect=1).output
 

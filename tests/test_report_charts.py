@@ -34,3 +34,14 @@ def test_trend_small_multiples_one_panel_per_economy_on_one_scale(report):
     assert widths == {0}, "each panel inside its cell, so a page break never cuts one"
     assert ws.row_dimensions[key_rows + 1].height == ws.row_dimensions[key_rows + 7].height > 100
     assert ws.page_setup.orientation == "portrait" and ws.print_area == "'Trend chart'!$A$1:$C$10"
+
+
+def test_rates_chart_leaves_out_the_economies_with_no_return(report):
+    (chart,) = report["Rates chart"]._charts
+    title = title_of(chart)
+    assert "the 3 economies that returned" in title and "18 with no return are not shown" in title
+    (series,) = chart.series
+    assert series.cat.numRef.f == "Economies!$B$2:$B$4" and series.val.numRef.f == "Economies!$K$2:$K$4"
+    economies = rows_of(report["Economies"], 2)
+    assert all(isinstance(row[10], float) for row in economies[:3]) and economies[3][10] == "No return"
+    assert pytest.approx(sorted((row[10] for row in economies[:3]), reverse=True)) == [row[10] for row in economies[:3]]

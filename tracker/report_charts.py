@@ -46,9 +46,15 @@ def _rate_axis(chart, axis: str) -> None:
     (chart.set_y_axis if axis == "y" else chart.set_x_axis)(settings)
 
 
-def economy_rate_chart(book: _Book, title: str, sheet: str, rate_column: int):
-    """A bar chart of the rate column of the Economies sheet, one economy a row under its header."""
-    rows = len(book.data.economies)
+def economy_rate_chart(book: _Book, sheet: str, rate_column: int):
+    """A bar chart of the rate column of the Economies sheet, whose rows start with the economies
+    that returned (one a row under its header). An economy with no return has no rate, so it is
+    left out rather than drawn as an empty bar, and the title says how many that is."""
+    data = book.data
+    rows, missing = len(data.returning()), len(data.economies) - len(data.returning())
+    title = f"Implementation rate per economy, {data.year}: the {rows} {'economy' if rows == 1 else 'economies'} that returned"
+    if missing:
+        title += f"\n({missing} with no return {'is' if missing == 1 else 'are'} not shown: see the Returns sheet)"
     chart = _chart(book, {"type": "bar"}, title)
     chart.add_series({
         "name": "Implementation rate",

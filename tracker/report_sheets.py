@@ -430,9 +430,10 @@ def _charts(book: _Book) -> None:
     data = book.data
     if not (data.economies and data.items):
         return
-    charts = (economy_rate_chart(book, f"Implementation rate per economy, {data.year}", "Economies", ECONOMY_RATE_COLUMN),
-              commitment_status_chart(book, "Commitments", COMMITMENT_COUNT_COLUMN))
-    for name, chart in zip(CHART_SHEETS, charts):
+    charts = {CHART_SHEETS[1]: commitment_status_chart(book, "Commitments", COMMITMENT_COUNT_COLUMN)}
+    if data.returning():  # else no economy has a rate to draw
+        charts = {CHART_SHEETS[0]: economy_rate_chart(book, "Economies", ECONOMY_RATE_COLUMN), **charts}
+    for name, chart in charts.items():
         sheet = book.wb.add_chartsheet(name)
         sheet.set_paper(9)
         sheet.set_landscape()
