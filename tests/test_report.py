@@ -179,7 +179,7 @@ def test_matrix_changes_overdue_trend(report, recorded):
 
 def test_economy_sheet_and_formula_like_text(report):
     rows = rows_of(report["AUS"])
-    assert rows[1][:3] == ["Contact point", None, "=Jo Citizen"]
+    assert rows[1][:2] == ["Contact point", "=Jo Citizen"]
     laws = next(r for r in rows if r[0] == "LC02-1")
     assert laws[2] == "Implemented"
     assert laws[3:8] == ["=1+1", "-dash", None, "+61 2 0000", "@handle"]
@@ -188,6 +188,42 @@ def test_economy_sheet_and_formula_like_text(report):
             for cell in row:
                 if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
                     assert cell.data_type == "s", f"{sheet.title}!{cell.coordinate} would be a formula"
+
+
+def header_block(ws) -> dict:
+    """An economy sheet's header block: caption -> value (contact, left) or (value, note) (figures, right)."""
+    block = {}
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        if row[0] == "Ref":
+            return block
+        if row[0]:
+            block[row[0]] = row[1]
+        if row[3]:
+            block[row[3]] = (row[4], row[5])
+    raise AssertionError(f"{ws.title}: no table header")
+
+
+def test_economy_sheets_show_their_figures_beside_the_region(report):
+    economies = {r[0]: r for r in rows_of(report["Economies"], 2) if r[1]}
+    summary = {r[0]: r[1] for r in rows_of(report["Summary"]) if r and r[0]}
+    region = summary["Implementation rate, region-wide (3 economies that returned)"]
+    for code in ("AUS", "CAN", "CHL"):
+        block = header_block(report[code])
+        assert block["Return for 2008"] == ("Yes", None)
+        assert block["Implementation rate"] == (pytest.approx(economies[code][10]), None), code
+        assert block["Coverage"] == (pytest.approx(economies[code][9]), None), code
+        assert block["Region-wide rate"] == (pytest.approx(region), "over the 3 economies that returned")
+    assert header_block(report["CAN"])["Change since 2007"] == (pytest.approx(economies["CAN"][11]), "percentage points")
+    assert header_block(report["AUS"])["Change since 2007"] == (None, "no return for 2007")
+    assert header_block(report["AUS"])["Contact point"] == "=Jo Citizen"
+    kor = header_block(report["KOR"])
+    assert kor["Return for 2008"] == ("No return", "last return 2006")
+    assert kor["Implementation rate"][0] == kor["Coverage"][0] == "No return" and "Change since 2007" not in kor
+    assert kor["Rate at the last return (2006)"] == (0, None) and kor["Region-wide rate"][0] == pytest.approx(region)
+    jpn = header_block(report["JPN"])
+    assert jpn["Return for 2008"] == ("No return", None) and not any(c.startswith("Rate at") for c in jpn)
+    formats = {c.value: report["CAN"].cell(c.row, 5).number_format for c in report["CAN"]["D"][:8] if c.value}
+    assert formats["Implementation rate"] == "0.0%" and formats["Change since 2007"] == "+0.0%;-0.0%;0.0%"
 
 
 def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, store):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -469,7 +470,34 @@ def _trend_panels(book: _Book, name: str) -> None:
     s.ws.print_area(0, 0, key_rows + (len(data.economies) - 1) // PANELS_ACROSS, PANELS_ACROSS - 1)
 
 
-ECONOMY_SHEET_WIDTHS = [8, 28, 16, 22, 20, 10, 17, 17]
+#: Ref is wide enough for the header block's captions beside their values; Commitment wraps in few lines.
+ECONOMY_SHEET_WIDTHS = [12, 36, 16, 22, 20, 10, 15, 15]
+
+
+def _economy_figures(book: _Book, economy: Economy) -> list[tuple]:
+    """The economy's return and its own figures, each beside the region-wide one a reader compares
+    it with: (caption, value, note) for the header block, "No return" where it has no rate."""
+    data, previous = book.data, book.data.previous_year
+    returning, last = len(data.returning()), data.last_return(economy.id)
+    no_return = _Styled(NO_RETURN, book.no_return)
+    rows: list[tuple] = [(f"Return for {data.year}", "Yes", None) if data.returned(economy.id) else
+                         (f"Return for {data.year}", no_return, f"last return {last[0]}" if last else None),
+                         ("Last updated", data.last_updated.get(economy.id), None)]
+    if data.returned(economy.id):
+        tally = data.tally(economy.id)
+        rows += [("Implementation rate", _pct(book, tally.rate), None), ("Coverage", _pct(book, tally.coverage), None)]
+        if previous:
+            before = data.rate(economy.id, previous)
+            rows.append((f"Change since {previous}", _pct(book, _change(tally.rate, before), True),
+                         "percentage points" if before is not None else f"no return for {previous}"))
+    else:
+        rows += [("Implementation rate", no_return, None), ("Coverage", no_return, None)]
+        if last:
+            rows.append((f"Rate at the last return ({last[0]})", _pct(book, last[1]), None))
+    over = (f"over the {returning} {'economy' if returning == 1 else 'economies'} that returned" if returning
+            else f"no economy returned for {data.year}")
+    rows.append(("Region-wide rate", _pct(book, data.region().rate), over))
+    return rows
 
 
 def _economy_sheet(book: _Book, economy: Economy, name: str) -> None:
@@ -477,12 +505,10 @@ def _economy_sheet(book: _Book, economy: Economy, name: str) -> None:
     s = _Sheet(book, name, ECONOMY_SHEET_WIDTHS, subject=f"{economy.name} ({economy.code})")
     s.put([f"{economy.name} ({economy.code}): progress report {data.year}"], book.title, height=20)
     contact = data.contacts.get(economy.id)
-    last = data.last_return(economy.id)
-    returned = "Yes" if data.returned(economy.id) else NO_RETURN + (f" (last return {last[0]})" if last else "")
     details = [(caption, getattr(contact, field_name) if contact else None) for caption, field_name in
                (("Contact point", "name"), ("Title", "title"), ("E-mail", "email"), ("Phone", "phone"))]
-    for caption, value in [*details, ("Last updated", data.last_updated.get(economy.id)), (f"Return for {data.year}", returned)]:
-        s.put([caption, None, value])
+    for left, right in zip_longest(details, _economy_figures(book, economy), fillvalue=(None, None)):
+        s.put([*left, None, *right], wrap=(1, 3))  # contact point on the left, figures on the right
     s.table(["Ref", "Commitment", "Status", "Measures undertaken", "Further measures planned",
              "Timeframe", "Capacity-building needs", "Evidence"], 2)
     economy_id, empty = economy.id, (None,) * 7
