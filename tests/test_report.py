@@ -290,8 +290,9 @@ def test_demo_marks_every_sheet_and_keeps_away_from_real_data(tmp_path, target):
     for ws in wb.worksheets:
         assert "ILLUSTRATIVE DATA" in ws.oddHeader.right.text, ws.title
     assert wb["Data"]["A1"].value == "Economy code", "the notice never sits above a table"
-    for name in ("Summary", "About"):
-        assert ILLUSTRATIVE_NOTE in [r[0] for r in rows_of(wb[name])]
+    for name, columns in (("Summary", 4), ("About", 3)):
+        notice = next(row for row in wb[name].iter_rows() if row[0].value == ILLUSTRATIVE_NOTE)
+        assert {cell.fill.fgColor.rgb for cell in notice[:columns]} == {"FFF4CCCC"}, f"{name}: shaded under the whole sentence"
     again = Tracker(str(tmp_path / "mine.db"))("demo", "--out", str(tmp_path / "demo"))
     assert "Report:" in again.output
     (tmp_path / "other").mkdir()
