@@ -153,9 +153,13 @@ def test_matrix_changes_overdue_trend(report, recorded):
         ("AUS", "LC02-1", "Planned", 2006, "Implemented"),
         ("CAN", "LC02-3", "Planned", 2006, "Partially implemented"),
     ]
-    assert kinds[("CAN", "LC02-1")] == "Unchanged (carried forward)"
     assert kinds[("AUS", "LC02-2")] == "New this year"
-    assert len(changes) == sum(1 for (_, _, y) in RECORDED if y == 2008)
+    previous = {(e, ref): status for (e, ref, y), status in sorted(RECORDED.items(), key=lambda p: p[0][2]) if y < 2008}
+    this_year = {(e, ref): status for (e, ref, y), status in RECORDED.items() if y == 2008}
+    unchanged = [key for key, status in this_year.items() if previous.get(key) == status]
+    assert unchanged == [("CAN", "LC02-1")] and ("CAN", "LC02-1") not in kinds, "carried forward: counted, not listed"
+    assert len(changes) == len(this_year) - len(unchanged) and set(kinds.values()) == {"New this year", "Changed"}
+    assert rows_of(report["Changes"])[0][3] == "Compared with the previous report (1 unchanged, not listed)"
 
     overdue = {(r[0], r[2]): r for r in rows_of(report["Overdue"], 2) if r[2]}
     days = (date(2008, 12, 31) - date(2003, 10, 31)).days

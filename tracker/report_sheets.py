@@ -376,25 +376,32 @@ def _matrix(book: _Book) -> None:
     s.put([_Styled(NOT_REPORTED_CODE, book.status[None]), f"{NOT_REPORTED} (or {NO_RETURN.lower()})"])
 
 
-CHANGE_WORDS = {"new": "New this year", "changed": "Changed", "unchanged": "Unchanged (carried forward)"}
+CHANGE_WORDS = {"new": "New this year", "changed": "Changed"}
 
 
 def _changes(book: _Book) -> None:
+    """The entries that are new this year or whose status changed: what the reader looks for.
+    Those carried forward unchanged are counted in the title, not listed (the Data sheet has them)."""
     data = book.data
+    every = data.change_rows()
+    rows = [row for row in every if row.kind != "unchanged"]
+    unchanged = len(every) - len(rows)
     s = _Sheet(book, "Changes", [8, 24, 9, 26, 22, 10, 22])
-    header = s.table(["Economy code", "Economy", "Ref", "Compared with the previous report", "Previous status",
-                      "Previous year", f"Status {data.year}"], 3)
-    rows = data.change_rows()
+    header = s.table(["Economy code", "Economy", "Ref", f"Compared with the previous report ({unchanged} unchanged, "
+                      "not listed)", "Previous status", "Previous year", f"Status {data.year}"], 3)
     for row in rows:
         s.put([row.economy.code, row.economy.name, row.item.ref, CHANGE_WORDS[row.kind], _label(row.previous_status),
                _Styled(row.previous_year, book.centre) if row.previous_year else None, _label(row.status)])
     if rows:
         s.ws.autofilter(header, 0, header + len(rows), 6)
     else:
-        s.sentence(f"No entry has a status for {data.year}.", columns=4)
+        s.sentence(f"No entry has a status for {data.year}." if not every else
+                   f"No entry is new or changed in {data.year}: all {unchanged} are as the economy last reported them.",
+                   columns=4)
     s.blank()
     s.sentence("New this year: the economy's first report on the item. Changed: the status differs from its "
-               "previous report. Unchanged (carried forward): the same status as its previous report.", columns=5)
+               f"previous report. Not listed: the {unchanged} entries with the same status as the economy's previous "
+               "report on the item (unchanged, carried forward); the Data sheet has every entry.", columns=5)
 
 
 def _overdue(book: _Book) -> None:
@@ -648,7 +655,7 @@ def _about(book: _Book) -> None:
         ("Overdue", "An item whose deadline has passed by 31 December of the year and whose status is "
                     "neither Implemented nor Not applicable."),
         ("Changes", "Every entry of the year against the economy's most recent earlier report on that item: "
-                    "new, changed or unchanged (carried forward)."),
+                    "new and changed entries are listed, unchanged ones (carried forward) counted."),
     ):
         s.put([figure, None, formula], wrap=(2,))
 
