@@ -21,6 +21,7 @@ PDF_TOOLS = shutil.which("pdftotext") and shutil.which("pdfinfo")
 #: pdftotext's word boxes are about 1.43 times the font size.
 BOX_PER_POINT = 1.43
 SMALLEST_POINTS = 7.5  # "about 8 pt"
+STATUS_LABELS = ("Not started", "Planned", "In progress", "Partially implemented", "Implemented", "Not applicable")
 
 
 @pytest.fixture(scope="module")
@@ -95,6 +96,10 @@ def test_demo_report_prints_readably(demo, tmp_path):
         assert 1 <= count.get(name, 0) <= most, f"{name}: {count.get(name)} pages"
     panels = " ".join(w[4] for page, sheet in zip(pages, sheets) if sheet == "Trend chart" for w in words_of(page))
     assert all(f"({code})" in panels for code in ("AUS", "CHL", "JPN", "RUS", "VNM")), "a titled panel per economy"
+    data = {w[4] for page, sheet in zip(pages, sheets) if sheet == "Data" for w in words_of(page)}
+    labels = {word for label in STATUS_LABELS for word in label.split() if len(word) > 4}
+    broken = {part for word in labels for part in (word[:cut] for cut in range(4, len(word))) if part in data}
+    assert "Implemented" in data and not broken, f"status labels broken mid-word on the Data sheet: {broken}"
     for number, page in enumerate(pages, start=1):
         words, where = words_of(page), f"page {number} ({sheets[number - 1]})"
         assert not overprinted(words), f"{where}: text drawn over text {overprinted(words)[:5]}"

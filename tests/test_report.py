@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from tracker.report import FIXED_SHEETS
 from tracker.report_sheets import ILLUSTRATIVE_NOTE, STATUS_CODES
+from tracker.workbooks import CHARACTERS_PER_WIDTH
 
 SCALE = {
     "not_started": "Not started", "planned": "Planned", "in_progress": "In progress",
@@ -349,6 +350,8 @@ def test_titles_fit_their_columns_and_long_text_wraps(report):
     for ws, letter in ((report["Economies"], "O"), (report["Returns"], "F"), (report["Data"], "M")):
         assert ws.column_dimensions[letter].width >= 16, f"{ws.title}: a date and time needs 16 characters, not ###"
     assert report["Commitments"].column_dimensions["D"].width >= 10
+    status = report["Data"].column_dimensions["G"].width
+    assert all(len(label) <= CHARACTERS_PER_WIDTH * status for label in SCALE.values()), "each status on one line"
 
 
 def test_needs_and_returns(recorded, tmp_path, store):

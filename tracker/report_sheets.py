@@ -579,7 +579,9 @@ def _data(book: _Book) -> None:
     lines its text takes) is worked out once, not once a row.
     """
     data = book.data
-    s = _Sheet(book, "Data", [7, 10, 7, 12, 9, 5.5, 10, 12, 11, 8, 8, 11, 16])
+    # Status fits "Partially implemented" on one line (at 10, LibreOffice broke "Implemented" mid-word);
+    # instrument and category, on every row, wrap into fewer lines; the page still prints at about 8 pt.
+    s = _Sheet(book, "Data", [9.5, 10, 8.5, 14, 11, 5.5, 19, 13, 10.7, 11.85, 11.85, 10.7, 16])
     s.table(DATA_COLUMNS, 1, vertical=(5,))
     text, number, moment, set_row = s._string, s._number, s._datetime, s.ws.set_row
     widths, limits = s.widths, s.limits
