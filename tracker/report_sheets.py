@@ -347,7 +347,7 @@ COMMITMENT_COUNT_COLUMN = 4  # on the Commitments sheet, the first count per sta
 
 def _commitments(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Commitments", [8, 18, 40, 11, *[5.5] * 7, 8])
+    s = _Sheet(book, "Commitments", [8, 24, 46, 11, *[5.5] * 7, 8])
     s.table(["Ref", "Instrument", "Commitment", "Deadline", *LABELS.values(), NOT_REPORTED, "Implementation rate"], 1,
                      vertical=range(4, 6 + len(STATUS_KEYS)))
     for item in data.items:
@@ -406,7 +406,7 @@ def _changes(book: _Book) -> None:
 
 def _overdue(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Overdue", [8, 18, 8, 37, 11, 19, 9, 17])
+    s = _Sheet(book, "Overdue", [8, 18, 8, 52, 11, 19, 9, 17])
     s.table(["Economy code", "Economy", "Ref", "Commitment", "Deadline", f"Status {data.year}", "Days overdue", "Overdue by"], 3)
     rows = data.overdue_rows()
     heights: dict[int, float | None] = {}
@@ -551,7 +551,7 @@ def _needs(book: _Book) -> None:
 
 def _returns(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Returns", [8, 20, 11, 6.5, 6.5, 16, 6.5, 6.5, 8, 6.5, 18, 26])
+    s = _Sheet(book, "Returns", [8, 17, 11, 6.5, 6.5, 16, 6.5, 6.5, 8, 6.5, 24, 26])
     s.table(["Economy code", "Economy", f"Return for {data.year}", "Forms issued", "Forms returned", "Last form imported",
              "Items answered", "Items that apply", "Complete", "Last return", "Contact point", "E-mail"], 2,
             vertical=(3, 4, 6, 7, 8, 9))
