@@ -115,8 +115,8 @@ def trend_panel(book: _Book, sheet: str, row: int, title: str, size: tuple[int, 
     chart.show_blanks_as("gap")
     chart.set_y_axis({"min": 0, "max": 1, "major_unit": 0.25, "num_format": "0%", "num_font": CHART_FONT,
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_x_axis({"num_font": {**CHART_FONT, "rotation": -45} if len(data.trend_years) > 5 else CHART_FONT,
-                      "interval_unit": 1})
+    chart.set_x_axis({"num_font": {**CHART_FONT, "rotation": -90} if len(data.trend_years) > 5 else CHART_FONT,
+                      "interval_unit": 1})  # upright, more years fit under a panel, each labelled
     chart.set_legend({"none": True})
     chart.set_size({"width": size[0], "height": size[1]})
     return chart

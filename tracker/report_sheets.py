@@ -460,31 +460,34 @@ def _charts(book: _Book) -> None:
     _trend_panels(book, CHART_SHEETS[2])
 
 
-PANELS_ACROSS = 3
-PANEL_WIDTH = 32  # characters: 229 pixels, three across an A4 portrait page at full size
+PAGE_WIDTH = 96  # characters of column width across an A4 portrait page at full size
 PANEL_HEIGHT = 138  # points: five rows of panels to a page under the key
+YEARS_PER_PANEL_WIDTH = 12 / 32  # year labels (upright) that fit under a panel, per character of its width
 
 
 def _trend_panels(book: _Book, name: str) -> None:
-    """One small chart per economy, in the Trend sheet's order, PANELS_ACROSS to a row of cells
-    as tall as a panel (so a page break never cuts one), under a key repeated on every page."""
+    """One small chart per economy, in the Trend sheet's order, in rows of cells as tall as a panel
+    (so a page break never cuts one), under a key repeated on every page: three across, or fewer
+    when there are too many years to label each one under a panel that narrow."""
     data = book.data
-    s = _Sheet(book, name, [PANEL_WIDTH] * PANELS_ACROSS, landscape=False)
+    across = next(n for n in (3, 2, 1) if n == 1 or len(data.trend_years) <= YEARS_PER_PANEL_WIDTH * PAGE_WIDTH / n)
+    width = PAGE_WIDTH / across
+    s = _Sheet(book, name, [width] * across, landscape=False)
     s.sentence("Implementation rate per year of each economy (blue, round markers) against the region-wide rate "
                "(black, square markers: pooled over the economies that returned that year), on the same scale "
-               "in every panel. A gap is a year without a return. Figures: the Trend sheet.", columns=PANELS_ACROSS)
+               "in every panel. A gap is a year without a return. Figures: the Trend sheet.", columns=across)
     key_rows = s.row
     s.ws.repeat_rows(0, key_rows - 1)
     s.ws.freeze_panes(key_rows, 0)
-    size = (round(PANEL_WIDTH * 7) + 5 - 8, round(PANEL_HEIGHT * 4 / 3) - 8)
+    size = (int(width * 7 + 0.5) + 5 - 8, round(PANEL_HEIGHT * 4 / 3) - 8)  # the cell's pixels, less a margin
     for index, economy in enumerate(data.economies):
-        row, column = key_rows + index // PANELS_ACROSS, index % PANELS_ACROSS
+        row, column = key_rows + index // across, index % across
         if column == 0:  # a row with no cell is dropped in constant-memory mode: give it a blank one
             s.ws.set_row(row, PANEL_HEIGHT)
             s.ws.write_blank(row, 0, None, book.top)
         chart = trend_panel(book, "Trend", 1 + index, f"{economy.name} ({economy.code})", size)
         s.ws.insert_chart(row, column, chart, {"x_offset": 4, "y_offset": 4})
-    s.ws.print_area(0, 0, key_rows + (len(data.economies) - 1) // PANELS_ACROSS, PANELS_ACROSS - 1)
+    s.ws.print_area(0, 0, key_rows + (len(data.economies) - 1) // across, across - 1)
 
 
 #: Ref is wide enough for the header block's captions beside their values; Commitment wraps in few lines.
