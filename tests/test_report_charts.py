@@ -45,3 +45,15 @@ def test_rates_chart_leaves_out_the_economies_with_no_return(report):
     economies = rows_of(report["Economies"], 2)
     assert all(isinstance(row[10], float) for row in economies[:3]) and economies[3][10] == "No return"
     assert pytest.approx(sorted((row[10] for row in economies[:3]), reverse=True)) == [row[10] for row in economies[:3]]
+
+
+def test_many_years_give_wider_panels_with_every_year_labelled(tracker, tmp_path):
+    from openpyxl import load_workbook
+
+    for year in range(2002, 2015):
+        tracker("record", "CHL", "LC02-1", "--year", str(year), "--status", "planned")
+    tracker("report", "--year", "2015", "--out", str(tmp_path / "report.xlsx"))
+    ws = load_workbook(tmp_path / "report.xlsx")["Trend chart"]
+    assert [chart.anchor._from.col for chart in ws._charts[:3]] == [0, 1, 0], "14 years: two panels across"
+    assert {chart.x_axis.txPr.bodyPr.rot for chart in ws._charts} == {-5400000}, "year labels upright"
+    assert {chart.x_axis.tickLblSkip for chart in ws._charts} == {1}, "every year labelled"
