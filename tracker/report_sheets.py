@@ -513,7 +513,7 @@ def _economy_figures(book: _Book, economy: Economy) -> list[tuple]:
     else:
         rows += [("Implementation rate", no_return, None), ("Coverage", no_return, None)]
         if last:
-            rows.append((f"Rate at the last return ({last[0]})", _pct(book, last[1]), None))
+            rows.append(("Rate at the last return", _pct(book, last[1]), f"in {last[0]}"))
     over = (f"over the {returning} {'economy' if returning == 1 else 'economies'} that returned" if returning
             else f"no economy returned for {data.year}")
     rows.append(("Region-wide rate", _pct(book, data.region().rate), over))
