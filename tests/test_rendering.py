@@ -21,6 +21,7 @@ PDF_TOOLS = shutil.which("pdftotext") and shutil.which("pdfinfo")
 #: pdftotext's word boxes are about 1.43 times the font size.
 BOX_PER_POINT = 1.43
 SMALLEST_POINTS = 7.5  # "about 8 pt"
+STATUS_LABELS = ("Not started", "Planned", "In progress", "Partially implemented", "Implemented", "Not applicable")
 
 
 @pytest.fixture(scope="module")
@@ -88,10 +89,17 @@ def test_demo_report_prints_readably(demo, tmp_path):
     pages = pages_of(to_pdf(demo[0], tmp_path))
     sheets = [sheet_of(page) for page in pages]
     count = {name: sheets.count(name) for name in dict.fromkeys(sheets)}
-    # Returns: 21 economies with their contact point and e-mail take two A4 pages.
-    for name, most in {"Summary": 2, "Economies": 2, "Commitments": 5, "Matrix": 1, "Trend": 1, "Rates chart": 1,
-                       "Statuses chart": 1, "Trend chart": 1, "Needs": 1, "Returns": 2, "AUS": 4, "VNM": 4, "About": 1}.items():
+    # The trend's 21 small multiples take two portrait pages, 15 to a page; Changes lists only what changed.
+    for name, most in {"Summary": 2, "Economies": 1, "Commitments": 4, "Matrix": 1, "Changes": 7, "Overdue": 2,
+                       "Trend": 1, "Rates chart": 1, "Statuses chart": 1, "Trend chart": 2, "Needs": 1, "Returns": 1,
+                       "AUS": 3, "VNM": 3, "Data": 60, "About": 1}.items():
         assert 1 <= count.get(name, 0) <= most, f"{name}: {count.get(name)} pages"
+    panels = " ".join(w[4] for page, sheet in zip(pages, sheets) if sheet == "Trend chart" for w in words_of(page))
+    assert all(f"({code})" in panels for code in ("AUS", "CHL", "JPN", "RUS", "VNM")), "a titled panel per economy"
+    data = {w[4] for page, sheet in zip(pages, sheets) if sheet == "Data" for w in words_of(page)}
+    labels = {word for label in STATUS_LABELS for word in label.split() if len(word) > 4}
+    broken = {part for word in labels for part in (word[:cut] for cut in range(4, len(word))) if part in data}
+    assert "Implemented" in data and not broken, f"status labels broken mid-word on the Data sheet: {broken}"
     for number, page in enumerate(pages, start=1):
         words, where = words_of(page), f"page {number} ({sheets[number - 1]})"
         assert not overprinted(words), f"{where}: text drawn over text {overprinted(words)[:5]}"
@@ -162,7 +170,7 @@ def test_exceljs_and_sheetjs_open_both(demo):
                             env={**os.environ, "NODE_PATH": node_modules()})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].endswith("32 35") and lines[1].endswith("4 4"), lines  # SheetJS counts the 3 chart sheets too
+    assert lines[0].endswith("33 35") and lines[1].endswith("4 4"), lines  # SheetJS counts the 2 chart sheets too
 
 
 def test_pandas_reads_every_table_from_its_header_row(demo):

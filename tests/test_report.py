@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from tracker.report import FIXED_SHEETS
 from tracker.report_sheets import ILLUSTRATIVE_NOTE, STATUS_CODES
+from tracker.workbooks import CHARACTERS_PER_WIDTH
 
 SCALE = {
     "not_started": "Not started", "planned": "Planned", "in_progress": "In progress",
@@ -153,9 +154,13 @@ def test_matrix_changes_overdue_trend(report, recorded):
         ("AUS", "LC02-1", "Planned", 2006, "Implemented"),
         ("CAN", "LC02-3", "Planned", 2006, "Partially implemented"),
     ]
-    assert kinds[("CAN", "LC02-1")] == "Unchanged (carried forward)"
     assert kinds[("AUS", "LC02-2")] == "New this year"
-    assert len(changes) == sum(1 for (_, _, y) in RECORDED if y == 2008)
+    previous = {(e, ref): status for (e, ref, y), status in sorted(RECORDED.items(), key=lambda p: p[0][2]) if y < 2008}
+    this_year = {(e, ref): status for (e, ref, y), status in RECORDED.items() if y == 2008}
+    unchanged = [key for key, status in this_year.items() if previous.get(key) == status]
+    assert unchanged == [("CAN", "LC02-1")] and ("CAN", "LC02-1") not in kinds, "carried forward: counted, not listed"
+    assert len(changes) == len(this_year) - len(unchanged) and set(kinds.values()) == {"New this year", "Changed"}
+    assert rows_of(report["Changes"])[0][3] == "Compared with the previous report (1 unchanged, not listed)"
 
     overdue = {(r[0], r[2]): r for r in rows_of(report["Overdue"], 2) if r[2]}
     days = (date(2008, 12, 31) - date(2003, 10, 31)).days
@@ -173,13 +178,13 @@ def test_matrix_changes_overdue_trend(report, recorded):
     assert chl[3:5] == [None, None], "no return in 2006 and 2007: a gap, not 0"
     region = next(r for r in trend if r[1] == "Region-wide")
     assert region[2] == pytest.approx(chl[2]), "2005: CHL was the only economy that returned"
-    assert [sheet.title for sheet in report.chartsheets] == ["Rates chart", "Statuses chart", "Trend chart"]
+    assert [sheet.title for sheet in report.chartsheets] == ["Rates chart", "Statuses chart"]
     assert all(len(sheet._charts) == 1 for sheet in report.chartsheets)
 
 
 def test_economy_sheet_and_formula_like_text(report):
     rows = rows_of(report["AUS"])
-    assert rows[1][:3] == ["Contact point", None, "=Jo Citizen"]
+    assert rows[1][:2] == ["Contact point", "=Jo Citizen"]
     laws = next(r for r in rows if r[0] == "LC02-1")
     assert laws[2] == "Implemented"
     assert laws[3:8] == ["=1+1", "-dash", None, "+61 2 0000", "@handle"]
@@ -188,6 +193,42 @@ def test_economy_sheet_and_formula_like_text(report):
             for cell in row:
                 if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
                     assert cell.data_type == "s", f"{sheet.title}!{cell.coordinate} would be a formula"
+
+
+def header_block(ws) -> dict:
+    """An economy sheet's header block: caption -> value (contact, left) or (value, note) (figures, right)."""
+    block = {}
+    for row in ws.iter_rows(min_row=2, values_only=True):
+        if row[0] == "Ref":
+            return block
+        if row[0]:
+            block[row[0]] = row[1]
+        if row[3]:
+            block[row[3]] = (row[4], row[5])
+    raise AssertionError(f"{ws.title}: no table header")
+
+
+def test_economy_sheets_show_their_figures_beside_the_region(report):
+    economies = {r[0]: r for r in rows_of(report["Economies"], 2) if r[1]}
+    summary = {r[0]: r[1] for r in rows_of(report["Summary"]) if r and r[0]}
+    region = summary["Implementation rate, region-wide (3 economies that returned)"]
+    for code in ("AUS", "CAN", "CHL"):
+        block = header_block(report[code])
+        assert block["Return for 2008"] == ("Yes", None)
+        assert block["Implementation rate"] == (pytest.approx(economies[code][10]), None), code
+        assert block["Coverage"] == (pytest.approx(economies[code][9]), None), code
+        assert block["Region-wide rate"] == (pytest.approx(region), "over the 3 economies that returned")
+    assert header_block(report["CAN"])["Change since 2007"] == (pytest.approx(economies["CAN"][11]), "percentage points")
+    assert header_block(report["AUS"])["Change since 2007"] == (None, "no return for 2007")
+    assert header_block(report["AUS"])["Contact point"] == "=Jo Citizen"
+    kor = header_block(report["KOR"])
+    assert kor["Return for 2008"] == ("No return", "last return 2006")
+    assert kor["Implementation rate"][0] == kor["Coverage"][0] == "No return" and "Change since 2007" not in kor
+    assert kor["Rate at the last return"] == (0, "in 2006") and kor["Region-wide rate"][0] == pytest.approx(region)
+    jpn = header_block(report["JPN"])
+    assert jpn["Return for 2008"] == ("No return", None) and "Rate at the last return" not in jpn
+    formats = {c.value: report["CAN"].cell(c.row, 5).number_format for c in report["CAN"]["D"][:8] if c.value}
+    assert formats["Implementation rate"] == "0.0%" and formats["Change since 2007"] == "+0.0%;-0.0%;0.0%"
 
 
 def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, store):
@@ -237,6 +278,7 @@ def test_a_year_without_entries_and_unknown_years(tracker, tmp_path):
     tracker("report", "--year", "2009", "--out", str(path))
     wb = load_workbook(path)
     assert any("No entries have been recorded for 2009" in str(r[0]) for r in rows_of(wb["Summary"]))
+    assert "Rates chart" not in wb.sheetnames and "Trend chart" in wb.sheetnames, "no rate to draw, no empty bars"
     assert "No checklist item applies in 1990" in tracker("report", "--year", "1990", "--out", str(path), expect=1).output
     assert "has not come yet" in tracker("report", "--year", "2150", "--out", str(path), expect=1).output
 
@@ -253,8 +295,9 @@ def test_demo_marks_every_sheet_and_keeps_away_from_real_data(tmp_path, target):
     for ws in wb.worksheets:
         assert "ILLUSTRATIVE DATA" in ws.oddHeader.right.text, ws.title
     assert wb["Data"]["A1"].value == "Economy code", "the notice never sits above a table"
-    for name in ("Summary", "About"):
-        assert ILLUSTRATIVE_NOTE in [r[0] for r in rows_of(wb[name])]
+    for name, columns in (("Summary", 4), ("About", 3)):
+        notice = next(row for row in wb[name].iter_rows() if row[0].value == ILLUSTRATIVE_NOTE)
+        assert {cell.fill.fgColor.rgb for cell in notice[:columns]} == {"FFF4CCCC"}, f"{name}: shaded under the whole sentence"
     again = Tracker(str(tmp_path / "mine.db"))("demo", "--out", str(tmp_path / "demo"))
     assert "Report:" in again.output
     (tmp_path / "other").mkdir()
@@ -307,6 +350,8 @@ def test_titles_fit_their_columns_and_long_text_wraps(report):
     for ws, letter in ((report["Economies"], "O"), (report["Returns"], "F"), (report["Data"], "M")):
         assert ws.column_dimensions[letter].width >= 16, f"{ws.title}: a date and time needs 16 characters, not ###"
     assert report["Commitments"].column_dimensions["D"].width >= 10
+    status = report["Data"].column_dimensions["G"].width
+    assert all(len(label) <= CHARACTERS_PER_WIDTH * status for label in SCALE.values()), "each status on one line"
 
 
 def test_needs_and_returns(recorded, tmp_path, store):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from itertools import zip_longest
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 from tracker import __version__
 from tracker.models import Economy
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA, pooled
+from tracker.report_charts import CHART_SHEETS, STATUS_COLOURS, commitment_status_chart, economy_rate_chart, trend_panel
 from tracker.status import LABELS, SCALE, STATUS_KEYS
 from tracker.xlsx_rows import RowWorksheet
 from tracker.workbooks import CHARACTERS_PER_WIDTH, FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines, wrapped
@@ -28,15 +30,6 @@ if TYPE_CHECKING:
     from tracker.report import ReportData
 
 ILLUSTRATIVE_NOTE = "ILLUSTRATIVE DATA: the entries in this workbook are made up for demonstration."
-STATUS_COLOURS = {
-    "not_started": "#E06666",
-    "planned": "#F6B26B",
-    "in_progress": "#FFD966",
-    "partial": "#93C47D",
-    "implemented": "#38761D",
-    "not_applicable": "#B7B7B7",
-}
-NOT_REPORTED_COLOUR = "#FFFFFF"
 #: The Matrix shows each status as a short code, readable in print without colour.
 STATUS_CODES = {
     "not_started": "NS",
@@ -60,12 +53,6 @@ DATA_COLUMNS = [
     "Measures undertaken", "Further measures planned", "Timeframe", "Capacity-building needs",
     "Evidence", "Last updated",
 ]
-#: Series colours for the Trend chart: distinguishable, and none of them the region-wide black.
-TREND_COLOURS = ["#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B", "#E377C2", "#7F7F7F", "#BCBD22", "#17BECF"]
-TREND_DASHES = ["solid", "dash", "round_dot"]
-CHART_FONT = {"name": FONT_NAME, "size": 9}
-
-
 def _escape_header(text: str) -> str:
     return text.replace("&", "&&")
 
@@ -88,6 +75,7 @@ class _Book:
             "constant_memory": True,
             "default_date_format": DATE,
             "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE},
+            "default_row_height": round(LINE_HEIGHT * 4 / 3),  # pixels: rows of one line, not Calibri's 15 pt
         })
         self.wb.set_properties({"title": f"Progress report {data.year}", "author": "tracker", "comments": ""})
         add = self.wb.add_format
@@ -235,17 +223,14 @@ def _label(key: str | None) -> str | None:
     return LABELS.get(key) if key else None
 
 
-def _chart(book: _Book, kind: dict, title: str):
-    chart = book.wb.add_chart(kind)
-    chart.set_title({"name": title, "name_font": {**CHART_FONT, "size": 11, "bold": True}})
-    chart.set_chartarea({"border": {"none": True}})
-    return chart
-
-
-def _rate_axis(chart, axis: str) -> None:
-    """A 0 to 100 % value axis: ``x`` is the horizontal one (the value axis of a bar chart)."""
-    settings = {"min": 0, "max": 1, "num_format": "0%", "num_font": CHART_FONT, "major_gridlines": {"visible": True}}
-    (chart.set_y_axis if axis == "y" else chart.set_x_axis)(settings)
+def _notice(s: _Sheet, columns: int) -> None:
+    """The illustrative-data notice, its shading across the first ``columns`` columns on each line
+    (shading the first cell alone left most of the sentence, which runs on over its neighbours, bare)."""
+    for line in wrapped(ILLUSTRATIVE_NOTE, sum(s.widths[:columns])):
+        s.ws.write_string(s.row, 0, line, s.book.notice)
+        for column in range(1, columns):
+            s.ws.write_blank(s.row, column, None, s.book.notice)
+        s.row += 1
 
 
 # ----------------------------------------------------------------------------- the sheets
@@ -256,7 +241,7 @@ def _summary(book: _Book) -> None:
     s = _Sheet(book, "Summary", [52, 12, 14, 14], landscape=False)
     s.put([f"Progress report {data.year}"], book.title, height=20)
     if data.illustrative:
-        s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=4)
+        _notice(s, columns=4)
     returning = data.returning()
     missing = [e for e in data.economies if not data.returned(e.id)]
     if not returning:
@@ -327,26 +312,6 @@ def _economy_order(data: ReportData) -> list[Economy]:
     return sorted(data.economies, key=order)
 
 
-def _economy_rate_chart(book: _Book, title: str):
-    """A bar chart of the rate column of the Economies sheet (whose layout is fixed)."""
-    rows = len(book.data.economies)
-    chart = _chart(book, {"type": "bar"}, title)
-    sheet = "Economies"
-    chart.add_series({
-        "name": "Implementation rate",
-        "categories": [sheet, 1, 1, rows, 1],
-        "values": [sheet, 1, ECONOMY_RATE_COLUMN, rows, ECONOMY_RATE_COLUMN],
-        "fill": {"color": STATUS_COLOURS["implemented"]},
-        "data_labels": {"value": True, "num_format": "0%", "font": CHART_FONT},
-        "gap": 60,
-    })
-    _rate_axis(chart, "x")
-    chart.set_y_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
-    chart.set_legend({"none": True})
-    chart.set_size({"width": 640, "height": max(320, 22 * rows + 80)})
-    return chart
-
-
 def _economies(book: _Book) -> None:
     data = book.data
     previous = data.previous_year
@@ -372,9 +337,12 @@ def _economies(book: _Book) -> None:
                "beside it, and the economy is left out of the region-wide figures.", columns=8)
 
 
+COMMITMENT_COUNT_COLUMN = 4  # on the Commitments sheet, the first count per status (after Ref ... Deadline)
+
+
 def _commitments(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Commitments", [8, 18, 40, 11, *[5.5] * 7, 8])
+    s = _Sheet(book, "Commitments", [8, 24, 46, 11, *[5.5] * 7, 8])
     s.table(["Ref", "Instrument", "Commitment", "Deadline", *LABELS.values(), NOT_REPORTED, "Implementation rate"], 1,
                      vertical=range(4, 6 + len(STATUS_KEYS)))
     for item in data.items:
@@ -403,30 +371,37 @@ def _matrix(book: _Book) -> None:
     s.put([_Styled(NOT_REPORTED_CODE, book.status[None]), f"{NOT_REPORTED} (or {NO_RETURN.lower()})"])
 
 
-CHANGE_WORDS = {"new": "New this year", "changed": "Changed", "unchanged": "Unchanged (carried forward)"}
+CHANGE_WORDS = {"new": "New this year", "changed": "Changed"}
 
 
 def _changes(book: _Book) -> None:
+    """The entries that are new this year or whose status changed: what the reader looks for.
+    Those carried forward unchanged are counted in the title, not listed (the Data sheet has them)."""
     data = book.data
+    every = data.change_rows()
+    rows = [row for row in every if row.kind != "unchanged"]
+    unchanged = len(every) - len(rows)
     s = _Sheet(book, "Changes", [8, 24, 9, 26, 22, 10, 22])
-    header = s.table(["Economy code", "Economy", "Ref", "Compared with the previous report", "Previous status",
-                      "Previous year", f"Status {data.year}"], 3)
-    rows = data.change_rows()
+    header = s.table(["Economy code", "Economy", "Ref", f"Compared with the previous report ({unchanged} unchanged, "
+                      "not listed)", "Previous status", "Previous year", f"Status {data.year}"], 3)
     for row in rows:
         s.put([row.economy.code, row.economy.name, row.item.ref, CHANGE_WORDS[row.kind], _label(row.previous_status),
                _Styled(row.previous_year, book.centre) if row.previous_year else None, _label(row.status)])
     if rows:
         s.ws.autofilter(header, 0, header + len(rows), 6)
     else:
-        s.sentence(f"No entry has a status for {data.year}.", columns=4)
+        s.sentence(f"No entry has a status for {data.year}." if not every else
+                   f"No entry is new or changed in {data.year}: all {unchanged} are as the economy last reported them.",
+                   columns=4)
     s.blank()
     s.sentence("New this year: the economy's first report on the item. Changed: the status differs from its "
-               "previous report. Unchanged (carried forward): the same status as its previous report.", columns=5)
+               f"previous report. Not listed: the {unchanged} entries with the same status as the economy's previous "
+               "report on the item (unchanged, carried forward); the Data sheet has every entry.", columns=5)
 
 
 def _overdue(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Overdue", [8, 18, 8, 37, 11, 19, 9, 17])
+    s = _Sheet(book, "Overdue", [8, 18, 8, 52, 11, 19, 9, 17])
     s.table(["Economy code", "Economy", "Ref", "Commitment", "Deadline", f"Status {data.year}", "Days overdue", "Overdue by"], 3)
     rows = data.overdue_rows()
     heights: dict[int, float | None] = {}
@@ -457,80 +432,87 @@ def _trend(book: _Book) -> None:
                                             for y in years)], book.bold)
     s.put(["", "Economies that returned", *(len(data.returning(y)) for y in years)])
     s.blank()
-    s.sentence("A blank cell means no return that year: the chart shows a gap, not a fall to zero. "
+    s.sentence("A blank cell means no return that year: the Trend chart sheet shows a gap, not a fall to zero. "
                "Region-wide: pooled over the economies that returned that year.", columns=2 + len(years))
     s.sentence(RATE_FORMULA, columns=2 + len(years))
 
 
-def _commitment_status_chart(book: _Book):
-    """The statuses of each commitment across economies, stacked to 100 %, in the Matrix colours."""
-    rows, sheet = len(book.data.items), "Commitments"
-    chart = _chart(book, {"type": "bar", "subtype": "percent_stacked"}, f"Statuses per commitment, {book.data.year}")
-    colours = [*(STATUS_COLOURS[key] for key in STATUS_KEYS), NOT_REPORTED_COLOUR]
-    for offset, colour in enumerate(colours):
-        column = 4 + offset
-        chart.add_series({"name": [sheet, 0, column], "categories": [sheet, 1, 0, rows, 0],
-                          "values": [sheet, 1, column, rows, column], "fill": {"color": colour},
-                          "border": {"color": "#7F7F7F" if colour == NOT_REPORTED_COLOUR else "#FFFFFF"}, "gap": 40})
-    chart.set_y_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
-    chart.set_x_axis({"num_font": CHART_FONT, "num_format": "0%"})
-    chart.set_legend({"position": "bottom", "font": CHART_FONT})
-    chart.set_size({"width": 960, "height": max(360, 16 * rows + 120)})
-    return chart
-
-
-def _trend_chart(book: _Book):
-    """One line per economy, straight, with a gap for a year without a return; region-wide in bold black."""
-    data, sheet = book.data, "Trend"
-    last_column = 1 + len(data.trend_years)
-    region_row = len(data.economies) + 1
-    chart = _chart(book, {"type": "line"}, "Implementation rate per economy (region-wide in black)")
-    for index in range(len(data.economies)):
-        row, colour = index + 1, TREND_COLOURS[index % len(TREND_COLOURS)]
-        chart.add_series({
-            "name": [sheet, row, 0],
-            "categories": [sheet, 0, 2, 0, last_column],
-            "values": [sheet, row, 2, row, last_column],
-            "line": {"color": colour, "width": 1.25, "dash_type": TREND_DASHES[(index // len(TREND_COLOURS)) % len(TREND_DASHES)]},
-            "marker": {"type": "circle", "size": 3, "fill": {"color": colour}, "border": {"none": True}},
-            "smooth": False,
-        })
-    chart.add_series({
-        "name": [sheet, region_row, 1],
-        "categories": [sheet, 0, 2, 0, last_column],
-        "values": [sheet, region_row, 2, region_row, last_column],
-        "line": {"color": "#000000", "width": 3.5},
-        "marker": {"type": "square", "size": 6, "fill": {"color": "#000000"}},
-        "smooth": False,
-    })
-    chart.show_blanks_as("gap")
-    _rate_axis(chart, "y")
-    chart.set_x_axis({"num_font": CHART_FONT, "interval_unit": 1})
-    chart.set_legend({"position": "right", "font": CHART_FONT})
-    chart.set_size({"width": 960, "height": 600})
-    return chart
-
-
-#: The chart sheets, in order, after the Trend sheet: each prints as one landscape page.
-CHART_SHEETS = ("Rates chart", "Statuses chart", "Trend chart")
-
-
 def _charts(book: _Book) -> None:
-    """One chart sheet per chart: printed one to a page, never under a table's repeated header."""
+    """The rates and the statuses on a chart sheet each (one landscape page, never under a table's
+    repeated header), then the trend's small multiples."""
     data = book.data
     if not (data.economies and data.items):
         return
-    charts = (_economy_rate_chart(book, f"Implementation rate per economy, {data.year}"),
-              _commitment_status_chart(book), _trend_chart(book))
-    for name, chart in zip(CHART_SHEETS, charts):
+    charts = {CHART_SHEETS[1]: commitment_status_chart(book, "Commitments", COMMITMENT_COUNT_COLUMN)}
+    if data.returning():  # else no economy has a rate to draw
+        charts = {CHART_SHEETS[0]: economy_rate_chart(book, "Economies", ECONOMY_RATE_COLUMN), **charts}
+    for name, chart in charts.items():
         sheet = book.wb.add_chartsheet(name)
         sheet.set_paper(9)
         sheet.set_landscape()
         _page_header(sheet, book, name)
         sheet.set_chart(chart)
+    _trend_panels(book, CHART_SHEETS[2])
 
 
-ECONOMY_SHEET_WIDTHS = [8, 28, 16, 22, 20, 10, 17, 17]
+PAGE_WIDTH = 96  # characters of column width across an A4 portrait page at full size
+PANEL_HEIGHT = 138  # points: five rows of panels to a page under the key
+YEARS_PER_PANEL_WIDTH = 12 / 32  # year labels (upright) that fit under a panel, per character of its width
+
+
+def _trend_panels(book: _Book, name: str) -> None:
+    """One small chart per economy, in the Trend sheet's order, in rows of cells as tall as a panel
+    (so a page break never cuts one), under a key repeated on every page: three across, or fewer
+    when there are too many years to label each one under a panel that narrow."""
+    data = book.data
+    across = next(n for n in (3, 2, 1) if n == 1 or len(data.trend_years) <= YEARS_PER_PANEL_WIDTH * PAGE_WIDTH / n)
+    width = PAGE_WIDTH / across
+    s = _Sheet(book, name, [width] * across, landscape=False)
+    s.sentence("Implementation rate per year of each economy (blue, round markers) against the region-wide rate "
+               "(black, square markers: pooled over the economies that returned that year), on the same scale "
+               "in every panel. A gap is a year without a return. Figures: the Trend sheet.", columns=across)
+    key_rows = s.row
+    s.ws.repeat_rows(0, key_rows - 1)
+    s.ws.freeze_panes(key_rows, 0)
+    size = (int(width * 7 + 0.5) + 5 - 8, round(PANEL_HEIGHT * 4 / 3) - 8)  # the cell's pixels, less a margin
+    for index, economy in enumerate(data.economies):
+        row, column = key_rows + index // across, index % across
+        if column == 0:  # a row with no cell is dropped in constant-memory mode: give it a blank one
+            s.ws.set_row(row, PANEL_HEIGHT)
+            s.ws.write_blank(row, 0, None, book.top)
+        chart = trend_panel(book, "Trend", 1 + index, f"{economy.name} ({economy.code})", size)
+        s.ws.insert_chart(row, column, chart, {"x_offset": 4, "y_offset": 4})
+    s.ws.print_area(0, 0, key_rows + (len(data.economies) - 1) // across, across - 1)
+
+
+#: Ref is wide enough for the header block's captions beside their values; Commitment wraps in few lines.
+ECONOMY_SHEET_WIDTHS = [12, 36, 16, 22, 20, 10, 15, 15]
+
+
+def _economy_figures(book: _Book, economy: Economy) -> list[tuple]:
+    """The economy's return and its own figures, each beside the region-wide one a reader compares
+    it with: (caption, value, note) for the header block, "No return" where it has no rate."""
+    data, previous = book.data, book.data.previous_year
+    returning, last = len(data.returning()), data.last_return(economy.id)
+    no_return = _Styled(NO_RETURN, book.no_return)
+    rows: list[tuple] = [(f"Return for {data.year}", "Yes", None) if data.returned(economy.id) else
+                         (f"Return for {data.year}", no_return, f"last return {last[0]}" if last else None),
+                         ("Last updated", data.last_updated.get(economy.id), None)]
+    if data.returned(economy.id):
+        tally = data.tally(economy.id)
+        rows += [("Implementation rate", _pct(book, tally.rate), None), ("Coverage", _pct(book, tally.coverage), None)]
+        if previous:
+            before = data.rate(economy.id, previous)
+            rows.append((f"Change since {previous}", _pct(book, _change(tally.rate, before), True),
+                         "percentage points" if before is not None else f"no return for {previous}"))
+    else:
+        rows += [("Implementation rate", no_return, None), ("Coverage", no_return, None)]
+        if last:
+            rows.append(("Rate at the last return", _pct(book, last[1]), f"in {last[0]}"))
+    over = (f"over the {returning} {'economy' if returning == 1 else 'economies'} that returned" if returning
+            else f"no economy returned for {data.year}")
+    rows.append(("Region-wide rate", _pct(book, data.region().rate), over))
+    return rows
 
 
 def _economy_sheet(book: _Book, economy: Economy, name: str) -> None:
@@ -538,12 +520,10 @@ def _economy_sheet(book: _Book, economy: Economy, name: str) -> None:
     s = _Sheet(book, name, ECONOMY_SHEET_WIDTHS, subject=f"{economy.name} ({economy.code})")
     s.put([f"{economy.name} ({economy.code}): progress report {data.year}"], book.title, height=20)
     contact = data.contacts.get(economy.id)
-    last = data.last_return(economy.id)
-    returned = "Yes" if data.returned(economy.id) else NO_RETURN + (f" (last return {last[0]})" if last else "")
     details = [(caption, getattr(contact, field_name) if contact else None) for caption, field_name in
                (("Contact point", "name"), ("Title", "title"), ("E-mail", "email"), ("Phone", "phone"))]
-    for caption, value in [*details, ("Last updated", data.last_updated.get(economy.id)), (f"Return for {data.year}", returned)]:
-        s.put([caption, None, value])
+    for left, right in zip_longest(details, _economy_figures(book, economy), fillvalue=(None, None)):
+        s.put([*left, None, *right], wrap=(1, 3))  # contact point on the left, figures on the right
     s.table(["Ref", "Commitment", "Status", "Measures undertaken", "Further measures planned",
              "Timeframe", "Capacity-building needs", "Evidence"], 2)
     economy_id, empty = economy.id, (None,) * 7
@@ -569,7 +549,7 @@ def _needs(book: _Book) -> None:
 
 def _returns(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Returns", [8, 20, 11, 6.5, 6.5, 16, 6.5, 6.5, 8, 6.5, 18, 26])
+    s = _Sheet(book, "Returns", [8, 17, 11, 6.5, 6.5, 16, 6.5, 6.5, 8, 6.5, 24, 26])
     s.table(["Economy code", "Economy", f"Return for {data.year}", "Forms issued", "Forms returned", "Last form imported",
              "Items answered", "Items that apply", "Complete", "Last return", "Contact point", "E-mail"], 2,
             vertical=(3, 4, 6, 7, 8, 9))
@@ -597,7 +577,9 @@ def _data(book: _Book) -> None:
     lines its text takes) is worked out once, not once a row.
     """
     data = book.data
-    s = _Sheet(book, "Data", [7, 10, 7, 12, 9, 5.5, 10, 12, 11, 8, 8, 11, 16])
+    # Status fits "Partially implemented" on one line (at 10, LibreOffice broke "Implemented" mid-word);
+    # instrument and category, on every row, wrap into fewer lines; the page still prints at about 8 pt.
+    s = _Sheet(book, "Data", [9.5, 10, 8.5, 14, 11, 5.5, 19, 13, 10.7, 11.85, 11.85, 10.7, 16])
     s.table(DATA_COLUMNS, 1, vertical=(5,))
     write, set_row = s.ws.write_cells, s.ws.set_row
     widths, limits = s.widths, s.limits
@@ -645,7 +627,7 @@ def _about(book: _Book) -> None:
     s = _Sheet(book, "About", [33, 16, 49], landscape=False)
     s.put([f"About this report ({data.year})"], book.title, height=20)
     if data.illustrative:
-        s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=3)
+        _notice(s, columns=3)
     s.put(["Produced by", f"tracker {__version__}"])
     s.put(["Catalogue", data.catalogue_version])
     s.put(["Data as of (latest change included)", data.data_last_changed])
@@ -664,7 +646,7 @@ def _about(book: _Book) -> None:
         ("Overdue", "An item whose deadline has passed by 31 December of the year and whose status is "
                     "neither Implemented nor Not applicable."),
         ("Changes", "Every entry of the year against the economy's most recent earlier report on that item: "
-                    "new, changed or unchanged (carried forward)."),
+                    "new and changed entries are listed, unchanged ones (carried forward) counted."),
     ):
         s.put([figure, None, formula], wrap=(2,))
 
