@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import xlsxwriter
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, and_, func, select
+from sqlalchemy.orm import Session, aliased
 
 from tracker import rounds
 from tracker.atomic import replacing
@@ -183,9 +183,10 @@ def _identification(wb, identification: dict[str, str]) -> None:
     ws.very_hidden()
 
 
-def last_reported(entry: Entry | None, year: int, previous: tuple[int, str] | None) -> str:
-    """What the form shows of an item's latest answer: its status, its year, and whether it is this
-    year's answer (new, changed or unchanged against the one before) or carried forward."""
+def last_reported(entry, year: int, previous: tuple[int, str] | None) -> str:
+    """What the form shows of an item's latest answer (an entry's row: its year and status): its
+    status, its year, and whether it is this year's answer (new, changed or unchanged against the
+    one before) or carried forward."""
     if entry is None or not entry.status:
         return "Not reported"
     if entry.year < year:
@@ -197,12 +198,42 @@ def last_reported(entry: Entry | None, year: int, previous: tuple[int, str] | No
     return f"{label(entry.status)} ({year}; changed from {label(previous[1])} in {previous[0]})"
 
 
+def _at_newest(newest, *columns):
+    """``columns`` of the entries in the year that ``newest`` (a subquery of economy_id, item_id and
+    year) names for each economy and item."""
+    return select(*columns).join(newest, and_(Entry.economy_id == newest.c.economy_id,
+                                              Entry.item_id == newest.c.item_id, Entry.year == newest.c.year))
+
+
+def _latest_entries(ids: list[int], year: int):
+    """Each item's latest entry up to ``year``, for the economies ``ids``: the database finds its
+    year in the index on (economy, item, year) and sends that one row, not the item's history."""
+    newest = (select(Entry.economy_id, Entry.item_id, func.max(Entry.year).label("year"))
+              .where(Entry.economy_id.in_(ids), Entry.year <= year)
+              .group_by(Entry.economy_id, Entry.item_id).subquery())
+    answers = [getattr(Entry, field) for _, field, _ in COLUMNS if field]
+    return _at_newest(newest, Entry.economy_id, Entry.item_id, Entry.year, *answers)
+
+
+def _previous_statuses(ids: list[int], year: int):
+    """For each item given a status in ``year``, the latest status before it (what "changed" or
+    "unchanged" is said against): none is read for the usual form, of a year not yet answered."""
+    answered = aliased(Entry)
+    newest = (select(Entry.economy_id, Entry.item_id, func.max(Entry.year).label("year"))
+              .join(answered, and_(answered.economy_id == Entry.economy_id, answered.item_id == Entry.item_id,
+                                   answered.year == year, answered.status.is_not(None)))
+              .where(Entry.economy_id.in_(ids), Entry.year < year, Entry.status.is_not(None))
+              .group_by(Entry.economy_id, Entry.item_id).subquery())
+    return _at_newest(newest, Entry.economy_id, Entry.item_id, Entry.year, Entry.status)
+
+
 @dataclass
 class _Prefill:
     """What the forms of one year show besides the catalogue, read for all their economies at once
-    (a fixed number of queries, however many economies and items)."""
+    (a fixed number of queries, however many economies and items, and one row per item however
+    many years of history are stored)."""
 
-    latest: dict[int, dict[int, Entry]]  # economy id -> item id -> latest entry up to the year
+    latest: dict[int, dict[int, Row]]  # economy id -> item id -> latest entry up to the year
     earlier: dict[int, dict[int, tuple[int, str]]]  # economy id -> item id -> (year, status) before it
     contacts: dict[int, Return]  # economy id -> its contact point for the year, or the latest earlier one
     texts: dict[int, str]  # item id -> its wording in the year
@@ -210,19 +241,12 @@ class _Prefill:
     @classmethod
     def read(cls, session: Session, economies: list[Economy], year: int, items) -> _Prefill:
         ids = [economy.id for economy in economies]
-        latest: dict[int, dict[int, Entry]] = {}
-        for entry in session.scalars(
-            select(Entry).where(Entry.economy_id.in_(ids), Entry.year <= year)
-            .order_by(Entry.economy_id, Entry.item_id, Entry.year.desc())
-        ):
-            latest.setdefault(entry.economy_id, {}).setdefault(entry.item_id, entry)
+        latest: dict[int, dict[int, Row]] = {}
+        for entry in session.execute(_latest_entries(ids, year)):
+            latest.setdefault(entry.economy_id, {})[entry.item_id] = entry
         earlier: dict[int, dict[int, tuple[int, str]]] = {}
-        for economy_id, item_id, entry_year, status in session.execute(
-            select(Entry.economy_id, Entry.item_id, Entry.year, Entry.status)
-            .where(Entry.economy_id.in_(ids), Entry.year < year, Entry.status.is_not(None))
-            .order_by(Entry.economy_id, Entry.item_id, Entry.year.desc())
-        ):
-            earlier.setdefault(economy_id, {}).setdefault(item_id, (entry_year, status))
+        for economy_id, item_id, entry_year, status in session.execute(_previous_statuses(ids, year)):
+            earlier.setdefault(economy_id, {})[item_id] = (entry_year, status)
         return cls(latest, earlier, latest_contacts(session, year, ids), wordings_for(session, year, items))
 
 
