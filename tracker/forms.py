@@ -51,6 +51,9 @@ COLUMNS = [
     ("Capacity-building needs", "needs", 12),
     ("Evidence", "evidence", 12),
 ]
+#: The first columns come from the catalogue, the same in every economy's form (Ref, Instrument,
+#: Commitment, Deadline); then Last reported status, then the answers.
+CATALOGUE_COLUMNS = 4
 #: The labels of the contact-point cells above the header, in column A; the value goes in column B.
 CONTACT_LABELS = {
     "name": "Contact name",
@@ -236,7 +239,7 @@ class _Prefill:
     latest: dict[int, dict[int, Row]]  # economy id -> item id -> latest entry up to the year
     earlier: dict[int, dict[int, tuple[int, str]]]  # economy id -> item id -> (year, status) before it
     contacts: dict[int, Return]  # economy id -> its contact point for the year, or the latest earlier one
-    texts: dict[int, str]  # item id -> its wording in the year
+    catalogue: list[tuple[int, list[str], int]]  # per item: its id, its catalogue cells, the lines they take
 
     @classmethod
     def read(cls, session: Session, economies: list[Economy], year: int, items) -> _Prefill:
@@ -247,10 +250,22 @@ class _Prefill:
         earlier: dict[int, dict[int, tuple[int, str]]] = {}
         for economy_id, item_id, entry_year, status in session.execute(_previous_statuses(ids, year)):
             earlier.setdefault(economy_id, {})[item_id] = (entry_year, status)
-        return cls(latest, earlier, latest_contacts(session, year, ids), wordings_for(session, year, items))
+        return cls(latest, earlier, latest_contacts(session, year, ids), _catalogue_cells(session, year, items))
 
 
-def _form_sheet(wb, formats: _Formats, economy, year, items, latest, earlier, contact, texts) -> None:
+def _catalogue_cells(session: Session, year: int, items) -> list[tuple[int, list[str], int]]:
+    """Per item, in order: its id, its cells in the columns that come from the catalogue (Ref,
+    Instrument, Commitment in the year's wording, Deadline) and the lines they take, at least
+    ``INPUT_LINES``: the same in every economy's form, so worked out once for all of them."""
+    texts = wordings_for(session, year, items)
+    rows = []
+    for item in items:
+        cells = [item.ref, item.instrument.title, texts[item.id], item.deadline.isoformat() if item.deadline else ""]
+        rows.append((item.id, cells, max(INPUT_LINES, *(text_lines(v, w) for v, (_, _, w) in zip(cells, COLUMNS)))))
+    return rows
+
+
+def _form_sheet(wb, formats: _Formats, economy, year, catalogue, latest, earlier, contact) -> None:
     ws = wb.add_worksheet(FORM_SHEET)
     _page(ws, f"Progress form: {economy.name} ({economy.code}), {year}", landscape=True)
     ws.fit_to_pages(1, 0)
@@ -274,22 +289,22 @@ def _form_sheet(wb, formats: _Formats, economy, year, items, latest, earlier, co
     for column, title in enumerate(titles):
         ws.write_string(header, column, title, formats.header)
 
-    fixed_count = sum(1 for _, field, _ in COLUMNS if field is None)
-    for row, item in enumerate(items, start=HEADER_ROW):
-        entry = latest.get(item.id)
-        fixed = [item.ref, item.instrument.title, texts[item.id], item.deadline.isoformat() if item.deadline else "",
-                 last_reported(entry, year, earlier.get(item.id))]
-        answers = [(label(getattr(entry, field)) if field == "status" else getattr(entry, field)) if entry else None
-                   for _, field, _ in COLUMNS[fixed_count:]]
-        values = fixed + answers
-        lines = max(INPUT_LINES, *(text_lines(v, w) for v, w in zip(values, widths) if v))
+    fields = [field for _, field, _ in COLUMNS[CATALOGUE_COLUMNS + 1:]]
+    shown_widths = widths[CATALOGUE_COLUMNS:]
+    for row, (item_id, cells, lines) in enumerate(catalogue, start=HEADER_ROW):
+        entry = latest.get(item_id)
+        answers = ([label(entry.status) if field == "status" else getattr(entry, field) for field in fields]
+                   if entry else [None] * len(fields))
+        shown = last_reported(entry, year, earlier.get(item_id))
+        lines = max(lines, *(text_lines(v, w) for v, w in zip([shown, *answers], shown_widths)))
         ws.set_row(row, LINE_HEIGHT * lines + 3)
-        for column, value in enumerate(fixed):
+        for column, value in enumerate(cells):
             _text(ws, row, column, value, formats.text, formats.quoted)
-        for column, value in enumerate(answers, start=fixed_count):
+        _text(ws, row, CATALOGUE_COLUMNS, shown, formats.text, formats.quoted)
+        for column, value in enumerate(answers, start=CATALOGUE_COLUMNS + 1):
             _text(ws, row, column, value, formats.input, formats.input_quoted)
 
-    first, last = HEADER_ROW, HEADER_ROW - 1 + max(len(items), 1)
+    first, last = HEADER_ROW, HEADER_ROW - 1 + max(len(catalogue), 1)
     status_column = next(i for i, (_, f, _) in enumerate(COLUMNS) if f == "status")
     ws.data_validation(first, status_column, last, status_column, {
         "validate": "list", "source": f"={STATUS_LIST_NAME}", "ignore_blank": True,
@@ -303,7 +318,7 @@ def _form_sheet(wb, formats: _Formats, economy, year, items, latest, earlier, co
 
 
 def write_form(session: Session, economy: Economy, year: int, path: Path, request: FormRequest,
-               key: bytes, version: str, items, prefill: _Prefill) -> Form:
+               key: bytes, version: str, prefill: _Prefill) -> Form:
     """Write one economy's form for ``year`` to ``path`` (whole or not at all) and record that it was issued."""
     form = Form(id=str(uuid.uuid4()), economy_id=economy.id, year=year,
                 catalogue_version=version, issued_at=utcnow())
@@ -323,8 +338,8 @@ def write_form(session: Session, economy: Economy, year: int, path: Path, reques
         })
         formats = _Formats(wb)
         _instructions(wb, formats, economy, year, request, version)
-        _form_sheet(wb, formats, economy, year, items, prefill.latest.get(economy.id, {}),
-                    prefill.earlier.get(economy.id, {}), prefill.contacts.get(economy.id), prefill.texts)
+        _form_sheet(wb, formats, economy, year, prefill.catalogue, prefill.latest.get(economy.id, {}),
+                    prefill.earlier.get(economy.id, {}), prefill.contacts.get(economy.id))
         _status_list(wb)
         _identification(wb, identification)
         wb.set_properties({"title": f"{economy.name} {year} progress form", "author": "tracker"})
@@ -355,6 +370,6 @@ def write_forms(
     paths = []
     for economy in progress(economies):
         path = out_dir / f"{economy.code}-{year}.xlsx"
-        write_form(session, economy, year, path, request, key, version, items, prefill)
+        write_form(session, economy, year, path, request, key, version, prefill)
         paths.append(path)
     return paths
