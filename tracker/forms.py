@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import xlsxwriter
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Row, and_, func, select
+from sqlalchemy.orm import Session, aliased
 
 from tracker import rounds
 from tracker.atomic import replacing
@@ -51,6 +51,9 @@ COLUMNS = [
     ("Capacity-building needs", "needs", 12),
     ("Evidence", "evidence", 12),
 ]
+#: The first columns come from the catalogue, the same in every economy's form (Ref, Instrument,
+#: Commitment, Deadline); then Last reported status, then the answers.
+CATALOGUE_COLUMNS = 4
 #: The labels of the contact-point cells above the header, in column A; the value goes in column B.
 CONTACT_LABELS = {
     "name": "Contact name",
@@ -183,9 +186,10 @@ def _identification(wb, identification: dict[str, str]) -> None:
     ws.very_hidden()
 
 
-def last_reported(entry: Entry | None, year: int, previous: tuple[int, str] | None) -> str:
-    """What the form shows of an item's latest answer: its status, its year, and whether it is this
-    year's answer (new, changed or unchanged against the one before) or carried forward."""
+def last_reported(entry, year: int, previous: tuple[int, str] | None) -> str:
+    """What the form shows of an item's latest answer (an entry's row: its year and status): its
+    status, its year, and whether it is this year's answer (new, changed or unchanged against the
+    one before) or carried forward."""
     if entry is None or not entry.status:
         return "Not reported"
     if entry.year < year:
@@ -197,36 +201,71 @@ def last_reported(entry: Entry | None, year: int, previous: tuple[int, str] | No
     return f"{label(entry.status)} ({year}; changed from {label(previous[1])} in {previous[0]})"
 
 
+def _at_newest(newest, *columns):
+    """``columns`` of the entries in the year that ``newest`` (a subquery of economy_id, item_id and
+    year) names for each economy and item."""
+    return select(*columns).join(newest, and_(Entry.economy_id == newest.c.economy_id,
+                                              Entry.item_id == newest.c.item_id, Entry.year == newest.c.year))
+
+
+def _latest_entries(ids: list[int], year: int):
+    """Each item's latest entry up to ``year``, for the economies ``ids``: the database finds its
+    year in the index on (economy, item, year) and sends that one row, not the item's history."""
+    newest = (select(Entry.economy_id, Entry.item_id, func.max(Entry.year).label("year"))
+              .where(Entry.economy_id.in_(ids), Entry.year <= year)
+              .group_by(Entry.economy_id, Entry.item_id).subquery())
+    answers = [getattr(Entry, field) for _, field, _ in COLUMNS if field]
+    return _at_newest(newest, Entry.economy_id, Entry.item_id, Entry.year, *answers)
+
+
+def _previous_statuses(ids: list[int], year: int):
+    """For each item given a status in ``year``, the latest status before it (what "changed" or
+    "unchanged" is said against): none is read for the usual form, of a year not yet answered."""
+    answered = aliased(Entry)
+    newest = (select(Entry.economy_id, Entry.item_id, func.max(Entry.year).label("year"))
+              .join(answered, and_(answered.economy_id == Entry.economy_id, answered.item_id == Entry.item_id,
+                                   answered.year == year, answered.status.is_not(None)))
+              .where(Entry.economy_id.in_(ids), Entry.year < year, Entry.status.is_not(None))
+              .group_by(Entry.economy_id, Entry.item_id).subquery())
+    return _at_newest(newest, Entry.economy_id, Entry.item_id, Entry.year, Entry.status)
+
+
 @dataclass
 class _Prefill:
     """What the forms of one year show besides the catalogue, read for all their economies at once
-    (a fixed number of queries, however many economies and items)."""
+    (a fixed number of queries, however many economies and items, and one row per item however
+    many years of history are stored)."""
 
-    latest: dict[int, dict[int, Entry]]  # economy id -> item id -> latest entry up to the year
+    latest: dict[int, dict[int, Row]]  # economy id -> item id -> latest entry up to the year
     earlier: dict[int, dict[int, tuple[int, str]]]  # economy id -> item id -> (year, status) before it
     contacts: dict[int, Return]  # economy id -> its contact point for the year, or the latest earlier one
-    texts: dict[int, str]  # item id -> its wording in the year
+    catalogue: list[tuple[int, list[str], int]]  # per item: its id, its catalogue cells, the lines they take
 
     @classmethod
     def read(cls, session: Session, economies: list[Economy], year: int, items) -> _Prefill:
         ids = [economy.id for economy in economies]
-        latest: dict[int, dict[int, Entry]] = {}
-        for entry in session.scalars(
-            select(Entry).where(Entry.economy_id.in_(ids), Entry.year <= year)
-            .order_by(Entry.economy_id, Entry.item_id, Entry.year.desc())
-        ):
-            latest.setdefault(entry.economy_id, {}).setdefault(entry.item_id, entry)
+        latest: dict[int, dict[int, Row]] = {}
+        for entry in session.execute(_latest_entries(ids, year)):
+            latest.setdefault(entry.economy_id, {})[entry.item_id] = entry
         earlier: dict[int, dict[int, tuple[int, str]]] = {}
-        for economy_id, item_id, entry_year, status in session.execute(
-            select(Entry.economy_id, Entry.item_id, Entry.year, Entry.status)
-            .where(Entry.economy_id.in_(ids), Entry.year < year, Entry.status.is_not(None))
-            .order_by(Entry.economy_id, Entry.item_id, Entry.year.desc())
-        ):
-            earlier.setdefault(economy_id, {}).setdefault(item_id, (entry_year, status))
-        return cls(latest, earlier, latest_contacts(session, year, ids), wordings_for(session, year, items))
+        for economy_id, item_id, entry_year, status in session.execute(_previous_statuses(ids, year)):
+            earlier.setdefault(economy_id, {})[item_id] = (entry_year, status)
+        return cls(latest, earlier, latest_contacts(session, year, ids), _catalogue_cells(session, year, items))
 
 
-def _form_sheet(wb, formats: _Formats, economy, year, items, latest, earlier, contact, texts) -> None:
+def _catalogue_cells(session: Session, year: int, items) -> list[tuple[int, list[str], int]]:
+    """Per item, in order: its id, its cells in the columns that come from the catalogue (Ref,
+    Instrument, Commitment in the year's wording, Deadline) and the lines they take, at least
+    ``INPUT_LINES``: the same in every economy's form, so worked out once for all of them."""
+    texts = wordings_for(session, year, items)
+    rows = []
+    for item in items:
+        cells = [item.ref, item.instrument.title, texts[item.id], item.deadline.isoformat() if item.deadline else ""]
+        rows.append((item.id, cells, max(INPUT_LINES, *(text_lines(v, w) for v, (_, _, w) in zip(cells, COLUMNS)))))
+    return rows
+
+
+def _form_sheet(wb, formats: _Formats, economy, year, catalogue, latest, earlier, contact) -> None:
     ws = wb.add_worksheet(FORM_SHEET)
     _page(ws, f"Progress form: {economy.name} ({economy.code}), {year}", landscape=True)
     ws.fit_to_pages(1, 0)
@@ -250,22 +289,22 @@ def _form_sheet(wb, formats: _Formats, economy, year, items, latest, earlier, co
     for column, title in enumerate(titles):
         ws.write_string(header, column, title, formats.header)
 
-    fixed_count = sum(1 for _, field, _ in COLUMNS if field is None)
-    for row, item in enumerate(items, start=HEADER_ROW):
-        entry = latest.get(item.id)
-        fixed = [item.ref, item.instrument.title, texts[item.id], item.deadline.isoformat() if item.deadline else "",
-                 last_reported(entry, year, earlier.get(item.id))]
-        answers = [(label(getattr(entry, field)) if field == "status" else getattr(entry, field)) if entry else None
-                   for _, field, _ in COLUMNS[fixed_count:]]
-        values = fixed + answers
-        lines = max(INPUT_LINES, *(text_lines(v, w) for v, w in zip(values, widths) if v))
+    fields = [field for _, field, _ in COLUMNS[CATALOGUE_COLUMNS + 1:]]
+    shown_widths = widths[CATALOGUE_COLUMNS:]
+    for row, (item_id, cells, lines) in enumerate(catalogue, start=HEADER_ROW):
+        entry = latest.get(item_id)
+        answers = ([label(entry.status) if field == "status" else getattr(entry, field) for field in fields]
+                   if entry else [None] * len(fields))
+        shown = last_reported(entry, year, earlier.get(item_id))
+        lines = max(lines, *(text_lines(v, w) for v, w in zip([shown, *answers], shown_widths)))
         ws.set_row(row, LINE_HEIGHT * lines + 3)
-        for column, value in enumerate(fixed):
+        for column, value in enumerate(cells):
             _text(ws, row, column, value, formats.text, formats.quoted)
-        for column, value in enumerate(answers, start=fixed_count):
+        _text(ws, row, CATALOGUE_COLUMNS, shown, formats.text, formats.quoted)
+        for column, value in enumerate(answers, start=CATALOGUE_COLUMNS + 1):
             _text(ws, row, column, value, formats.input, formats.input_quoted)
 
-    first, last = HEADER_ROW, HEADER_ROW - 1 + max(len(items), 1)
+    first, last = HEADER_ROW, HEADER_ROW - 1 + max(len(catalogue), 1)
     status_column = next(i for i, (_, f, _) in enumerate(COLUMNS) if f == "status")
     ws.data_validation(first, status_column, last, status_column, {
         "validate": "list", "source": f"={STATUS_LIST_NAME}", "ignore_blank": True,
@@ -279,7 +318,7 @@ def _form_sheet(wb, formats: _Formats, economy, year, items, latest, earlier, co
 
 
 def write_form(session: Session, economy: Economy, year: int, path: Path, request: FormRequest,
-               key: bytes, version: str, items, prefill: _Prefill) -> Form:
+               key: bytes, version: str, prefill: _Prefill) -> Form:
     """Write one economy's form for ``year`` to ``path`` (whole or not at all) and record that it was issued."""
     form = Form(id=str(uuid.uuid4()), economy_id=economy.id, year=year,
                 catalogue_version=version, issued_at=utcnow())
@@ -299,8 +338,8 @@ def write_form(session: Session, economy: Economy, year: int, path: Path, reques
         })
         formats = _Formats(wb)
         _instructions(wb, formats, economy, year, request, version)
-        _form_sheet(wb, formats, economy, year, items, prefill.latest.get(economy.id, {}),
-                    prefill.earlier.get(economy.id, {}), prefill.contacts.get(economy.id), prefill.texts)
+        _form_sheet(wb, formats, economy, year, prefill.catalogue, prefill.latest.get(economy.id, {}),
+                    prefill.earlier.get(economy.id, {}), prefill.contacts.get(economy.id))
         _status_list(wb)
         _identification(wb, identification)
         wb.set_properties({"title": f"{economy.name} {year} progress form", "author": "tracker"})
@@ -331,6 +370,6 @@ def write_forms(
     paths = []
     for economy in progress(economies):
         path = out_dir / f"{economy.code}-{year}.xlsx"
-        write_form(session, economy, year, path, request, key, version, items, prefill)
+        write_form(session, economy, year, path, request, key, version, prefill)
         paths.append(path)
     return paths
