@@ -87,3 +87,20 @@ def test_form_prefills_the_latest_contact_point(tracker, tmp_path):
     tracker("contact", "JPN", "--year", "2008", "--name", "Kenji Ito")
     assert contact_cells(2008)["Contact name"] == "Kenji Ito"
     assert contact_cells(2005)["Contact name"] is None, "a later year's contact is not shown for an earlier year"
+
+
+MARKUP = "<r><t>x</t></r></si><si><t>injected</t></si><si><r><t>y</t></r>"
+
+
+def test_text_shaped_like_rich_string_markup_stays_text(tracker, tmp_path):
+    """A narrative shaped like XlsxWriter's rich-string markup is prefilled as that text, the cells
+    after it keep their own, and importing the form back changes nothing."""
+    tracker("record", "AUS", "LC02-1", "--year", "2008", "--status", "planned", "--measures", MARKUP)
+    tracker("form", "--year", "2008", "--economy", "AUS", "--out", str(tmp_path))
+    ws = load_workbook(tmp_path / "AUS-2008.xlsx")[FORM_SHEET]
+    column = {title: i for i, (title, _, _) in enumerate(COLUMNS, start=1)}
+    refs = [ws.cell(row=r, column=1).value for r in range(HEADER_ROW + 1, ws.max_row + 1)]
+    assert "injected" not in refs and len(set(refs)) == len(refs) == 26
+    laws = HEADER_ROW + 1 + refs.index("LC02-1")
+    assert ws.cell(row=laws, column=column["Measures undertaken"]).value == MARKUP
+    assert "0 new, 0 changed, 26 unchanged" in tracker("import", str(tmp_path / "AUS-2008.xlsx"), "--dry-run").output

@@ -113,12 +113,20 @@ class _Formats:
 def _text(ws, row: int, column: int, value, fmt, quoted) -> None:
     """Write ``value`` as text (never a formula); blank cells still get the format.
 
+    XlsxWriter copies a shared string shaped like rich-text markup (``<r>...</r>``) into the
+    workbook unescaped, so such a text typed by an economy would break the form (every later
+    string shifted, or cells of the attacker's making); it goes in as a rich string of two plain
+    runs instead, which every reader gives back as the same text.
+
     Calls XlsxWriter's per-type writers directly: its public ones only add an "A1" notation
     check, and a form for every economy writes hundreds of thousands of cells."""
     if value is None or value == "":
         ws._write_blank(row, column, None, fmt)
         return
     text = str(value)
+    if text.startswith("<r>") and text.endswith("</r>"):
+        ws.write_rich_string(row, column, fmt, text[:3], fmt, text[3:], fmt)
+        return
     ws._write_string(row, column, text, quoted if text.startswith(RISKY_LEADING) else fmt)
 
 
