@@ -89,7 +89,7 @@ def test_economies_sheet_figures(report, recorded):
         assert row[9] == pytest.approx(summary[code]["coverage"])
     assert header[11] == "Change since 2007"
     assert rows["AUS"][11] is None, "AUS sent no return in 2007: no change to show"
-    assert rows["CAN"][11] == pytest.approx(rows["CAN"][10] - 0), "CAN's 2007 return: in progress only, rate 0"
+    assert rows["CAN"][11] == pytest.approx(100 * (rows["CAN"][10] - 0)), "CAN's 2007 return: in progress only, rate 0; in points"
     # JPN sent nothing: "No return", not 0 %, no counts; KOR's last return was 2006, at 0 %.
     assert rows["JPN"][2:10] == [None] * 8 and rows["JPN"][10] == "No return" and rows["JPN"][12:14] == [None, None]
     assert rows["KOR"][10] == "No return" and rows["KOR"][12:14] == [2006, 0]
@@ -118,7 +118,7 @@ def test_summary_and_commitments(report, recorded):
     assert "cover the 3 of 21 economies that returned" in recorded("summary", "--year", "2008").output
     assert summary["Coverage, region-wide (3 economies that returned)"] == pytest.approx(len(statuses) / (3 * applicable))
     both = "since 2007 (percentage points, over the 1 economy that returned in both years)"
-    assert summary[f"Change in implementation rate {both}"] == pytest.approx(0.5 / applicable), (
+    assert summary[f"Change in implementation rate {both}"] == pytest.approx(100 * 0.5 / applicable), (
         "CAN alone returned in both years: from in progress only (0) to one partial")
     assert summary["Lima Declaration"] == 3
     rows = rows_of(report["Summary"])
@@ -218,7 +218,7 @@ def test_economy_sheets_show_their_figures_beside_the_region(report):
         assert block["Implementation rate"] == (pytest.approx(economies[code][10]), None), code
         assert block["Coverage"] == (pytest.approx(economies[code][9]), None), code
         assert block["Region-wide rate"] == (pytest.approx(region), "over the 3 economies that returned")
-    assert header_block(report["CAN"])["Change since 2007"] == (pytest.approx(economies["CAN"][11]), "percentage points")
+    assert header_block(report["CAN"])["Change since 2007"] == (pytest.approx(economies["CAN"][11]), None)
     assert header_block(report["AUS"])["Change since 2007"] == (None, "no return for 2007")
     assert header_block(report["AUS"])["Contact point"] == "=Jo Citizen"
     kor = header_block(report["KOR"])
@@ -228,7 +228,7 @@ def test_economy_sheets_show_their_figures_beside_the_region(report):
     jpn = header_block(report["JPN"])
     assert jpn["Return for 2008"] == ("No return", None) and "Rate at the last return" not in jpn
     formats = {c.value: report["CAN"].cell(c.row, 5).number_format for c in report["CAN"]["D"][:8] if c.value}
-    assert formats["Implementation rate"] == "0.0%" and formats["Change since 2007"] == "+0.0%;-0.0%;0.0%"
+    assert formats["Implementation rate"] == "0.0%" and formats["Change since 2007"] == '+0.0" pp";-0.0" pp";0.0" pp"'
 
 
 def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, store):

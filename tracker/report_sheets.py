@@ -43,7 +43,7 @@ NOT_REPORTED = "Not reported"
 NO_RETURN = "No return"
 NOT_REPORTED_CODE = "-"
 PERCENT = "0.0%"
-PERCENT_CHANGE = "+0.0%;-0.0%;0.0%"
+POINTS_CHANGE = '+0.0" pp";-0.0" pp";0.0" pp"'
 DATETIME = "yyyy-mm-dd hh:mm"
 DATE = "yyyy-mm-dd"
 LINE_HEIGHT = 12.75  # points per line of 10 pt text
@@ -92,7 +92,7 @@ class _Book:
         self.wrap_quoted = add({"quote_prefix": True, "text_wrap": True, "valign": "top"})
         self.percent = add({"num_format": PERCENT, "valign": "top"})
         self.percent_bold = add({"num_format": PERCENT, "bold": True})
-        self.change = add({"num_format": PERCENT_CHANGE, "valign": "top"})
+        self.change = add({"num_format": POINTS_CHANGE, "valign": "top"})
         self.date = add({"num_format": DATE, "valign": "top"})
         self.datetime = add({"num_format": DATETIME, "valign": "top"})
         self.no_return = add({"italic": True, "font_color": "#595959", "valign": "top"})
@@ -212,7 +212,11 @@ class _Styled:
 
 
 def _pct(book: _Book, value: float | None, change: bool = False):
-    return None if value is None else _Styled(value, book.change if change else book.percent)
+    """A rate as a percentage, or a change of rate as percentage points: the difference of two
+    rates is not a percentage of anything, so it is written in points (x 100) and reads "+6.2 pp"."""
+    if value is None:
+        return None
+    return _Styled(round(value * 100, 10), book.change) if change else _Styled(value, book.percent)
 
 
 def _change(now: float | None, before: float | None) -> float | None:
@@ -504,7 +508,7 @@ def _economy_figures(book: _Book, economy: Economy) -> list[tuple]:
         if previous:
             before = data.rate(economy.id, previous)
             rows.append((f"Change since {previous}", _pct(book, _change(tally.rate, before), True),
-                         "percentage points" if before is not None else f"no return for {previous}"))
+                         None if before is not None else f"no return for {previous}"))
     else:
         rows += [("Implementation rate", no_return, None), ("Coverage", no_return, None)]
         if last:
