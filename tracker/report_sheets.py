@@ -74,7 +74,7 @@ class _Book:
         self.wb = xlsxwriter.Workbook(str(path), {
             "constant_memory": True,
             "default_date_format": DATE,
-            "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE},
+            "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE, "valign": "top"},
             "default_row_height": round(LINE_HEIGHT * 4 / 3),  # pixels: rows of one line, not Calibri's 15 pt
         })
         self.wb.set_properties({"title": f"Progress report {data.year}", "author": "tracker", "comments": ""})
