@@ -59,6 +59,7 @@ def test_report_as_of_gives_the_cells_of_the_report_produced_then(tracker, tmp_p
     tracker("record", "AUS", "LC02-1", "--year", "2008", "--status", "partial", "--measures", "Bill tabled")
     tracker("record", "CHL", "LC02-2", "--year", "2008", "--status", "implemented")
     tracker("contact", "AUS", "--year", "2008", "--name", "Jo Citizen", "--email", "jo@example.gov.au")
+    tracker("contact", "PER", "--year", "2007", "--name", "Ana Quispe", "--email", "ana@example.gob.pe")
     published = tmp_path / "published.xlsx"
     tracker("report", "--year", "2008", "--out", str(published))
     [logged] = json.loads(tracker("reports", "list", "--json").output)
@@ -75,9 +76,11 @@ def test_report_as_of_gives_the_cells_of_the_report_produced_then(tracker, tmp_p
     tracker("record", "NZL", "LC02-3", "--year", "2008", "--status", "planned")
     tracker("record", "AUS", "LC02-2", "--year", "2007", "--status", "implemented")
     tracker("contact", "AUS", "--year", "2008", "--name", "Sam Other", "--email", "sam@example.gov.au")
+    tracker("contact", "PER", "--year", "2007", "--name", "Luis Rojas", "--email", "luis@example.gob.pe")
     now = tmp_path / "now.xlsx"
     tracker("report", "--year", "2008", "--out", str(now))
     assert cells(now) != cells(published)
+    assert any("Ana Quispe (given for 2007)" in row for row in cells(published)["Returns"])
 
     rebuilt = tmp_path / "rebuilt.xlsx"
     output = tracker("report", "--year", "2008", "--as-of", moment, "--out", str(rebuilt)).output

@@ -358,6 +358,9 @@ def test_needs_and_returns(recorded, tmp_path, store):
     from formtools import fill
 
     recorded("record", "CAN", "LC02-3", "--year", "2008", "--needs", "Offer: training for prosecutors")
+    recorded("contact", "JPN", "--year", "2006", "--name", "Old focal point", "--email", "old@example.go.jp")
+    recorded("contact", "JPN", "--year", "2007", "--name", "Kenji Sato", "--email", "kenji@example.go.jp")
+    recorded("contact", "JPN", "--year", "2009", "--name", "Not yet", "--email", "later@example.go.jp")
     recorded("form", "--year", "2008", "--economy", "PER", "--out", str(tmp_path))
     recorded("form", "--year", "2008", "--economy", "PER", "--out", str(tmp_path / "again"))
     fill(tmp_path / "PER-2008.xlsx", {"LC02-1": {"Status": "Planned"}}, contact={"Contact e-mail": "ana@example.gob.pe"})
@@ -386,6 +389,9 @@ def test_needs_and_returns(recorded, tmp_path, store):
     assert aus["Contact point"] == "=Jo Citizen" and aus["E-mail"] == "jo@example.gov.au"
     jpn = returns["JPN"]
     assert jpn["Return for 2008"] == "No return" and jpn["Items answered"] == 0 and jpn["Complete"] is None
+    assert (jpn["Contact point"], jpn["E-mail"]) == ("Kenji Sato (given for 2007)", "kenji@example.go.jp"), (
+        "no return: chased through the latest focal point known up to the year")
+    assert header_block(wb["JPN"])["Contact point"] == "Kenji Sato (given for 2007)"
     assert returns["CHL"]["Return for 2008"] == "Returned" and returns["CHL"]["Last return"] is None
     assert returns["KOR"]["Return for 2008"] == "No return" and returns["KOR"]["Last return"] == 2006
 

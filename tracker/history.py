@@ -122,9 +122,12 @@ def entries_as_of(session: Session, when: datetime) -> dict[tuple[int, int, int]
 
 
 def contacts_as_of(session: Session, year: int, when: datetime) -> dict[int, Return]:
-    """Each economy's contact point for ``year`` as it stood at ``when``, as unsaved ``Return`` rows."""
-    contacts = {}
-    for (economy_id, _, _), values in _replay(session, when, entries=False, years=[year]).items():
-        fields = {name: values.get("contact_" + name) for name in CONTACT_FIELDS}
-        contacts[economy_id] = Return(economy_id=economy_id, year=year, updated_at=values["updated_at"], **fields)
+    """Each economy's contact point for ``year`` or, failing that, its latest earlier one (as
+    ``progress.latest_contacts``), as it stood at ``when``, as unsaved ``Return`` rows."""
+    contacts: dict[int, Return] = {}
+    replayed = _replay(session, when, entries=False)
+    for (economy_id, _, given), values in sorted(replayed.items(), key=lambda pair: -pair[0][2]):
+        if given <= year and economy_id not in contacts:
+            fields = {name: values.get("contact_" + name) for name in CONTACT_FIELDS}
+            contacts[economy_id] = Return(economy_id=economy_id, year=given, updated_at=values["updated_at"], **fields)
     return contacts

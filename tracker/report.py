@@ -23,7 +23,7 @@ from tracker.imports import undone_ids
 from tracker.errors import Refused
 from tracker.models import NARRATIVE_FIELDS, Change, Economy, Entry, Form, Import, Item, Return, Setting
 from tracker.printing import to_pdf
-from tracker.progress import check_year
+from tracker.progress import check_year, latest_contacts
 from tracker.rates import Tally, economies_for, pooled, status_counts
 from tracker.report_sheets import CHART_SHEETS, render
 from tracker.reports_log import record_report
@@ -270,7 +270,7 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
             )
         )
     }
-    contacts = {r.economy_id: r for r in session.scalars(select(Return).where(Return.year == year))}
+    contacts = latest_contacts(session, year)  # whom to chase: often last year's focal point
     last_updated = dict(
         session.execute(
             select(Change.economy_id, func.max(Change.changed_at)).where(Change.year == year).group_by(Change.economy_id)

@@ -519,13 +519,22 @@ def _economy_figures(book: _Book, economy: Economy) -> list[tuple]:
     return rows
 
 
+def _contact_name(contact, year: int) -> str | None:
+    """The contact point's name, with the year it was given for when that is not the report's:
+    an economy that sent nothing this year is chased through its latest known focal point."""
+    if contact is None or not contact.name:
+        return None
+    return contact.name if contact.year == year else f"{contact.name} (given for {contact.year})"
+
+
 def _economy_sheet(book: _Book, economy: Economy, name: str) -> None:
     data = book.data
     s = _Sheet(book, name, ECONOMY_SHEET_WIDTHS, subject=f"{economy.name} ({economy.code})")
     s.put([f"{economy.name} ({economy.code}): progress report {data.year}"], book.title, height=20)
     contact = data.contacts.get(economy.id)
     details = [(caption, getattr(contact, field_name) if contact else None) for caption, field_name in
-               (("Contact point", "name"), ("Title", "title"), ("E-mail", "email"), ("Phone", "phone"))]
+               (("Title", "title"), ("E-mail", "email"), ("Phone", "phone"))]
+    details.insert(0, ("Contact point", _contact_name(contact, data.year)))
     for left, right in zip_longest(details, _economy_figures(book, economy), fillvalue=(None, None)):
         s.put([*left, None, *right], wrap=(1, 3))  # contact point on the left, figures on the right
     s.table(["Ref", "Commitment", "Status", "Measures undertaken", "Further measures planned",
@@ -567,7 +576,7 @@ def _returns(book: _Book) -> None:
                record.forms_issued if record else 0, record.forms_returned if record else 0,
                record.last_returned if record else None, tally.reported, len(data.items),
                _pct(book, tally.coverage) if returned else None, None if returned or not last else last[0],
-               contact.name if contact else None, contact.email if contact else None], wrap=(1, 10, 11))
+               _contact_name(contact, data.year), contact.email if contact else None], wrap=(1, 10, 11))
     s.blank()
     s.sentence("Forms issued and returned count the signed forms written and imported for the year; items answered "
                "are the entries with a status, however they came in.", columns=8)
