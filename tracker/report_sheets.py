@@ -484,7 +484,10 @@ def _trend_panels(book: _Book, name: str) -> None:
         if column == 0:  # a row with no cell is dropped in constant-memory mode: give it a blank one
             s.ws.set_row(row, PANEL_HEIGHT)
             s.ws.write_blank(row, 0, None, book.top)
-        chart = trend_panel(book, "Trend", 1 + index, f"{economy.name} ({economy.code})", size)
+        title = f"{economy.name} ({economy.code})"
+        if not data.returned(economy.id):  # a gap at the end of a line does not show: say it
+            title += f"\nno return for {data.year}"
+        chart = trend_panel(book, "Trend", 1 + index, title, size)
         s.ws.insert_chart(row, column, chart, {"x_offset": 4, "y_offset": 4})
     s.ws.print_area(0, 0, key_rows + (len(data.economies) - 1) // across, across - 1)
 
