@@ -10,6 +10,10 @@ It also keeps text as text: XlsxWriter writes a string that starts with ``<r>`` 
 ``</r>`` unescaped, taken for a rich string's XML (in constant-memory mode a rich string is
 stored that way), so such a text typed by an economy would become markup, even a formula cell.
 Here a string cell is always escaped; a real rich string has a cell type of its own.
+
+It builds on XlsxWriter's worksheet internals (its row table, row and column records, cell
+tuples), so setup.cfg allows only the minor version it was written for; ``tests/test_xlsx_rows.py``
+compares its XML with XlsxWriter's own, which is what to run on a new version.
 """
 
 from __future__ import annotations
