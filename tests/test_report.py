@@ -182,19 +182,6 @@ def test_matrix_changes_overdue_trend(report, recorded):
     assert all(len(sheet._charts) == 1 for sheet in report.chartsheets)
 
 
-def test_economy_sheet_and_formula_like_text(report):
-    rows = rows_of(report["AUS"])
-    assert rows[1][:2] == ["Contact point", "=Jo Citizen"]
-    laws = next(r for r in rows if r[0] == "LC02-1")
-    assert laws[2] == "Implemented"
-    assert laws[3:8] == ["=1+1", "-dash", None, "+61 2 0000", "@handle"]
-    for sheet in (report["AUS"], report["Data"], report["Returns"], report["Needs"]):
-        for row in sheet.iter_rows():
-            for cell in row:
-                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
-                    assert cell.data_type == "s", f"{sheet.title}!{cell.coordinate} would be a formula"
-
-
 def header_block(ws) -> dict:
     """An economy sheet's header block: caption -> value (contact, left) or (value, note) (figures, right)."""
     block = {}
@@ -208,7 +195,17 @@ def header_block(ws) -> dict:
     raise AssertionError(f"{ws.title}: no table header")
 
 
-def test_economy_sheets_show_their_figures_beside_the_region(report):
+def test_economy_sheets_figures_beside_the_region_and_formula_like_text(report):
+    rows = rows_of(report["AUS"])
+    assert rows[1][:2] == ["Contact point", "=Jo Citizen"]
+    laws = next(r for r in rows if r[0] == "LC02-1")
+    assert laws[2] == "Implemented"
+    assert laws[3:8] == ["=1+1", "-dash", None, "+61 2 0000", "@handle"]
+    for sheet in (report["AUS"], report["Data"], report["Returns"], report["Needs"]):
+        for row in sheet.iter_rows():
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
+                    assert cell.data_type == "s", f"{sheet.title}!{cell.coordinate} would be a formula"
     economies = {r[0]: r for r in rows_of(report["Economies"], 2) if r[1]}
     summary = {r[0]: r[1] for r in rows_of(report["Summary"]) if r and r[0]}
     region = summary["Implementation rate, region-wide (3 economies that returned)"]
