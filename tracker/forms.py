@@ -27,7 +27,8 @@ from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.models import Economy, Entry, Form, Return, Setting, utcnow
-from tracker.progress import check_year, latest_contacts
+from tracker.progress import latest_contacts
+from tracker.years import check_year
 from tracker.status import LABELS, SCALE, label
 from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import checklist, history, progress, rates, reports_log, rounds
+from tracker import checklist, history, progress, rates, reports_log, rounds, years
 from tracker.catalogue import items_for, resolve_item, show_item, wordings_for
 from tracker.errors import Refused
 from tracker.models import Economy, Entry, Item, Round
@@ -29,7 +29,7 @@ def known_year(session: Session, year: int | None) -> int:
     """The year asked for (``None``: the ``default_year``); refused when nothing can be shown for it:
     implausible, or before any item applies."""
     year = default_year(session) if year is None else year
-    progress.check_year(year)
+    years.check_year(year)
     if not items_for(session, year):
         first = session.scalar(select(func.min(Item.first_year)))
         raise Refused(f"No checklist item applies in {year}." + (f" The catalogue starts in {first}." if first else ""))

@@ -33,7 +33,7 @@ from tracker.models import (
 )
 from tracker.status import parse_status
 from tracker.text import normalise
-from tracker.years import MAX_YEAR, MIN_YEAR, check_year  # noqa: F401  (years are checked through progress too)
+from tracker.years import check_year
 
 MAX_TEXT = 10_000
 

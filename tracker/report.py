@@ -23,7 +23,8 @@ from tracker.imports import undone_ids
 from tracker.errors import Refused
 from tracker.models import NARRATIVE_FIELDS, Change, Economy, Entry, Form, Import, Item, Return, Setting
 from tracker.printing import to_pdf
-from tracker.progress import check_year, latest_contacts
+from tracker.progress import latest_contacts
+from tracker.years import check_year
 from tracker.rates import Tally, economies_for, pooled, status_counts
 from tracker.report_sheets import CHART_SHEETS, render
 from tracker.reports_log import record_report

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import imports, progress
+from tracker import imports, progress, years
 from tracker.catalogue import items_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused, reopen_hint
@@ -45,7 +45,7 @@ def _event(session: Session, year: int, action: str, source: str, reason: str | 
 
 def ensure_open(session: Session, year: int, due: date | None, source: str) -> Round:
     """The year's round, opened now if it was not; refuses a closed round. Sets ``due`` if given."""
-    progress.check_year(year)
+    years.check_year(year)
     round_ = session.scalar(select(Round).where(Round.year == year).with_for_update())
     if round_ is None:
         round_ = Round(year=year, due=due, opened_at=utcnow())
@@ -78,7 +78,7 @@ def close_round(session: Session, year: int, source: str) -> Round:
 
 def reopen_round(session: Session, year: int, reason: str, source: str) -> Round:
     """``tracker round reopen``: let a closed year change again, saying why."""
-    progress.check_year(year)
+    years.check_year(year)
     reason = (reason or "").strip()
     if not reason:
         raise Refused("Say why the round is reopened with --reason; it is kept in the history.")
@@ -97,7 +97,7 @@ def submit_online_return(session: Session, economy_code: str, year: int, source:
     Returns sheet and ``/imports`` count it like a form received. The entries themselves were
     saved as the focal point went, each change in the history with ``source``; the import's
     name says who submitted it. Refused when the year's round is not open."""
-    progress.check_year(year)
+    years.check_year(year)
     economy = resolve_economy(session, economy_code)
     refuse_if_closed(session, year)
     if session.get(Round, year) is None:
@@ -166,7 +166,7 @@ def latest_returns(session: Session, year: int, as_of: datetime | None = None) -
 def round_status(session: Session, year: int, today: date | None = None) -> list[dict]:
     """One row per economy: form issued, returned (when and which file), items answered of those
     that apply, last updated, contact, and whether it is late (due date passed, no return)."""
-    progress.check_year(year)
+    years.check_year(year)
     today = today or date.today()
     round_ = session.get(Round, year)
     due = round_.due if round_ else None

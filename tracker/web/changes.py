@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from tracker import importer, imports, progress, rounds
+from tracker import importer, imports, progress, rounds, years
 from tracker.errors import Refused
 from tracker.models import ENTRY_FIELDS
 from tracker.users import Viewer
@@ -50,7 +50,7 @@ def _refused(request: Request, problem: str, back: str, status: int = 409, confl
 
 def form_year(form) -> int:
     try:
-        return progress.check_year(int(str(form.get("year", "")).strip()))
+        return years.check_year(int(str(form.get("year", "")).strip()))
     except (ValueError, Refused):
         raise HTTPException(400, f"year={form.get('year')!r} is not a year such as 2008.") from None
 

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from tracker import history, imports, overview, reports_log, users
 from tracker.errors import Refused
-from tracker.progress import MAX_YEAR, MIN_YEAR
+from tracker.years import MAX_YEAR, MIN_YEAR
 from tracker.users import Viewer
 from tracker.web.rendering import json_response, render, wants_json
 from tracker.web.sessions import require_viewer
