@@ -196,9 +196,13 @@ class _Sheet:
 
     def sentence(self, text: str, fmt=None, columns: int = 1) -> None:
         """Prose under a table, broken into lines as wide as the first ``columns`` columns, one row
-        per line (so it reads the same on screen and on paper, whatever the column widths)."""
+        per line (so it reads the same on screen and on paper, whatever the column widths). A
+        ``fmt`` (the illustrative notice's shading) is given to every cell a line runs over, not
+        only to the first, which would leave most of the sentence bare."""
         for line in wrapped(text, sum(self.widths[:columns])):
             self.ws.write_string(self.row, 0, line, fmt or self.book.top)
+            for column in range(1, columns if fmt else 1):
+                self.ws.write_blank(self.row, column, None, fmt)
             self.row += 1
 
 
@@ -227,16 +231,6 @@ def _label(key: str | None) -> str | None:
     return LABELS.get(key) if key else None
 
 
-def _notice(s: _Sheet, columns: int) -> None:
-    """The illustrative-data notice, its shading across the first ``columns`` columns on each line
-    (shading the first cell alone left most of the sentence, which runs on over its neighbours, bare)."""
-    for line in wrapped(ILLUSTRATIVE_NOTE, sum(s.widths[:columns])):
-        s.ws.write_string(s.row, 0, line, s.book.notice)
-        for column in range(1, columns):
-            s.ws.write_blank(s.row, column, None, s.book.notice)
-        s.row += 1
-
-
 # ----------------------------------------------------------------------------- the sheets
 
 
@@ -245,7 +239,7 @@ def _summary(book: _Book) -> None:
     s = _Sheet(book, "Summary", [52, 12, 14, 14], landscape=False)
     s.put([f"Progress report {data.year}"], book.title, height=20)
     if data.illustrative:
-        _notice(s, columns=4)
+        s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=4)
     returning = data.returning()
     missing = [e for e in data.economies if not data.returned(e.id)]
     if not returning:
@@ -643,7 +637,7 @@ def _about(book: _Book) -> None:
     s = _Sheet(book, "About", [33, 16, 49], landscape=False)
     s.put([f"About this report ({data.year})"], book.title, height=20)
     if data.illustrative:
-        _notice(s, columns=3)
+        s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=3)
     s.put(["Produced by", f"tracker {__version__}"])
     s.put(["Catalogue", data.catalogue_version])
     s.put(["Data as of (latest change included)", data.data_last_changed])
