@@ -12,7 +12,7 @@ from sqlalchemy import select
 from formtools import fill, snapshot
 from tracker.errors import Refused
 from tracker.models import Change, Economy
-from tracker.text import normalise
+from tracker.text import _problem, normalise
 
 FORBIDDEN = {
     "\x00": "U+0000", "\x1b": "U+001B", "\x7f": "U+007F", "\x85": "U+0085", "\x9b": "U+009B",
@@ -28,6 +28,21 @@ def test_each_invisible_or_control_character_is_refused_by_name(char):
         normalise(f"ab{char}cd", "cell F12 (Status)")
     assert str(refused.value).startswith("cell F12 (Status) contains ")
     assert f"{FORBIDDEN[char]}" in str(refused.value) and "at character 3" in str(refused.value)
+
+
+def test_every_code_point_is_refused_exactly_when_it_has_a_problem():
+    """The fast check (one regular expression) and the character-by-character rules agree everywhere."""
+    disagree = []
+    for code in range(0x110000):
+        char = chr(code)
+        try:
+            normalise(char, "it")
+            refused = False
+        except Refused:
+            refused = True
+        if refused != (_problem(char) is not None):
+            disagree.append(f"U+{code:04X}")
+    assert not disagree, disagree[:20]
 
 
 @pytest.mark.parametrize("text", ["Act amended\nin 2008", "tab\tseparated", "Kōbe 神戸 — «ok» 🎉", "x\r\ny",

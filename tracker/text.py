@@ -22,6 +22,15 @@ _INVISIBLE = frozenset(
     "\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u2028\u2029\u202a\u202b\u202c\u202d\u202e"
     "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
 )
+#: Every character ``_problem`` refuses, as one character class, so that a text is checked at the
+#: regular-expression engine's speed (an import checks a million cells): controls (Cc) but tab and
+#: line breaks, the invisible ones, surrogates (Cs, which hold the stand-ins for bytes that are
+#: not UTF-8) and the private-use planes (Co). ``tests/test_text.py`` compares it with
+#: ``_problem`` over every code point.
+_REFUSED = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" + "".join(sorted(_INVISIBLE))
+    + "\ud800-\udfff\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]"
+)
 
 
 def decode_excel_escapes(text: str) -> str:
@@ -53,18 +62,20 @@ def describe(char: str) -> str:
 
 def check_text(text: str, what: str) -> None:
     """Refuse text holding a character a reader could not see; ``what`` names the cell or option."""
-    for position, char in enumerate(text, start=1):
-        problem = _problem(char)
-        if problem is not None:
-            raise Refused(
-                f"{what} contains {problem}, {describe(char)}, at character {position}; "
-                "remove it (retype the text, or paste it as plain text) and try again."
-            )
+    found = _REFUSED.search(text)
+    if found is not None:
+        char = found.group()
+        raise Refused(
+            f"{what} contains {_problem(char)}, {describe(char)}, at character {found.start() + 1}; "
+            "remove it (retype the text, or paste it as plain text) and try again."
+        )
 
 
 def normalise(value, what: str) -> str:
     """``value`` as text that may be stored: escapes decoded, then checked (``check_text``)."""
-    text = decode_excel_escapes(str(value))
+    text = str(value)
+    if "_x" in text:
+        text = decode_excel_escapes(text)
     check_text(text, what)
     return text
 
