@@ -351,6 +351,20 @@ def test_titles_fit_their_columns_and_long_text_wraps(report):
     assert all(len(label) <= CHARACTERS_PER_WIDTH * status for label in SCALE.values()), "each status on one line"
 
 
+def test_no_number_touches_the_text_beside_it(report):
+    """A number is right-aligned and text left-aligned, so side by side they print as one phrase
+    ("1888 5 years" in Overdue, "2008 Implemented" in Data) unless one of them is moved away."""
+    touching = []
+    for ws in report.worksheets:
+        for row in ws.iter_rows():
+            for number, text in zip(row, row[1:]):
+                if (type(number.value) in (int, float) and number.alignment.horizontal in (None, "general", "right")
+                        and isinstance(text.value, str) and text.alignment.horizontal in (None, "general", "left")
+                        and not text.alignment.indent):
+                    touching.append(f"{ws.title}!{number.coordinate}:{text.coordinate}")
+    assert not touching, touching[:10]
+
+
 def test_needs_and_returns(recorded, tmp_path, store):
     from formtools import fill
 

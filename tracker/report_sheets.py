@@ -88,6 +88,7 @@ class _Book:
         self.wrap = add({"text_wrap": True, "valign": "top"})
         self.top = add({"valign": "top"})
         self.centre = add({"valign": "top", "align": "center"})
+        self.indented = add({"valign": "top", "indent": 1})
         self.quoted = add({"quote_prefix": True, "valign": "top"})
         self.wrap_quoted = add({"quote_prefix": True, "text_wrap": True, "valign": "top"})
         self.percent = add({"num_format": PERCENT, "valign": "top"})
@@ -408,7 +409,8 @@ def _overdue(book: _Book) -> None:
             lines = text_lines(data.texts[item.id], s.widths[3])
             heights[item.id] = LINE_HEIGHT * lines + 2 if lines > 1 else None
         s.put([economy.code, economy.name, item.ref, data.texts[item.id], item.deadline,
-               _label(status) or NOT_REPORTED, days, f"{months // 12} years {months % 12} months"],
+               _label(status) or NOT_REPORTED, days,
+               _Styled(f"{months // 12} years {months % 12} months", book.indented)],
               wrap=(3,), height=heights[item.id] or 0)
     if not rows:
         s.sentence(f"Nothing is overdue at the end of {data.year}.", columns=4)
@@ -513,7 +515,7 @@ def _economy_figures(book: _Book, economy: Economy) -> list[tuple]:
     over = (f"over the {returning} {'economy' if returning == 1 else 'economies'} that returned" if returning
             else f"no economy returned for {data.year}")
     rows.append(("Region-wide rate", _pct(book, data.region().rate), over))
-    return rows
+    return [(caption, value, _Styled(note, book.indented) if note else None) for caption, value, note in rows]
 
 
 def _contact_name(contact, year: int) -> str | None:
@@ -606,7 +608,7 @@ def _data(book: _Book) -> None:
     status_lines = {key: text_lines(lab, widths[6]) for key, lab in LABELS.items()}
     narrative_widths, narrative_limits = widths[7:12], limits[7:12]
     entries, empty, year = data.entries, (None,) * 7, data.year
-    risky, moment = book.wrap_quoted, book.datetime
+    risky, moment, centre = book.wrap_quoted, book.datetime, book.centre
     row = 1
     for economy in data.economies:
         economy_id, code, name = economy.id, economy.code, economy.name
@@ -624,7 +626,7 @@ def _data(book: _Book) -> None:
             write(row, [code, name, ref, instrument, category, year, LABELS[status] if status else None,
                         *[value or None for value in narrative], updated.replace(microsecond=0) if updated else None],
                   [code_format[tall], name_format[tall], ref_format[tall], instrument_format[tall],
-                   category_format[tall], book.top if tall else None, wrap,
+                   category_format[tall], centre, wrap,
                    *[risky if value and value.startswith(RISKY_LEADING) else wrap for value in narrative], moment])
             row += 1
     last = row - 1
