@@ -7,7 +7,8 @@
 Each size is run twice: at full size and at half size (half the economies, so half the entries),
 to show how cost grows; the target is growth (full / half) at most 2.2 for every step. With
 ``--postgres`` the half size runs again on PostgreSQL, in a schema of its own that is dropped
-afterwards, and its ratio to SQLite is printed.
+afterwards, and its ratio to SQLite is printed. The sizes advance in lockstep: each step runs at
+every size back to back before the next step starts.
 
 Every step runs the ``tracker`` command in a child process (``tracker.cli.main``, as the installed
 script does), and so does its baseline (the least a program must do for the same output); peak
@@ -41,6 +42,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 
 FIRST_YEAR = 2001
 STATUSES = ["not_started", "planned", "in_progress", "partial", "implemented", "not_applicable"]
@@ -218,11 +220,11 @@ print(len(rows))
 """
 
 
-def run_size(target: str, folder: Path, economies: int, items: int, years: int, sqlite_file: Path | None) -> dict:
-    """Every step at one size; returns {step: (timing, baseline timing)}."""
+def run_size(target: str, folder: Path, economies: int, items: int, years: int, sqlite_file: Path | None,
+             results: dict) -> Iterator[None]:
+    """Every step at one size, into ``results`` ({step: (timing, baseline timing)}), pausing after each."""
     year = FIRST_YEAR + years - 1
     db = ["--db", target]
-    results: dict[str, tuple[Timing, Timing]] = {}
     (folder / "bench.catalogue").write_text(catalogue_text(items - 26), encoding="utf-8")
 
     init_time = timed(tracker(*db, "init"))
@@ -232,6 +234,7 @@ def run_size(target: str, folder: Path, economies: int, items: int, years: int, 
         Timing(init_time.seconds + load_time.seconds, max(init_time.peak_mib, load_time.peak_mib)),
         timed(python(BASELINE_INIT, str(scratch), str(items), str(economies))),
     )
+    yield
     add_economies_and_history(target, economies, years)
 
     forms_dir = folder / "forms"
@@ -240,35 +243,39 @@ def run_size(target: str, folder: Path, economies: int, items: int, years: int, 
     (folder / "baseline-forms").mkdir()
     results["forms"] = (forms_time, timed(python(BASELINE_WRITE, str(count_cells(form_paths)),
                                                  str(len(form_paths)), str(folder / "baseline-forms"))))
+    yield
 
     fill_forms(forms_dir)
     results["import"] = (timed(tracker(*db, "import", str(forms_dir))), timed(python(BASELINE_READ, str(forms_dir))))
+    yield
 
     report = folder / "report.xlsx"
     report_time = timed(tracker(*db, "report", "--year", str(year), "--out", str(report)))
     (folder / "baseline-report").mkdir()
     results["report"] = (report_time, timed(python(BASELINE_WRITE, str(count_cells([report])), "1",
                                                    str(folder / "baseline-report"))))
+    yield
 
     summary_target = f"sqlite:///{sqlite_file}" if sqlite_file else target
     results["summary"] = (best(tracker(*db, "summary", "--year", str(year), "--json"), 3),
                           best(python(BASELINE_SUMMARY, summary_target, str(year)), 3))
+    yield
     results["show"] = (best(tracker(*db, "show", "AUS", "--year", str(year)), 5),
                        best(python("import sqlalchemy, click"), 5))
+    yield
     bare_click = best(python("import click"), 5)
     results["--help"] = (best(tracker("--help"), 5), bare_click)
     results["--version"] = (best(tracker("--version"), 5), bare_click)
-    return results
 
 
-def run_sqlite(economies: int, items: int, years: int) -> dict:
+def run_sqlite(economies: int, items: int, years: int, results: dict) -> Iterator[None]:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         database = folder / "bench.db"
-        return run_size(str(database), folder, economies, items, years, database)
+        yield from run_size(str(database), folder, economies, items, years, database, results)
 
 
-def run_postgres(url: str, economies: int, items: int, years: int) -> dict:
+def run_postgres(url: str, economies: int, items: int, years: int, results: dict) -> Iterator[None]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -279,11 +286,19 @@ def run_postgres(url: str, economies: int, items: int, years: int) -> dict:
     target = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
     try:
         with tempfile.TemporaryDirectory() as folder:
-            return run_size(target, Path(folder), economies, items, years, None)
+            yield from run_size(target, Path(folder), economies, items, years, None, results)
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def in_lockstep(legs: list[Iterator[None]]) -> None:
+    """Run the sizes one step at a time, each step at every size back to back: this machine's
+    speed drifts over minutes, and a half size run a quarter of an hour after the full size made
+    the full / half column tell more of the drift than of the code."""
+    while legs:
+        legs = [leg for leg in legs if next(leg, StopIteration) is not StopIteration]
 
 
 def ratio(a: float, b: float) -> float:
@@ -323,9 +338,12 @@ def main() -> None:
     half = args.economies // 2
     print(f"full size: {args.economies} economies x {args.items} items x {args.years} years; "
           f"half size: {half} economies", flush=True)
-    full_results = run_sqlite(args.economies, args.items, args.years)
-    half_results = run_sqlite(half, args.items, args.years)
-    postgres_results = run_postgres(args.postgres, half, args.items, args.years) if args.postgres else None
+    full_results, half_results, postgres_results = {}, {}, {} if args.postgres else None
+    legs = [run_sqlite(args.economies, args.items, args.years, full_results),
+            run_sqlite(half, args.items, args.years, half_results)]
+    if args.postgres:
+        legs.append(run_postgres(args.postgres, half, args.items, args.years, postgres_results))
+    in_lockstep(legs)
     ok = print_table(full_results, half_results, postgres_results)
     print("every target met" if ok else "some targets missed (marked OVER TARGET)")
 
