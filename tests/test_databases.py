@@ -4,6 +4,7 @@ transaction that parallel runs share safely and that never downgrades a newer ca
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import shutil
@@ -14,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 import tracker.initialise
 from conftest import Tracker
@@ -168,3 +169,24 @@ def test_invalid_utf8_in_an_argument_is_a_message(tmp_path):
                                 capture_output=True, timeout=60)
         assert result.returncode == 2, result.stderr
         assert b"is not valid UTF-8 text" in result.stderr and b"Traceback" not in result.stderr
+
+
+def test_every_command_closes_its_connections(tracker, store):
+    """A PostgreSQL server takes a fixed number of connections: a command must give back the ones
+    it opened when it ends, not when Python happens to collect its engine (here it never does)."""
+    if store.is_sqlite:
+        pytest.skip("SQLite has no server whose connections run out")
+    def open_connections():
+        with store.engine.connect() as connection:
+            return connection.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"))
+
+    gc.disable()
+    try:
+        before = open_connections()
+        for command in (["summary", "--year", "2008"], ["show", "JPN", "--year", "2008"], ["db", "current"],
+                        ["record", "JPN", "LC02-1", "--year", "2008", "--status", "planned"]):
+            for _ in range(3):
+                tracker(*command)
+        assert open_connections() <= before
+    finally:
+        gc.enable()

@@ -49,7 +49,7 @@ def run(ctx: click.Context, function, *args, **kwargs):
     in one transaction (run again if it lost a race with another writer)."""
     from tracker.store import open_store
 
-    return open_store(ctx.find_root().obj).run(function, *args, **kwargs)
+    return closed_at_end(ctx, open_store(ctx.find_root().obj)).run(function, *args, **kwargs)
 
 
 def read(ctx: click.Context, function, *args, **kwargs):
@@ -58,7 +58,15 @@ def read(ctx: click.Context, function, *args, **kwargs):
     commands that must answer at once."""
     from tracker.store import open_store
 
-    return open_store(ctx.find_root().obj).read(function, *args, **kwargs)
+    return closed_at_end(ctx, open_store(ctx.find_root().obj)).read(function, *args, **kwargs)
+
+
+def closed_at_end(ctx: click.Context, store):
+    """``store``, with its connections closed when the command ends: a PostgreSQL server has a
+    fixed number of them, and a pooled one would otherwise stay open until Python collects it
+    (many commands run in one process, as the tests and any script calling ``main`` do)."""
+    ctx.call_on_close(store.engine.dispose)
+    return store
 
 
 def source(command: str) -> str:

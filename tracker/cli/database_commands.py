@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli.common import _echo_load, emit_json, run
+from tracker.cli.common import _echo_load, closed_at_end, emit_json, run
 
 
 @click.command()
@@ -22,7 +22,7 @@ def init(ctx: click.Context):
     from tracker.initialise import initialise
     from tracker.store import Store
 
-    result = initialise(Store(ctx.obj))
+    result = initialise(closed_at_end(ctx, Store(ctx.obj)))
     if result.catalogue is None:
         click.echo(f"Catalogue {result.kept_catalogue} kept: it is newer than the one built in.")
     if not result.changed_anything:
@@ -53,7 +53,7 @@ def db_upgrade(ctx: click.Context):
     """
     from tracker.store import Store
 
-    before, after = Store(ctx.find_root().obj, create=False).upgrade()
+    before, after = closed_at_end(ctx, Store(ctx.find_root().obj, create=False)).upgrade()
     if before == after:
         click.echo(f"Already up to date (schema {after}).")
     else:
@@ -71,7 +71,7 @@ def db_current(ctx: click.Context):
     """
     from tracker.store import Store
 
-    state, revision = Store(ctx.find_root().obj, create=False).schema_state()
+    state, revision = closed_at_end(ctx, Store(ctx.find_root().obj, create=False)).schema_state()
     meaning = {
         "empty": "no tracker tables yet; run `tracker init`",
         "current": "up to date",

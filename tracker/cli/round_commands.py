@@ -13,6 +13,7 @@ from tracker.cli.common import (
     Moment,
     _shown,
     checked_year,
+    closed_at_end,
     emit_json,
     emit_rows,
     json_option,
@@ -78,7 +79,7 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
     from tracker import importer
     from tracker.store import open_store
 
-    store = open_store(ctx.find_root().obj)
+    store = closed_at_end(ctx, open_store(ctx.find_root().obj))
     results = importer.import_files(store, paths, dry_run, force, progress_bar("Importing"))
     if as_json:
         emit_json([vars(r) for r in results])
