@@ -33,6 +33,15 @@ def demo(tmp_path_factory):
     return folder / "progress-2008.xlsx", folder / "fresh" / "JPN-2008.xlsx"
 
 
+@pytest.fixture(scope="module")
+def printed(demo, tmp_path_factory):
+    """The demo's report printed to PDF by ``tracker report --pdf`` (LibreOffice, as a user runs
+    it): (workbook, the command's output), the PDF beside the workbook. Printed once for the
+    tests below, since the report's 148 pages take LibreOffice about twenty seconds."""
+    path = tmp_path_factory.mktemp("printed") / "out" / "progress.xlsx"
+    return path, Tracker(str(demo[0].parent / "demo.db"))("report", "--year", "2008", "--out", str(path), "--pdf").output
+
+
 def to_pdf(path: Path, folder: Path) -> Path:
     folder.mkdir(exist_ok=True)
     subprocess.run([SOFFICE, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless",
@@ -85,8 +94,8 @@ needs_pdf = pytest.mark.skipif(not (SOFFICE and PDF_TOOLS), reason="LibreOffice 
 
 
 @needs_pdf
-def test_demo_report_prints_readably(demo, tmp_path):
-    pages = pages_of(to_pdf(demo[0], tmp_path))
+def test_demo_report_prints_readably(printed):
+    pages = pages_of(printed[0].with_suffix(".pdf"))
     sheets = [sheet_of(page) for page in pages]
     count = {name: sheets.count(name) for name in dict.fromkeys(sheets)}
     # The trend's 21 small multiples take two portrait pages, 15 to a page; Changes lists only what changed.
@@ -183,10 +192,12 @@ def test_pandas_reads_every_table_from_its_header_row(demo):
 
 
 @needs_pdf
-def test_report_pdf_option_writes_the_pdf_beside_the_workbook(demo, tmp_path):
-    path = tmp_path / "out" / "progress.xlsx"
-    output = Tracker(str(demo[0].parent / "demo.db"))("report", "--year", "2008", "--out", str(path), "--pdf").output
-    assert f"Wrote {path.with_suffix('.pdf')}" in output
-    info = subprocess.run(["pdfinfo", str(path.with_suffix(".pdf"))], capture_output=True, text=True, check=True).stdout
-    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(pages_of(to_pdf(demo[0], tmp_path / "direct")))
+def test_report_pdf_option_writes_the_pdf_beside_the_workbook(printed):
+    path, output = printed
+    pdf = path.with_suffix(".pdf")
+    assert f"Wrote {pdf}" in output
     assert sorted(p.name for p in path.parent.iterdir()) == ["progress.pdf", "progress.xlsx"]
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    pages = [" ".join(w[4] for w in words_of(page)) for page in pages_of(pdf)]
+    assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) == len(pages) > 100
+    assert all("Progress report 2008" in page for page in pages), "every page is a page of this report"
