@@ -109,10 +109,12 @@ def _echo_import(result: importer.FileResult) -> None:
     what = f"form {result.economy} {result.year}" if result.kind == "form" else "table"
     click.echo(f"{result.file}: {result.status} ({what}): {result.new} new, {result.changed} changed, "
                f"{result.unchanged} unchanged")
-    for change in result.changes:
-        where = f"{change['economy']} {change['year']} {change['ref'] or 'contact'}"
-        click.echo(f"  {where}: {change['field']} {_shown(change['field'], change['old'])} -> "
-                   f"{_shown(change['field'], change['new'])}")
+    if result.changes:  # one write for the file's changes: a folder of forms lists tens of thousands
+        click.echo("\n".join(
+            f"  {change['economy']} {change['year']} {change['ref'] or 'contact'}: {change['field']} "
+            f"{_shown(change['field'], change['old'])} -> {_shown(change['field'], change['new'])}"
+            for change in result.changes
+        ))
 
 
 @click.command("report")
