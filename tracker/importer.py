@@ -39,9 +39,9 @@ from tracker.reader import FIELD_TITLES, MAX_FILE_BYTES, FileRefused, cell_text,
 from tracker.reader import Parsed as _Parsed
 from tracker.reader import Row as _Row
 from tracker.reader import normal as _normal
-from tracker.years import check_year
 from tracker.status import label
 from tracker.store import Store
+from tracker.years import check_year
 
 TITLES_BY_FIELD = {name: title for title, name in FIELD_TITLES.items()}
 MAX_PROBLEMS_SHOWN = 25
