@@ -88,7 +88,7 @@ class _Book:
         self.wrap = add({"text_wrap": True, "valign": "top"})
         self.top = add({"valign": "top"})
         self.centre = add({"valign": "top", "align": "center"})
-        self.indented = add({"valign": "top", "indent": 1})
+        self.indented = add({"valign": "top", "align": "left", "indent": 1})  # Excel and LibreOffice indent only left-aligned text
         self.quoted = add({"quote_prefix": True, "valign": "top"})
         self.wrap_quoted = add({"quote_prefix": True, "text_wrap": True, "valign": "top"})
         self.percent = add({"num_format": PERCENT, "valign": "top"})
@@ -400,7 +400,7 @@ def _changes(book: _Book) -> None:
 
 def _overdue(book: _Book) -> None:
     data = book.data
-    s = _Sheet(book, "Overdue", [8, 18, 8, 52, 11, 19, 9, 17])
+    s = _Sheet(book, "Overdue", [8, 18, 8, 52, 11, 21, 9, 17])
     s.table(["Economy code", "Economy", "Ref", "Commitment", "Deadline", f"Status {data.year}", "Days overdue", "Overdue by"], 3)
     rows = data.overdue_rows()
     heights: dict[int, float | None] = {}
@@ -409,7 +409,7 @@ def _overdue(book: _Book) -> None:
             lines = text_lines(data.texts[item.id], s.widths[3])
             heights[item.id] = LINE_HEIGHT * lines + 2 if lines > 1 else None
         s.put([economy.code, economy.name, item.ref, data.texts[item.id], item.deadline,
-               _label(status) or NOT_REPORTED, days,
+               _Styled(_label(status) or NOT_REPORTED, book.indented), days,
                _Styled(f"{months // 12} years {months % 12} months", book.indented)],
               wrap=(3,), height=heights[item.id] or 0)
     if not rows:
