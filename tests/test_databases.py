@@ -176,6 +176,7 @@ def test_every_command_closes_its_connections(tracker, store):
     it opened when it ends, not when Python happens to collect its engine (here it never does)."""
     if store.is_sqlite:
         pytest.skip("SQLite has no server whose connections run out")
+
     def open_connections():
         with store.engine.connect() as connection:
             return connection.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"))
