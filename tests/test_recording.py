@@ -101,6 +101,27 @@ def test_show_reads_without_the_orm(tracker):
     assert child.stderr.splitlines()[-1] == "[]"
 
 
+#: Runs the command as the installed script does, then says (on standard error) how many objects
+#: the garbage collector had set aside by the time Python began to shut down.
+FROZEN_AT_EXIT = (
+    "import atexit, gc, sys\n"
+    "atexit.register(lambda: print('frozen', gc.get_freeze_count(), file=sys.stderr))\n"
+    "from tracker.cli import main\n"
+    "sys.argv = ['tracker', *sys.argv[1:]]\n"
+    "main()\n"
+)
+
+
+def test_the_command_leaves_the_last_collection_out_and_keeps_its_write(tracker):
+    """Python's last full collection at exit took longer than ``show``'s own work, so the script
+    freezes what is loaded once the command is done; what the command wrote is committed by then."""
+    child = subprocess.run([sys.executable, "-c", FROZEN_AT_EXIT, "--db", tracker.target, "record", "JPN", "LC02-1",
+                            "--year", "2008", "--status", "planned"], capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr
+    assert int(child.stderr.split("frozen ")[-1]) > 10_000
+    assert show(tracker, "JPN", 2008)["LC02-1"]["status"] == "planned"
+
+
 @pytest.mark.parametrize(
     "args, expect, message",
     [
