@@ -8,7 +8,9 @@ Each size is run twice: at full size and at half size (half the economies, so ha
 to show how cost grows; the target is growth (full / half) at most 2.2 for every step. With
 ``--postgres`` the half size runs again on PostgreSQL, in a schema of its own that is dropped
 afterwards, and its ratio to SQLite is printed. The sizes advance in lockstep: each step runs at
-every size back to back before the next step starts.
+every size back to back before the next step starts. Within a size, each step and its baseline
+run in turn, three times for the long steps (``--repeat``) and five for the short ones, and the
+fastest run of each counts; before each import the rows the last one wrote are deleted.
 
 Every step runs the ``tracker`` command in a child process (``tracker.cli.main``, as the installed
 script does), and so does its baseline (the least a program must do for the same output); peak
@@ -42,7 +44,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 FIRST_YEAR = 2001
 STATUSES = ["not_started", "planned", "in_progress", "partial", "implemented", "not_applicable"]
@@ -79,10 +81,14 @@ def timed(command: list[str]) -> Timing:
     return Timing(elapsed, int(child.stderr.rsplit("peak-kib=", 1)[1].split()[0]) / 1024)
 
 
-def best(command: list[str], repeat: int) -> Timing:
-    """The fastest of ``repeat`` runs, for the short steps whose time is mostly start-up."""
-    runs = [timed(command) for _ in range(repeat)]
-    return min(runs, key=lambda t: t.seconds)
+def fastest(step: Callable[[], Timing], baseline: Callable[[], Timing], repeat: int) -> tuple[Timing, Timing]:
+    """The fastest of ``repeat`` runs of a step and of its baseline, run in turn, each baseline
+    right after its step. This machine's speed drifts by a third over minutes: one run of each
+    told more of the moment than of the code (the same import measured 1.2x and 1.9x its
+    baseline in three pairs of runs within five minutes)."""
+    runs = [(step(), baseline()) for _ in range(repeat)]
+    return (min((run for run, _ in runs), key=lambda t: t.seconds),
+            min((run for _, run in runs), key=lambda t: t.seconds))
 
 
 def python(code: str, *args: str) -> list[str]:
@@ -220,9 +226,42 @@ print(len(rows))
 """
 
 
+def forget_imports(target: str, year: int) -> None:
+    """Setup, not timed: the store as it was before the round's forms came back, so that the
+    import can be timed again on the same data (it had written only these rows)."""
+    from sqlalchemy import delete
+
+    from tracker.models import Change, Entry, Import, Return
+    from tracker.store import Store
+
+    store = Store(target)
+    with store.transaction() as session:
+        session.execute(delete(Change).where(Change.import_id.is_not(None)))
+        session.execute(delete(Entry).where(Entry.year == year))
+        session.execute(delete(Return).where(Return.year == year))
+        session.execute(delete(Import))
+    store.engine.dispose()
+
+
+def round_rows(target: str, year: int) -> tuple[int, int]:
+    """How many files are recorded as imported, and how many entries the round's year holds."""
+    from sqlalchemy import func, select
+
+    from tracker.models import Entry, Import
+    from tracker.store import Store
+
+    store = Store(target)
+    with store.transaction() as session:
+        counts = (session.scalar(select(func.count()).select_from(Import)),
+                  session.scalar(select(func.count()).select_from(Entry).where(Entry.year == year)))
+    store.engine.dispose()
+    return counts
+
+
 def run_size(target: str, folder: Path, economies: int, items: int, years: int, sqlite_file: Path | None,
-             results: dict) -> Iterator[None]:
-    """Every step at one size, into ``results`` ({step: (timing, baseline timing)}), pausing after each."""
+             repeat: int, results: dict) -> Iterator[None]:
+    """Every step at one size, into ``results`` ({step: (timing, baseline timing)}), pausing after
+    each; the long steps run ``repeat`` times, the short ones five times."""
     year = FIRST_YEAR + years - 1
     db = ["--db", target]
     (folder / "bench.catalogue").write_text(catalogue_text(items - 26), encoding="utf-8")
@@ -237,45 +276,58 @@ def run_size(target: str, folder: Path, economies: int, items: int, years: int, 
     yield
     add_economies_and_history(target, economies, years)
 
-    forms_dir = folder / "forms"
-    forms_time = timed(tracker(*db, "form", "--year", str(year), "--out", str(forms_dir)))
-    form_paths = sorted(forms_dir.glob("*.xlsx"))
-    (folder / "baseline-forms").mkdir()
-    results["forms"] = (forms_time, timed(python(BASELINE_WRITE, str(count_cells(form_paths)),
-                                                 str(len(form_paths)), str(folder / "baseline-forms"))))
+    forms_dir, baseline_forms = folder / "forms", folder / "baseline-forms"
+    baseline_forms.mkdir()
+
+    def write_forms_baseline() -> Timing:
+        paths = sorted(forms_dir.glob("*.xlsx"))
+        return timed(python(BASELINE_WRITE, str(count_cells(paths)), str(len(paths)), str(baseline_forms)))
+
+    results["forms"] = fastest(lambda: timed(tracker(*db, "form", "--year", str(year), "--out", str(forms_dir))),
+                               write_forms_baseline, repeat)
     yield
 
     fill_forms(forms_dir)
-    results["import"] = (timed(tracker(*db, "import", str(forms_dir))), timed(python(BASELINE_READ, str(forms_dir))))
+
+    def import_forms() -> Timing:
+        forget_imports(target, year)
+        if round_rows(target, year) != (0, 0):
+            raise SystemExit("the store still holds the last import's rows")
+        timing = timed(tracker(*db, "import", str(forms_dir)))
+        imports, entries = round_rows(target, year)
+        if imports != len(list(forms_dir.glob("*.xlsx"))) or not entries:
+            raise SystemExit("the import did not apply every form")
+        return timing
+
+    results["import"] = fastest(import_forms, lambda: timed(python(BASELINE_READ, str(forms_dir))), repeat)
     yield
 
-    report = folder / "report.xlsx"
-    report_time = timed(tracker(*db, "report", "--year", str(year), "--out", str(report)))
-    (folder / "baseline-report").mkdir()
-    results["report"] = (report_time, timed(python(BASELINE_WRITE, str(count_cells([report])), "1",
-                                                   str(folder / "baseline-report"))))
+    report, baseline_report = folder / "report.xlsx", folder / "baseline-report"
+    baseline_report.mkdir()
+    results["report"] = fastest(
+        lambda: timed(tracker(*db, "report", "--year", str(year), "--out", str(report))),
+        lambda: timed(python(BASELINE_WRITE, str(count_cells([report])), "1", str(baseline_report))), repeat)
     yield
 
     summary_target = f"sqlite:///{sqlite_file}" if sqlite_file else target
-    results["summary"] = (best(tracker(*db, "summary", "--year", str(year), "--json"), 3),
-                          best(python(BASELINE_SUMMARY, summary_target, str(year)), 3))
+    results["summary"] = fastest(lambda: timed(tracker(*db, "summary", "--year", str(year), "--json")),
+                                 lambda: timed(python(BASELINE_SUMMARY, summary_target, str(year))), 5)
     yield
-    results["show"] = (best(tracker(*db, "show", "AUS", "--year", str(year)), 5),
-                       best(python("import sqlalchemy, click"), 5))
+    results["show"] = fastest(lambda: timed(tracker(*db, "show", "AUS", "--year", str(year))),
+                              lambda: timed(python("import sqlalchemy, click")), 5)
     yield
-    bare_click = best(python("import click"), 5)
-    results["--help"] = (best(tracker("--help"), 5), bare_click)
-    results["--version"] = (best(tracker("--version"), 5), bare_click)
+    for option in ("--help", "--version"):
+        results[option] = fastest(lambda: timed(tracker(option)), lambda: timed(python("import click")), 5)
 
 
-def run_sqlite(economies: int, items: int, years: int, results: dict) -> Iterator[None]:
+def run_sqlite(economies: int, items: int, years: int, repeat: int, results: dict) -> Iterator[None]:
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         database = folder / "bench.db"
-        yield from run_size(str(database), folder, economies, items, years, database, results)
+        yield from run_size(str(database), folder, economies, items, years, database, repeat, results)
 
 
-def run_postgres(url: str, economies: int, items: int, years: int, results: dict) -> Iterator[None]:
+def run_postgres(url: str, economies: int, items: int, years: int, repeat: int, results: dict) -> Iterator[None]:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -286,7 +338,7 @@ def run_postgres(url: str, economies: int, items: int, years: int, results: dict
     target = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
     try:
         with tempfile.TemporaryDirectory() as folder:
-            yield from run_size(target, Path(folder), economies, items, years, None, results)
+            yield from run_size(target, Path(folder), economies, items, years, None, repeat, results)
     finally:
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
@@ -332,6 +384,8 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=500, help="at least 27 (the built-in catalogue has 26)")
     parser.add_argument("--years", type=int, default=10)
     parser.add_argument("--postgres", metavar="URL", help="also run the half size on this PostgreSQL database")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each long step (forms, import, report) and of its baseline; the fastest counts")
     args = parser.parse_args()
     if args.economies < 42 or args.items < 27 or args.years < 2:
         parser.error("give at least 42 economies (the half size must hold the 21 built-in ones), 27 items, 2 years")
@@ -339,10 +393,10 @@ def main() -> None:
     print(f"full size: {args.economies} economies x {args.items} items x {args.years} years; "
           f"half size: {half} economies", flush=True)
     full_results, half_results, postgres_results = {}, {}, {} if args.postgres else None
-    legs = [run_sqlite(args.economies, args.items, args.years, full_results),
-            run_sqlite(half, args.items, args.years, half_results)]
+    legs = [run_sqlite(args.economies, args.items, args.years, args.repeat, full_results),
+            run_sqlite(half, args.items, args.years, args.repeat, half_results)]
     if args.postgres:
-        legs.append(run_postgres(args.postgres, half, args.items, args.years, postgres_results))
+        legs.append(run_postgres(args.postgres, half, args.items, args.years, args.repeat, postgres_results))
     in_lockstep(legs)
     ok = print_table(full_results, half_results, postgres_results)
     print("every target met" if ok else "some targets missed (marked OVER TARGET)")
