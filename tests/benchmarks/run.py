@@ -7,7 +7,7 @@
 Each size is run twice: at full size and at half size (half the economies, so half the entries),
 to show how cost grows; the target is growth (full / half) at most 2.2 for every step. With
 ``--postgres`` the half size runs again on PostgreSQL, in a schema of its own that is dropped
-afterwards, and its ratio to SQLite is printed. The sizes advance in lockstep: each step runs at
+afterwards, and its ratio to SQLite and to its own baseline are printed. The sizes advance in lockstep: each step runs at
 every size back to back before the next step starts. Within a size, each step and its baseline
 run in turn, three times for the long steps (``--repeat``) and five for the short ones, and the
 fastest run of each counts; before each import the rows the last one wrote are deleted.
@@ -361,7 +361,7 @@ def print_table(full: dict, half: dict, postgres: dict | None) -> bool:
     """The table; returns whether every target was met."""
     header = f"{'step':<24}{'time s':>8}{'base s':>8}{'ratio':>7}{'target':>7}{'peak MiB':>9}{'full/half':>10}"
     if postgres:
-        header += f"{'PG/SQLite':>10}"
+        header += f"{'PG/SQLite':>10}{'PG ratio':>9}"
     print(header)
     ok = True
     for step, (timing, baseline) in full.items():
@@ -373,7 +373,9 @@ def print_table(full: dict, half: dict, postgres: dict | None) -> bool:
         line = (f"{step:<24}{timing.seconds:>8.2f}{baseline.seconds:>8.2f}{step_ratio:>7.2f}"
                 f"{(f'{target:.1f}' if target else '-'):>7}{timing.peak_mib:>9.0f}{growth:>10.2f}")
         if postgres:
-            line += f"{ratio(postgres[step][0].seconds, half[step][0].seconds):>10.2f}"
+            on_postgres, its_baseline = postgres[step]
+            line += (f"{ratio(on_postgres.seconds, half[step][0].seconds):>10.2f}"
+                     f"{ratio(on_postgres.seconds, its_baseline.seconds):>9.2f}")
         print(line + ("" if met else "  OVER TARGET"))
     return ok
 
