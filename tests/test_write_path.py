@@ -41,3 +41,20 @@ def test_statements_do_not_grow_with_the_number_of_entries(store):
         assert len(history) == 26 * 3
         assert set(history) == {("measures", None, "Drafted"), ("status", None, "planned"),
                                 ("status", "planned", "implemented")}
+
+
+def test_text_that_bulk_loading_escapes_is_stored_as_given(store):
+    """On PostgreSQL the entries and their history go in by ``COPY``, whose text format gives
+    tabs, line breaks, backslashes and ``\\N`` (its null) a meaning: typed text must come back as typed."""
+    awkward = ["tab\there", "two\nlines", "back\\slash", "\\N", "\\.", "quote \" and '", "€ 𝄞 ツ", "a,b;c|d"]
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
+        items = items_for(session, 2008)[:len(awkward)]
+        record_entries(session, economy, 2008, [(item, {"measures": text}) for item, text in zip(items, awkward)], "test")
+    with store.transaction() as session:
+        stored = session.scalars(select(Entry.measures).where(Entry.economy_id == economy.id)
+                                 .order_by(Entry.item_id)).all()
+        logged = session.scalars(select(Change.new_value).where(Change.economy_id == economy.id)
+                                 .order_by(Change.item_id)).all()
+    by_item = sorted(zip([item.id for item in items], awkward))
+    assert stored == logged == [text for _, text in by_item]
