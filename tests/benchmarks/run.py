@@ -7,10 +7,11 @@
 Each size is run twice: at full size and at half size (half the economies, so half the entries),
 to show how cost grows; the target is growth (full / half) at most 2.2 for every step. With
 ``--postgres`` the half size runs again on PostgreSQL, in a schema of its own that is dropped
-afterwards, and its ratio to SQLite and to its own baseline are printed. The sizes advance in lockstep: each step runs at
-every size back to back before the next step starts. Within a size, each step and its baseline
-run in turn, three times for the long steps (``--repeat``) and five for the short ones, and the
-fastest run of each counts; before each import the rows the last one wrote are deleted.
+afterwards, and its ratios to SQLite and to its own baseline are printed. The sizes advance in
+lockstep: each step runs at every size back to back before the next step starts. Within a size,
+each step and its baseline run in turn, three times for the long steps (``--repeat``) and five
+for the short ones, and the fastest run of each counts; before each import the rows the last
+one wrote are deleted.
 
 Every step runs the ``tracker`` command in a child process (``tracker.cli.main``, as the installed
 script does), and so does its baseline (the least a program must do for the same output); peak
