@@ -75,8 +75,8 @@ def main() -> None:
 
     When the command is done, the garbage collector is told to leave what is still loaded alone
     (``gc.freeze``): the process is ending and frees it all anyway, and Python's last full
-    collection at exit took longer than all of ``tracker show``'s own work (measured here: 50 ms
-    of 0.4 s). Every command commits and closes what it opened before it returns."""
+    collection at exit took as long as all of ``tracker show``'s own work (measured here: 50 ms
+    each, of 0.4 s). Every command commits and closes what it opened before it returns."""
     atexit.register(gc.freeze)
     cli(prog_name="tracker")
 
