@@ -414,3 +414,44 @@ def test_pdf_beside_the_workbook(recorded, tmp_path, monkeypatch):
     output = recorded("report", "--year", "2008", "--out", str(path), "--pdf", expect=1).output
     assert "No PDF written: LibreOffice (soffice) is not installed" in output
     assert path.exists() and not path.with_suffix(".pdf").exists()
+
+
+def test_the_report_works_out_each_figure_once_per_economy_not_once_per_pair(store, tmp_path, monkeypatch):
+    """Every economy's sheet shows the region-wide rate and how many returned: worked out afresh
+    for each sheet, the report grew with the square of the economies (2.3x the time for twice
+    as many at 400). The tallies it looks up must grow with the economies, at most 2.2x for twice
+    as many."""
+    from sqlalchemy import select
+
+    from tracker.economies import add_economy
+    from tracker.models import Economy, Item
+    from tracker.progress import record_entries
+    from tracker.report import ReportData, gather
+    from tracker.report_sheets import render
+
+    def answer_everything():
+        with store.transaction() as session:
+            for year in (2007, 2008):
+                items = [item for item in session.scalars(select(Item)) if item.applies_in(year)]
+                for economy in session.scalars(select(Economy)):
+                    record_entries(session, economy, year, [(item, {"status": "partial"}) for item in items], "setup")
+
+    looked_up = []
+    tally = ReportData.tally
+    monkeypatch.setattr(ReportData, "tally", lambda self, *args: looked_up.append(1) or tally(self, *args))
+
+    def tallies_looked_up(name: str) -> int:
+        looked_up.clear()
+        with store.transaction() as session:
+            render(gather(session, 2008), tmp_path / name)
+        return len(looked_up)
+
+    answer_everything()
+    small = tallies_looked_up("small.xlsx")
+    with store.transaction() as session:
+        for number in range(21):
+            add_economy(session, f"Z{number:02d}", f"Added economy {number}")
+    answer_everything()
+    large = tallies_looked_up("large.xlsx")
+    assert small > 0
+    assert large <= 2.2 * small, (small, large)

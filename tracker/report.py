@@ -89,6 +89,9 @@ class ReportData:
     trend: dict[tuple[int, int], Tally]  # (year, economy_id) -> tally
     item_tallies: dict[int, Tally] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)  # item id -> its wording in ``year``
+    # Per year, asked for on every economy's sheet: worked out once, or the report grows with the square of the economies.
+    _returning: dict[int, list[Economy]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _region: dict[int, Tally] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @cached_property
     def item_fields(self) -> list[tuple[int, str, str, str, str]]:
@@ -108,7 +111,10 @@ class ReportData:
 
     def returning(self, year: int | None = None) -> list[Economy]:
         """The economies that returned in ``year`` (the report's year by default)."""
-        return [e for e in self.economies if self.returned(e.id, year)]
+        year = year or self.year
+        if year not in self._returning:
+            self._returning[year] = [e for e in self.economies if self.returned(e.id, year)]
+        return self._returning[year]
 
     def rate(self, economy_id: int, year: int | None = None) -> float | None:
         """The economy's rate, or None when it sent no return that year."""
@@ -116,7 +122,10 @@ class ReportData:
 
     def region(self, year: int | None = None) -> Tally:
         """Pooled over the economies that returned that year."""
-        return pooled(self.tally(e.id, year) for e in self.returning(year))
+        year = year or self.year
+        if year not in self._region:
+            self._region[year] = pooled(self.tally(e.id, year) for e in self.returning(year))
+        return self._region[year]
 
     def region_change(self, earlier: int) -> tuple[float | None, float | None, int]:
         """(rate change, coverage change, economies) since ``earlier``, over the economies that
