@@ -92,7 +92,8 @@ def show(ctx: click.Context, economy: str, year: int, as_json: bool):
     if person["name"]:
         details = ", ".join(person[k] for k in CONTACT_FIELDS[1:] if person[k])
         click.echo(f"Contact point: {person['name']}{' (' + details + ')' if details else ''}")
-    click.echo(f"Last updated: {sheet['last_updated'] or 'never'}")
+    when = sheet["last_updated"]
+    click.echo(f"Last updated: {f'{when:%Y-%m-%d %H:%M} UTC' if when else 'never'}")
     for row in sheet["items"]:
         click.echo(f"\n{row['ref']}: {label(row['status']) or 'Not reported'}")
         click.echo(f"  {row['text']}")
