@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import event, func, select
+from datetime import datetime
+
+from sqlalchemy import event, func, insert, select
 
 from tracker.catalogue import items_for
 from tracker.models import Change, Economy, Entry
 from tracker.progress import record_entries
+from tracker.store import insert_rows
 
 
 def _statements(store, economy_code: str, count: int, values: dict) -> int:
@@ -58,3 +61,23 @@ def test_text_that_bulk_loading_escapes_is_stored_as_given(store):
                                  .order_by(Change.item_id)).all()
     by_item = sorted(zip([item.id for item in items], awkward))
     assert stored == logged == [text for _, text in by_item]
+
+
+def test_rows_loaded_in_bulk_are_stored_as_sqlalchemy_itself_stores_them(store):
+    """``store.insert_rows`` hands rows to the driver itself (``COPY``, sqlite3's ``executemany``),
+    converting each value as SQLAlchemy would: what it stores must be what SQLAlchemy's own insert
+    stores, down to how a moment is written (SQLite keeps it as text)."""
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy.id).where(Economy.code == "JPN"))
+        item = items_for(session, 2008)[0].id
+        rows = [{"economy_id": economy, "item_id": item if moment.microsecond else None, "year": 2008,
+                 "field": "status", "old_value": None, "new_value": "planned", "changed_at": moment, "import_id": None}
+                for moment in (datetime(2008, 2, 29, 23, 59, 58, 123456), datetime(2008, 3, 1))]
+        insert_rows(session, Change.__table__, [row | {"source": "bulk"} for row in rows])
+        session.execute(insert(Change.__table__), [row | {"source": "sqlalchemy"} for row in rows])
+        stored = session.connection().exec_driver_sql(
+            "SELECT source, economy_id, item_id, year, field, old_value, new_value, changed_at, import_id FROM change "
+            "WHERE source IN ('bulk', 'sqlalchemy') ORDER BY source, changed_at").all()
+    bulk, by_sqlalchemy = stored[:2], stored[2:]
+    assert [row[0] for row in stored] == ["bulk", "bulk", "sqlalchemy", "sqlalchemy"]
+    assert [tuple(row[1:]) for row in bulk] == [tuple(row[1:]) for row in by_sqlalchemy]
