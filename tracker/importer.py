@@ -130,6 +130,8 @@ def _entry_values(row: _Row, formulas, where, item_ref, problems) -> dict[str, s
         if title not in row.cells:
             continue
         text = _value(row.cells, title, formulas, where, problems)
+        if text is None:
+            continue
         try:
             cleaned = clean_entry_value(name, text, f"{title} of {item_ref}")
         except Refused as exc:

@@ -89,7 +89,8 @@ def clean_entry_value(name: str, value, what: str) -> str | None:
 
 def clean_entry_values(values: dict[str, str | None], what: str) -> dict[str, str]:
     """Validate the fields given for an entry; drop the blank ones."""
-    cleaned = {name: clean_entry_value(name, values.get(name), f"{what}, {name}") for name in ENTRY_FIELDS}
+    cleaned = {name: clean_entry_value(name, value, f"{what}, {name}")
+               for name in ENTRY_FIELDS if (value := values.get(name)) is not None}
     return {name: value for name, value in cleaned.items() if value is not None}
 
 

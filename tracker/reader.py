@@ -26,7 +26,7 @@ from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache
-from typing import Iterable
+from typing import Collection, Iterable
 from xml.etree.ElementTree import ParseError, XMLPullParser
 
 from openpyxl.cell.cell import ERROR_CODES
@@ -622,8 +622,10 @@ class _Reader:
         self._check_seen(grid, number, checked, problems)
         return Row(number, {key: (values.get(c), f"{column_letter(c)}{number}") for c, key in columns.items()})
 
-    def _check_seen(self, grid: _Grid, number: int, columns: Iterable[int], problems: list[str]) -> None:
+    def _check_seen(self, grid: _Grid, number: int, columns: Collection[int], problems: list[str]) -> None:
         """A value read must be one a person could see."""
+        if number not in grid.hidden_rows and number not in grid.merged and grid.hidden_columns.isdisjoint(columns):
+            return
         values = grid.cells.get(number, {})
         for column in columns:
             value = values.get(column)

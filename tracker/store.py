@@ -262,10 +262,15 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
         quote_name = dialect.identifier_preparer.quote
         command = (f"INSERT INTO {quote_name(table.name)} ({', '.join(map(quote_name, columns))}) "
                    f"VALUES ({', '.join('?' * len(columns))})")
-        converters = [_converter(table.c[column].type.dialect_impl(dialect).bind_processor(dialect))
-                      for column in columns]
-        driver_connection.executemany(command, [tuple(convert(row[column]) for convert, column in zip(converters, columns))
-                                                for row in rows])
+        converting = [(index, _memoised(process)) for index, column in enumerate(columns)
+                      if (process := table.c[column].type.dialect_impl(dialect).bind_processor(dialect))]
+        values = []
+        for row in rows:
+            value = list(map(row.__getitem__, columns))
+            for index, convert in converting:
+                value[index] = convert(value[index])
+            values.append(value)
+        driver_connection.executemany(command, values)
         return
     from psycopg import sql
 
@@ -273,14 +278,12 @@ def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
         sql.Identifier(table.name), sql.SQL(", ").join(map(sql.Identifier, columns)))
     with driver_connection.cursor() as cursor, cursor.copy(command) as copy:
         for row in rows:
-            copy.write_row([row[column] for column in columns])
+            copy.write_row(list(map(row.__getitem__, columns)))
 
 
-def _converter(process: Callable | None) -> Callable:
-    """A column's value as the driver takes it: SQLAlchemy's conversion, worked out once per value
-    (a batch's rows share their moment and source)."""
-    if process is None:
-        return lambda value: value
+def _memoised(process: Callable) -> Callable:
+    """SQLAlchemy's conversion of a column's values, worked out once per value (a batch's rows
+    share their moment)."""
     done: dict = {}
 
     def convert(value):
