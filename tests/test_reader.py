@@ -4,12 +4,15 @@ are read exactly as a person sees them or refused naming the file and cell, data
 import json
 import random
 import re
+import shutil
 import string
 import zipfile
 
 import pytest
 
 from formtools import fill, form_sheet_member, rewrite_member, snapshot
+from tracker import reader
+from tracker.errors import Refused
 
 
 @pytest.fixture
@@ -85,6 +88,10 @@ REFUSED = {
                    "cell F13: holds 'Planned', but row 13 is hidden, so it cannot be seen"),
     "zero-height row": (_sheet(lambda x: re.sub(r'<row r="13" ht="[0-9.]+"', '<row r="13" ht="0"', x)),
                         "cell F13: holds 'Planned', but row 13 is hidden"),
+    "row hidden by the sheet's default": (_sheet(lambda x: re.sub(r'(<row r="13"[^>]*?) ht="[0-9.]+"', r"\1", x).replace(
+        "<sheetFormatPr ", '<sheetFormatPr zeroHeight="1" ')), "cell F13: holds 'Planned', but row 13 is hidden"),
+    "rows hidden by a default given after them": (_sheet(lambda x: re.sub(r'(<row r="13"[^>]*?) ht="[0-9.]+"', r"\1", x).replace(
+        "</sheetData>", '</sheetData><sheetFormatPr zeroHeight="1"/>')), "cell F13: holds 'Planned', but row 13 is hidden"),
     "hidden column": (_sheet(lambda x: x.replace('min="6" max="6"', 'min="6" max="6" hidden="1"')),
                       "cell F13: holds 'Planned', but column F is hidden"),
     "zero-width column": (_sheet(lambda x: re.sub(r'<col width="[0-9.]+" customWidth="1" min="6"', '<col width="0" customWidth="1" min="6"', x)),
@@ -256,3 +263,32 @@ def test_tidy_tables_are_read_as_seen_too(tracker, store, tmp_path, change, mess
 
 def test_a_visible_tidy_table_imports(tracker, tmp_path):
     assert "applied (table): 2 new" in tracker("import", str(_table(tmp_path / "table.xlsx"))).output
+
+
+@pytest.mark.filterwarnings("ignore:Duplicate name")
+def test_a_sheet_parsed_whole_or_streamed_is_read_the_same(form, tmp_path, monkeypatch, target):
+    """A part of up to ``reader.WHOLE_PART_BYTES`` is parsed whole and a larger one streamed: every
+    case above, and the form as filled, is read (or refused) the same either way."""
+    if "://" in target:
+        pytest.skip("reading touches no database")
+
+    def read(path):
+        try:
+            return reader.read_workbook(path.name, path.read_bytes())
+        except reader.FileRefused as exc:
+            return exc.problems
+        except Refused as exc:
+            return str(exc)
+
+    cases = {"as filled": lambda path: path, **{case: make for case, (make, _) in REFUSED.items()}}
+    for number, (case, make) in enumerate(cases.items()):
+        path = tmp_path / str(number) / form.name
+        path.parent.mkdir()
+        path = make(shutil.copy(form, path))
+        whole = read(path)
+        with monkeypatch.context() as streaming:
+            streaming.setattr(reader, "WHOLE_PART_BYTES", -1)
+            streamed = read(path)
+        assert whole == streamed, case
+        if case == "as filled":
+            assert isinstance(whole, reader.Parsed) and len(whole.sheet.rows) == 26

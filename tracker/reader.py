@@ -22,12 +22,12 @@ import posixpath
 import re
 import zipfile
 from bisect import bisect_left, bisect_right
-from contextlib import redirect_stdout
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache
 from typing import Collection, Iterable
-from xml.etree.ElementTree import ParseError, XMLPullParser
+from xml.etree.ElementTree import ParseError, XMLParser, XMLPullParser
 
 from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
@@ -48,6 +48,8 @@ MAX_SHEET_COLUMNS = 16_384
 #: Merged ranges times the rows with content they cover, beyond which a sheet is refused.
 MAX_MERGE_WORK = 1_000_000
 CHUNK_BYTES = 1 << 16
+#: A part of up to this much XML is parsed whole (see ``_Package.elements``).
+WHOLE_PART_BYTES = 4 * 1024 * 1024
 
 TABLE_KEYS = ("Economy code", "Ref", "Year")
 FIELD_TITLES = {title: name for title, name, _ in COLUMNS if name}
@@ -68,7 +70,6 @@ PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CUSTOM_PROPS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 ROW, CELL, VALUE, FORMULA, INLINE, TEXT, RUN = (MAIN + t for t in ("row", "c", "v", "f", "is", "t", "r"))
 COL, MERGE, FORMAT_PR = MAIN + "col", MAIN + "mergeCell", MAIN + "sheetFormatPr"
-SHEET_DATA = MAIN + "sheetData"
 SHARED_STRING_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
 CUSTOM_PROPS_PART = "docProps/custom.xml"
 STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
@@ -195,23 +196,55 @@ class _Package:
     def events(self, part: str, events: tuple[str, ...] = ("end",)) -> Iterable[tuple[str, object]]:
         """Parse a part as it is decompressed, refusing document type declarations."""
         parser = XMLPullParser(events)
-        tail = b""
-        first = True
-        try:
-            with self.archive.open(self.parts[part]) as stream:
-                while chunk := stream.read(CHUNK_BYTES):
-                    if first:
-                        self._check_encoding(part, chunk)
-                        first = False
-                    window = tail + chunk
-                    if b"<!DOCTYPE" in window or b"<!ENTITY" in window or b"\x00" in chunk:
-                        raise FileRefused([f"{self.name}: part {part} declares a document type or entities, "
-                                           "which a workbook never does. It was not read."])
-                    tail = chunk[-16:]
-                    parser.feed(chunk)
-                    yield from parser.read_events()
+        with self._parsing(part):
+            for chunk in self._chunks(part):
+                parser.feed(chunk)
+                yield from parser.read_events()
             parser.close()
             yield from parser.read_events()
+
+    def elements(self, part: str, tags: tuple[str, ...]) -> Iterable:
+        """The part's elements with these tags, each whole; those of one tag in document order,
+        not so those of different tags. A part of up to ``WHOLE_PART_BYTES`` is parsed whole and
+        searched by ElementTree itself, without visiting every element in Python (for a form's
+        sheet, 6% fewer instructions an import); a larger one is streamed and each element is
+        cleared once handled, so memory stays bounded (a parsed tree takes some 12 times the
+        bytes of its XML)."""
+        if self.parts[part].file_size <= WHOLE_PART_BYTES:
+            parser = XMLParser()
+            with self._parsing(part):
+                for chunk in self._chunks(part):
+                    parser.feed(chunk)
+                root = parser.close()
+            for tag in tags:
+                yield from root.iter(tag)
+            return
+        for _, element in self.events(part):
+            if element.tag in tags:
+                yield element
+                element.clear()
+
+    def _chunks(self, part: str) -> Iterable[bytes]:
+        """The part's bytes as they are decompressed, refused on a document type declaration."""
+        tail = b""
+        first = True
+        with self.archive.open(self.parts[part]) as stream:
+            while chunk := stream.read(CHUNK_BYTES):
+                if first:
+                    self._check_encoding(part, chunk)
+                    first = False
+                window = tail + chunk
+                if b"<!DOCTYPE" in window or b"<!ENTITY" in window or b"\x00" in chunk:
+                    raise FileRefused([f"{self.name}: part {part} declares a document type or entities, "
+                                       "which a workbook never does. It was not read."])
+                tail = chunk[-16:]
+                yield chunk
+
+    @contextmanager
+    def _parsing(self, part: str):
+        """Malformed XML or a damaged part refuses the file, saying how to mend it."""
+        try:
+            yield
         except ParseError as exc:
             line, column = exc.position
             raise FileRefused([f"{self.name}: part {part} is not well-formed XML (line {line}, column {column}); "
@@ -399,8 +432,9 @@ class _Reader:
         seen_rows: set[int] = set()
         beyond = None
         rows_hidden_by_default = False
+        unsized_rows: set[int] = set()  # hidden too when the sheet hides rows by default
         previous_row = 0
-        for _, element in self.package.events(part):
+        for element in self.package.elements(part, (FORMAT_PR, COL, ROW, MERGE)):
             tag = element.tag
             if tag == ROW:
                 number = self._row_number(element.get("r"), previous_row, where)
@@ -411,16 +445,16 @@ class _Reader:
                 seen_rows.add(number)
                 values = self._row_cells(element, number, where, formulas)
                 height = element.get("ht")
-                if _flag(element.get("hidden")) or (height is not None and float(height) == 0) or \
-                        (rows_hidden_by_default and height is None):
+                if _flag(element.get("hidden")) or (height is not None and float(height) == 0):
                     hidden_rows.add(number)
+                elif height is None:
+                    unsized_rows.add(number)
                 if number <= last_row:
                     cells[number] = values
                 elif beyond is None:
                     filled = [c for c, v in values.items()
                               if c <= MAX_COLUMNS and (not _empty(v) or (number, c) in formulas)]
                     beyond = (number, min(filled)) if filled else None
-                element.clear()
             elif tag == COL:
                 first, last = int(element.get("min")), int(element.get("max"))
                 width = element.get("width")
@@ -432,8 +466,8 @@ class _Reader:
                 merges.append(element.get("ref") or "")
             elif tag == FORMAT_PR:
                 rows_hidden_by_default = _flag(element.get("zeroHeight"))
-            elif tag == SHEET_DATA:
-                element.clear()
+        if rows_hidden_by_default:
+            hidden_rows |= unsized_rows
         return _Grid(sheet, cells, formulas, hidden_rows, hidden_columns, self._merged(merges, sorted(cells), where),
                      beyond)
 
