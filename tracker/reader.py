@@ -1,13 +1,14 @@
 """Reading workbooks that come from outside: one guarded, strict pass over each file.
 
 A returned form is untrusted input. Its bytes are read once; the zip is checked (size, parts,
-macros, decompression bombs, duplicated parts, CRC) before any XML is parsed, and every XML
-part is parsed by expat through ``xml.etree``'s pull parser with document type declarations
-refused, so no entity is ever expanded. The sheet is read in one pass that sees what a cell
-reader such as openpyxl's read-only mode hides: row numbers wherever the rows stand in the
-XML, rows and cells given twice, hidden and zero-height rows, hidden columns, merged cells, and
-each cell's type, formula and cached value together. That is why this lean pass replaced
-openpyxl for imports; openpyxl is still what knows number formats and spreadsheet dates.
+macros, decompression bombs, duplicated parts, CRC) before any XML is parsed, and every XML part
+is parsed by expat through ``xml.etree`` (a sheet of up to 4 MB whole, anything else as it is
+decompressed) with document type declarations refused, so no entity is ever expanded. The sheet
+is read in one pass that sees what a cell reader such as openpyxl's read-only mode hides: row
+numbers wherever the rows stand in the XML, rows and cells given twice, hidden and zero-height
+rows, hidden columns, merged cells, and each cell's type, formula and cached value together.
+That is why this lean pass replaced openpyxl for imports; openpyxl is still what knows number
+formats and spreadsheet dates.
 
 Anything that does not fit (a value not matching its type, an index out of range, a value a
 person could not see, a header given twice) refuses the whole file with a message that names
