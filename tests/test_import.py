@@ -310,3 +310,30 @@ def test_a_form_from_another_database_is_refused(tracker, issue, tmp_path):
 def test_the_hidden_sheet_identifies_a_form_whose_properties_were_lost(tracker, issue):
     form = _strip_identification(fill(issue("JPN", 2008), {"LC02-1": {"Status": "Planned"}}), keep_sheet=True)
     assert "applied (form JPN 2008)" in tracker("import", str(form)).output
+
+
+def test_an_import_of_many_files_keeps_the_sqlite_log_between_them(tracker, store, tmp_path, target):
+    """Each file is imported in a transaction of its own; one idle connection is held meanwhile
+    (``Store.kept_open``). Without it each file's connection was the last to close, and SQLite
+    checkpointed its log and removed it after every file."""
+    if "://" in target:
+        pytest.skip("the log is SQLite's")
+    from pathlib import Path
+
+    from tracker.importer import import_files
+
+    tracker("form", "--year", "2008", "--economy", "JPN", "--economy", "KOR", "--out", str(tmp_path / "out"))
+    for name in ("JPN-2008.xlsx", "KOR-2008.xlsx"):
+        fill(tmp_path / "out" / name, {"LC02-1": {"Status": "Implemented"}})
+    log = Path(f"{store.path}-wal")
+    after_each = []
+
+    def progress(files):
+        for file in files:
+            yield file
+            after_each.append(log.exists())
+
+    results = import_files(store, [str(tmp_path / "out")], progress=progress)
+    assert [r.status for r in results] == ["applied", "applied"]
+    assert after_each == [True, True]
+    assert not log.exists()  # the last connection closed: checkpointed and removed, as before

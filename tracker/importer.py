@@ -396,7 +396,7 @@ def import_files(
 ) -> list[FileResult]:
     """Import each file (or every .xlsx of a folder) on its own: applied whole, or not at all.
     Every other file of a folder is accounted for, skipped or refused."""
-    with _collector_past_what_is_loaded():
+    with store.kept_open(), _collector_past_what_is_loaded():
         return [
             _import_one(store, path, dry_run, force) if isinstance(path, Path) else path
             for path in progress(expand_paths(paths))

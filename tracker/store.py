@@ -360,6 +360,21 @@ class Store:
         with _reachable(self.target), self._session(dry_run) as session:
             yield session
 
+    @contextmanager
+    def kept_open(self) -> Iterator[None]:
+        """Hold one idle connection to an SQLite file while a run of transactions goes on (an
+        import of many files). Each transaction's own connection is then not the last to close,
+        so SQLite does not checkpoint its log and remove it after each one: 4 ms a file, 6% of
+        an import of 50 forms. SQLite still checkpoints as the log grows. A server needs nothing."""
+        if not self.is_sqlite:
+            yield
+            return
+        connection = self.engine.raw_connection()
+        try:
+            yield
+        finally:
+            connection.close()
+
     def run(self, function: Callable[..., T], *args, dry_run: bool = False, **kwargs) -> T:
         """``function(session, *args, **kwargs)`` in one transaction, run again from the start
         if it lost a race with another writer. Every writing command goes through here."""
