@@ -369,7 +369,8 @@ class Store:
         if not self.is_sqlite:
             yield
             return
-        connection = self.engine.raw_connection()
+        with _reachable(self.target):
+            connection = self.engine.raw_connection()
         try:
             yield
         finally:
