@@ -89,7 +89,8 @@ class ReportData:
     trend: dict[tuple[int, int], Tally]  # (year, economy_id) -> tally
     item_tallies: dict[int, Tally] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)  # item id -> its wording in ``year``
-    # Per year, asked for on every economy's sheet: worked out once, or the report grows with the square of the economies.
+    # Per year: asked for on every economy's sheet, so worked out once (else the report's work
+    # grows with the square of the economies).
     _returning: dict[int, list[Economy]] = field(default_factory=dict, init=False, repr=False, compare=False)
     _region: dict[int, Tally] = field(default_factory=dict, init=False, repr=False, compare=False)
 
