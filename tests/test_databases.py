@@ -12,6 +12,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -183,10 +184,18 @@ def test_every_command_closes_its_connections(tracker, store):
                     .render_as_string(hide_password=False))
 
     def open_connections():
-        """The commands' own: the other test workers' connections come and go meanwhile."""
+        """The commands' own: the other test workers' connections come and go meanwhile. A backend
+        leaves pg_stat_activity when its process has ended, a moment after the client hung up, so
+        the count is read until it is 0 or 10 s have passed; a connection never given back stays."""
+        deadline = time.monotonic() + 10
         with store.engine.connect() as connection:
-            return connection.scalar(text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"),
-                                     {"name": name})
+            while True:
+                count = connection.scalar(
+                    text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :name"), {"name": name})
+                if count == 0 or time.monotonic() > deadline:
+                    return count
+                time.sleep(0.05)
+                connection.rollback()
 
     gc.disable()
     try:
