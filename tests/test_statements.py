@@ -7,6 +7,7 @@ through SQLAlchemy's ``before_cursor_execute`` event, on both databases.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 import pytest
@@ -15,7 +16,9 @@ from sqlalchemy import Engine, event, select
 from formtools import fill
 from tracker.economies import add_economy
 from tracker.models import Economy, Item
-from tracker.progress import record_entries
+from tracker.errors import Refused
+from tracker.progress import lock_economies, record_entries
+from tracker.rounds import close_round, reopen_round
 from tracker.store import Store
 
 YEAR = 2008
@@ -108,3 +111,53 @@ def test_counting_sees_the_statements(store, tracker, tmp_path, command):
     with counting() as statements:
         tracker(*args)
     assert any(s.lstrip().upper().startswith("SELECT") for s in statements)
+
+
+def locks_and_round_reads(statements: list[str]) -> tuple[int, int]:
+    """How many statements lock economies' rows, and how many read a round's."""
+    flat = [" ".join(statement.split()).upper() for statement in statements]
+    return (sum(bool(re.search(r"\bFROM ECONOMY\b", s)) and "FOR UPDATE" in s for s in flat),
+            sum(bool(re.search(r"\bFROM ROUND\b", s)) for s in flat))
+
+
+def test_an_imported_form_locks_its_economy_and_reads_its_round_once(store, tracker, tmp_path):
+    """Its transaction asks three times for the economy's lock and twice for the round's, and a
+    lock once taken is held until the end: each is sent once (on SQLite no lock is sent at all)."""
+    tracker("form", "--year", str(YEAR), "--economy", "JPN", "--out", str(tmp_path))
+    form = tmp_path / f"JPN-{YEAR}.xlsx"
+    fill(form, {"LC02-1": {"Status": "Implemented"}}, contact={"Contact name": "A. Focal"})
+    with counting() as statements:
+        tracker("import", str(form))
+    assert locks_and_round_reads(statements) == (0 if store.is_sqlite else 1, 1)
+
+
+def test_a_lock_given_back_with_a_savepoint_is_taken_again(store):
+    """A savepoint rolled back releases the rows it locked: the next asker locks them again; a
+    lock taken before the savepoint is still held inside it and after it."""
+    if store.is_sqlite:
+        pytest.skip("SQLite sends no row locks: one writer at a time holds the whole file")
+    with store.transaction() as session:
+        economy_id = session.scalar(select(Economy.id).where(Economy.code == "JPN"))
+        other_id = session.scalar(select(Economy.id).where(Economy.code == "AUS"))
+        with counting() as statements:
+            savepoint = session.begin_nested()
+            lock_economies(session, [economy_id])
+            savepoint.rollback()
+            lock_economies(session, [economy_id])
+            with session.begin_nested():
+                lock_economies(session, [economy_id, other_id])
+            lock_economies(session, [economy_id])
+            lock_economies(session, [other_id])
+        assert locks_and_round_reads(statements)[0] == 4
+
+
+def test_a_round_closed_in_the_transaction_that_found_it_open_refuses_what_follows(store):
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
+        item = session.scalar(select(Item).where(Item.ref == "LC02-1"))
+        record_entries(session, economy, YEAR, [(item, {"status": "planned"})], "test")
+        close_round(session, YEAR, "test")
+        with pytest.raises(Refused, match="round is closed"):
+            record_entries(session, economy, YEAR, [(item, {"status": "implemented"})], "test")
+        reopen_round(session, YEAR, "a late answer", "test")
+        record_entries(session, economy, YEAR, [(item, {"status": "implemented"})], "test")

@@ -32,7 +32,7 @@ from tracker.models import (
     utcnow,
 )
 from tracker.status import parse_status
-from tracker.store import insert_rows
+from tracker.store import hold, held, insert_rows
 from tracker.text import normalise
 from tracker.years import check_year
 
@@ -73,9 +73,11 @@ def lock_economies(session: Session, economy_ids) -> None:
 
     On PostgreSQL this is ``SELECT ... FOR UPDATE``, in id order so two writers never deadlock;
     SQLite's ``BEGIN IMMEDIATE`` already lets one writer in at a time."""
-    ids = sorted(set(economy_ids))
+    ids = sorted(economy_id for economy_id in set(economy_ids) if not held(session, ("economy", economy_id)))
     if ids and session.get_bind().dialect.name != "sqlite":
         session.execute(select(Economy.id).where(Economy.id.in_(ids)).order_by(Economy.id).with_for_update())
+        for economy_id in ids:
+            hold(session, ("economy", economy_id))
 
 
 def clean_entry_value(name: str, value, what: str) -> str | None:
@@ -135,8 +137,9 @@ def record_entries(
 ) -> list[Outcome]:
     """Set entries of one economy and year: the one write path for entries.
 
-    Validates every value (``clean_entry_values``), holds the economy and reads its existing
-    entries in one locked query, writes only what differs, and returns one ``Outcome`` per update
+    Validates every value (``clean_entry_values``), holds the economy and reads its entries of
+    the year in one locked query (all of them: a form names nearly all, and naming hundreds of
+    items in the query cost more on PostgreSQL than reading the rest), writes only what differs, and returns one ``Outcome`` per update
     in the order given. New entries and the history go in as one multi-row insert each, so a
     form of hundreds of rows costs a handful of statements. Only an undo passes ``erase``: then a
     field given as ``None`` is emptied.
@@ -159,7 +162,7 @@ def record_entries(
         entry.item_id: entry
         for entry in session.scalars(
             select(Entry)
-            .where(Entry.economy_id == economy.id, Entry.year == year, Entry.item_id.in_(item_ids))
+            .where(Entry.economy_id == economy.id, Entry.year == year)
             .with_for_update()
             .execution_options(populate_existing=True)
         )

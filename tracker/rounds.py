@@ -20,6 +20,7 @@ from tracker.economies import resolve_economy
 from tracker.errors import Refused, reopen_hint
 from tracker.models import Change, Entry, Form, Import, Round, RoundEvent, utcnow
 from tracker.rates import economies_for
+from tracker.store import hold, held
 
 
 def closed_message(round_: Round) -> str:
@@ -33,8 +34,13 @@ def refuse_if_closed(session: Session, year: int) -> None:
     """Refuse any change to a year whose round is closed, naming the round and how to reopen it.
 
     The round's row is read with a shared lock, so on PostgreSQL a ``round close`` waits for the
-    writers that found it open (SQLite serialises writers anyway)."""
-    round_ = session.scalar(select(Round).where(Round.year == year).with_for_update(read=True))
+    writers that found it open (SQLite serialises writers anyway). Read once per transaction: a
+    round closed later in the same one is this session's own object, and is seen closed."""
+    round_ = held(session, ("round", year))
+    if round_ is None:
+        round_ = session.scalar(select(Round).where(Round.year == year).with_for_update(read=True))
+        if round_ is not None:
+            hold(session, ("round", year), round_)
     if round_ is not None and round_.is_closed:
         raise Refused(closed_message(round_))
 

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, TypeVar
 from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, insert, inspect, text
 from sqlalchemy.engine import make_url
@@ -33,7 +34,7 @@ from tracker.errors import Refused
 from tracker.tables import SCHEMA_REVISION
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy.orm import Session, SessionTransaction
 
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -240,6 +241,33 @@ def stored_revision(connection: Connection) -> str | None:
     if not inspect(connection).has_table("alembic_version"):
         return None
     return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+#: What each transaction in progress has taken (``held`` and ``hold``), dropped with the transaction.
+_HELD: WeakKeyDictionary[SessionTransaction, dict] = WeakKeyDictionary()
+
+
+def held(session: Session, key) -> object | None:
+    """What the transaction in progress, or one it is nested in, noted under ``key`` with
+    ``hold``: a row locked once stays locked until the transaction ends, and an import of one
+    form asks for its economy's lock three times and for its round's twice (a round trip each
+    on a database server)."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    while transaction is not None:
+        notes = _HELD.get(transaction)
+        if notes is not None and key in notes:
+            return notes[key]
+        transaction = transaction.parent
+    return None
+
+
+def hold(session: Session, key, value: object = True) -> None:
+    """Note ``value`` under ``key`` for the innermost transaction in progress (call it after the
+    statement that took the lock). A savepoint rolled back gives back the locks taken in it, and
+    its notes go with it; those of a savepoint released are forgotten too, so the next asker
+    takes the lock once more, which costs a statement and is harmless."""
+    transaction = session.get_nested_transaction() or session.get_transaction()
+    _HELD.setdefault(transaction, {})[key] = value
 
 
 def insert_rows(session: Session, table: Table, rows: list[dict]) -> None:
