@@ -138,6 +138,24 @@ def add_economies_and_history(target: str, economies: int, years: int) -> None:
         with store.transaction() as session:
             session.execute(insert(Entry), rows)
     store.engine.dispose()
+    settle(target)
+
+
+def settle(target: str) -> None:
+    """Setup, not timed: on PostgreSQL, ``VACUUM ANALYZE`` what setup wrote or deleted, as a
+    server's autovacuum does in time (this machine's server runs with it off). Without it every
+    import timed again ran on the dead rows of the ones before (244,600 dead entries after 20) and
+    took longer each time: 3.7 s, then 4.8 s, for the same 50 forms."""
+    from sqlalchemy import create_engine, text
+
+    if target.startswith("sqlite"):
+        return
+    engine = create_engine(target, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("VACUUM ANALYZE economy, item, entry, change, file_import, economy_return"))
+    finally:
+        engine.dispose()
 
 
 def fill_forms(folder: Path) -> None:
@@ -262,6 +280,7 @@ def forget_imports(target: str, year: int) -> None:
         session.execute(delete(Entry).where(Entry.year == year))
         session.execute(delete(Return).where(Return.year == year))
         session.execute(delete(Import))
+    settle(target)
 
 
 def round_rows(target: str, year: int) -> tuple[int, int]:
