@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from tracker.report import FIXED_SHEETS
 from tracker.report_sheets import ILLUSTRATIVE_NOTE, STATUS_CODES
-from tracker.workbooks import CHARACTERS_PER_WIDTH
+from tracker.workbooks import text_lines
 
 SCALE = {
     "not_started": "Not started", "planned": "Planned", "in_progress": "In progress",
@@ -348,7 +348,7 @@ def test_titles_fit_their_columns_and_long_text_wraps(report):
         assert ws.column_dimensions[letter].width >= 16, f"{ws.title}: a date and time needs 16 characters, not ###"
     assert report["Commitments"].column_dimensions["D"].width >= 10
     status = report["Data"].column_dimensions["G"].width
-    assert all(len(label) <= CHARACTERS_PER_WIDTH * status for label in SCALE.values()), "each status on one line"
+    assert all(text_lines(label, status) == 1 for label in SCALE.values()), "each status on one line"
 
 
 def test_no_number_touches_the_text_beside_it(report):

@@ -24,7 +24,7 @@ from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA, pooled
 from tracker.report_charts import CHART_SHEETS, STATUS_COLOURS, commitment_status_chart, economy_rate_chart, trend_panel
 from tracker.status import LABELS, SCALE, STATUS_KEYS
 from tracker.xlsx_rows import RowWorksheet
-from tracker.workbooks import CHARACTERS_PER_WIDTH, FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines, wrapped
+from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, fits_unmeasured, text_lines, wrapped
 
 if TYPE_CHECKING:
     from tracker.report import ReportData
@@ -111,7 +111,7 @@ class _Sheet:
 
     def __init__(self, book: _Book, name: str, widths: list[float], landscape: bool = True, subject: str = ""):
         self.book, self.widths, self.row = book, widths, 0
-        self.limits = [width * CHARACTERS_PER_WIDTH for width in widths]
+        self.limits = [fits_unmeasured(width) for width in widths]
         self.ws = ws = book.wb.add_worksheet(name, worksheet_class=RowWorksheet)
         ws.set_paper(9)
         ws.set_landscape() if landscape else ws.set_portrait()
@@ -173,7 +173,7 @@ class _Sheet:
         for column, title in enumerate(titles):
             need = 1.15 * max((len(word) for word in re.split(r"(?<=-)|\s+", title)), default=0) + 1.5
             if column not in vertical and self.widths[column] < need:
-                self.widths[column], self.limits[column] = need, need * CHARACTERS_PER_WIDTH
+                self.widths[column], self.limits[column] = need, fits_unmeasured(need)
                 self.ws.set_column(column, column, need)
         lines = max(text_lines(t, BOLD * self.widths[c]) for c, t in enumerate(titles) if c not in vertical)
         height = LINE_HEIGHT * lines + 3
@@ -590,8 +590,9 @@ def _data(book: _Book) -> None:
     """
     data = book.data
     # Status fits "Partially implemented" on one line (at 10, LibreOffice broke "Implemented" mid-word);
-    # instrument and category, on every row, wrap into fewer lines; the page still prints at about 8 pt.
-    s = _Sheet(book, "Data", [9.5, 10, 8.5, 14, 11, 5.5, 19, 13, 10.7, 11.85, 11.85, 10.7, 16])
+    # instrument and category, on every row, wrap into fewer lines (Instrument at 17, not 14: an economy's
+    # 26 rows take 94 lines, not 106); the page still prints at about 8 pt.
+    s = _Sheet(book, "Data", [9.5, 10, 8.5, 17, 11, 5.5, 19, 13, 10.7, 11.85, 11.85, 10.7, 16])
     s.table(DATA_COLUMNS, 1, vertical=(5,))
     write, set_row = s.ws.write_cells, s.ws.set_row
     widths, limits = s.widths, s.limits
