@@ -139,10 +139,10 @@ def record_entries(
 
     Validates every value (``clean_entry_values``), holds the economy and reads its entries of
     the year in one locked query (all of them: a form names nearly all, and naming hundreds of
-    items in the query cost more on PostgreSQL than reading the rest), writes only what differs, and returns one ``Outcome`` per update
-    in the order given. New entries and the history go in as one multi-row insert each, so a
-    form of hundreds of rows costs a handful of statements. Only an undo passes ``erase``: then a
-    field given as ``None`` is emptied.
+    items in the query cost more on PostgreSQL than reading the rest), writes only what differs,
+    and returns one ``Outcome`` per update in the order given. New entries and the history go
+    in as one multi-row insert each, so a form of hundreds of rows costs a handful of
+    statements. Only an undo passes ``erase``: then a field given as ``None`` is emptied.
     """
     rounds.refuse_if_closed(session, year)
     check_year(year)
