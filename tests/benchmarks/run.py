@@ -148,7 +148,9 @@ def settle(target: str) -> None:
     took longer each time: 3.7 s, then 4.8 s, for the same 50 forms."""
     from sqlalchemy import create_engine, text
 
-    if target.startswith("sqlite"):
+    from tracker.store import sqlite_path
+
+    if sqlite_path(target):
         return
     engine = create_engine(target, isolation_level="AUTOCOMMIT")
     try:
