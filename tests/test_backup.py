@@ -153,7 +153,10 @@ def test_check_finds_broken_references_in_an_sqlite_file(tracker, store):
     _sqlite(store.target)
     with sqlite3.connect(store.path) as connection:
         connection.execute("PRAGMA foreign_keys=OFF")
-        connection.execute("INSERT INTO change (economy_id, item_id, year, field, old_value, new_value, changed_at, "
-                           "source) VALUES (9999, NULL, 2008, 'contact_name', NULL, 'x', '2008-01-01', 'test')")
+        for item_id, name in [(1, "status"), (None, "contact_name")]:
+            connection.execute("INSERT INTO change (economy_id, item_id, year, field, old_value, new_value, "
+                               "changed_at, source) VALUES (9999, ?, 2008, ?, NULL, 'x', '2008-01-01', 'test')",
+                               (item_id, name))
     output = tracker("check", expect=1).output
-    assert "Broken reference: row" in output and "of table change points to a missing row of economy" in output
+    assert "Broken reference: row" in output and "of table change points to a missing row of entry" in output
+    assert "economy 9999 (not in the database) contact 2008 contact_name: the history ends at 'x'" in output

@@ -137,3 +137,39 @@ def test_upgrade_to_0002_keeps_data_and_records_the_loaded_catalogue_version(tar
         items = connection.execute(text("SELECT count(*) FROM item")).scalar()
     assert [(code, str(loaded)[:19]) for code, _, loaded in rows] == [("apec-cyber", "2008-01-02 03:04:05")]
     assert items > 0
+
+
+def _history_row(connection, economy_id: int, item_id: int | None, year: int) -> None:
+    connection.execute(text(
+        "INSERT INTO change (economy_id, item_id, year, field, new_value, changed_at, source) "
+        "VALUES (:economy, :item, :year, 'status', 'planned', '2008-01-01', 'test')"
+    ), {"economy": economy_id, "item": item_id, "year": year})
+
+
+def test_upgrade_to_0004_keeps_entries_and_history_and_checks_history_against_entries(target):
+    """From 0004 a change of an entry's field must name an entry that exists (the economy and the
+    item are checked through it); a contact point's change names no item and is not held to one."""
+    from tracker.progress import record_entries
+
+    store = Store(target)
+    initialise(store)
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
+        item = session.scalar(select(Item).where(Item.ref == "LC02-1"))
+        record_entries(session, economy, 2008, [(item, {"status": "planned", "measures": "A law."})], "test")
+        economy_id, item_id = economy.id, item.id
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0003_accounts")
+        assert "ix_entry_year" in {index["name"] for index in inspect(connection).get_indexes("entry")}
+    store.upgrade()
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM entry")).scalar() == 1
+        assert connection.execute(text("SELECT count(*) FROM change")).scalar() == 2
+    with store.engine.begin() as connection:
+        _history_row(connection, economy_id, item_id, 2008)
+        _history_row(connection, economy_id, None, 2008)
+    for economy, item, year in [(economy_id, item_id, 2009), (economy_id + 1000, item_id, 2008),
+                                (economy_id, item_id + 1000, 2008)]:
+        with pytest.raises(IntegrityError):
+            with store.engine.begin() as connection:
+                _history_row(connection, economy, item, year)

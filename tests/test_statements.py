@@ -161,3 +161,33 @@ def test_a_round_closed_in_the_transaction_that_found_it_open_refuses_what_follo
             record_entries(session, economy, YEAR, [(item, {"status": "implemented"})], "test")
         reopen_round(session, YEAR, "a late answer", "test")
         record_entries(session, economy, YEAR, [(item, {"status": "implemented"})], "test")
+
+
+def test_the_write_path_reads_an_economys_year_as_one_range_of_an_index(store):
+    """Even when the database's figures date from before the year's answers came in (as they do
+    while a round's forms are imported), one economy's entries of the year are read through an
+    index on both the year and the economy, not through the year's entries of every economy."""
+    answer_everything(store)
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("ANALYZE" if store.is_sqlite else "ANALYZE entry")
+    with store.transaction() as session:
+        items = [item for item in session.scalars(select(Item)) if item.applies_in(YEAR)]
+        economies = list(session.scalars(select(Economy).order_by(Economy.code)))
+        for economy in economies[1:]:
+            record_entries(session, economy, YEAR, [(item, {"status": "planned"}) for item in items], "test")
+        sent = []
+
+        def keep(conn, cursor, statement, parameters, context, executemany):
+            sent.append((statement, parameters))
+
+        event.listen(Engine, "before_cursor_execute", keep)
+        try:
+            record_entries(session, economies[0], YEAR, [(items[0], {"status": "planned"})], "test")
+        finally:
+            event.remove(Engine, "before_cursor_execute", keep)
+        [(statement, parameters)] = [(s, p) for s, p in sent if re.match(r"\s*SELECT entry\.id\b", s)]
+        explain = "EXPLAIN QUERY PLAN " if store.is_sqlite else "EXPLAIN "
+        plan = "\n".join(str(row[-1]) for row in session.connection().exec_driver_sql(explain + statement, parameters))
+    conditions = re.findall(r"\((year=\? AND economy_id=\?)\)|Index Cond: (.*)", plan)
+    assert any("year" in found and "economy_id" in found for pair in conditions for found in pair), plan
+    assert "Filter" not in plan, plan

@@ -70,6 +70,8 @@ def test_rows_loaded_in_bulk_are_stored_as_sqlalchemy_itself_stores_them(store):
     with store.transaction() as session:
         economy = session.scalar(select(Economy.id).where(Economy.code == "JPN"))
         item = items_for(session, 2008)[0].id
+        session.execute(insert(Entry.__table__), {"economy_id": economy, "item_id": item, "year": 2008,
+                                                  "updated_at": datetime(2008, 1, 1), "updated_by": "test"})
         rows = [{"economy_id": economy, "item_id": item if moment.microsecond else None, "year": 2008,
                  "field": "status", "old_value": None, "new_value": "planned", "changed_at": moment, "import_id": None}
                 for moment in (datetime(2008, 2, 29, 23, 59, 58, 123456), datetime(2008, 3, 1))]

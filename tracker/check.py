@@ -57,8 +57,11 @@ def _last_values(session: Session) -> dict[tuple, str | None]:
 
 
 def _value_problems(session: Session, result: CheckResult) -> list[str]:
-    economies = {row.id: row.code for row in session.execute(select(Economy.id, Economy.code))}
+    codes = {row.id: row.code for row in session.execute(select(Economy.id, Economy.code))}
     refs = {row.id: row.ref for row in session.execute(select(Item.id, Item.ref))}
+
+    def economy(economy_id: int) -> str:
+        return codes.get(economy_id) or f"economy {economy_id} (not in the database)"
     last = _last_values(session)
     problems = []
 
@@ -70,17 +73,17 @@ def _value_problems(session: Session, result: CheckResult) -> list[str]:
     for entry in session.scalars(select(Entry).order_by(Entry.id)):
         result.entries += 1
         for name in ENTRY_FIELDS:
-            where = f"{economies.get(entry.economy_id)} {refs.get(entry.item_id)} {entry.year} {name}"
+            where = f"{economy(entry.economy_id)} {refs.get(entry.item_id)} {entry.year} {name}"
             compare((entry.economy_id, entry.item_id, entry.year, name), getattr(entry, name), where)
     for row in session.scalars(select(Return).order_by(Return.id)):
         result.returns += 1
         for name in CONTACT_FIELDS:
-            where = f"{economies.get(row.economy_id)} {row.year} contact {name}"
+            where = f"{economy(row.economy_id)} {row.year} contact {name}"
             compare((row.economy_id, None, row.year, CONTACT_PREFIX + name), getattr(row, name), where)
     for (economy_id, item_id, year, name), value in last.items():
         if value is not None:
             what = refs.get(item_id, "contact") if item_id else "contact"
-            problems.append(f"{economies.get(economy_id)} {what} {year} {name}: the history ends at {value!r}, "
+            problems.append(f"{economy(economy_id)} {what} {year} {name}: the history ends at {value!r}, "
                             "but there is no such entry.")
     return problems
 
