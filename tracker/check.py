@@ -62,6 +62,7 @@ def _value_problems(session: Session, result: CheckResult) -> list[str]:
 
     def economy(economy_id: int) -> str:
         return codes.get(economy_id) or f"economy {economy_id} (not in the database)"
+
     last = _last_values(session)
     problems = []
 
