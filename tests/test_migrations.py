@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from tracker.errors import Refused
 from tracker.initialise import initialise
 from tracker.models import SCHEMA_REVISION, Base, Economy, Item
+from tracker.progress import record_entries
 from tracker.store import Store, alembic_config, head_revision
 
 
@@ -149,8 +150,6 @@ def _history_row(connection, economy_id: int, item_id: int | None, year: int) ->
 def test_upgrade_to_0004_keeps_entries_and_history_and_checks_history_against_entries(target):
     """From 0004 a change of an entry's field must name an entry that exists (the economy and the
     item are checked through it); a contact point's change names no item and is not held to one."""
-    from tracker.progress import record_entries
-
     store = Store(target)
     initialise(store)
     with store.transaction() as session:
