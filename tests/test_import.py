@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from formtools import fill, form_sheet_member, rewrite_member, snapshot
 from openpyxl.packaging.custom import CustomPropertyList
 
-from tracker.forms import FORM_SHEET, ID_SHEET
+from tracker.workbook.layout import FORM_SHEET, ID_SHEET
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from tracker import users
 from tracker.store import open_store
-from tracker.reader import MAX_FILE_BYTES
+from tracker.workbook.reader import MAX_FILE_BYTES
 from tracker.web import auth, changes, pages, reports
 from tracker.web.rendering import http_error, server_error, templates
 
