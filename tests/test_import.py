@@ -320,7 +320,7 @@ def test_an_import_of_many_files_keeps_the_sqlite_log_between_them(tracker, stor
         pytest.skip("the log is SQLite's")
     from pathlib import Path
 
-    from tracker.importer import import_files
+    from tracker.file_import import import_files
 
     tracker("form", "--year", "2008", "--economy", "JPN", "--economy", "KOR", "--out", str(tmp_path / "out"))
     for name in ("JPN-2008.xlsx", "KOR-2008.xlsx"):

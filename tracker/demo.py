@@ -18,7 +18,7 @@ from tracker.atomic import refusal, replacing
 from tracker.catalogue import items_for
 from tracker.errors import Refused
 from tracker.forms import FormRequest, write_forms
-from tracker.importer import FileResult, import_files
+from tracker.file_import import FileResult, import_files
 from tracker.initialise import initialise
 from tracker.models import Economy, Setting
 from tracker.progress import record_contact, record_entries

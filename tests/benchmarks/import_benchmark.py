@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=500)
     args = parser.parse_args()
 
-    from tracker.importer import import_files
+    from tracker.file_import import import_files
     from tracker.store import open_store
 
     with tempfile.TemporaryDirectory() as folder:

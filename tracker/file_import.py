@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from tracker.catalogue import items_for
 from tracker.errors import Refused, not_found, quoted
 from tracker.forms import signature, signing_key
-from tracker.imports import undone_ids
+from tracker.import_log import undone_ids
 from tracker.models import Change, Economy, Form, Import, utcnow
 from tracker.progress import (
     Outcome,
