@@ -152,7 +152,7 @@ def test_the_public_writers_give_the_fast_paths_cells(tmp_path):
 
 #: ``tracker`` as on an XlsxWriter release the fast path was not tested on.
 UNTESTED_XLSXWRITER = """
-import sys, xlsxwriter
+import xlsxwriter
 xlsxwriter.__version__ = "3.99.0"
 from tracker.workbook import rows
 assert rows.RowWorksheet is rows.PublicRowWorksheet
