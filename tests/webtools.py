@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 
 from starlette.testclient import TestClient
 
@@ -22,8 +23,23 @@ def add_accounts(store) -> None:
         users.add_user(session, "fumiko", "focal-point", "JPN", PASSWORD)
 
 
-def client(store, root_path: str = "") -> TestClient:
-    return TestClient(create_app(store.target, one_time_token=ONE_TIME), root_path=root_path, follow_redirects=False)
+class Clock:
+    """The time the application reads (``create_app(clock=...)``), moved by the test instead of
+    waited for."""
+
+    def __init__(self, now: datetime = datetime(2030, 1, 1)):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def client(store, root_path: str = "", clock: Clock | None = None) -> TestClient:
+    app = create_app(store.target, one_time_token=ONE_TIME, **({"clock": clock} if clock else {}))
+    return TestClient(app, root_path=root_path, follow_redirects=False)
 
 
 def csrf_of(page: str) -> str:
