@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import Callable
 
 from starlette.testclient import TestClient
 
 from tracker import users
+from tracker.models import utcnow
 from tracker.web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -37,8 +39,8 @@ class Clock:
         self.now += timedelta(seconds=seconds)
 
 
-def client(store, root_path: str = "", clock: Clock | None = None) -> TestClient:
-    app = create_app(store.target, one_time_token=ONE_TIME, **({"clock": clock} if clock else {}))
+def client(store, root_path: str = "", clock: Callable[[], datetime] = utcnow) -> TestClient:
+    app = create_app(store.target, one_time_token=ONE_TIME, clock=clock)
     return TestClient(app, root_path=root_path, follow_redirects=False)
 
 

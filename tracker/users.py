@@ -37,19 +37,17 @@ MAX_WAIT_SECONDS = 300
 SESSION_SECRET_KEY = "web_session_secret"
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 #: argon2-cffi's defaults (RFC 9106's low-memory choice): 64 MiB and three passes per hash.
-PRODUCTION_HASHER = PasswordHasher()
-_hasher = PRODUCTION_HASHER
+_hasher = PasswordHasher()
 
 
-def hash_passwords_with(hasher: PasswordHasher) -> PasswordHasher:
-    """Make new password hashes with ``hasher`` from now on, and return the one used until now.
+def hash_passwords_with(hasher: PasswordHasher) -> None:
+    """Make new password hashes with ``hasher`` from now on, in this process.
 
     The test suite hashes at argon2's lowest cost, which is useless against guessing but spares
     every sign-in the production cost (0.45 s here). A stored hash is always checked with the
     parameters it was made with, so either hasher checks the other's hashes."""
     global _hasher
-    previous, _hasher = _hasher, hasher
-    return previous
+    _hasher = hasher
 
 
 @functools.cache
