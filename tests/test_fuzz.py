@@ -30,8 +30,7 @@ from tracker.progress import clean_entry_value
 FIELDS = {title: name for title, name, _ in COLUMNS if name}
 ITEM_ROWS = range(HEADER_ROW + 1, HEADER_ROW + 27)
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                         HealthCheck.too_slow])
+FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=20).map(lambda t: ILLEGAL_CHARACTERS_RE.sub("", t))
 odd = st.sampled_from(["\u200b", "\u202e", "\ufeff", "\u2028", "\ue000", "\t", "\n", "_x0001_", "=1+1", "=A1", "'", " "])

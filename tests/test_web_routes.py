@@ -5,14 +5,17 @@ and a fixed number of SQL statements per page."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import event, insert, select
 from starlette.testclient import TestClient
 
-from tracker.models import Item
+from tracker.models import Account, Item
 from tracker.web.app import create_app
-from webtools import ONE_TIME, PASSWORD, add_accounts, client, csrf_of, sign_in, signed_in
+from webtools import ONE_TIME, PASSWORD, Clock, add_accounts, client, csrf_of, sign_in, signed_in
 
 HOSTILE = '<script>alert("owned")</script>'
 
@@ -58,16 +61,41 @@ def test_sign_in_never_sends_to_another_site(web):
         assert sign_in(web, "vera", next_=target).headers["location"] == "/"
 
 
-def test_wrong_password_and_unknown_name_get_the_same_message_and_guessing_is_slowed(web):
+def test_wrong_password_and_unknown_name_get_the_same_message_and_guessing_is_slowed(store, round_2008):
+    add_accounts(store)
+    clock = Clock()
+    web = client(store, clock=clock)
     unknown = sign_in(web, "nobody", "whatever1")
     wrong = sign_in(web, "vera", "wrong password")
     assert unknown.status_code == wrong.status_code == 401
     assert "The user name or the password is wrong." in unknown.text and "The user name or the password is wrong." in wrong.text
-    for _ in range(3):
-        sign_in(web, "vera", "wrong password")
-    slowed = sign_in(web, "vera")  # even the right password waits now
-    assert slowed.status_code == 429 and "Too many failed sign-ins" in slowed.text
+    for _ in range(2):
+        assert sign_in(web, "vera", "wrong password").status_code == 401
+    slowed = sign_in(web, "vera")  # three failures: even the right password waits now
+    assert slowed.status_code == 429 and "Too many failed sign-ins: wait 1 seconds" in slowed.text
     assert web.get("/").status_code == 303
+    clock.advance(0.5)
+    assert "wait 1 seconds" in sign_in(web, "vera").text
+    clock.advance(0.5)
+    assert sign_in(web, "vera", "wrong password").status_code == 401  # a fourth failure waits twice as long
+    assert "wait 2 seconds" in sign_in(web, "vera").text
+    clock.advance(2)
+    assert sign_in(web, "vera").status_code == 303 and web.get("/").status_code == 200
+
+
+def test_a_password_is_hashed_and_checked_at_the_production_cost(store):
+    """The test processes hash at argon2's lowest cost (conftest); ``tracker users add`` run as a
+    process of its own hashes at argon2-cffi's defaults, and signing in checks such a hash."""
+    subprocess.run([sys.executable, "-m", "tracker", "--db", store.target, "users", "add", "vera", "--role", "viewer",
+                    "--password-stdin"], input=f"{PASSWORD}\n", text=True, capture_output=True, check=True, timeout=120)
+    with store.transaction() as session:
+        stored = session.scalar(select(Account.password_hash).where(Account.name == "vera"))
+    production = PasswordHasher()
+    assert production.memory_cost >= 65536 and production.time_cost >= 3
+    assert stored.startswith(f"$argon2id$v=19$m={production.memory_cost},t={production.time_cost},p={production.parallelism}$")
+    web = client(store)
+    assert sign_in(web, "vera", "wrong password").status_code == 401
+    assert sign_in(web, "vera").status_code == 303 and web.get("/").status_code == 200
 
 
 def test_sign_in_without_the_form_token_is_refused(web):

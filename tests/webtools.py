@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from typing import Callable
 
 from starlette.testclient import TestClient
 
 from tracker import users
+from tracker.models import utcnow
 from tracker.web.app import create_app
 
 PASSWORD = "correct horse battery"
@@ -22,8 +25,23 @@ def add_accounts(store) -> None:
         users.add_user(session, "fumiko", "focal-point", "JPN", PASSWORD)
 
 
-def client(store, root_path: str = "") -> TestClient:
-    return TestClient(create_app(store.target, one_time_token=ONE_TIME), root_path=root_path, follow_redirects=False)
+class Clock:
+    """The time the application reads (``create_app(clock=...)``), moved by the test instead of
+    waited for."""
+
+    def __init__(self, now: datetime = datetime(2030, 1, 1)):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def client(store, root_path: str = "", clock: Callable[[], datetime] = utcnow) -> TestClient:
+    app = create_app(store.target, one_time_token=ONE_TIME, clock=clock)
+    return TestClient(app, root_path=root_path, follow_redirects=False)
 
 
 def csrf_of(page: str) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import importlib.resources
 import secrets
 import threading
+from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -20,6 +22,7 @@ from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from tracker import users
+from tracker.models import utcnow
 from tracker.store import open_store
 from tracker.workbook.reader import MAX_FILE_BYTES
 from tracker.web import auth, changes, pages, reports
@@ -56,7 +59,8 @@ class SecurityHeaders:
 
 
 def create_app(target: str, one_time_token: str | None = None, secure_cookies: bool = False,
-               upload_limit: int = MAX_FILE_BYTES, reports_folder: Path = Path("reports")) -> Starlette:
+               upload_limit: int = MAX_FILE_BYTES, reports_folder: Path = Path("reports"),
+               clock: Callable[[], datetime] = utcnow) -> Starlette:
     """The application serving the database ``target``.
 
     ``one_time_token``, when given, is the secret of the one-time sign-in address
@@ -64,6 +68,8 @@ def create_app(target: str, one_time_token: str | None = None, secure_cookies: b
     ``secure_cookies`` marks the session cookie Secure (when served behind HTTPS).
     ``upload_limit`` is the largest upload, in bytes, read by ``/upload``; ``reports_folder`` is
     where ``/reports`` writes reports (``reports/`` of the working folder, as ``tracker report``).
+    ``clock`` tells the time (UTC) that the wait after failed sign-ins counts in: tests move it
+    instead of sleeping.
     """
     store = open_store(target)
     secret = store.run(users.session_secret)
@@ -83,6 +89,7 @@ def create_app(target: str, one_time_token: str | None = None, secure_cookies: b
     app.state.one_time_lock = threading.Lock()
     app.state.local_nonce = secrets.token_urlsafe(16)
     app.state.upload_limit = upload_limit
+    app.state.clock = clock
     app.state.report_jobs = reports.ReportJobs(reports_folder)
     for name, value in changes.upload_state().items():
         setattr(app.state, name, value)

@@ -24,7 +24,7 @@ def _next(request: Request, wanted: str | None) -> str:
 
 
 def _sign_in(request: Request, name: str, password: str) -> users.SignIn:
-    return request.app.state.store.run(users.sign_in, name, password)
+    return request.app.state.store.run(users.sign_in, name, password, request.app.state.clock())
 
 
 def login_page(request: Request):
