@@ -1,5 +1,7 @@
 """Who publishes the report: set once per database, defaults from the catalogue."""
 
+import json
+
 import pytest
 
 from tracker import catalogue
@@ -100,3 +102,25 @@ def test_a_catalogue_file_proposes_title_and_publisher_and_gives_short_titles(tm
 def test_a_short_title_longer_than_a_chart_label_is_refused(tmp_path):
     with pytest.raises(Refused, match="short-title .* at most 64 characters"):
         catalogue.parse_catalogue(OWN_CATALOGUE.replace("short-title: A law", "short-title: " + "x" * 65), "own")
+
+
+def test_the_command_shows_sets_and_resets(tracker):
+    shown = tracker("publication", "show", "--year", "2008").output
+    assert "Title (from the catalogue apec-cyber):\n  APEC cyber-security commitments: progress report 2008" in shown
+    assert "Foreword (default):\n  (blank)" in shown
+    output = tracker("publication", "set", "--title", "Cyber commitments {year}", "--foreword", "-",
+                     input="First line.\nSecond line.\n").output
+    assert "Title (set in this database):\n  Cyber commitments {year}" in output
+    assert "Foreword (set in this database):\n  First line.\n  Second line." in output
+    [title, *_] = json.loads(tracker("publication", "show", "--year", "2010", "--json").output)
+    assert title == {"field": "title", "value": "Cyber commitments 2010", "source": "set"}
+    tracker("publication", "reset", "--foreword")
+    rows = json.loads(tracker("publication", "show", "--json").output)
+    assert [row["source"] for row in rows] == ["set", "catalogue apec-cyber", "catalogue apec-cyber", "default"]
+    tracker("publication", "reset")
+    assert json.loads(tracker("publication", "show", "--json").output)[0]["source"] == "catalogue apec-cyber"
+
+
+def test_the_command_refuses_with_a_message(tracker):
+    assert "cannot be blank" in tracker("publication", "set", "--title", " ", expect=1).output
+    assert "Give at least one of" in tracker("publication", "set", expect=2).output
