@@ -66,7 +66,7 @@ def test_a_value_equal_to_the_default_keeps_following_the_catalogue(store):
     with store.transaction() as session:
         default = publication_settings(session)[0]["value"]
         rows = set_publication(session, {"title": default})
-    assert rows[0] == {"field": "title", "value": default, "source": "catalogue apec-cyber"}
+    assert rows[0] == {"field": "title", "limit": 200, "value": default, "source": "catalogue apec-cyber"}
 
 
 @pytest.mark.parametrize("values, problem", [
@@ -113,7 +113,7 @@ def test_the_command_shows_sets_and_resets(tracker):
     assert "Title (set in this database):\n  Cyber commitments {year}" in output
     assert "Foreword (set in this database):\n  First line.\n  Second line." in output
     [title, *_] = json.loads(tracker("publication", "show", "--year", "2010", "--json").output)
-    assert title == {"field": "title", "value": "Cyber commitments 2010", "source": "set"}
+    assert title == {"field": "title", "limit": 200, "value": "Cyber commitments 2010", "source": "set"}
     tracker("publication", "reset", "--foreword")
     rows = json.loads(tracker("publication", "show", "--json").output)
     assert [row["source"] for row in rows] == ["set", "catalogue apec-cyber", "catalogue apec-cyber", "default"]

@@ -62,12 +62,14 @@ def _stored(session: Session) -> dict[str, Setting]:
 
 
 def publication_settings(session: Session) -> list[dict]:
-    """Each field as set (``{year}`` not yet filled in), and whether the database set it or
-    where its default comes from: what ``tracker publication show`` and the page list."""
+    """Each field as set (``{year}`` not yet filled in), whether the database set it or where
+    its default comes from, and the longest it may be: what ``tracker publication show`` and the
+    Publication page list."""
     proposals, stored = _proposals(session), _stored(session)
     return [
-        {"field": name, "value": stored[name].value, "source": "set"} if name in stored
-        else {"field": name, "value": proposals[name][0], "source": proposals[name][1]}
+        {"field": name, "limit": LIMITS[name]}
+        | ({"value": stored[name].value, "source": "set"} if name in stored
+           else {"value": proposals[name][0], "source": proposals[name][1]})
         for name in FIELDS
     ]
 
