@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from tracker.report import FIXED_SHEETS
 from tracker.report_sheets import ILLUSTRATIVE_NOTE, STATUS_CODES
-from tracker.workbooks import text_lines
+from tracker.workbook.typesetting import text_lines
 
 SCALE = {
     "not_started": "Not started", "planned": "Planned", "in_progress": "In progress",

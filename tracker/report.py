@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from tracker.atomic import replacing
 from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.history import contacts_as_of, entries_as_of
-from tracker.imports import undone_ids
+from tracker.import_log import undone_ids
 from tracker.errors import Refused
 from tracker.models import NARRATIVE_FIELDS, Change, Economy, Entry, Form, Import, Item, Return, Setting
 from tracker.printing import to_pdf

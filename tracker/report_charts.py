@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tracker.status import STATUS_KEYS
-from tracker.workbooks import FONT_NAME
+from tracker.workbook.typesetting import FONT_NAME
 
 if TYPE_CHECKING:
     from tracker.report_sheets import _Book

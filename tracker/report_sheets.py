@@ -23,8 +23,8 @@ from tracker.models import Economy
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA, pooled
 from tracker.report_charts import CHART_SHEETS, STATUS_COLOURS, commitment_status_chart, economy_rate_chart, trend_panel
 from tracker.status import LABELS, SCALE, STATUS_KEYS
-from tracker.xlsx_rows import RowWorksheet
-from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, fits_unmeasured, text_lines, wrapped
+from tracker.workbook.rows import RowWorksheet
+from tracker.workbook.typesetting import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, fits_unmeasured, text_lines, wrapped
 
 if TYPE_CHECKING:
     from tracker.report import ReportData

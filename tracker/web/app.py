@@ -1,7 +1,7 @@
 """The web application: the routes, the session cookie, the safety headers on every response.
 
 Like ``cli.py`` this is a thin adapter: each page parses its parameters, calls one library
-function (``tracker.overview``, ``history``, ``imports``, ``reports_log``, ``users``) in one
+function (``tracker.overview``, ``history``, ``import_log``, ``reports_log``, ``users``) in one
 read transaction, and renders the result as HTML, or as JSON at the same address plus ``.json``.
 """
 
@@ -21,7 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from tracker import users
 from tracker.store import open_store
-from tracker.reader import MAX_FILE_BYTES
+from tracker.workbook.reader import MAX_FILE_BYTES
 from tracker.web import auth, changes, pages, publication, reports
 from tracker.web.rendering import http_error, server_error, templates
 

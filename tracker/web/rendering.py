@@ -17,7 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from tracker import __version__
 from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
-from tracker.reader import FIELD_TITLES
+from tracker.workbook.layout import FIELD_TITLES
 from tracker.status import LABELS
 from tracker.web.sessions import csrf_token, current_viewer
 
