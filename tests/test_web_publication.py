@@ -53,7 +53,8 @@ def test_the_reset_button_brings_the_catalogue_back(web, tracker):
     tracker("publication", "set", "--title", "Our own {year}")
     admin = signed_in(web, "ada")
     page = admin.get("/publication").text
-    assert 'formaction="/publication/reset"' in page and 'value="title">Reset the title' in page
+    assert 'action="/publication/reset"' in page and "Reset the title to its default" in page
+    assert "Reset the subject" not in page
     response = admin.post("/publication/reset", data={"csrf": csrf_of(page), "field": "title"})
     assert response.status_code == 303
     assert admin.get("/publication.json").json()[0]["source"] == "catalogue apec-cyber"
