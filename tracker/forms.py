@@ -109,7 +109,7 @@ def _text(ws, row: int, column: int, value, fmt, quoted) -> None:
 def _page(ws, title: str, landscape: bool) -> None:
     ws.set_paper(9)
     ws.set_landscape() if landscape else ws.set_portrait()
-    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    ws.set_margins(left=0.3, right=0.3, top=0.7, bottom=0.6)
     escaped = title.replace("&", "&&")
     ws.set_header(f'&L&"{FONT_NAME},Bold"&10{escaped}')
     ws.set_footer(f'&R&"{FONT_NAME},Regular"&9Page &P of &N')

@@ -9,21 +9,22 @@ LISTS_SHEET = "Lists"
 STATUS_LIST_NAME = "StatusLabels"
 HEADER_ROW = 10
 #: The Form sheet's columns: (title, entry field or None for read-only columns, width). Every
-#: column a focal point types in is at least 15 characters wide; the Commitment column is the
-#: narrowest it may be (the writer widens it to fit the catalogue's longest wording in six lines).
-#: The widths add up to what prints one A4 page wide in landscape at about 7 pt.
+#: column a focal point writes in is 15 characters wide (Status, a choice from a list, 14); the
+#: Commitment column is the narrowest it may be (the writer widens it until the catalogue's longest
+#: wording takes six lines). The widths add up to what prints one A4 page wide in landscape at
+#: about 7 pt.
 COLUMNS = [
-    ("Ref", None, 14),
-    ("Instrument", None, 15),
+    ("Ref", None, 15),  # wide enough for the contact point's captions above the table
+    ("Instrument", None, 12),
     ("Commitment", None, 40),
     ("Deadline", None, 10),
-    ("Last reported status", None, 14),
-    ("Status", "status", 15),
-    ("Measures undertaken", "measures", 18),
-    ("Further measures planned", "planned", 16),
+    ("Last reported status", None, 12),
+    ("Status", "status", 14),
+    ("Measures undertaken", "measures", 15),
+    ("Further measures planned", "planned", 15),
     ("Timeframe", "timeframe", 15),
-    ("Capacity-building needs", "needs", 16),
-    ("Evidence", "evidence", 16),
+    ("Capacity-building needs", "needs", 15),
+    ("Evidence", "evidence", 15),
 ]
 #: The columns a focal point answers in, by title: {title: entry field}.
 FIELD_TITLES = {title: name for title, name, _ in COLUMNS if name}
