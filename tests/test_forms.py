@@ -38,7 +38,7 @@ def test_form_layout(tracker, tmp_path):
     assert ws.cell(row=unit, column=column["Status"]).value == "In progress"
     assert ws.cell(row=unit, column=column["Last reported status"]).value == "In progress (2008; changed from Planned in 2007)"
     assert ws.cell(row=unit, column=column["Further measures planned"]).value is None
-    assert ws.cell(row=rows["T7-1"], column=column["Last reported status"]).value == "Not reported"
+    assert ws.cell(row=rows["T7-1"], column=column["Last reported status"]).value == "New in 2008"
 
     assert ws.protection.sheet is True
     assert ws.cell(row=laws, column=column["Status"]).protection.locked is False

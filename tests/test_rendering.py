@@ -21,6 +21,9 @@ PDF_TOOLS = shutil.which("pdftotext") and shutil.which("pdfinfo")
 #: pdftotext's word boxes are about 1.43 times the font size.
 BOX_PER_POINT = 1.43
 SMALLEST_POINTS = 7.5  # "about 8 pt"
+#: The form prints smaller: its six answer columns are 13 to 15 characters wide and the longest
+#: commitment takes at most six lines, all on one A4 page wide (issue 24).
+FORM_SMALLEST_POINTS = 6.8
 STATUS_LABELS = ("Not started", "Planned", "In progress", "Partially implemented", "Implemented", "Not applicable")
 
 
@@ -130,18 +133,19 @@ def test_demo_report_prints_readably(printed):
 def test_form_prints_readably(demo, tmp_path):
     pages = [words_of(page) for page in pages_of(to_pdf(demo[1], tmp_path))]
     text = [" ".join(w[4] for w in page) for page in pages]
-    assert "What to do" in text[0] and "Catalogue:" in text[0], "the instructions fit on the first page"
+    assert "What to do" in text[0] and "Cells you can type in" in text[0], "the instructions fit on the first page"
     assert "Commitment progress form" in text[1]
     assert len(pages) <= 8, f"{len(pages)} pages"
     for number, page in enumerate(pages, start=1):
         assert not overprinted(page), f"page {number}: {overprinted(page)[:5]}"
         heights = sorted(w[3] - w[1] for w in body_of(page))
         body = heights[len(heights) // 10] / BOX_PER_POINT
-        assert body >= SMALLEST_POINTS, f"page {number} prints at {body:.1f} pt"
+        assert body >= FORM_SMALLEST_POINTS, f"page {number} prints at {body:.1f} pt"
         assert "Progress form: Japan (JPN), 2008" in text[number - 1] and f"of {len(pages)}" in text[number - 1]
     printed = " ".join(text)
     assert "Contact e-mail" in printed and "Contact phone" in printed
-    assert "Convention on Cybercrime (2001) by October 2003." in printed, "the longest commitment is printed whole"
+    assert re.search(r"Convention on Cybercrime \(2001\) by October (\S+ ){0,12}2003\.", printed), \
+        "the longest commitment is printed whole (its last line may follow other cells' words)"
 
 
 @pytest.mark.skipif(not shutil.which("ssconvert"), reason="Gnumeric (ssconvert) is not installed")

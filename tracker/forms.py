@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 from sqlalchemy import Row, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
@@ -36,8 +37,12 @@ from tracker.workbook.typesetting import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RI
 
 INPUT_FILL_COLOR = "#FFF2CC"
 LINE_HEIGHT = 12.75  # points per line of 10 pt text
-INPUT_LINES = 3  # an empty answer row still has room for a few lines of typing
+INPUT_LINES = 3  # an empty answer row opens with room for a few lines of typing
 INSTRUCTIONS_WIDTH = 95
+#: The most lines a commitment's text may take on the form: its column widens (up to
+#: ``COMMITMENT_WIDEST``) until the catalogue's longest wording of the year fits in them.
+COMMITMENT_LINES = 6
+COMMITMENT_WIDEST = 90
 
 
 def signing_key(session: Session) -> bytes:
@@ -104,14 +109,16 @@ def _text(ws, row: int, column: int, value, fmt, quoted) -> None:
 def _page(ws, title: str, landscape: bool) -> None:
     ws.set_paper(9)
     ws.set_landscape() if landscape else ws.set_portrait()
-    ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
+    ws.set_margins(left=0.3, right=0.3, top=0.7, bottom=0.6)
     escaped = title.replace("&", "&&")
     ws.set_header(f'&L&"{FONT_NAME},Bold"&10{escaped}')
     ws.set_footer(f'&R&"{FONT_NAME},Regular"&9Page &P of &N')
 
 
-def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: FormRequest, version: str) -> None:
+def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: FormRequest) -> None:
+    """The first sheet, and the one the workbook opens on."""
     ws = wb.add_worksheet("Instructions")
+    ws.activate()
     _page(ws, f"Progress form: {economy.name} ({economy.code}), {year}", landscape=False)
     ws.fit_to_pages(1, 1)
     ws.set_column(0, 0, INSTRUCTIONS_WIDTH)
@@ -129,7 +136,8 @@ def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: F
         ("3. The form is prefilled with your latest answers; change only what has changed. "
          "A cell left blank keeps the answer already on record; to change an answer, type the new one. "
          "The column Last reported status says, for each commitment, when its answer was given and "
-         "whether it is carried forward from an earlier year.", None),
+         f"whether it is carried forward from an earlier year; a commitment added this year says New in {year}.",
+         None),
         ("4. Do not add, delete, rename or reorder sheets, and do not change the Ref column: it is how "
          "the secretariat matches your answers.", None),
         (f"5. Save the workbook as .xlsx (not .xls, not with a password) and send it to {send_to} "
@@ -138,7 +146,8 @@ def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: F
         ("The status scale", formats.heading),
         *[(f"{lab}: {meaning}", None) for lab, meaning in SCALE.values()],
         ("", None),
-        (f"Catalogue: {version}. Cells you can type in are shaded yellow and outlined.", None),
+        ("Cells you can type in are shaded yellow and outlined; a row grows to fit what you type, and prints "
+         "whole.", None),
     ]
     for row, (text, fmt) in enumerate(lines):
         if fmt is formats.title:
@@ -165,12 +174,13 @@ def _identification(wb, identification: dict[str, str]) -> None:
     ws.very_hidden()
 
 
-def last_reported(entry, year: int, previous: tuple[int, str] | None) -> str:
+def last_reported(entry, year: int, previous: tuple[int, str] | None, first_year: int) -> str:
     """What the form shows of an item's latest answer (an entry's row: its year and status): its
     status, its year, and whether it is this year's answer (new, changed or unchanged against the
-    one before) or carried forward."""
+    one before) or carried forward; for an item that applies from this year and has no answer
+    yet, that it is new."""
     if entry is None or not entry.status:
-        return "Not reported"
+        return f"New in {year}" if first_year == year else "Not reported"
     if entry.year < year:
         return f"{label(entry.status)} ({entry.year}; carried forward)"
     if previous is None:
@@ -218,7 +228,8 @@ class _Prefill:
     latest: dict[int, dict[int, Row]]  # economy id -> item id -> latest entry up to the year
     earlier: dict[int, dict[int, tuple[int, str]]]  # economy id -> item id -> (year, status) before it
     contacts: dict[int, Return]  # economy id -> its contact point for the year, or the latest earlier one
-    catalogue: list[tuple[int, list[str], int]]  # per item: its id, its catalogue cells, the lines they take
+    widths: list[float]  # the Form sheet's columns
+    catalogue: list[tuple[int, list[str], int, int]]  # per item: id, catalogue cells, first year, lines they take
 
     @classmethod
     def read(cls, session: Session, economies: list[Economy], year: int, items) -> _Prefill:
@@ -229,26 +240,52 @@ class _Prefill:
         earlier: dict[int, dict[int, tuple[int, str]]] = {}
         for economy_id, item_id, entry_year, status in session.execute(_previous_statuses(ids, year)):
             earlier.setdefault(economy_id, {})[item_id] = (entry_year, status)
-        return cls(latest, earlier, latest_contacts(session, year, ids), _catalogue_cells(session, year, items))
+        return cls(latest, earlier, latest_contacts(session, year, ids), *_catalogue_cells(session, year, items))
 
 
-def _catalogue_cells(session: Session, year: int, items) -> list[tuple[int, list[str], int]]:
-    """Per item, in order: its id, its cells in the columns that come from the catalogue (Ref,
-    Instrument, Commitment in the year's wording, Deadline) and the lines they take, at least
-    ``INPUT_LINES``: the same in every economy's form, so worked out once for all of them."""
+def _widths(texts: list[str]) -> list[float]:
+    """The columns' widths: the layout's, the Commitment column widened so that the longest of
+    ``texts`` (the year's wordings) takes at most ``COMMITMENT_LINES`` lines."""
+    widths = [width for _, _, width in COLUMNS]
+    column = [title for title, _, _ in COLUMNS].index("Commitment")
+    while widths[column] < COMMITMENT_WIDEST and any(text_lines(t, widths[column]) > COMMITMENT_LINES for t in texts):
+        widths[column] += 2
+    return widths
+
+
+def _catalogue_cells(session: Session, year: int, items) -> tuple[list[float], list[tuple[int, list[str], int, int]]]:
+    """The columns' widths, and per item, in order: its id, its cells in the columns that come
+    from the catalogue (Ref, Instrument, Commitment in the year's wording, Deadline), its first
+    year and the lines its cells take, at least ``INPUT_LINES``: the same in every economy's
+    form, so worked out once for all of them."""
     texts = wordings_for(session, year, items)
+    widths = _widths(list(texts.values()))
     rows = []
     for item in items:
         cells = [item.ref, item.instrument.title, texts[item.id], item.deadline.isoformat() if item.deadline else ""]
-        rows.append((item.id, cells, max(INPUT_LINES, *(text_lines(v, w) for v, (_, _, w) in zip(cells, COLUMNS)))))
-    return rows
+        lines = max(INPUT_LINES, *(text_lines(value, width) for value, width in zip(cells, widths)))
+        rows.append((item.id, cells, item.first_year, lines))
+    return widths, rows
 
 
-def _form_sheet(wb, formats: _Formats, economy, year, catalogue, latest, earlier, contact) -> None:
-    ws = wb.add_worksheet(FORM_SHEET)
+class _RefittedRows(Worksheet):
+    """A sheet whose rows from ``refitted_from`` on carry a height without fixing it (no
+    ``customHeight``). The height written fits the text the row holds, so the form opens and
+    prints whole; not fixed, it lets Excel and LibreOffice refit the row as the focal point
+    types, so a long answer typed later shows and prints whole too (a fixed row cuts it)."""
+
+    refitted_from = HEADER_ROW
+
+    def _xml_start_tag_unencoded(self, tag, attributes=()) -> None:
+        if tag == "row" and attributes and attributes[0][1] > self.refitted_from:
+            attributes = [pair for pair in attributes if pair[0] != "customHeight"]
+        super()._xml_start_tag_unencoded(tag, attributes)
+
+
+def _form_sheet(wb, formats: _Formats, economy, year, widths, catalogue, latest, earlier, contact) -> None:
+    ws = wb.add_worksheet(FORM_SHEET, worksheet_class=_RefittedRows)
     _page(ws, f"Progress form: {economy.name} ({economy.code}), {year}", landscape=True)
     ws.fit_to_pages(1, 0)
-    widths = [width for _, _, width in COLUMNS]
     for column, width in enumerate(widths):
         ws.set_column(column, column, width)
     ws.set_row(0, 22)
@@ -270,11 +307,11 @@ def _form_sheet(wb, formats: _Formats, economy, year, catalogue, latest, earlier
 
     fields = [field for _, field, _ in COLUMNS[CATALOGUE_COLUMNS + 1:]]
     shown_widths = widths[CATALOGUE_COLUMNS:]
-    for row, (item_id, cells, lines) in enumerate(catalogue, start=HEADER_ROW):
+    for row, (item_id, cells, first_year, lines) in enumerate(catalogue, start=HEADER_ROW):
         entry = latest.get(item_id)
         answers = ([label(entry.status) if field == "status" else getattr(entry, field) for field in fields]
                    if entry else [None] * len(fields))
-        shown = last_reported(entry, year, earlier.get(item_id))
+        shown = last_reported(entry, year, earlier.get(item_id), first_year)
         lines = max(lines, *(text_lines(v, w) for v, w in zip([shown, *answers], shown_widths)))
         ws.set_row(row, LINE_HEIGHT * lines + 3)
         for column, value in enumerate(cells):
@@ -293,7 +330,6 @@ def _form_sheet(wb, formats: _Formats, economy, year, catalogue, latest, earlier
     ws.protect("", {"format_columns": True, "format_rows": True})
     ws.repeat_rows(header)
     ws.print_area(0, 0, last, len(COLUMNS) - 1)
-    ws.activate()
 
 
 def write_form(session: Session, economy: Economy, year: int, path: Path, request: FormRequest,
@@ -316,8 +352,8 @@ def write_form(session: Session, economy: Economy, year: int, path: Path, reques
             "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE},
         })
         formats = _Formats(wb)
-        _instructions(wb, formats, economy, year, request, version)
-        _form_sheet(wb, formats, economy, year, prefill.catalogue, prefill.latest.get(economy.id, {}),
+        _instructions(wb, formats, economy, year, request)
+        _form_sheet(wb, formats, economy, year, prefill.widths, prefill.catalogue, prefill.latest.get(economy.id, {}),
                     prefill.earlier.get(economy.id, {}), prefill.contacts.get(economy.id))
         _status_list(wb)
         _identification(wb, identification)

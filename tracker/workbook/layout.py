@@ -8,20 +8,23 @@ ID_SHEET = "Identification"
 LISTS_SHEET = "Lists"
 STATUS_LIST_NAME = "StatusLabels"
 HEADER_ROW = 10
-#: The Form sheet's columns: (title, entry field or None for read-only columns, width). The
-#: widths add up to what prints one A4 page wide in landscape at about 8 pt.
+#: The Form sheet's columns: (title, entry field or None for read-only columns, width). Every
+#: column a focal point writes in is 15 characters wide (Status, a choice from a list, 14); the
+#: Commitment column is the narrowest it may be (the writer widens it until the catalogue's longest
+#: wording takes six lines). The widths add up to what prints one A4 page wide in landscape at
+#: about 7 pt.
 COLUMNS = [
-    ("Ref", None, 14),
-    ("Instrument", None, 15),
-    ("Commitment", None, 22),
+    ("Ref", None, 15),  # wide enough for the contact point's captions above the table
+    ("Instrument", None, 12),
+    ("Commitment", None, 40),
     ("Deadline", None, 10),
-    ("Last reported status", None, 13),
-    ("Status", "status", 12),
-    ("Measures undertaken", "measures", 14),
-    ("Further measures planned", "planned", 13),
-    ("Timeframe", "timeframe", 10),
-    ("Capacity-building needs", "needs", 12),
-    ("Evidence", "evidence", 12),
+    ("Last reported status", None, 12),
+    ("Status", "status", 14),
+    ("Measures undertaken", "measures", 15),
+    ("Further measures planned", "planned", 15),
+    ("Timeframe", "timeframe", 15),
+    ("Capacity-building needs", "needs", 15),
+    ("Evidence", "evidence", 15),
 ]
 #: The columns a focal point answers in, by title: {title: entry field}.
 FIELD_TITLES = {title: name for title, name, _ in COLUMNS if name}
