@@ -8,8 +8,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from tracker.report import FIXED_SHEETS
-from tracker.report_sheets import ILLUSTRATIVE_NOTE, STATUS_CODES
+from tracker.report.data import FIXED_SHEETS
+from tracker.report.book import ILLUSTRATIVE_NOTE, STATUS_CODES
 from tracker.workbooks import text_lines
 
 SCALE = {
@@ -427,7 +427,7 @@ def test_the_report_works_out_each_figure_once_per_economy_not_once_per_pair(sto
     from tracker.models import Economy, Item
     from tracker.progress import record_entries
     from tracker.report import ReportData, gather
-    from tracker.report_sheets import render
+    from tracker.report import render
 
     def answer_everything():
         with store.transaction() as session:

@@ -1,39 +1,25 @@
 """The report's charts, drawn from the cells of its sheets (so a reader can check every point).
 
-Each builder returns an XlsxWriter chart; ``tracker.report_sheets`` places it. The builders are
+Each builder returns an XlsxWriter chart; ``place_charts`` places them. The builders are
 told where their figures stand (sheet, rows, columns) rather than knowing the sheets' layout.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from tracker.report.book import CHART_SHEETS, STATUS_COLOURS, Book, Sheet, page_header
+from tracker.report.tables import COMMITMENT_COUNT_COLUMN, ECONOMY_RATE_COLUMN
 from tracker.status import STATUS_KEYS
 from tracker.workbooks import FONT_NAME
 
-if TYPE_CHECKING:
-    from tracker.report_sheets import _Book
-
-#: One colour per status, the same in the Matrix, its legend and every chart.
-STATUS_COLOURS = {
-    "not_started": "#E06666",
-    "planned": "#F6B26B",
-    "in_progress": "#FFD966",
-    "partial": "#93C47D",
-    "implemented": "#38761D",
-    "not_applicable": "#B7B7B7",
-}
 NOT_REPORTED_COLOUR = "#FFFFFF"
 #: The trend's small multiples: each economy in blue, the region-wide rate in black, in every panel.
 ECONOMY_COLOUR = "#1F77B4"
 REGION_COLOUR = "#000000"
 REGION_WIDE = "Region-wide"
 CHART_FONT = {"name": FONT_NAME, "size": 9}
-#: The sheets of charts, in order, after the Trend sheet.
-CHART_SHEETS = ("Rates chart", "Statuses chart", "Trend chart")
 
 
-def _chart(book: _Book, kind: dict, title: str):
+def _chart(book: Book, kind: dict, title: str):
     chart = book.wb.add_chart(kind)
     chart.set_title({"name": title, "name_font": {**CHART_FONT, "size": 11, "bold": True}})
     chart.set_chartarea({"border": {"none": True}})
@@ -46,7 +32,7 @@ def _rate_axis(chart, axis: str) -> None:
     (chart.set_y_axis if axis == "y" else chart.set_x_axis)(settings)
 
 
-def economy_rate_chart(book: _Book, sheet: str, rate_column: int):
+def economy_rate_chart(book: Book, sheet: str, rate_column: int):
     """A bar chart of the rate column of the Economies sheet, whose rows start with the economies
     that returned (one a row under its header). An economy with no return has no rate, so it is
     left out rather than drawn as an empty bar, and the title says how many that is."""
@@ -71,7 +57,7 @@ def economy_rate_chart(book: _Book, sheet: str, rate_column: int):
     return chart
 
 
-def commitment_status_chart(book: _Book, sheet: str, first_count_column: int):
+def commitment_status_chart(book: Book, sheet: str, first_count_column: int):
     """The statuses of each commitment across economies, stacked to 100 %, in the Matrix colours:
     ``sheet`` has a count per status (then not reported) from ``first_count_column``, one item a row."""
     rows = len(book.data.items)
@@ -89,7 +75,7 @@ def commitment_status_chart(book: _Book, sheet: str, first_count_column: int):
     return chart
 
 
-def trend_panel(book: _Book, sheet: str, row: int, title: str, size: tuple[int, int]):
+def trend_panel(book: Book, sheet: str, row: int, title: str, size: tuple[int, int]):
     """One economy's small multiple: its rate (``row`` of ``sheet``) against the region-wide rate
     (the row under the economies), both straight, with a gap for a year without a return. Every
     panel has the same axes and draws the region-wide rate alike, so panels compare at a glance."""
@@ -120,3 +106,54 @@ def trend_panel(book: _Book, sheet: str, row: int, title: str, size: tuple[int, 
     chart.set_legend({"none": True})
     chart.set_size({"width": size[0], "height": size[1]})
     return chart
+
+
+def place_charts(book: Book) -> None:
+    """The rates and the statuses on a chart sheet each (one landscape page, never under a table's
+    repeated header), then the trend's small multiples."""
+    data = book.data
+    if not (data.economies and data.items):
+        return
+    charts = {CHART_SHEETS[1]: commitment_status_chart(book, "Commitments", COMMITMENT_COUNT_COLUMN)}
+    if data.returning():  # else no economy has a rate to draw
+        charts = {CHART_SHEETS[0]: economy_rate_chart(book, "Economies", ECONOMY_RATE_COLUMN), **charts}
+    for name, chart in charts.items():
+        sheet = book.wb.add_chartsheet(name)
+        sheet.set_paper(9)
+        sheet.set_landscape()
+        page_header(sheet, book, name)
+        sheet.set_chart(chart)
+    trend_panels(book, CHART_SHEETS[2])
+
+
+PAGE_WIDTH = 96  # characters of column width across an A4 portrait page at full size
+PANEL_HEIGHT = 138  # points: five rows of panels to a page under the key
+YEARS_PER_PANEL_WIDTH = 12 / 32  # year labels (upright) that fit under a panel, per character of its width
+
+
+def trend_panels(book: Book, name: str) -> None:
+    """One small chart per economy, in the Trend sheet's order, in rows of cells as tall as a panel
+    (so a page break never cuts one), under a key repeated on every page: three across, or fewer
+    when there are too many years to label each one under a panel that narrow."""
+    data = book.data
+    across = next(n for n in (3, 2, 1) if n == 1 or len(data.trend_years) <= YEARS_PER_PANEL_WIDTH * PAGE_WIDTH / n)
+    width = PAGE_WIDTH / across
+    s = Sheet(book, name, [width] * across, landscape=False)
+    s.sentence("Implementation rate per year of each economy (blue, round markers) against the region-wide rate "
+               "(black, square markers: pooled over the economies that returned that year), on the same scale "
+               "in every panel. A gap is a year without a return. Figures: the Trend sheet.", columns=across)
+    key_rows = s.row
+    s.ws.repeat_rows(0, key_rows - 1)
+    s.ws.freeze_panes(key_rows, 0)
+    size = (int(width * 7 + 0.5) + 5 - 8, round(PANEL_HEIGHT * 4 / 3) - 8)  # the cell's pixels, less a margin
+    for index, economy in enumerate(data.economies):
+        row, column = key_rows + index // across, index % across
+        if column == 0:  # a row with no cell is dropped in constant-memory mode: give it a blank one
+            s.ws.set_row(row, PANEL_HEIGHT)
+            s.ws.write_blank(row, 0, None, book.top)
+        title = f"{economy.name} ({economy.code})"
+        if not data.returned(economy.id):  # a gap at the end of a line does not show: say it
+            title += f"\nno return for {data.year}"
+        chart = trend_panel(book, "Trend", 1 + index, title, size)
+        s.ws.insert_chart(row, column, chart, {"x_offset": 4, "y_offset": 4})
+    s.ws.print_area(0, 0, key_rows + (len(data.economies) - 1) // across, across - 1)

@@ -1,7 +1,7 @@
 """The annual progress report: what it shows, read from the database in one go.
 
 ``gather`` reads everything the report needs in a fixed number of queries (never one per row);
-``tracker.report_sheets.render`` writes it to any path without touching the database. Nothing in
+``tracker.report.render`` writes it to any path without touching the database. Nothing in
 the cells depends on the clock, so the same data gives the same cells.
 """
 
@@ -11,23 +11,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from tracker.atomic import replacing
 from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.history import contacts_as_of, entries_as_of
 from tracker.imports import undone_ids
 from tracker.errors import Refused
 from tracker.models import NARRATIVE_FIELDS, Change, Economy, Entry, Form, Import, Item, Return, Setting
-from tracker.printing import to_pdf
 from tracker.progress import latest_contacts
 from tracker.years import check_year
 from tracker.rates import Tally, economies_for, pooled, status_counts
-from tracker.report_sheets import CHART_SHEETS, render
-from tracker.reports_log import record_report
+from tracker.report.book import CHART_SHEETS
 from tracker.rounds import latest_returns
 
 ILLUSTRATIVE_KEY = "illustrative"
@@ -371,17 +367,3 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
         item_tallies={item.id: Tally(returning, by_item.get((year, item.id), Counter())) for item in items},
         texts=wordings_for(session, year, items),
     )
-
-
-def write_report(session: Session, year: int, destination: Path, pdf: bool = False,
-                 as_of: datetime | None = None) -> ReportData:
-    """Gather the year's data (as of a past moment, if given) and write the report, whole or not at
-    all (and its PDF beside it with ``pdf``); the report is recorded in the reports log. Return the
-    data it shows."""
-    data = gather(session, year, as_of)
-    with replacing(destination, "the report") as path:
-        render(data, path)
-    record_report(session, destination, year, as_of)
-    if pdf:
-        to_pdf(destination)
-    return data
