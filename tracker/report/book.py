@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import xlsxwriter
 
 from tracker import __version__
+from tracker.percentages import rounded_percent, rounded_points
 from tracker.status import LABELS
 from tracker.xlsx_rows import RowWorksheet
 from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, fits_unmeasured, text_lines, wrapped
@@ -224,14 +225,11 @@ class Styled:
 
 def pct(book: Book, value: float | None, change: bool = False):
     """A rate as a percentage, or a change of rate as percentage points: the difference of two
-    rates is not a percentage of anything, so it is written in points (x 100) and reads "+6.2 pp"."""
+    rates is not a percentage of anything, so it is written in points (x 100) and reads "+6.2 pp".
+    Both are rounded once, as every other output rounds them (``tracker.percentages``)."""
     if value is None:
         return None
-    return Styled(round(value * 100, 10), book.change) if change else Styled(value, book.percent)
-
-
-def difference(now: float | None, before: float | None) -> float | None:
-    return None if now is None or before is None else now - before
+    return Styled(rounded_points(value), book.change) if change else Styled(rounded_percent(value), book.percent)
 
 
 def status_label(key: str | None) -> str | None:

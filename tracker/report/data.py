@@ -15,6 +15,7 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
+from tracker.comparison import Comparison, basis_for, comparison_of, counts_in_database, counts_of_entries
 from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.history import contacts_as_of, entries_as_of
 from tracker.imports import undone_ids
@@ -85,6 +86,7 @@ class ReportData:
     trend: dict[tuple[int, int], Tally]  # (year, economy_id) -> tally
     item_tallies: dict[int, Tally] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)  # item id -> its wording in ``year``
+    comparison: Comparison | None = None  # like-for-like change since ``previous_year``
     # Per year: asked for on every economy's sheet, so worked out once (else the report's work
     # grows with the square of the economies).
     _returning: dict[int, list[Economy]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -123,17 +125,6 @@ class ReportData:
         if year not in self._region:
             self._region[year] = pooled(self.tally(e.id, year) for e in self.returning(year))
         return self._region[year]
-
-    def region_change(self, earlier: int) -> tuple[float | None, float | None, int]:
-        """(rate change, coverage change, economies) since ``earlier``, over the economies that
-        returned in both years: comparing different sets of economies would read a missing
-        return as progress or decline."""
-        both = [e for e in self.returning() if self.returned(e.id, earlier)]
-        now = pooled(self.tally(e.id) for e in both)
-        then = pooled(self.tally(e.id, earlier) for e in both)
-        rate = None if now.rate is None or then.rate is None else now.rate - then.rate
-        coverage = None if now.coverage is None or then.coverage is None else now.coverage - then.coverage
-        return rate, coverage, len(both)
 
     def last_return(self, economy_id: int) -> tuple[int, float | None] | None:
         """(year, rate) of the economy's latest return before the report's year, if any."""
@@ -226,6 +217,15 @@ def _returns(session: Session, year: int, as_of: datetime | None) -> dict[int, R
     return records
 
 
+def _basis(all_items: list[Item], year: int, trend_years: list[int], trend: dict, economies: list[Economy]):
+    """The basis of the like-for-like change since the latest earlier year on record, if any."""
+    earlier = [y for y in trend_years if y < year]
+    if not earlier:
+        return None
+    returned = [{e.id for e in economies if trend[(y, e.id)].reported} for y in (year, earlier[-1])]
+    return basis_for(all_items, year, earlier[-1], *returned)
+
+
 def known_year(session: Session, year: int) -> None:
     """Refuse a year no report can be about: implausible, later than next year, or before any item."""
     check_year(year)
@@ -294,6 +294,9 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
     returning = sum(1 for e in economies if trend[(year, e.id)].reported)
     item_tallies = {item.id: Tally(returning, by_item.get((year, item.id), Counter())) for item in items}
     illustrative = session.get(Setting, ILLUSTRATIVE_KEY) is not None
+    basis = _basis(all_items, year, trend_years, trend, economies)
+    comparison = None if basis is None else comparison_of(
+        basis, *counts_in_database(session, basis), pooled(item_tallies[i.id] for i in basis.added))
     return ReportData(
         year=year,
         illustrative=illustrative,
@@ -310,6 +313,7 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
         trend=trend,
         item_tallies=item_tallies,
         texts=wordings_for(session, year, items),
+        comparison=comparison,
     )
 
 
@@ -350,6 +354,11 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
         (y, e.id): Tally(applying[y], by_economy.get((y, e.id), Counter())) for y in trend_years for e in economies
     }
     returning = sum(1 for e in economies if trend[(year, e.id)].reported)
+    item_tallies = {item.id: Tally(returning, by_item.get((year, item.id), Counter())) for item in items}
+    basis = _basis(all_items, year, trend_years, trend, economies)
+    comparison = None if basis is None else comparison_of(
+        basis, *counts_of_entries(((y, e, i, v["status"]) for (e, i, y), v in state.items()), basis),
+        pooled(item_tallies[i.id] for i in basis.added))
     return ReportData(
         year=year,
         illustrative=session.get(Setting, ILLUSTRATIVE_KEY) is not None,
@@ -364,6 +373,7 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
         last_updated=last_updated,
         trend_years=trend_years,
         trend=trend,
-        item_tallies={item.id: Tally(returning, by_item.get((year, item.id), Counter())) for item in items},
+        item_tallies=item_tallies,
         texts=wordings_for(session, year, items),
+        comparison=comparison,
     )

@@ -20,9 +20,10 @@ def write_summary(book: Book) -> None:
         s.sentence(f"No entries have been recorded for {data.year}: there is no return, so there is no rate to show.",
                    book.bold, columns=4)
     region, previous = data.region(), data.previous_year
-    rate_change, coverage_change, both = data.region_change(previous) if previous else (None, None, 0)
-    since = (f" since {previous} (percentage points, over the {both} "
-             f"{'economy' if both == 1 else 'economies'} that returned in both years)" if previous
+    comparison = data.comparison
+    rate_change = comparison.region.rate_change if comparison else None
+    coverage_change = comparison.region.coverage_change if comparison else None
+    since = (f" since {previous} (percentage points, {comparison.basis.describe()})" if comparison
              else " (no earlier year on record)")
     covered = f"{len(returning)} economies that returned"
     s.blank()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import zip_longest
 
 from tracker.models import Economy
-from tracker.report.book import NO_RETURN, NOT_REPORTED, Book, Sheet, Styled, contact_name, difference, pct
+from tracker.report.book import NO_RETURN, NOT_REPORTED, Book, Sheet, Styled, contact_name, pct
 from tracker.status import LABELS
 
 #: Ref is wide enough for the header block's captions beside their values; Commitment wraps in few lines.
@@ -25,9 +25,9 @@ def _economy_figures(book: Book, economy: Economy) -> list[tuple]:
         tally = data.tally(economy.id)
         rows += [("Implementation rate", pct(book, tally.rate), None), ("Coverage", pct(book, tally.coverage), None)]
         if previous:
-            before = data.rate(economy.id, previous)
-            rows.append((f"Change since {previous}", pct(book, difference(tally.rate, before), True),
-                         None if before is not None else f"no return for {previous}"))
+            change = data.comparison.economy(economy.id)
+            rows.append((f"Change since {previous}", pct(book, change.rate_change if change else None, True),
+                         "like for like" if change else f"no return for {previous}"))
     else:
         rows += [("Implementation rate", no_return, None), ("Coverage", no_return, None)]
         if last:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from tracker.models import Economy
 from tracker.rates import RATE_FORMULA
 from tracker.report.book import (LINE_HEIGHT, NO_RETURN, NOT_REPORTED, NOT_REPORTED_CODE, STATUS_CODES, Book, Sheet,
-                                 Styled, difference, pct, status_label)
+                                 Styled, pct, status_label)
 from tracker.status import LABELS, STATUS_KEYS
 from tracker.workbooks import text_lines
 
@@ -40,9 +40,9 @@ def write_economies(book: Book) -> None:
     for economy in _economy_order(data):
         tally = data.tally(economy.id)
         if data.returned(economy.id):
-            before = data.rate(economy.id, previous) if previous else None
+            change = data.comparison.economy(economy.id) if data.comparison else None
             s.put([economy.code, economy.name, *(tally.counts[k] for k in STATUS_KEYS), tally.not_reported,
-                   pct(book, tally.coverage), pct(book, tally.rate), pct(book, difference(tally.rate, before), True),
+                   pct(book, tally.coverage), pct(book, tally.rate), pct(book, change and change.rate_change, True),
                    None, None, data.last_updated.get(economy.id)], wrap=(1,))
         else:
             last = data.last_return(economy.id)
