@@ -8,7 +8,7 @@ from pathlib import Path
 from openpyxl import load_workbook
 from sqlalchemy import text
 
-from tracker.forms import FORM_SHEET, HEADER_ROW
+from tracker.workbook.layout import FORM_SHEET, HEADER_ROW
 
 TABLES = ("entry", "change", "economy_return", "file_import", "economy", "item", "form")
 

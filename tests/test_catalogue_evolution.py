@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 
 from formtools import snapshot
-from tracker.forms import FORM_SHEET, HEADER_ROW
+from tracker.workbook.layout import FORM_SHEET, HEADER_ROW
 
 V1 = """\
 [catalogue]

@@ -2,7 +2,7 @@
 
 from openpyxl import load_workbook
 
-from tracker.forms import COLUMNS, FORM_SHEET, HEADER_ROW, ID_SHEET, LISTS_SHEET, STATUS_LIST_NAME
+from tracker.workbook.layout import COLUMNS, FORM_SHEET, HEADER_ROW, ID_SHEET, LISTS_SHEET, STATUS_LIST_NAME
 from tracker.status import LABELS
 
 

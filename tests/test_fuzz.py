@@ -24,7 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from formtools import fill, snapshot
 from tracker.cli import cli
 from tracker.errors import Refused
-from tracker.forms import COLUMNS, FORM_SHEET, HEADER_ROW
+from tracker.workbook.layout import COLUMNS, FORM_SHEET, HEADER_ROW
 from tracker.progress import clean_entry_value
 
 FIELDS = {title: name for title, name, _ in COLUMNS if name}

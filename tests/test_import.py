@@ -13,7 +13,7 @@ from openpyxl import Workbook, load_workbook
 from formtools import fill, form_sheet_member, rewrite_member, snapshot
 from openpyxl.packaging.custom import CustomPropertyList
 
-from tracker.forms import FORM_SHEET, ID_SHEET
+from tracker.workbook.layout import FORM_SHEET, ID_SHEET
 
 
 @pytest.fixture
@@ -320,7 +320,7 @@ def test_an_import_of_many_files_keeps_the_sqlite_log_between_them(tracker, stor
         pytest.skip("the log is SQLite's")
     from pathlib import Path
 
-    from tracker.importer import import_files
+    from tracker.file_import import import_files
 
     tracker("form", "--year", "2008", "--economy", "JPN", "--economy", "KOR", "--out", str(tmp_path / "out"))
     for name in ("JPN-2008.xlsx", "KOR-2008.xlsx"):

@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from formtools import fill, form_sheet_member, rewrite_member, snapshot
-from tracker import reader
+from tracker.workbook import reader
 from tracker.errors import Refused
 
 

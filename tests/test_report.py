@@ -8,9 +8,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from tracker.report.data import FIXED_SHEETS
-from tracker.report.book import ILLUSTRATIVE_NOTE, STATUS_CODES
-from tracker.workbooks import text_lines
+from tracker.report.book import FIXED_SHEETS, ILLUSTRATIVE_NOTE, STATUS_CODES
+from tracker.workbook.typesetting import text_lines
 
 SCALE = {
     "not_started": "Not started", "planned": "Planned", "in_progress": "In progress",
@@ -261,7 +260,7 @@ def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, stor
 def test_about_sheet(report):
     about = {r[0]: r[1] for r in rows_of(report["About"]) if r and r[0]}
     assert about["Produced by"].startswith("tracker ")
-    assert about["Catalogue"] == "apec-cyber@2026.1"
+    assert about["Catalogue"] == "apec-cyber@2026.2"
     assert about["Data as of (latest change included)"] is not None
     assert about["Partially implemented"] == "PI"
     formulas = {r[0]: r[2] for r in rows_of(report["About"]) if r and r[0]}

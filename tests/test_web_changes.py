@@ -289,21 +289,21 @@ def test_only_editors_write_reports_and_only_with_the_token(web, store, tmp_path
 
 
 def test_the_library_applies_several_files_only_as_previewed(store, round_2008, filled, tmp_path):
-    """``importer.preview_files`` / ``apply_previewed`` directly: a file given twice is previewed as
+    """``file_import.preview_files`` / ``apply_previewed`` directly: a file given twice is previewed as
     applying it twice would go, a refused file stays refused, and a change in between applies nothing."""
-    from tracker import importer
+    from tracker import file_import
 
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(b"not a workbook")
     paths = [str(filled), str(broken), str(filled)]
-    results, fingerprint = importer.preview_files(store, paths)
+    results, fingerprint = file_import.preview_files(store, paths)
     assert [r.status for r in results] == ["would apply", "refused", "already imported"]
     round_2008("record", "JPN", "LC02-3", "--year", "2008", "--status", "planned")  # as the form says
     before = snapshot(store)
-    outdated, new_fingerprint = importer.apply_previewed(store, paths, fingerprint)
+    outdated, new_fingerprint = file_import.apply_previewed(store, paths, fingerprint)
     assert new_fingerprint not in (None, fingerprint) and snapshot(store) == before
     assert [r.status for r in outdated] == ["would apply", "refused", "already imported"]
     assert not any(c["ref"] == "LC02-3" for c in outdated[0].changes)
-    applied, none = importer.apply_previewed(store, paths, new_fingerprint)
+    applied, none = file_import.apply_previewed(store, paths, new_fingerprint)
     assert none is None and [r.status for r in applied] == ["applied", "refused", "already imported"]
     assert [row["file"] for row in json.loads(round_2008("imports", "list", "--json").output)] == ["JPN-2008.xlsx"]

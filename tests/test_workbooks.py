@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tracker.workbooks import EMS_PER_WIDTH, fits_unmeasured, text_lines, text_width, wrapped
+from tracker.workbook.typesetting import EMS_PER_WIDTH, fits_unmeasured, text_lines, text_width, wrapped
 
 INSTRUMENT = "APEC Leaders' Statement on Fighting Terrorism and Promoting Growth"
 

@@ -7,7 +7,7 @@ import xlsxwriter
 from openpyxl import load_workbook
 from xlsxwriter.worksheet import Worksheet
 
-from tracker.xlsx_rows import RowWorksheet
+from tracker.workbook.rows import RowWorksheet
 
 #: XlsxWriter's own writer takes a text of this shape for rich-string XML and writes it raw:
 #: a formula cell (and a text cell after it) smuggled in by a narrative.

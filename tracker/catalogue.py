@@ -29,13 +29,16 @@ from tracker.errors import Refused, not_found, reopen_hint
 from tracker.models import Catalogue, CatalogueVersion, Instrument, Item, ItemText, Round, utcnow
 
 BUILT_IN = "apec-cyber-2002-2008.catalogue"
+#: The longest short title of an item (a label on a chart's axis).
+SHORT_TITLE_MAX = 64
 
 _SECTION = re.compile(r"^\[(catalogue|instrument|item)(?:\s+(\S+))?\]\s*$")
 _KEY = re.compile(r"^([a-z][a-z-]*)\s*:\s?(.*)$")
 _REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 _FIELDS = {
-    "catalogue": {"code": True, "title": True, "version": True},
+    "catalogue": {"code": True, "title": True, "version": True,
+                  "report-title": False, "subject": False, "publisher": False},
     "instrument": {"title": True, "body": True, "place": False, "adopted": False, "reference": False},
     "item": {
         "instrument": True,
@@ -46,6 +49,7 @@ _FIELDS = {
         "first-year": True,
         "retired-year": False,
         "text-from": False,
+        "short-title": False,
     },
 }
 
@@ -68,6 +72,7 @@ class ParsedCatalogue:
     version: str
     instruments: list[dict]
     items: list[dict]
+    proposed: dict[str, str | None] = field(default_factory=dict)  # the report's title, subject, publisher
 
 
 def built_in_path() -> Path:
@@ -151,7 +156,14 @@ def _text_kind(value: str) -> str:
     return value
 
 
+def _short_title(value: str) -> str:
+    if len(value) > SHORT_TITLE_MAX:
+        raise ValueError(f"at most {SHORT_TITLE_MAX} characters long ({len(value)} given)")
+    return value
+
+
 _CONVERT = {
+    "short-title": _short_title,
     "first-year": _year,
     "retired-year": _year,
     "text-from": _year,
@@ -220,6 +232,7 @@ def parse_catalogue(text: str, file_name: str) -> ParsedCatalogue:
         version=head["version"],
         instruments=[dict(values, code=code) for code, values in records["instrument"].items()],
         items=[dict(values, ref=ref) for ref, values in records["item"].items()],
+        proposed={"report_title": head["report-title"], "subject": head["subject"], "publisher": head["publisher"]},
     )
 
 
@@ -283,7 +296,8 @@ def _shown_in(values: dict, wordings: Wordings, year: int):
     return (wording_in(wordings, year), values["category"], values["deadline"], values["instrument_id"])
 
 
-_ITEM_COLUMNS = ("instrument_id", "text", "text_kind", "category", "deadline", "first_year", "retired_year")
+_ITEM_COLUMNS = ("instrument_id", "text", "text_kind", "category", "deadline", "first_year", "retired_year",
+                 "short_title")
 
 
 def _current(item: Item) -> dict:
@@ -308,10 +322,11 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
     catalogue = session.scalar(select(Catalogue).where(Catalogue.code == parsed.code))
     new_version = catalogue is None or catalogue.version != parsed.version
     if catalogue is None:
-        catalogue = Catalogue(code=parsed.code, title=parsed.title, version=parsed.version, loaded_at=utcnow())
+        catalogue = Catalogue(code=parsed.code, title=parsed.title, version=parsed.version, loaded_at=utcnow(),
+                              **parsed.proposed)
         session.add(catalogue)
         session.flush()
-    elif _assign(catalogue, {"title": parsed.title, "version": parsed.version}):
+    elif _assign(catalogue, {"title": parsed.title, "version": parsed.version} | parsed.proposed):
         catalogue.loaded_at = utcnow()
     if new_version:
         session.add(CatalogueVersion(catalogue_id=catalogue.id, version=parsed.version, loaded_at=catalogue.loaded_at))
@@ -469,6 +484,7 @@ def item_record(item: Item) -> dict:
         "deadline": item.deadline.isoformat() if item.deadline else None,
         "first_year": item.first_year,
         "retired_year": item.retired_year,
+        "short_title": item.short_title,
     }
 
 

@@ -17,14 +17,15 @@ from sqlalchemy import select
 from tracker.atomic import refusal, replacing
 from tracker.catalogue import items_for
 from tracker.errors import Refused
-from tracker.forms import COLUMNS, CONTACT_LABELS, FORM_SHEET, HEADER_ROW, FormRequest, write_forms
-from tracker.importer import FileResult, import_files
+from tracker.forms import FormRequest, write_forms
+from tracker.file_import import FileResult, import_files
 from tracker.initialise import initialise
 from tracker.models import Economy, Setting
 from tracker.progress import record_contact, record_entries
 from tracker.report import ILLUSTRATIVE_KEY, write_report
 from tracker.status import LABELS
 from tracker.store import Store
+from tracker.workbook.layout import COLUMNS, CONTACT_LABELS, FORM_SHEET, HEADER_ROW
 
 DEMO_DB = "demo.db"
 RECORDED_YEARS = (2006, 2007)

@@ -30,40 +30,10 @@ from tracker.models import Economy, Entry, Form, Return, Setting, utcnow
 from tracker.progress import latest_contacts
 from tracker.years import check_year
 from tracker.status import LABELS, SCALE, label
-from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines
+from tracker.workbook.layout import (CATALOGUE_COLUMNS, COLUMNS, CONTACT_LABELS, FORM_SHEET, HEADER_ROW, ID_FIELDS,
+                                     ID_SHEET, LISTS_SHEET, PROPERTY_PREFIX, STATUS_LIST_NAME)
+from tracker.workbook.typesetting import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines
 
-FORM_SHEET = "Form"
-ID_SHEET = "Identification"
-LISTS_SHEET = "Lists"
-STATUS_LIST_NAME = "StatusLabels"
-HEADER_ROW = 10
-#: The Form sheet's columns: (title, entry field or None for read-only columns, width). The
-#: widths add up to what prints one A4 page wide in landscape at about 8 pt.
-COLUMNS = [
-    ("Ref", None, 14),
-    ("Instrument", None, 15),
-    ("Commitment", None, 22),
-    ("Deadline", None, 10),
-    ("Last reported status", None, 13),
-    ("Status", "status", 12),
-    ("Measures undertaken", "measures", 14),
-    ("Further measures planned", "planned", 13),
-    ("Timeframe", "timeframe", 10),
-    ("Capacity-building needs", "needs", 12),
-    ("Evidence", "evidence", 12),
-]
-#: The first columns come from the catalogue, the same in every economy's form (Ref, Instrument,
-#: Commitment, Deadline); then Last reported status, then the answers.
-CATALOGUE_COLUMNS = 4
-#: The labels of the contact-point cells above the header, in column A; the value goes in column B.
-CONTACT_LABELS = {
-    "name": "Contact name",
-    "title": "Contact title",
-    "email": "Contact e-mail",
-    "phone": "Contact phone",
-}
-ID_FIELDS = ("form_id", "economy", "year", "catalogue_version", "issued_at")
-PROPERTY_PREFIX = "tracker_"
 INPUT_FILL_COLOR = "#FFF2CC"
 LINE_HEIGHT = 12.75  # points per line of 10 pt text
 INPUT_LINES = 3  # an empty answer row still has room for a few lines of typing

@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import rounds
 from tracker.catalogue import resolve_item
+from tracker.closed_rounds import refuse_if_closed
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.models import (
@@ -144,7 +144,7 @@ def record_entries(
     in as one multi-row insert each, so a form of hundreds of rows costs a handful of
     statements. Only an undo passes ``erase``: then a field given as ``None`` is emptied.
     """
-    rounds.refuse_if_closed(session, year)
+    refuse_if_closed(session, year)
     check_year(year)
     updates = [(item, clean_entry_values(values, f"{economy.code} {item.ref} {year}") | _erased(values, erase))
                for item, values in updates]
@@ -198,7 +198,7 @@ def record_contact(
 ) -> Outcome:
     """Set the contact point of an economy's return for a year (blank fields are left as they are,
     except that an undo passes ``erase`` to empty the fields it gives as ``None``)."""
-    rounds.refuse_if_closed(session, year)
+    refuse_if_closed(session, year)
     check_year(year)
     cleaned = {}
     for name in CONTACT_FIELDS:
@@ -319,7 +319,7 @@ def correct_entry(session: Session, economy_code: str, ref: str, year: int, valu
     holds anything else now, someone saved it in between, and the save is refused (``StaleSave``,
     with both values of each field that differs) instead of overwriting theirs. The check runs
     with the economy locked, as the write path does, so it holds until commit."""
-    rounds.refuse_if_closed(session, year)
+    refuse_if_closed(session, year)
     check_year(year)
     economy = resolve_economy(session, economy_code)
     item = resolve_item(session, ref)

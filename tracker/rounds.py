@@ -1,10 +1,10 @@
 """The yearly round: opened when forms go out, followed while returns come in, closed at publication.
 
 A closed year is read-only: the one write path (``progress.record_entries`` and
-``progress.record_contact``) asks ``refuse_if_closed`` first, and the catalogue loader refuses a
-change to what a closed year shows, so a late file, a stray ``record``, an undo or a catalogue
-change cannot alter what was published. Every opening,
-closing and reopening is kept as a ``RoundEvent`` with who, when and why.
+``progress.record_contact``) asks ``closed_rounds.refuse_if_closed`` first, and the catalogue
+loader refuses a change to what a closed year shows, so a late file, a stray ``record``, an undo
+or a catalogue change cannot alter what was published. Every opening, closing and reopening is
+kept as a ``RoundEvent`` with who, when and why.
 """
 
 from __future__ import annotations
@@ -14,35 +14,13 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import imports, progress, years
+from tracker import import_log, progress, years
 from tracker.catalogue import items_for
+from tracker.closed_rounds import closed_message, refuse_if_closed
 from tracker.economies import resolve_economy
-from tracker.errors import Refused, reopen_hint
+from tracker.errors import Refused
 from tracker.models import Change, Entry, Form, Import, Round, RoundEvent, utcnow
 from tracker.rates import economies_for
-from tracker.store import hold, held
-
-
-def closed_message(round_: Round) -> str:
-    return (
-        f"The {round_.year} round is closed (since {round_.closed_at:%Y-%m-%d %H:%M} UTC), so {round_.year} "
-        f"is read-only and nothing was changed. To change it, reopen the round: {reopen_hint(round_.year)}"
-    )
-
-
-def refuse_if_closed(session: Session, year: int) -> None:
-    """Refuse any change to a year whose round is closed, naming the round and how to reopen it.
-
-    The round's row is read with a shared lock, so on PostgreSQL a ``round close`` waits for the
-    writers that found it open (SQLite serialises writers anyway). Read once per transaction: a
-    round closed later in the same one is this session's own object, and is seen closed."""
-    round_ = held(session, ("round", year))
-    if round_ is None:
-        round_ = session.scalar(select(Round).where(Round.year == year).with_for_update(read=True))
-        if round_ is not None:
-            hold(session, ("round", year), round_)
-    if round_ is not None and round_.is_closed:
-        raise Refused(closed_message(round_))
 
 
 def _event(session: Session, year: int, action: str, source: str, reason: str | None = None) -> None:
@@ -148,7 +126,7 @@ def round_events(session: Session, year: int | None = None) -> list[RoundEvent]:
 def latest_returns(session: Session, year: int, as_of: datetime | None = None) -> dict[int, tuple[datetime, str]]:
     """Per economy, (when, file) of the last import that is still in force and holds its return
     for ``year``: a form issued for it, or a table with rows for it (as of a moment, if given)."""
-    undone = imports.undone_ids(session, as_of)
+    undone = import_log.undone_ids(session, as_of)
     forms = select(Import.economy_id, Import.id, Import.imported_at, Import.file_name).where(
         Import.kind == "form", Import.year == year)
     tables = (

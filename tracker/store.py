@@ -125,7 +125,9 @@ def create_engine_for(target: str, read_only: bool = False) -> Engine:
         # connections kept by a long-lived process (a test run, the browser view's server) were
         # seen to end in "disk I/O error" once other processes had written the same file.
         engine = create_engine(url, poolclass=NullPool) if sqlite else create_engine(url)
-    except (ArgumentError, ImportError, ValueError) as exc:
+    except ImportError as exc:
+        raise Refused(_missing_driver_message(target, exc)) from None
+    except (ArgumentError, ValueError) as exc:
         raise Refused(
             f"Cannot use database {target!r}: {exc}. Give a file path such as tracker.db "
             "or a URL such as postgresql+psycopg://user@host:5432/dbname."
@@ -134,6 +136,23 @@ def create_engine_for(target: str, read_only: bool = False) -> Engine:
         event.listen(engine, "connect", _set_read_only_pragmas if read_only else _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin_deferred if read_only else _begin)
     return engine
+
+
+def _missing_driver_message(target: str, exc: ImportError) -> str:
+    """What to install when the driver a URL names is missing: PostgreSQL's driver is an extra
+    (``tracker[postgres]``), so that a user of SQLite files does not install it."""
+    url = make_url(target)
+    shown = url.render_as_string(hide_password=True)
+    if url.get_backend_name() != "postgresql":
+        return (f"Cannot use database {shown!r}: its driver is not installed ({exc}). Give a file path such as "
+                "tracker.db or a URL such as postgresql+psycopg://user@host:5432/dbname.")
+    if url.get_driver_name() != "psycopg":
+        return (f"Cannot use database {shown!r}: the driver {url.get_driver_name()} is not installed. The tracker "
+                "reaches PostgreSQL through psycopg: write the URL as postgresql+psycopg://user@host:5432/dbname "
+                "and install the driver with pip install 'tracker[postgres]'.")
+    return (f"Cannot use database {shown!r}: PostgreSQL's driver, psycopg, is not installed. Install it "
+            "with pip install 'tracker[postgres]' (into the environment tracker runs from) and run the "
+            "command again.")
 
 
 def check_sqlite_file(path: Path, create: bool) -> bool:

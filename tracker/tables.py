@@ -41,7 +41,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0004_entry_keys"
+SCHEMA_REVISION = "0005_publication"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns).
 NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
@@ -74,7 +74,9 @@ setting = Table(
     _required("value", Text),
 )
 
-#: A loaded catalogue file; its version travels on forms and reports.
+#: A loaded catalogue file; its version travels on forms and reports. ``report_title``,
+#: ``subject`` and ``publisher`` are what its file proposes for the published report, the
+#: defaults of ``tracker.publication`` until the database sets its own.
 catalogue = Table(
     "catalogue", metadata,
     _id(),
@@ -82,6 +84,9 @@ catalogue = Table(
     _required("title", Text),
     _required("version", String(64)),
     _required("loaded_at", DateTime),
+    Column("report_title", Text),
+    Column("subject", Text),
+    Column("publisher", Text),
 )
 
 #: Each version of a catalogue that was loaded, and when: what a report as of a moment names.
@@ -106,7 +111,8 @@ instrument = Table(
     Column("reference", Text),
 )
 
-#: One commitment, as a checklist item. ``ref`` never changes once published.
+#: One commitment, as a checklist item. ``ref`` never changes once published; ``short_title``
+#: labels it where its text does not fit (a chart's axis).
 item = Table(
     "item", metadata,
     _id(),
@@ -119,6 +125,7 @@ item = Table(
     _required("first_year", Integer),
     Column("retired_year", Integer),
     _required("position", Integer),
+    Column("short_title", String(64)),
     CheckConstraint("text_kind IN ('verbatim', 'summary')", name="text_kind"),
 )
 

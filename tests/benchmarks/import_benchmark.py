@@ -6,7 +6,7 @@
 Builds a synthetic SQLite store (one year of answers), writes the next year's form for every
 economy, fills each one in (a new status and a sentence for every item, as openpyxl saves it),
 then times, in this one run: the baseline (openpyxl read-only, values only, every sheet of every
-file), the tracker's reading of the same files alone (``tracker.reader``), and the whole
+file), the tracker's reading of the same files alone (``tracker.workbook.reader``), and the whole
 ``import_files`` of the folder (reading, checking and writing every entry). Prints the times and
 the ratios to the baseline; the target for the import is 1.5x (stretch 1.0x).
 """
@@ -57,7 +57,7 @@ def read_with_openpyxl(paths: list[Path]) -> int:
 
 
 def read_with_tracker(paths: list[Path]) -> int:
-    from tracker.reader import read_workbook
+    from tracker.workbook.reader import read_workbook
 
     return sum(len(read_workbook(path.name, path.read_bytes()).sheet.rows) for path in paths)
 
@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=500)
     args = parser.parse_args()
 
-    from tracker.importer import import_files
+    from tracker.file_import import import_files
     from tracker.store import open_store
 
     with tempfile.TemporaryDirectory() as folder:

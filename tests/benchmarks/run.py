@@ -164,7 +164,7 @@ def fill_forms(folder: Path) -> None:
     """Setup, not timed: type a status into every third row of every form, as focal points do."""
     from openpyxl import load_workbook
 
-    from tracker.forms import FORM_SHEET, HEADER_ROW
+    from tracker.workbook.layout import FORM_SHEET, HEADER_ROW
 
     for number, path in enumerate(sorted(folder.glob("*.xlsx"))):
         wb = load_workbook(path)

@@ -13,7 +13,14 @@ import gc
 import click
 
 from tracker import DEFAULT_DATABASE, __version__
-from tracker.cli import catalogue_commands, database_commands, progress_commands, round_commands, web_commands
+from tracker.cli import (
+    catalogue_commands,
+    database_commands,
+    progress_commands,
+    publication_commands,
+    round_commands,
+    web_commands,
+)
 from tracker.cli.common import TrackerGroup
 
 
@@ -64,6 +71,7 @@ for command in (
     round_commands.reports_group,
     round_commands.report_command,
     round_commands.demo_command,
+    publication_commands.publication_group,
     web_commands.serve_command,
     web_commands.users_group,
 ):

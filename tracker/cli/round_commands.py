@@ -76,11 +76,11 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
         tracker import --dry-run reports/returned/
         tracker import reports/returned/ JPN-2009.xlsx
     """
-    from tracker import importer
+    from tracker import file_import
     from tracker.store import open_store
 
     store = closed_at_end(ctx, open_store(ctx.find_root().obj))
-    results = importer.import_files(store, paths, dry_run, force, progress_bar("Importing"))
+    results = file_import.import_files(store, paths, dry_run, force, progress_bar("Importing"))
     if as_json:
         emit_json([vars(r) for r in results])
     else:
@@ -100,7 +100,7 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
         ctx.exit(1)
 
 
-def _echo_import(result: importer.FileResult) -> None:
+def _echo_import(result: file_import.FileResult) -> None:
     if result.status in ("refused", "already imported", "skipped"):
         click.echo(f"{result.file}: {result.status}")
         for problem in result.problems:
@@ -284,14 +284,14 @@ def imports_list(ctx: click.Context, as_json: bool):
     Example:
         tracker imports list --json
     """
-    from tracker import imports
+    from tracker import import_log
 
     def line(row):
         whose = f"{row['economy'] or 'table'} {row['year'] or ''}".strip()
         return (f"{row['id']:>4}  {row['at']:%Y-%m-%d %H:%M}  {row['file']}  ({whose}): "
                 f"{row['changes']} values changed{'  UNDONE' if row['undone'] else ''}")
 
-    emit_rows(run(ctx, imports.list_imports), as_json, "No imports yet.", line)
+    emit_rows(run(ctx, import_log.list_imports), as_json, "No imports yet.", line)
 
 
 @imports_group.command("undo")
@@ -308,9 +308,9 @@ def imports_undo(ctx: click.Context, import_id: int, force: bool):
     Example:
         tracker imports undo 12
     """
-    from tracker import imports
+    from tracker import undo
 
-    result = run(ctx, imports.undo_import, import_id, force, source(f"imports undo {import_id}"))
+    result = run(ctx, undo.undo_import, import_id, force, source(f"imports undo {import_id}"))
     click.echo(f"Undid import {result.target} (as import {result.undo_id}): {len(result.restored)} values restored.")
     for change in result.restored:
         where = f"{change['economy']} {change['year']} {change['ref'] or 'contact'}"

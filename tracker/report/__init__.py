@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from tracker.atomic import replacing
 from tracker.printing import to_pdf
-from tracker.report.book import Book
+from tracker.report.book import Book, sheet_names
 from tracker.report.charts import place_charts
 from tracker.report.data import ILLUSTRATIVE_KEY, ReportData, gather
 from tracker.report.front import write_about, write_summary
@@ -23,7 +23,7 @@ from tracker.report.tables import (write_commitments, write_economies, write_mat
                                    write_trend)
 from tracker.report.working import write_changes, write_data, write_returns
 from tracker.reports_log import record_report
-from tracker.workbooks import close_workbook
+from tracker.workbook.typesetting import close_workbook
 
 __all__ = ["ILLUSTRATIVE_KEY", "ReportData", "gather", "render", "write_report"]
 
@@ -41,7 +41,7 @@ def render(data: ReportData, destination: Path) -> None:
     place_charts(book)
     write_needs(book)
     write_returns(book)
-    names = data.sheet_names()
+    names = sheet_names(data)
     for economy in data.economies:
         write_economy_sheet(book, economy, names[economy.id])
     write_data(book)

@@ -19,8 +19,8 @@ import xlsxwriter
 from tracker import __version__
 from tracker.percentages import rounded_percent, rounded_points
 from tracker.status import LABELS
-from tracker.xlsx_rows import RowWorksheet
-from tracker.workbooks import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, fits_unmeasured, text_lines, wrapped
+from tracker.workbook.rows import RowWorksheet
+from tracker.workbook.typesetting import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, fits_unmeasured, text_lines, wrapped
 
 if TYPE_CHECKING:
     from tracker.report.data import ReportData
@@ -46,6 +46,10 @@ STATUS_COLOURS = {
 }
 #: The sheets of charts, in order, after the Trend sheet.
 CHART_SHEETS = ("Rates chart", "Statuses chart", "Trend chart")
+FIXED_SHEETS = (
+    "Summary", "Economies", "Commitments", "Matrix", "Changes", "Overdue", "Trend", *CHART_SHEETS, "Needs", "Returns",
+    "Data", "About",
+)
 NOT_REPORTED = "Not reported"
 NO_RETURN = "No return"
 NOT_REPORTED_CODE = "-"
@@ -242,3 +246,9 @@ def contact_name(contact, year: int) -> str | None:
     if contact is None or not contact.name:
         return None
     return contact.name if contact.year == year else f"{contact.name} (given for {contact.year})"
+
+
+def sheet_names(data: ReportData) -> dict[int, str]:
+    """Per economy, its sheet's name: its code, unless that clashes with a fixed sheet."""
+    taken = {name.casefold() for name in FIXED_SHEETS}
+    return {e.id: f"{e.code} (economy)" if e.code.casefold() in taken else e.code for e in data.economies}

@@ -9,7 +9,7 @@ from __future__ import annotations
 from tracker.report.book import CHART_SHEETS, STATUS_COLOURS, Book, Sheet, page_header
 from tracker.report.tables import COMMITMENT_COUNT_COLUMN, ECONOMY_RATE_COLUMN
 from tracker.status import STATUS_KEYS
-from tracker.workbooks import FONT_NAME
+from tracker.workbook.typesetting import FONT_NAME
 
 NOT_REPORTED_COLOUR = "#FFFFFF"
 #: The trend's small multiples: each economy in blue, the region-wide rate in black, in every panel.

@@ -18,20 +18,15 @@ from sqlalchemy.orm import Session
 from tracker.comparison import Comparison, basis_for, comparison_of, counts_in_database, counts_of_entries
 from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.history import contacts_as_of, entries_as_of
-from tracker.imports import undone_ids
+from tracker.import_log import undone_ids
 from tracker.errors import Refused
 from tracker.models import NARRATIVE_FIELDS, Change, Economy, Entry, Form, Import, Item, Return, Setting
 from tracker.progress import latest_contacts
 from tracker.years import check_year
 from tracker.rates import Tally, economies_for, pooled, status_counts
-from tracker.report.book import CHART_SHEETS
 from tracker.rounds import latest_returns
 
 ILLUSTRATIVE_KEY = "illustrative"
-FIXED_SHEETS = (
-    "Summary", "Economies", "Commitments", "Matrix", "Changes", "Overdue", "Trend", *CHART_SHEETS, "Needs", "Returns",
-    "Data", "About",
-)
 NEEDS_INDEX = 1 + NARRATIVE_FIELDS.index("needs")  # position in an entry tuple (status first)
 
 
@@ -132,11 +127,6 @@ class ReportData:
             if year < self.year and self.returned(economy_id, year):
                 return year, self.tally(economy_id, year).rate
         return None
-
-    def sheet_names(self) -> dict[int, str]:
-        """Per economy, its sheet's name: its code, unless that clashes with a fixed sheet."""
-        taken = {name.casefold() for name in FIXED_SHEETS}
-        return {e.id: f"{e.code} (economy)" if e.code.casefold() in taken else e.code for e in self.economies}
 
     def overdue_rows(self) -> list[tuple]:
         """(economy, item, status or None, days overdue, months overdue) for every overdue pair of

@@ -9,7 +9,7 @@ from tracker.rates import RATE_FORMULA
 from tracker.report.book import (LINE_HEIGHT, NO_RETURN, NOT_REPORTED, NOT_REPORTED_CODE, STATUS_CODES, Book, Sheet,
                                  Styled, pct, status_label)
 from tracker.status import LABELS, STATUS_KEYS
-from tracker.workbooks import text_lines
+from tracker.workbook.typesetting import text_lines
 
 if TYPE_CHECKING:
     from tracker.report.data import ReportData

@@ -7,7 +7,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 from tracker.report.book import (DATA_COLUMNS, LINE_HEIGHT, NO_RETURN, Book, Sheet, Styled, contact_name, pct,
                                  status_label)
 from tracker.status import LABELS
-from tracker.workbooks import RISKY_LEADING, text_lines
+from tracker.workbook.typesetting import RISKY_LEADING, text_lines
 
 CHANGE_WORDS = {"new": "New this year", "changed": "Changed"}
 

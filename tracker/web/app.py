@@ -1,7 +1,7 @@
 """The web application: the routes, the session cookie, the safety headers on every response.
 
 Like ``cli.py`` this is a thin adapter: each page parses its parameters, calls one library
-function (``tracker.overview``, ``history``, ``imports``, ``reports_log``, ``users``) in one
+function (``tracker.overview``, ``history``, ``import_log``, ``reports_log``, ``users``) in one
 read transaction, and renders the result as HTML, or as JSON at the same address plus ``.json``.
 """
 
@@ -21,8 +21,8 @@ from starlette.staticfiles import StaticFiles
 
 from tracker import users
 from tracker.store import open_store
-from tracker.reader import MAX_FILE_BYTES
-from tracker.web import auth, changes, pages, reports
+from tracker.workbook.reader import MAX_FILE_BYTES
+from tracker.web import auth, changes, pages, publication, reports
 from tracker.web.rendering import http_error, server_error, templates
 
 SESSION_COOKIE = "tracker_session"
@@ -69,7 +69,7 @@ def create_app(target: str, one_time_token: str | None = None, secure_cookies: b
     secret = store.run(users.session_secret)
     static = str(importlib.resources.files("tracker.web").joinpath("static"))
     app = Starlette(
-        routes=[*auth.routes, *pages.routes, *changes.routes, *reports.routes, Mount("/static", StaticFiles(directory=static), name="static")],
+        routes=[*auth.routes, *pages.routes, *changes.routes, *reports.routes, *publication.routes, Mount("/static", StaticFiles(directory=static), name="static")],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,

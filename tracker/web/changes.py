@@ -4,7 +4,7 @@ uploading returns (preview, then apply), undoing an import.
 Each is a POST carrying the session's CSRF token (403 without it, before anything is read or
 changed), checks the signed-in role (403), and calls one library function, the same the
 commands call: ``progress.correct_entry`` (the one write path, with the stale-save check),
-``rounds.submit_online_return``, ``importer.import_files``, ``imports.undo_import``. What the
+``rounds.submit_online_return``, ``file_import.import_files``, ``undo.undo_import``. What the
 library refuses is shown as a page (409) saying why; nothing was changed.
 """
 
@@ -25,9 +25,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from tracker import importer, imports, progress, rounds, years
+from tracker import file_import, progress, rounds, years
 from tracker.errors import Refused
 from tracker.models import ENTRY_FIELDS
+from tracker.undo import undo_import
 from tracker.users import Viewer
 from tracker.web.rendering import render
 from tracker.web.sessions import check_csrf, require_viewer
@@ -103,7 +104,7 @@ def editor(viewer: Viewer) -> None:
 @dataclass
 class Preview:
     """An upload kept between its preview and "Apply": its files in a folder of the server, their
-    SHA-256, and the ``importer.preview_fingerprint`` of everything the preview showed."""
+    SHA-256, and the ``file_import.preview_fingerprint`` of everything the preview showed."""
 
     owner: str
     folder: Path
@@ -179,7 +180,7 @@ async def upload(request: Request):
         with path.open("wb") as out:
             shutil.copyfileobj(part.file, out)
         paths.append(str(path))
-    results, fingerprint = await run_in_threadpool(importer.preview_files, request.app.state.store, paths)
+    results, fingerprint = await run_in_threadpool(file_import.preview_files, request.app.state.store, paths)
     token = _keep(request, Preview(viewer.name, folder, paths, _digests(paths), fingerprint))
     return render(request, "upload.html", {"stage": "preview", "results": results, "token": token})
 
@@ -196,7 +197,7 @@ async def apply_upload(request: Request):
                                                           "the server restarted): upload the files again."}, 409)
     if _digests(preview.paths) != preview.digests:
         raise HTTPException(409, "The uploaded files changed on the server since the preview; upload them again.")
-    results, fingerprint = await run_in_threadpool(importer.apply_previewed, request.app.state.store,
+    results, fingerprint = await run_in_threadpool(file_import.apply_previewed, request.app.state.store,
                                                    preview.paths, preview.fingerprint)
     if fingerprint is not None:
         token = _keep(request, Preview(viewer.name, preview.folder, preview.paths, preview.digests, fingerprint))
@@ -214,7 +215,7 @@ async def undo(request: Request):
     force = form.get("force") == "yes"
     back = f"{request.scope.get('root_path', '')}/imports"
     try:
-        await run_in_threadpool(request.app.state.store.run, imports.undo_import, import_id, force, viewer.source)
+        await run_in_threadpool(request.app.state.store.run, undo_import, import_id, force, viewer.source)
     except Refused as exc:
         return _refused(request, str(exc), back)
     return RedirectResponse(back, status_code=303)

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse
 from starlette.routing import Route
 
-from tracker import history, imports, overview, reports_log, users
+from tracker import history, import_log, overview, reports_log, users
 from tracker.errors import Refused
 from tracker.years import MAX_YEAR, MIN_YEAR
 from tracker.users import Viewer
@@ -107,7 +107,7 @@ def history_page(request: Request, viewer: Viewer):
 
 def imports_page(request: Request, viewer: Viewer):
     _reads_everything(viewer)
-    return _library(request, imports.list_imports)
+    return _library(request, import_log.list_imports)
 
 
 def reports_page(request: Request, viewer: Viewer):

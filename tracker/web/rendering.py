@@ -18,7 +18,7 @@ from tracker import __version__
 from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
 from tracker.percentages import percent_text, points_text
-from tracker.reader import FIELD_TITLES
+from tracker.workbook.layout import FIELD_TITLES
 from tracker.status import LABELS
 from tracker.web.sessions import csrf_token, current_viewer
 

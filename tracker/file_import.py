@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from tracker.catalogue import items_for
 from tracker.errors import Refused, not_found, quoted
-from tracker.forms import CONTACT_LABELS, ID_FIELDS, signature, signing_key
-from tracker.imports import undone_ids
+from tracker.forms import signature, signing_key
+from tracker.import_log import undone_ids
 from tracker.models import Change, Economy, Form, Import, utcnow
 from tracker.progress import (
     Outcome,
@@ -35,12 +35,13 @@ from tracker.progress import (
     record_contact,
     record_entries,
 )
-from tracker.reader import FIELD_TITLES, MAX_FILE_BYTES, FileRefused, cell_text, read_workbook
-from tracker.reader import Parsed as _Parsed
-from tracker.reader import Row as _Row
-from tracker.reader import normal as _normal
 from tracker.status import label
 from tracker.store import Store
+from tracker.workbook.layout import CONTACT_LABELS, FIELD_TITLES, ID_FIELDS
+from tracker.workbook.reader import MAX_FILE_BYTES, FileRefused, cell_text, read_workbook
+from tracker.workbook.reader import Parsed as _Parsed
+from tracker.workbook.reader import Row as _Row
+from tracker.workbook.reader import normal as _normal
 from tracker.years import check_year
 
 TITLES_BY_FIELD = {name: title for title, name in FIELD_TITLES.items()}

@@ -2,7 +2,7 @@
 
 Text typed by economies is data: the writers (XlsxWriter) always write it as a text cell, never
 a formula, with a quote prefix when it starts with one of ``RISKY_LEADING``; long text is wrapped
-in rows as tall as ``text_lines`` says. Files sent back are read by ``tracker.reader``.
+in rows as tall as ``text_lines`` says. Files sent back are read by ``tracker.workbook.reader``.
 """
 
 from __future__ import annotations

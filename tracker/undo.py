@@ -1,71 +1,21 @@
-"""The record of imports, and taking one back.
+"""Taking an import back, as new history.
 
-Every imported file is an ``Import`` row, and every value it changed a ``Change`` row carrying its
-id. Undo reads those rows and writes the old values back through the one write path
-(``progress.record_entries`` / ``record_contact``), so an undo is itself history: nothing is
-deleted, and an undo is an ``Import`` of kind "undo" that can be undone the same way.
+Undo reads the ``Change`` rows an import wrote and writes the old values back through the one
+write path (``progress.record_entries`` / ``record_contact``), so nothing is deleted: an undo is
+an ``Import`` of kind "undo" in the import log, and can be undone the same way.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker import progress
 from tracker.errors import Refused
+from tracker.import_log import UNDO, import_label, undone_ids
 from tracker.models import Change, Economy, Import, Item, utcnow
-
-UNDO = "undo"
-
-
-def undone_ids(session: Session, as_of: datetime | None = None) -> set[int]:
-    """The imports (and undos) taken back (now, or at the moment ``as_of``): undone by an undo that
-    is not itself undone."""
-    query = select(Import.id, Import.undoes_id).where(Import.undoes_id.is_not(None))
-    if as_of is not None:
-        query = query.where(Import.imported_at <= as_of)
-    undoes = dict(session.execute(query).all())
-    by_target: dict[int, list[int]] = {}
-    for undo_id, target in undoes.items():
-        by_target.setdefault(target, []).append(undo_id)
-    memo: dict[int, bool] = {}
-
-    def is_undone(import_id: int) -> bool:
-        if import_id not in memo:
-            memo[import_id] = False
-            memo[import_id] = any(not is_undone(u) for u in by_target.get(import_id, []))
-        return memo[import_id]
-
-    return {import_id for import_id in {*undoes, *undoes.values()} if is_undone(import_id)}
-
-
-def _label(record: Import) -> str:
-    return f"undo of import {record.undoes_id}" if record.kind == UNDO else record.file_name
-
-
-def list_imports(session: Session) -> list[dict]:
-    """Every import and undo, oldest first: file, SHA-256, economy, year, when, values changed, undone."""
-    counts = dict(session.execute(
-        select(Change.import_id, func.count()).where(Change.import_id.is_not(None)).group_by(Change.import_id)
-    ).all())
-    codes = dict(session.execute(select(Economy.id, Economy.code)).all())
-    undone = undone_ids(session)
-    return [
-        {
-            "id": record.id,
-            "file": _label(record),
-            "sha256": record.sha256,
-            "economy": codes.get(record.economy_id),
-            "year": record.year,
-            "at": record.imported_at,
-            "changes": counts.get(record.id, 0),
-            "undone": record.id in undone,
-        }
-        for record in session.scalars(select(Import).order_by(Import.id))
-    ]
 
 
 @dataclass
@@ -111,11 +61,11 @@ def undo_import(session: Session, import_id: int, force: bool, source: str) -> U
         raise Refused(f"There is no import {import_id}; see `tracker imports list`.")
     if import_id in undone_ids(session):
         undo = session.scalar(select(Import.id).where(Import.undoes_id == import_id).order_by(Import.id.desc()))
-        raise Refused(f"Import {import_id} ({_label(record)}) is already undone (by import {undo}); "
+        raise Refused(f"Import {import_id} ({import_label(record)}) is already undone (by import {undo}); "
                       f"to bring it back, undo that: tracker imports undo {undo}")
     changes = list(session.scalars(select(Change).where(Change.import_id == import_id).order_by(Change.id)))
     if not changes:
-        raise Refused(f"Import {import_id} ({_label(record)}) changed nothing, so there is nothing to undo.")
+        raise Refused(f"Import {import_id} ({import_label(record)}) changed nothing, so there is nothing to undo.")
     first: dict[tuple, Change] = {}  # (economy_id, item_id, year, field) -> the import's first change of it
     last_id: dict[tuple, int] = {}
     for change in changes:

@@ -35,7 +35,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from tracker.errors import Refused, quoted
-from tracker.forms import COLUMNS, CONTACT_LABELS, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX
+from tracker.workbook.layout import COLUMNS, CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_MEMBERS = 2_000
@@ -53,7 +53,6 @@ CHUNK_BYTES = 1 << 16
 WHOLE_PART_BYTES = 4 * 1024 * 1024
 
 TABLE_KEYS = ("Economy code", "Ref", "Year")
-FIELD_TITLES = {title: name for title, name, _ in COLUMNS if name}
 HEADER_SEARCH_ROWS = 40
 MAX_COLUMNS = 40
 MAX_FORM_ROWS = 2_000

@@ -1,0 +1,41 @@
+"""The form's layout: the sheets, columns and captions that the writer lays out and the reader
+looks for, kept in one place so that the two cannot drift apart."""
+
+from __future__ import annotations
+
+FORM_SHEET = "Form"
+ID_SHEET = "Identification"
+LISTS_SHEET = "Lists"
+STATUS_LIST_NAME = "StatusLabels"
+HEADER_ROW = 10
+#: The Form sheet's columns: (title, entry field or None for read-only columns, width). The
+#: widths add up to what prints one A4 page wide in landscape at about 8 pt.
+COLUMNS = [
+    ("Ref", None, 14),
+    ("Instrument", None, 15),
+    ("Commitment", None, 22),
+    ("Deadline", None, 10),
+    ("Last reported status", None, 13),
+    ("Status", "status", 12),
+    ("Measures undertaken", "measures", 14),
+    ("Further measures planned", "planned", 13),
+    ("Timeframe", "timeframe", 10),
+    ("Capacity-building needs", "needs", 12),
+    ("Evidence", "evidence", 12),
+]
+#: The columns a focal point answers in, by title: {title: entry field}.
+FIELD_TITLES = {title: name for title, name, _ in COLUMNS if name}
+#: The first columns come from the catalogue, the same in every economy's form (Ref, Instrument,
+#: Commitment, Deadline); then Last reported status, then the answers.
+CATALOGUE_COLUMNS = 4
+#: The labels of the contact-point cells above the header, in column A; the value goes in column B.
+CONTACT_LABELS = {
+    "name": "Contact name",
+    "title": "Contact title",
+    "email": "Contact e-mail",
+    "phone": "Contact phone",
+}
+#: The identification a form carries (as custom document properties named with
+#: ``PROPERTY_PREFIX``, and on the hidden ``ID_SHEET``), in the order its signature covers.
+ID_FIELDS = ("form_id", "economy", "year", "catalogue_version", "issued_at")
+PROPERTY_PREFIX = "tracker_"
