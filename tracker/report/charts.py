@@ -1,22 +1,99 @@
-"""The report's charts, drawn from the cells of its sheets (so a reader can check every point).
+"""The report's charts and the working sheet of the figures they draw (so a reader can check
+every point): each economy's rate against the region-wide rate, the statuses of each commitment,
+and the region-wide rate per year, drawn apart wherever the basis changed.
 
-Each builder returns an XlsxWriter chart; ``place_charts`` places them. The builders are
-told where their figures stand (sheet, rows, columns) rather than knowing the sheets' layout.
+``chart_layout`` says where the figures will stand, the chart builders draw from there, and
+``write_chart_data`` writes them (last, as a working sheet).
 """
 
 from __future__ import annotations
 
-from tracker.report.book import CHART_SHEETS, STATUS_COLOURS, Book, Sheet, page_header
-from tracker.report.tables import COMMITMENT_COUNT_COLUMN, ECONOMY_RATE_COLUMN
-from tracker.status import STATUS_KEYS
+from dataclasses import dataclass
+
+from tracker.report.book import NOT_REPORTED, STATUS_COLOURS, Book, Sheet, page_header, short_label
+from tracker.status import LABELS, STATUS_KEYS
 from tracker.workbook.typesetting import FONT_NAME
 
+SHEET = "Chart data"
 NOT_REPORTED_COLOUR = "#FFFFFF"
-#: The trend's small multiples: each economy in blue, the region-wide rate in black, in every panel.
-ECONOMY_COLOUR = "#1F77B4"
 REGION_COLOUR = "#000000"
-REGION_WIDE = "Region-wide"
+LIKE_FOR_LIKE_COLOUR = "#7F7F7F"
+RATE_COLOUR = STATUS_COLOURS["implemented"]
 CHART_FONT = {"name": FONT_NAME, "size": 9}
+RATES, STATUSES, TREND = 0, 4, 13  # first column of each block on the Chart data sheet
+
+
+@dataclass
+class ChartData:
+    """Where each chart's figures stand on the Chart data sheet."""
+
+    returning: list  # the economies of the rates block, highest rate first
+    statuses: list[str | None]  # status keys with a column in the statuses block (None: not reported)
+    items: int
+    years: list[int]
+    segments: list[list[int]]  # the trend years of each stretch with one basis
+
+
+def segments(book: Book) -> list[list[int]]:
+    """The trend years cut wherever the basis changed from one year to the next."""
+    data = book.data
+    runs: list[list[int]] = []
+    for year in data.trend_years:
+        basis = data.trend_bases.get(year)
+        if runs and basis is not None and not basis.changed:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return runs
+
+
+def chart_layout(book: Book) -> ChartData:
+    """What the Chart data sheet will hold, worked out before any chart sheet refers to it."""
+    data = book.data
+    totals = {key: sum(data.item_tallies[i.id].counts[key] for i in data.items) for key in STATUS_KEYS}
+    statuses: list[str | None] = [key for key in STATUS_KEYS if totals[key]]
+    if any(data.item_tallies[i.id].not_reported for i in data.items):
+        statuses.append(None)
+    return ChartData(sorted(data.returning(), key=lambda e: (-(data.rate(e.id) or 0), e.code)), statuses,
+                     len(data.items), data.trend_years, segments(book))
+
+
+def write_chart_data(book: Book, where: ChartData) -> None:
+    """The three blocks side by side, one row at a time (the sheet is written row by row)."""
+    data, comparison = book.data, book.data.comparison
+    returning, statuses, runs, years = where.returning, where.statuses, where.segments, where.years
+    region = data.region().rate
+    s = Sheet(book, SHEET, [24, 12, 12, 2, 40, *[10] * 7, 2, 8, *[12] * (len(runs) + 1)], printed=False)
+    header = [None] * (TREND + 2 + len(runs))
+    header[RATES:RATES + 3] = ["Economy", "Implementation rate", "Region-wide rate"]
+    header[STATUSES] = "Commitment"
+    for offset, key in enumerate(statuses):
+        header[STATUSES + 1 + offset] = LABELS[key] if key else NOT_REPORTED
+    header[TREND] = "Year"
+    for offset, run in enumerate(runs):
+        header[TREND + 1 + offset] = f"Region-wide {run[0]}" + (f"–{run[-1]}" if len(run) > 1 else "")
+    header[TREND + 1 + len(runs)] = "Like for like"
+    s.put(header)
+    for row in range(max(len(returning), len(data.items), len(years))):
+        cells = [None] * len(header)
+        if row < len(returning):
+            economy = returning[row]
+            cells[RATES:RATES + 3] = [economy.name, data.rate(economy.id), region]
+        if row < len(data.items):
+            item = data.items[row]
+            tally = data.item_tallies[item.id]
+            cells[STATUSES] = f"{item.ref} {short_label(item, data.texts[item.id])}"
+            for offset, key in enumerate(statuses):
+                cells[STATUSES + 1 + offset] = tally.counts[key] if key else tally.not_reported
+        if row < len(years):
+            year = years[row]
+            cells[TREND] = str(year)
+            for offset, run in enumerate(runs):
+                cells[TREND + 1 + offset] = data.region(year).rate if year in run else None
+            if comparison:
+                ends = {comparison.basis.previous: comparison.region.then.rate, data.year: comparison.region.now.rate}
+                cells[TREND + 1 + len(runs)] = ends.get(year)
+        s.put(cells)
 
 
 def _chart(book: Book, kind: dict, title: str):
@@ -26,134 +103,86 @@ def _chart(book: Book, kind: dict, title: str):
     return chart
 
 
-def _rate_axis(chart, axis: str) -> None:
-    """A 0 to 100 % value axis: ``x`` is the horizontal one (the value axis of a bar chart)."""
-    settings = {"min": 0, "max": 1, "num_format": "0%", "num_font": CHART_FONT, "major_gridlines": {"visible": True}}
-    (chart.set_y_axis if axis == "y" else chart.set_x_axis)(settings)
-
-
-def economy_rate_chart(book: Book, sheet: str, rate_column: int):
-    """A bar chart of the rate column of the Economies sheet, whose rows start with the economies
-    that returned (one a row under its header). An economy with no return has no rate, so it is
-    left out rather than drawn as an empty bar, and the title says how many that is."""
-    data = book.data
-    rows, missing = len(data.returning()), len(data.economies) - len(data.returning())
-    title = f"Implementation rate per economy, {data.year}: the {rows} {'economy' if rows == 1 else 'economies'} that returned"
+def economy_rate_chart(book: Book, where: ChartData):
+    """Bars in rate order, each economy that returned, with the region-wide rate as a line across."""
+    data, rows = book.data, len(where.returning)
+    missing = len(data.economies) - rows
+    title = f"Implementation rate per economy, {data.year}, against the region-wide rate"
     if missing:
-        title += f"\n({missing} with no return {'is' if missing == 1 else 'are'} not shown: see the Returns sheet)"
-    chart = _chart(book, {"type": "bar"}, title)
+        title += f"\n({missing} with no return {'is' if missing == 1 else 'are'} not shown)"
+    chart = _chart(book, {"type": "column"}, title)
     chart.add_series({
-        "name": "Implementation rate",
-        "categories": [sheet, 1, 1, rows, 1],
-        "values": [sheet, 1, rate_column, rows, rate_column],
-        "fill": {"color": STATUS_COLOURS["implemented"]},
-        "data_labels": {"value": True, "num_format": "0%", "font": CHART_FONT},
-        "gap": 60,
+        "name": "Implementation rate", "categories": [SHEET, 1, RATES, rows, RATES],
+        "values": [SHEET, 1, RATES + 1, rows, RATES + 1], "fill": {"color": RATE_COLOUR},
+        "data_labels": {"value": True, "num_format": "0%", "font": CHART_FONT}, "gap": 50,
     })
-    _rate_axis(chart, "x")
-    chart.set_y_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
-    chart.set_legend({"none": True})
-    chart.set_size({"width": 640, "height": max(320, 22 * rows + 80)})
+    line = book.wb.add_chart({"type": "line"})
+    line.add_series({
+        "name": "Region-wide rate", "categories": [SHEET, 1, RATES, rows, RATES],
+        "values": [SHEET, 1, RATES + 2, rows, RATES + 2], "line": {"color": REGION_COLOUR, "width": 2, "dash_type": "dash"},
+        "marker": {"type": "none"},
+    })
+    chart.combine(line)
+    chart.set_y_axis({"min": 0, "max": 1, "num_format": "0%", "num_font": CHART_FONT, "major_gridlines": {"visible": True}})
+    chart.set_x_axis({"num_font": {**CHART_FONT, "rotation": -45}, "interval_unit": 1})
+    chart.set_legend({"position": "bottom", "font": CHART_FONT})
     return chart
 
 
-def commitment_status_chart(book: Book, sheet: str, first_count_column: int):
-    """The statuses of each commitment across economies, stacked to 100 %, in the Matrix colours:
-    ``sheet`` has a count per status (then not reported) from ``first_count_column``, one item a row."""
-    rows = len(book.data.items)
+def commitment_status_chart(book: Book, where: ChartData):
+    """The statuses of each commitment across the economies that returned, stacked to 100 %, in the
+    Matrix colours; only the statuses that occur have a series (and so a legend entry)."""
+    rows = where.items
     chart = _chart(book, {"type": "bar", "subtype": "percent_stacked"}, f"Statuses per commitment, {book.data.year}")
-    colours = [*(STATUS_COLOURS[key] for key in STATUS_KEYS), NOT_REPORTED_COLOUR]
-    for offset, colour in enumerate(colours):
-        column = first_count_column + offset
-        chart.add_series({"name": [sheet, 0, column], "categories": [sheet, 1, 0, rows, 0],
-                          "values": [sheet, 1, column, rows, column], "fill": {"color": colour},
-                          "border": {"color": "#7F7F7F" if colour == NOT_REPORTED_COLOUR else "#FFFFFF"}, "gap": 40})
+    for offset, key in enumerate(where.statuses):
+        column = STATUSES + 1 + offset
+        colour = STATUS_COLOURS[key] if key else NOT_REPORTED_COLOUR
+        chart.add_series({"name": [SHEET, 0, column], "categories": [SHEET, 1, STATUSES, rows, STATUSES],
+                          "values": [SHEET, 1, column, rows, column], "fill": {"color": colour},
+                          "border": {"color": "#7F7F7F" if key is None else "#FFFFFF"}, "gap": 40})
     chart.set_y_axis({"reverse": True, "num_font": CHART_FONT, "interval_unit": 1})
     chart.set_x_axis({"num_font": CHART_FONT, "num_format": "0%"})
     chart.set_legend({"position": "bottom", "font": CHART_FONT})
-    chart.set_size({"width": 960, "height": max(360, 16 * rows + 120)})
     return chart
 
 
-def trend_panel(book: Book, sheet: str, row: int, title: str, size: tuple[int, int]):
-    """One economy's small multiple: its rate (``row`` of ``sheet``) against the region-wide rate
-    (the row under the economies), both straight, with a gap for a year without a return. Every
-    panel has the same axes and draws the region-wide rate alike, so panels compare at a glance."""
-    data = book.data
-    last_column = 1 + len(data.trend_years)
-    categories = [sheet, 0, 2, 0, last_column]
-    chart = book.wb.add_chart({"type": "line"})
-    chart.set_title({"name": title, "name_font": {**CHART_FONT, "size": 10, "bold": True}})
-    chart.set_chartarea({"border": {"none": True}})
-    chart.add_series({
-        "name": REGION_WIDE, "categories": categories,
-        "values": [sheet, len(data.economies) + 1, 2, len(data.economies) + 1, last_column],
-        "line": {"color": REGION_COLOUR, "width": 2.5},
-        "marker": {"type": "square", "size": 4, "fill": {"color": REGION_COLOUR}, "border": {"color": REGION_COLOUR}},
-        "smooth": False,
-    })
-    chart.add_series({
-        "name": [sheet, row, 0], "categories": categories, "values": [sheet, row, 2, row, last_column],
-        "line": {"color": ECONOMY_COLOUR, "width": 1.5},
-        "marker": {"type": "circle", "size": 5, "fill": {"color": ECONOMY_COLOUR}, "border": {"color": ECONOMY_COLOUR}},
-        "smooth": False,
-    })
+def trend_chart(book: Book, where: ChartData):
+    """The region-wide rate per year, one line per stretch of years with the same basis, so that no
+    line crosses a break; the like-for-like change of the report's year drawn dashed beside it."""
+    data, last = book.data, len(where.years)
+    breaks = [str(run[0]) for run in where.segments[1:]]
+    title = "Region-wide implementation rate per year"
+    if breaks:
+        title += (f"\nbasis changed in {', '.join(breaks)} (commitments added or retired, or other economies "
+                  "returning): not joined, see the Trend sheet")
+    chart = _chart(book, {"type": "line"}, title)
+    categories = [SHEET, 1, TREND, last, TREND]
+    for offset in range(len(where.segments)):
+        column = TREND + 1 + offset
+        chart.add_series({"name": [SHEET, 0, column], "categories": categories, "values": [SHEET, 1, column, last, column],
+                          "line": {"color": REGION_COLOUR, "width": 2.25},
+                          "marker": {"type": "square", "size": 6, "fill": {"color": REGION_COLOUR},
+                                     "border": {"color": REGION_COLOUR}},
+                          "data_labels": {"value": True, "num_format": "0.0%", "font": CHART_FONT, "position": "above"}})
+    if data.comparison:
+        column = TREND + 1 + len(where.segments)
+        chart.add_series({"name": f"Like for like {data.comparison.basis.previous}–{data.year}", "categories": categories,
+                          "values": [SHEET, 1, column, last, column],
+                          "line": {"color": LIKE_FOR_LIKE_COLOUR, "width": 1.5, "dash_type": "dash"},
+                          "marker": {"type": "circle", "size": 5, "fill": {"color": LIKE_FOR_LIKE_COLOUR},
+                                     "border": {"color": LIKE_FOR_LIKE_COLOUR}}})
     chart.show_blanks_as("gap")
     chart.set_y_axis({"min": 0, "max": 1, "major_unit": 0.25, "num_format": "0%", "num_font": CHART_FONT,
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
-    chart.set_x_axis({"num_font": {**CHART_FONT, "rotation": -90} if len(data.trend_years) > 5 else CHART_FONT,
-                      "interval_unit": 1})  # upright, more years fit under a panel, each labelled
-    chart.set_legend({"none": True})
-    chart.set_size({"width": size[0], "height": size[1]})
+    chart.set_x_axis({"num_font": CHART_FONT, "interval_unit": 1})
+    chart.set_legend({"position": "bottom", "font": CHART_FONT})
     return chart
 
 
-def place_charts(book: Book) -> None:
-    """The rates and the statuses on a chart sheet each (one landscape page, never under a table's
-    repeated header), then the trend's small multiples."""
-    data = book.data
-    if not (data.economies and data.items):
-        return
-    charts = {CHART_SHEETS[1]: commitment_status_chart(book, "Commitments", COMMITMENT_COUNT_COLUMN)}
-    if data.returning():  # else no economy has a rate to draw
-        charts = {CHART_SHEETS[0]: economy_rate_chart(book, "Economies", ECONOMY_RATE_COLUMN), **charts}
-    for name, chart in charts.items():
-        sheet = book.wb.add_chartsheet(name)
-        sheet.set_paper(9)
-        sheet.set_landscape()
-        page_header(sheet, book, name)
-        sheet.set_chart(chart)
-    trend_panels(book, CHART_SHEETS[2])
-
-
-PAGE_WIDTH = 96  # characters of column width across an A4 portrait page at full size
-PANEL_HEIGHT = 138  # points: five rows of panels to a page under the key
-YEARS_PER_PANEL_WIDTH = 12 / 32  # year labels (upright) that fit under a panel, per character of its width
-
-
-def trend_panels(book: Book, name: str) -> None:
-    """One small chart per economy, in the Trend sheet's order, in rows of cells as tall as a panel
-    (so a page break never cuts one), under a key repeated on every page: three across, or fewer
-    when there are too many years to label each one under a panel that narrow."""
-    data = book.data
-    across = next(n for n in (3, 2, 1) if n == 1 or len(data.trend_years) <= YEARS_PER_PANEL_WIDTH * PAGE_WIDTH / n)
-    width = PAGE_WIDTH / across
-    s = Sheet(book, name, [width] * across, landscape=False)
-    s.sentence("Implementation rate per year of each economy (blue, round markers) against the region-wide rate "
-               "(black, square markers: pooled over the economies that returned that year), on the same scale "
-               "in every panel. A gap is a year without a return. Figures: the Trend sheet.", columns=across)
-    key_rows = s.row
-    s.ws.repeat_rows(0, key_rows - 1)
-    s.ws.freeze_panes(key_rows, 0)
-    size = (int(width * 7 + 0.5) + 5 - 8, round(PANEL_HEIGHT * 4 / 3) - 8)  # the cell's pixels, less a margin
-    for index, economy in enumerate(data.economies):
-        row, column = key_rows + index // across, index % across
-        if column == 0:  # a row with no cell is dropped in constant-memory mode: give it a blank one
-            s.ws.set_row(row, PANEL_HEIGHT)
-            s.ws.write_blank(row, 0, None, book.top)
-        title = f"{economy.name} ({economy.code})"
-        if not data.returned(economy.id):  # a gap at the end of a line does not show: say it
-            title += f"\nno return for {data.year}"
-        chart = trend_panel(book, "Trend", 1 + index, title, size)
-        s.ws.insert_chart(row, column, chart, {"x_offset": 4, "y_offset": 4})
-    s.ws.print_area(0, 0, key_rows + (len(data.economies) - 1) // across, across - 1)
+def add_chart_sheet(book: Book, name: str, chart) -> None:
+    """A chart on a sheet of its own: one landscape page."""
+    sheet = book.wb.add_chartsheet(name)
+    sheet.set_paper(9)
+    sheet.set_landscape()
+    page_header(sheet, book, name)
+    sheet.set_chart(chart)

@@ -15,13 +15,14 @@ from datetime import date, datetime
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from tracker.comparison import Comparison, basis_for, comparison_of, counts_in_database, counts_of_entries
+from tracker.comparison import Basis, Comparison, basis_for, comparison_of, counts_in_database, counts_of_entries
 from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.history import contacts_as_of, entries_as_of
 from tracker.import_log import undone_ids
 from tracker.errors import Refused
 from tracker.models import NARRATIVE_FIELDS, Change, Economy, Entry, Form, Import, Item, Return, Setting
 from tracker.progress import latest_contacts
+from tracker.publication import Publication, publication_for
 from tracker.years import check_year
 from tracker.rates import Tally, economies_for, pooled, status_counts
 from tracker.rounds import latest_returns
@@ -82,6 +83,8 @@ class ReportData:
     item_tallies: dict[int, Tally] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)  # item id -> its wording in ``year``
     comparison: Comparison | None = None  # like-for-like change since ``previous_year``
+    publication: Publication = Publication("Progress report", "", "", "")
+    trend_bases: dict[int, Basis] = field(default_factory=dict)  # year -> basis of the change from the year before
     # Per year: asked for on every economy's sheet, so worked out once (else the report's work
     # grows with the square of the economies).
     _returning: dict[int, list[Economy]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -207,13 +210,12 @@ def _returns(session: Session, year: int, as_of: datetime | None) -> dict[int, R
     return records
 
 
-def _basis(all_items: list[Item], year: int, trend_years: list[int], trend: dict, economies: list[Economy]):
-    """The basis of the like-for-like change since the latest earlier year on record, if any."""
-    earlier = [y for y in trend_years if y < year]
-    if not earlier:
-        return None
-    returned = [{e.id for e in economies if trend[(y, e.id)].reported} for y in (year, earlier[-1])]
-    return basis_for(all_items, year, earlier[-1], *returned)
+def _bases(all_items: list[Item], trend_years: list[int], trend: dict, economies: list[Economy]) -> dict[int, Basis]:
+    """Per trend year after the first, the basis of the change from the year before: what the
+    Trend sheet marks as a break when it changed."""
+    returned = {y: {e.id for e in economies if trend[(y, e.id)].reported} for y in trend_years}
+    return {year: basis_for(all_items, year, before, returned[year], returned[before])
+            for before, year in zip(trend_years, trend_years[1:])}
 
 
 def known_year(session: Session, year: int) -> None:
@@ -284,7 +286,8 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
     returning = sum(1 for e in economies if trend[(year, e.id)].reported)
     item_tallies = {item.id: Tally(returning, by_item.get((year, item.id), Counter())) for item in items}
     illustrative = session.get(Setting, ILLUSTRATIVE_KEY) is not None
-    basis = _basis(all_items, year, trend_years, trend, economies)
+    bases = _bases(all_items, trend_years, trend, economies)
+    basis = bases.get(year)
     comparison = None if basis is None else comparison_of(
         basis, *counts_in_database(session, basis), pooled(item_tallies[i.id] for i in basis.added))
     return ReportData(
@@ -304,6 +307,8 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
         item_tallies=item_tallies,
         texts=wordings_for(session, year, items),
         comparison=comparison,
+        publication=publication_for(session, year),
+        trend_bases=bases,
     )
 
 
@@ -345,7 +350,8 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
     }
     returning = sum(1 for e in economies if trend[(year, e.id)].reported)
     item_tallies = {item.id: Tally(returning, by_item.get((year, item.id), Counter())) for item in items}
-    basis = _basis(all_items, year, trend_years, trend, economies)
+    bases = _bases(all_items, trend_years, trend, economies)
+    basis = bases.get(year)
     comparison = None if basis is None else comparison_of(
         basis, *counts_of_entries(((y, e, i, v["status"]) for (e, i, y), v in state.items()), basis),
         pooled(item_tallies[i.id] for i in basis.added))
@@ -366,4 +372,6 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
         item_tallies=item_tallies,
         texts=wordings_for(session, year, items),
         comparison=comparison,
+        publication=publication_for(session, year),
+        trend_bases=bases,
     )

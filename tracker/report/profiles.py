@@ -1,57 +1,46 @@
-"""One sheet per economy: its figures beside the region's, its contact point, its entries."""
+"""One page per economy that returned: its figures beside the region's, each commitment's status,
+how it moved since the previous report, and the measures in brief. No contact point: the
+published report names no person (the working Returns sheet has them)."""
 
 from __future__ import annotations
 
-from itertools import zip_longest
-
 from tracker.models import Economy
-from tracker.report.book import NO_RETURN, NOT_REPORTED, Book, Sheet, Styled, contact_name, pct
+from tracker.report.book import NOT_REPORTED, Book, Sheet, Styled, brief, pct, short_label
+from tracker.report.findings import movement
 from tracker.status import LABELS
 
-#: Ref is wide enough for the header block's captions beside their values; Commitment wraps in few lines.
-ECONOMY_SHEET_WIDTHS = [12, 36, 16, 22, 20, 10, 15, 15]
+WIDTHS = [10, 30, 22, 28, 60]
+MOVES = {"new": "First report", "unchanged": "Unchanged", "up": "Up from {}", "down": "Down from {}",
+         "other": "Changed from {}"}
 
 
-def _economy_figures(book: Book, economy: Economy) -> list[tuple]:
-    """The economy's return and its own figures, each beside the region-wide one a reader compares
-    it with: (caption, value, note) for the header block, "No return" where it has no rate."""
-    data, previous = book.data, book.data.previous_year
-    returning, last = len(data.returning()), data.last_return(economy.id)
-    no_return = Styled(NO_RETURN, book.no_return)
-    rows: list[tuple] = [(f"Return for {data.year}", "Yes", None) if data.returned(economy.id) else
-                         (f"Return for {data.year}", no_return, f"last return {last[0]}" if last else None),
-                         ("Last updated", data.last_updated.get(economy.id), None)]
-    if data.returned(economy.id):
-        tally = data.tally(economy.id)
-        rows += [("Implementation rate", pct(book, tally.rate), None), ("Coverage", pct(book, tally.coverage), None)]
-        if previous:
-            change = data.comparison.economy(economy.id)
-            rows.append((f"Change since {previous}", pct(book, change.rate_change if change else None, True),
-                         "like for like" if change else f"no return for {previous}"))
-    else:
-        rows += [("Implementation rate", no_return, None), ("Coverage", no_return, None)]
-        if last:
-            rows.append(("Rate at the last return", pct(book, last[1]), f"in {last[0]}"))
-    over = (f"over the {returning} {'economy' if returning == 1 else 'economies'} that returned" if returning
-            else f"no economy returned for {data.year}")
-    rows.append(("Region-wide rate", pct(book, data.region().rate), over))
-    return [(caption, value, Styled(note, book.indented) if note else None) for caption, value, note in rows]
+def _moved(previous: tuple[int, str] | None, status: str | None) -> str | None:
+    if status is None:
+        return None
+    if previous is None:
+        return MOVES["new"]
+    kind = movement(previous[1], status)
+    return MOVES[kind].format(f"{LABELS[previous[1]]} ({previous[0]})")
 
 
-def write_economy_sheet(book: Book, economy: Economy, name: str) -> None:
-    data = book.data
-    s = Sheet(book, name, ECONOMY_SHEET_WIDTHS, subject=f"{economy.name} ({economy.code})")
-    s.put([f"{economy.name} ({economy.code}): progress report {data.year}"], book.title, height=20)
-    contact = data.contacts.get(economy.id)
-    details = [(caption, getattr(contact, field_name) if contact else None) for caption, field_name in
-               (("Title", "title"), ("E-mail", "email"), ("Phone", "phone"))]
-    details.insert(0, ("Contact point", contact_name(contact, data.year)))
-    for left, right in zip_longest(details, _economy_figures(book, economy), fillvalue=(None, None)):
-        s.put([*left, None, *right], wrap=(1, 3))  # contact point on the left, figures on the right
-    s.table(["Ref", "Commitment", "Status", "Measures undertaken", "Further measures planned",
-             "Timeframe", "Capacity-building needs", "Evidence"], 2)
-    economy_id, empty = economy.id, (None,) * 7
-    wrap = (1, 2, 3, 4, 5, 6, 7)
-    for item_id, ref, text, _, _ in data.item_fields:
-        status, *narrative, _ = data.entries.get((economy_id, item_id), empty)
-        s.put([ref, text, LABELS.get(status, NOT_REPORTED), *narrative], wrap=wrap)
+def write_profile(book: Book, economy: Economy, name: str) -> None:
+    data, comparison = book.data, book.data.comparison
+    s = Sheet(book, name, WIDTHS, header=f"{economy.name} ({economy.code})")
+    s.ws.fit_to_pages(1, 1)
+    s.put([f"{economy.name} ({economy.code})"], book.title, height=20)
+    tally, region = data.tally(economy.id), data.region()
+    change = comparison.economy(economy.id) if comparison else None
+    since = (f"Change since {comparison.basis.previous}, like for like" if comparison else "Change since the previous year")
+    note = (None if change else f"no return for {data.previous_year}" if data.previous_year else "no earlier year")
+    s.put([None, "Implementation rate", pct(book, tally.rate), "Region-wide rate", pct(book, region.rate)])
+    s.put([None, "Coverage", pct(book, tally.coverage), since,
+           pct(book, change.rate_change, True) if change else Styled(note, book.no_return)])
+    s.blank()
+    s.table(["Ref", "Commitment", f"Status {data.year}", "Since the previous report", "Measures undertaken, in brief"], 2)
+    empty = (None,) * 7
+    for item in data.items:
+        status, measures, *_ = data.entries.get((economy.id, item.id), empty)
+        s.put([item.ref, short_label(item, data.texts[item.id], WIDTHS[1]), LABELS.get(status, NOT_REPORTED),
+               _moved(data.previous.get((economy.id, item.id)), status), brief(measures, WIDTHS[4])])
+    s.source(f"{economy.name}'s return for {data.year}; the Data sheet holds every field in full. "
+             f"Region-wide: pooled over the {len(data.returning())} economies that returned.", 5)

@@ -1,13 +1,15 @@
-"""The working sheets: every entry (Data), the returns and contact points, the changes."""
+"""The working sheets, kept in the workbook but not printed: every entry (Data), the returns and
+contact points (the only place a person is named), the changes, and the figures the charts draw."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 
-from tracker.report.book import (DATA_COLUMNS, LINE_HEIGHT, NO_RETURN, Book, Sheet, Styled, contact_name, pct,
-                                 status_label)
+from tracker.report.book import DATA_COLUMNS, NO_RETURN, Book, Sheet, Styled, contact_name, pct, status_label
 from tracker.status import LABELS
-from tracker.workbook.typesetting import RISKY_LEADING, text_lines
+from tracker.workbook.typesetting import RISKY_LEADING
 
 CHANGE_WORDS = {"new": "New this year", "changed": "Changed"}
 
@@ -19,9 +21,9 @@ def write_changes(book: Book) -> None:
     every = data.change_rows()
     rows = [row for row in every if row.kind != "unchanged"]
     unchanged = len(every) - len(rows)
-    s = Sheet(book, "Changes", [8, 24, 9, 26, 22, 10, 22])
+    s = Sheet(book, "Changes", [8, 24, 9, 26, 22, 10, 22], printed=False)
     header = s.table(["Economy code", "Economy", "Ref", f"Compared with the previous report ({unchanged} unchanged, "
-                      "not listed)", "Previous status", "Previous year", f"Status {data.year}"], 3)
+                      "not listed)", "Previous status", "Previous year", f"Status {data.year}"], 3, (5,))
     for row in rows:
         s.put([row.economy.code, row.economy.name, row.item.ref, CHANGE_WORDS[row.kind], status_label(row.previous_status),
                Styled(row.previous_year, book.centre) if row.previous_year else None, status_label(row.status)])
@@ -39,10 +41,10 @@ def write_changes(book: Book) -> None:
 
 def write_returns(book: Book) -> None:
     data = book.data
-    s = Sheet(book, "Returns", [8, 17, 11, 6.5, 6.5, 16, 6.5, 6.5, 8, 6.5, 24, 26])
+    s = Sheet(book, "Returns", [8, 17, 11, 9, 9, 16, 9, 9, 10, 9, 24, 26, 16], printed=False)
     s.table(["Economy code", "Economy", f"Return for {data.year}", "Forms issued", "Forms returned", "Last form imported",
-             "Items answered", "Items that apply", "Complete", "Last return", "Contact point", "E-mail"], 2,
-            vertical=(3, 4, 6, 7, 8, 9))
+             "Items answered", "Items that apply", "Complete", "Last return", "Contact point", "E-mail", "Phone"], 2,
+            (3, 4, 5, 6, 7, 8, 9))
     for economy in data.economies:
         record = data.returns.get(economy.id)
         tally = data.tally(economy.id)
@@ -53,60 +55,47 @@ def write_returns(book: Book) -> None:
                record.forms_issued if record else 0, record.forms_returned if record else 0,
                record.last_returned if record else None, tally.reported, len(data.items),
                pct(book, tally.coverage) if returned else None, None if returned or not last else last[0],
-               contact_name(contact, data.year), contact.email if contact else None], wrap=(1, 10, 11))
+               contact_name(contact, data.year), contact.email if contact else None, contact.phone if contact else None])
     s.blank()
     s.sentence("Forms issued and returned count the signed forms written and imported for the year; items answered "
                "are the entries with a status, however they came in.", columns=8)
 
 
 def write_data(book: Book) -> None:
-    """The tidy table, header in row 1, so any program reads it straight (a filter and a name on it).
+    """The tidy table, header in row 1, so any program reads it straight (a filter and a name on it):
+    one row per economy and commitment, each column of one type as ``pandas.read_excel`` reads it
+    with default options (text as text, dates as dates, blanks empty).
 
-    The largest sheet (economies x items rows), so its loop is written out rather than going
-    through ``Sheet.put``: what depends only on the economy or the item (its formats, how many
-    lines its text takes) is worked out once, not once a row.
+    The largest sheet (economies x items rows) and not printed, so its rows are plain (no heights,
+    no wrapping) and its loop is written out: what depends only on the economy or the item is
+    worked out once, not once a row.
     """
     data = book.data
-    # Status fits "Partially implemented" on one line (at 10, LibreOffice broke "Implemented" mid-word);
-    # instrument and category, on every row, wrap into fewer lines (Instrument at 17, not 14: an economy's
-    # 26 rows take 94 lines, not 106); the page still prints at about 8 pt.
-    s = Sheet(book, "Data", [9.5, 10, 8.5, 17, 11, 5.5, 19, 13, 10.7, 11.85, 11.85, 10.7, 16])
-    s.table(DATA_COLUMNS, 1, vertical=(5,))
-    write, set_row = s.ws.write_cells, s.ws.set_row
-    widths, limits = s.widths, s.limits
+    s = Sheet(book, "Data", [9.5, 18, 9, 8.5, 24, 18, 40, 11, 6, 19, 30, 30, 12, 30, 24, 16], printed=False)
+    s.table(DATA_COLUMNS, 1, (7, 8, 15))
+    write = s.ws.write_cells
+    quoted, moment, day = book.quoted, book.datetime, book.date
 
-    def fmt(value, wrap=True):
-        """(format in a row of one line, format in a taller row) for a text written on many rows."""
-        if value.startswith(RISKY_LEADING):
-            return (book.wrap_quoted,) * 2 if wrap else (book.quoted,) * 2
-        return (None, book.wrap if wrap else book.top)
+    def fmt(value):
+        return quoted if value and value.startswith(RISKY_LEADING) else None
 
-    items = [(item_id, ref, fmt(ref, False), instrument, fmt(instrument), category, fmt(category),
-              max(text_lines(instrument, widths[3]), text_lines(category, widths[4])))
-             for item_id, ref, _, instrument, category in data.item_fields]
-    status_lines = {key: text_lines(lab, widths[6]) for key, lab in LABELS.items()}
-    narrative_widths, narrative_limits = widths[7:12], limits[7:12]
+    items = [(item_id, ref, fmt(ref), instrument, fmt(instrument), category, fmt(category), text, fmt(text),
+              datetime(deadline.year, deadline.month, deadline.day) if deadline else None)
+             for (item_id, ref, text, instrument, category), deadline in zip(data.item_fields, (i.deadline for i in data.items))]
     entries, empty, year = data.entries, (None,) * 7, data.year
-    risky, moment, centre = book.wrap_quoted, book.datetime, book.centre
     row = 1
     for economy in data.economies:
         economy_id, code, name = economy.id, economy.code, economy.name
-        code_format, name_format, name_lines = fmt(code, False), fmt(name), text_lines(name, widths[1])
-        for item_id, ref, ref_format, instrument, instrument_format, category, category_format, item_lines in items:
+        code_format, name_format = fmt(code), fmt(name)
+        returned = "Yes" if data.returned(economy_id) else "No"
+        for item_id, ref, ref_format, instrument, instrument_format, category, category_format, text, text_format, deadline in items:
             status, *narrative, updated = entries.get((economy_id, item_id), empty)
-            lines = max(name_lines, item_lines, status_lines.get(status, 1))
-            for width, limit, value in zip(narrative_widths, narrative_limits, narrative):
-                if value and (len(value) > limit or "\n" in value):
-                    lines = max(lines, text_lines(value, width))
-            tall = lines > 1  # a row of one line needs no formats (they cost a fifth more a cell)
-            if tall:
-                set_row(row, LINE_HEIGHT * lines + 2)
-            wrap = book.wrap if tall else None
-            write(row, [code, name, ref, instrument, category, year, LABELS[status] if status else None,
-                        *[value or None for value in narrative], updated.replace(microsecond=0) if updated else None],
-                  [code_format[tall], name_format[tall], ref_format[tall], instrument_format[tall],
-                   category_format[tall], centre, wrap,
-                   *[risky if value and value.startswith(RISKY_LEADING) else wrap for value in narrative], moment])
+            write(row, [code, name, returned, ref, instrument, category, text, deadline, year,
+                        LABELS[status] if status else None, *[value or None for value in narrative],
+                        updated.replace(microsecond=0) if updated else None],
+                  [code_format, name_format, None, ref_format, instrument_format, category_format, text_format,
+                   day if deadline else None, None, None,
+                   *[quoted if value and value.startswith(RISKY_LEADING) else None for value in narrative], moment])
             row += 1
     last = row - 1
     s.ws.autofilter(0, 0, last, len(DATA_COLUMNS) - 1)
