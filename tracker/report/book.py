@@ -61,7 +61,6 @@ POINTS_CHANGE = '+0.0" pp";-0.0" pp";0.0" pp"'
 DATETIME = "yyyy-mm-dd hh:mm"
 DATE = "yyyy-mm-dd"
 LINE_HEIGHT = 12.75  # points per line of 10 pt text
-BOLD = 0.9  # bold text is about a tenth wider
 #: Column width an indented cell loses to its indent (LibreOffice prints an indent of 1 as about
 #: 1.7 characters), so that text wraps before it reaches the next column.
 INDENT_WIDTH = 2.5
@@ -80,9 +79,9 @@ def page_header(sheet, book: Book, name: str) -> None:
     """The printed page's header (the report's title, the sheet or economy, the illustrative
     notice) and footer (the publisher, the page)."""
     publication = book.data.publication
-    notice = f'&C&"{FONT_NAME},Bold"&9ILLUSTRATIVE DATA' if book.data.illustrative else ""
-    sheet.set_header(f'&L&"{FONT_NAME},Bold"&9{_escape_header(publication.title)}{notice}'
-                     f'&R&"{FONT_NAME},Regular"&9{_escape_header(name)}')
+    notice = " | ILLUSTRATIVE DATA" if book.data.illustrative else ""
+    sheet.set_header(f'&L&"{FONT_NAME},Bold"&9{_escape_header(publication.title)}'
+                     f'&R&"{FONT_NAME},Bold"&9{_escape_header(name)}{notice}')
     sheet.set_footer(f'&L&"{FONT_NAME},Regular"&7{_escape_header(publication.publisher)}'
                      f'&R&"{FONT_NAME},Regular"&9Page &P of &N')
 
@@ -106,10 +105,11 @@ class Book:
         self.cover_text = add({"font_size": 12, "text_wrap": True, "valign": "top"})
         self.title = add({"bold": True, "font_size": 14})
         self.bold = add({"bold": True})
-        header = {"bold": True, "font_color": "#FFFFFF", "bg_color": HEADER_COLOUR, "text_wrap": True,
+        header = {"bold": True, "font_size": 9, "font_color": "#FFFFFF", "bg_color": HEADER_COLOUR, "text_wrap": True,
                   "valign": "bottom", "border": 1, "border_color": "#FFFFFF"}
         self.header = add(header | {"align": "left", "indent": 1})
         self.header_number = add(header | {"align": "right"})
+        self.header_centred = add(header | {"align": "center"})
         self.group = add({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True, "valign": "top", "align": "left",
                           "indent": 1})
         self.group_percent = add({"bold": True, "bg_color": "#DDEBF7", "num_format": PERCENT, "valign": "top"})
@@ -121,7 +121,7 @@ class Book:
         # Excel and LibreOffice indent only left-aligned text: the indent is the gap between columns.
         self.text = add({"valign": "top", "align": "left", "indent": 1, "text_wrap": True})
         self.text_quoted = add({"quote_prefix": True, "valign": "top", "align": "left", "indent": 1, "text_wrap": True})
-        self.source = add({"italic": True, "font_size": 9, "font_color": "#404040", "valign": "top"})
+        self.source = add({"italic": True, "font_color": "#404040", "valign": "top"})
         self.quoted = add({"quote_prefix": True, "valign": "top"})
         self.wrap_quoted = add({"quote_prefix": True, "text_wrap": True, "valign": "top"})
         self.percent = add({"num_format": PERCENT, "valign": "top"})
@@ -132,6 +132,7 @@ class Book:
         self.datetime = add({"num_format": DATETIME, "valign": "top"})
         self.no_return = add({"italic": True, "font_color": "#595959", "valign": "top", "align": "left", "indent": 1})
         self.notice = add({"bold": True, "bg_color": "#F4CCCC", "valign": "top"})
+        self.indented_formats = (self.text, self.text_quoted, self.group, self.no_return)
         self.status = {
             key: add({"bg_color": colour, "align": "center", "border": 1, "border_color": "#FFFFFF",
                       "font_color": "#FFFFFF" if key == "implemented" else "#000000"})
@@ -181,10 +182,11 @@ class Sheet:
         if wrap and height is None:
             lines, limits = 1, self.limits
             for column in wrap:
-                value = values[column]
-                value = value.value if type(value) is Styled else value
+                value, room = values[column], self._room(column)
+                if type(value) is Styled:  # a code centred in its cell has the whole width
+                    value, room = value.value, room if value.fmt in self.book.indented_formats else self.widths[column]
                 if type(value) is str and (self.printed or len(value) > limits[column] or "\n" in value):
-                    lines = max(lines, text_lines(value, self._room(column)))
+                    lines = max(lines, text_lines(value, room))
             height = LINE_HEIGHT * lines + 2 if lines > 1 else None
         if height:
             self.ws.set_row(row, height)
@@ -219,25 +221,28 @@ class Sheet:
         self.row += 1
         return row
 
-    def header(self, titles, numbers=()) -> int:
+    def header(self, titles, numbers=(), centred=()) -> int:
         """A header row, horizontal and wrapped; the titles of ``numbers`` columns are aligned right,
-        over their figures. Every column widens to fit its title's longest word."""
+        over their figures, those of ``centred`` columns centred over their codes. Every column
+        widens to fit its title's longest word."""
         row, book = self.row, self.book
         for column, title in enumerate(titles):
-            need = 1.1 * max((len(word) for word in re.split(r"(?<=-)|\s+", title)), default=0) + INDENT_WIDTH + 1
+            indent = 0 if column in numbers or column in centred else INDENT_WIDTH  # only text aligned left is indented
+            need = max((len(word) for word in re.split(r"(?<=-)|\s+", title)), default=0) + indent + 1
             if self.widths[column] < need:
                 self.widths[column], self.limits[column] = need, fits_unmeasured(need)
                 self.ws.set_column(column, column, need)
-        lines = max(text_lines(t, BOLD * (self.widths[c] - INDENT_WIDTH)) for c, t in enumerate(titles))
+        lines = max(text_lines(t, self.widths[c] - INDENT_WIDTH) for c, t in enumerate(titles))  # 9 pt bold: as 10 pt
         self.ws.set_row(row, LINE_HEIGHT * lines + 3)
         for column, title in enumerate(titles):
-            self.ws.write_string(row, column, title, book.header_number if column in numbers else book.header)
+            self.ws.write_string(row, column, title, book.header_number if column in numbers else
+                                 book.header_centred if column in centred else book.header)
         self.row += 1
         return row
 
-    def table(self, titles, first_column_kept: int = 0, numbers=()) -> int:
+    def table(self, titles, first_column_kept: int = 0, numbers=(), centred=()) -> int:
         """The header row of the sheet's table: frozen below (and beside the key columns), repeated in print."""
-        row = self.header(titles, numbers)
+        row = self.header(titles, numbers, centred)
         self.ws.freeze_panes(row + 1, first_column_kept)
         self.ws.repeat_rows(row)
         return row
@@ -259,7 +264,7 @@ class Sheet:
     def source(self, text: str, columns: int) -> None:
         """The source line under a table, one row below it (never inside its range)."""
         self.blank()
-        for line in wrapped(f"Source: {text}", (sum(self.widths[:columns]) - 1) / 0.9):
+        for line in wrapped(f"Source: {text}", sum(self.widths[:columns]) - 1):
             self.ws.write_string(self.row, 0, line, self.book.source)
             self.row += 1
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from tracker.report.data import ReportData
 
 COUNT_TITLES = [*LABELS.values(), NOT_REPORTED]
-COUNT_WIDTH = 12.5
+COUNT_WIDTH = 8
 
 
 def change_title(data: ReportData) -> str:
@@ -31,7 +31,7 @@ def _returned_phrase(data: ReportData) -> str:
 def write_commitments(book: Book) -> None:
     """Commitments grouped by instrument, each group led by its pooled figures."""
     data, comparison = book.data, book.data.comparison
-    s = Sheet(book, "Commitments", [10, 46, 11, *[COUNT_WIDTH] * 7, 15.5, 15.5])
+    s = Sheet(book, "Commitments", [10, 34, 10, *[COUNT_WIDTH] * 7, 12, 11])
     numbers = range(2, 12)
     s.table(["Ref", "Commitment", "Deadline", *COUNT_TITLES, "Implementation rate", change_title(data)], 2, numbers)
     added = {item.id for item in comparison.basis.added} if comparison else set()
@@ -72,7 +72,7 @@ def write_economies(book: Book) -> None:
     """One row per economy; the rate and the return are separate columns, so the rate column holds
     only numbers."""
     data, comparison = book.data, book.data.comparison
-    s = Sheet(book, "Economies", [8, 22, *[COUNT_WIDTH] * 7, 11, 15.5, 15.5, 12, 9])
+    s = Sheet(book, "Economies", [8, 22, *[COUNT_WIDTH] * 7, 9, 12, 11, 10, 9])
     s.table(["Economy code", "Economy", *COUNT_TITLES, "Coverage", "Implementation rate", change_title(data),
              f"Return for {data.year}", "Last return"], 2, (*range(2, 12), 13))
     for economy in economy_order(data):
@@ -103,8 +103,8 @@ def write_matrix(book: Book) -> None:
     """Commitments down, economy codes across: each cell a status code on its colour."""
     data = book.data
     economies = data.economies
-    s = Sheet(book, "Matrix", [10, 30, *[5.5] * len(economies)])
-    s.table(["Ref", "Commitment", *(e.code for e in economies)], 2)
+    s = Sheet(book, "Matrix", [10, 32, *[4.5] * len(economies)])
+    s.table(["Ref", "Commitment", *(e.code for e in economies)], 2, centred=range(2, 2 + len(economies)))
     entries = data.entries
     for item in data.items:
         cells = [item.ref, short_label(item, data.texts[item.id])]

@@ -23,7 +23,7 @@ def write_changes(book: Book) -> None:
     unchanged = len(every) - len(rows)
     s = Sheet(book, "Changes", [8, 24, 9, 26, 22, 10, 22], printed=False)
     header = s.table(["Economy code", "Economy", "Ref", f"Compared with the previous report ({unchanged} unchanged, "
-                      "not listed)", "Previous status", "Previous year", f"Status {data.year}"], 3, (5,))
+                      "not listed)", "Previous status", "Previous year", f"Status {data.year}"], 3, centred=(5,))
     for row in rows:
         s.put([row.economy.code, row.economy.name, row.item.ref, CHANGE_WORDS[row.kind], status_label(row.previous_status),
                Styled(row.previous_year, book.centre) if row.previous_year else None, status_label(row.status)])
