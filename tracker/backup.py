@@ -3,7 +3,7 @@
 Both use SQLite's online backup API, which copies the database as one consistent snapshot while
 others keep reading and writing it, and replaces a destination in one step. A copy is written to
 a temporary file next to its destination and renamed into place only when complete. PostgreSQL
-has its own tools for this (``pg_dump`` and ``pg_restore``; see the README).
+has its own tools for this (``pg_dump`` and ``pg_restore``; see docs/operations.md).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from tracker.store import (
     sqlite_tables,
 )
 
-PG_ADVICE = "for PostgreSQL use pg_dump and pg_restore (the README shows how)"
+PG_ADVICE = "for PostgreSQL use pg_dump and pg_restore (docs/operations.md shows how)"
 
 
 @dataclass

@@ -88,7 +88,7 @@ def db_current(ctx: click.Context):
 def backup_command(ctx: click.Context, file: str, force: bool):
     """Copy the SQLite database to FILE, consistently, even while others are using it.
 
-    For PostgreSQL use pg_dump (see the README).
+    For PostgreSQL use pg_dump (see docs/operations.md).
 
     \b
     Example:
@@ -108,7 +108,7 @@ def restore_command(ctx: click.Context, file: str, force: bool):
     """Replace the SQLite database with a backup made by `tracker backup`, in one step.
 
     FILE must be an intact tracker database this version can read. For PostgreSQL use
-    pg_restore (see the README).
+    pg_restore (see docs/operations.md).
 
     \b
     Example:
