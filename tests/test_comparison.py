@@ -2,6 +2,7 @@
 returning economies change; every expected figure is worked out here from the recorded statuses."""
 
 import json
+import re
 
 import pytest
 
@@ -73,3 +74,37 @@ def test_summary_measures_change_like_for_like(story):
     assert "1 commitment added in 2012 (EV-C)" in text and "1 commitment retired after 2011 (EV-B)" in text
     assert "1 economy returned in 2012 but not in 2011" in text and "1 economy returned in 2011 but not in 2012" in text
     assert f"1 commitment new in 2012: {100 * added:.1f}% implemented" in text
+
+
+def test_report_measures_change_like_for_like_and_its_findings_are_its_tables(story, tmp_path):
+    from openpyxl import load_workbook
+
+    economies, region, added, common = expected(story)
+    path = tmp_path / "report.xlsx"
+    story("report", "--year", "2012", "--out", str(path))
+    wb = load_workbook(path)
+    rows = [list(r) for r in wb["Economies"].iter_rows(min_row=2, values_only=True)]
+    by_code = {r[0]: r for r in rows if r[0] and r[1]}
+    for code, change in economies.items():
+        assert by_code[code][11] == pytest.approx(100 * change, abs=0.05), code
+    assert by_code["CHL"][11] is None and by_code["CAN"][12] == "No return"
+    total = next(r for r in rows if r[0] is None and r[1])
+    assert total[11] == pytest.approx(100 * region, abs=0.05)
+
+    commitments = {r[0]: r for r in wb["Commitments"].iter_rows(min_row=2, values_only=True) if r[0] and r[1]}
+    assert commitments["EV-C"][1].endswith("(new in 2012)") and commitments["EV-C"][11] is None
+    assert commitments["EV-A"][11] == pytest.approx(100 * (1.0 - 0.5), abs=0.05), "AUS planned -> implemented, JPN implemented"
+    assert "EV-B" not in commitments, "retired: no longer applies"
+
+    findings = " ".join(str(r[0]) for r in wb["Key findings"].iter_rows(values_only=True) if r[0])
+    assert f"changed by {100 * region:+.1f} pp" in findings
+    assert f"1 commitment new in 2012: {100 * added:.1f}% implemented" in findings
+    shown_percents = {f"{100 * v:.1f}%" for r in commitments.values() for v in r[10:11] if v is not None}
+    shown_percents |= {f"{100 * total[9]:.1f}%", f"{100 * total[10]:.1f}%", f"{100 * added:.1f}%"}
+    for figure in re.findall(r"\d+\.\d%", findings):
+        assert figure in shown_percents, f"{figure} of the findings is in no table"
+    assert re.findall(r"[+-]\d+\.\d pp", findings) == [f"{total[11]:+.1f} pp"]
+
+    trend = " ".join(str(r[0]) for r in wb["Trend"].iter_rows(values_only=True) if r[0])
+    assert ("Break between 2011 and 2012: 1 commitment added in 2012 (EV-C); 1 commitment retired after 2011 (EV-B); "
+            "1 economy returned in 2012 but not in 2011; 1 economy returned in 2011 but not in 2012.") in trend.replace("  ", " ")
