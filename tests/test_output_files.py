@@ -127,7 +127,7 @@ def test_a_failing_report_keeps_the_previous_one(tracker, tmp_path, monkeypatch)
     def broken(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("tracker.report_sheets._about", broken)
+    monkeypatch.setattr("tracker.report.write_about", broken)
     output = tracker("report", "--year", "2008", "--out", str(target), expect=1).output
     assert "Cannot write the report to" in output and "No space left on device" in output
     assert target.read_bytes() == before

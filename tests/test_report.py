@@ -8,8 +8,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from tracker.report import FIXED_SHEETS
-from tracker.report_sheets import ILLUSTRATIVE_NOTE, STATUS_CODES
+from tracker.report.book import ILLUSTRATIVE_NOTE, PRINTED_AFTER_PROFILES, PRINTED_BEFORE_PROFILES, STATUS_CODES, WORKING_SHEETS
 from tracker.workbook.typesetting import text_lines
 
 SCALE = {
@@ -53,6 +52,11 @@ def expected_rate(statuses, applicable):
     return (statuses.count("implemented") + 0.5 * statuses.count("partial")) / denominator
 
 
+def shown(value, points=False):
+    """A figure as the report shows it: a rate to a tenth of a percent, a change to a tenth of a point."""
+    return pytest.approx(value, abs=0.05 if points else 0.0005)
+
+
 def rows_of(ws, min_row=1):
     return [list(r) for r in ws.iter_rows(min_row=min_row, values_only=True)]
 
@@ -66,87 +70,92 @@ def report(recorded, tmp_path):
 
 
 def test_sheets_in_order(report):
-    economies = [c for c in report.sheetnames if c not in FIXED_SHEETS]
-    assert report.sheetnames == [*FIXED_SHEETS[:12], *economies, "Data", "About"]
-    assert len(economies) == 21 and economies == sorted(economies)
+    assert report.sheetnames == [*PRINTED_BEFORE_PROFILES, "AUS", "CAN", "CHL", *PRINTED_AFTER_PROFILES, *WORKING_SHEETS], (
+        "a profile for each economy that returned, none for the others")
 
 
 def test_economies_sheet_figures(report, recorded):
     items = items_of(recorded, 2008)
     applicable = len(items)
-    rows = {r[0]: r for r in rows_of(report["Economies"], 2) if r[1]}
+    rows = {r[0]: r for r in rows_of(report["Economies"], 2) if r[0] and r[1]}
     header = rows_of(report["Economies"])[0]
     assert header[:2] == ["Economy code", "Economy"] and header[2:8] == list(SCALE.values())
+    assert header[9:14] == ["Coverage", "Implementation rate", "Change since 2007", "Return for 2008", "Last return"]
     summary = {r["code"]: r for r in json.loads(recorded("summary", "--year", "2008", "--json").output)}
     for code in ("AUS", "CAN", "CHL"):
         statuses = [s for (e, _, y), s in RECORDED.items() if e == code and y == 2008]
         row = rows[code]
         assert row[2:8] == [statuses.count(k) for k in SCALE]
         assert row[8] == applicable - len(statuses)
-        assert row[9] == pytest.approx(len(statuses) / applicable)
-        assert row[10] == pytest.approx(expected_rate(statuses, applicable))
-        assert row[10] == pytest.approx(summary[code]["implementation_rate"])
-        assert row[9] == pytest.approx(summary[code]["coverage"])
-    assert header[11] == "Change since 2007"
+        assert row[9] == shown(len(statuses) / applicable)
+        assert row[10] == shown(expected_rate(statuses, applicable))
+        assert row[10] == shown(summary[code]["implementation_rate"])
+        assert row[9] == shown(summary[code]["coverage"])
+        assert row[12] == "Returned" and row[13] is None
     assert rows["AUS"][11] is None, "AUS sent no return in 2007: no change to show"
-    assert rows["CAN"][11] == pytest.approx(100 * (rows["CAN"][10] - 0)), "CAN's 2007 return: in progress only, rate 0; in points"
-    # JPN sent nothing: "No return", not 0 %, no counts; KOR's last return was 2006, at 0 %.
-    assert rows["JPN"][2:10] == [None] * 8 and rows["JPN"][10] == "No return" and rows["JPN"][12:14] == [None, None]
-    assert rows["KOR"][10] == "No return" and rows["KOR"][12:14] == [2006, 0]
-    assert rows["CHL"][12:14] == [None, None], "CHL returned: its figures are this year's"
+    common = len(items_of(recorded, 2007))  # every item of 2007 still applies in 2008
+    assert rows["CAN"][11] == shown(100 * 0.5 / common, True), (
+        "like for like: CAN's 2007 return (in progress only, rate 0) against its 2008 one over the 2007 items; in points")
+    assert rows["CAN"][11] == shown(100 * summary["CAN"]["rate_change"], True)
+    # JPN sent nothing: "No return" in its own column, no counts, no rate; KOR's last return was 2006.
+    assert rows["JPN"][2:12] == [None] * 10 and rows["JPN"][12] == "No return" and rows["JPN"][13] is None
+    assert rows["KOR"][12] == "No return" and rows["KOR"][13] == 2006
     cell = report["Economies"]["K2"]
     assert cell.data_type == "n" and cell.number_format == "0.0%"
-    order = [r[10] for r in rows_of(report["Economies"], 2) if r[1]]
-    rated = [r for r in order if not isinstance(r, str)]
-    assert rated == sorted(rated, reverse=True) and order[len(rated):] == ["No return"] * (21 - 3)
+    order = [r[10] for r in rows_of(report["Economies"], 2) if r[0] and r[1]]
+    assert all(isinstance(r, float) for r in order[:3]) and order[:3] == sorted(order[:3], reverse=True)
+    assert order[3:] == [None] * 18, "the rate column holds only numbers"
+    region = next(r for r in rows_of(report["Economies"], 2) if r[0] is None and r[1])
+    statuses = [s for (_, _, y), s in RECORDED.items() if y == 2008]
+    assert region[1] == "Region-wide (3 returned)" and region[2:8] == [statuses.count(k) for k in SCALE]
+    assert region[10] == shown(expected_rate(statuses, 3 * applicable))
 
 
-def test_summary_and_commitments(report, recorded):
+def findings_of(report) -> str:
+    return " ".join(str(r[0]) for r in rows_of(report["Key findings"]) if r and r[0])
+
+
+def test_findings_and_commitments(report, recorded):
     applicable = len(items_of(recorded, 2008))
-    summary = {r[0]: r[1] for r in rows_of(report["Summary"]) if r and r[0]}
     statuses = [s for (_, _, y), s in RECORDED.items() if y == 2008]
     region = (statuses.count("implemented") + 0.5 * statuses.count("partial")) / (3 * applicable - statuses.count("not_applicable"))
-    assert summary["Year"] == 2008
-    assert summary["Economies that returned"] == 3
-    assert summary["Economies with no return"] == 18
-    no_return = " ".join(str(r[0]) for r in rows_of(report["Summary"]) if r and r[0])
-    assert "Japan (JPN)" in no_return and "Australia (AUS)" not in no_return.split("from:")[1]
-    assert summary["Items that apply"] == applicable
-    assert summary["Implementation rate, region-wide (3 economies that returned)"] == pytest.approx(region)
-    command = json.loads(recorded("summary", "--year", "2008", "--json").output)
-    assert [row["code"] for row in command if row["returned"]] == ["AUS", "CAN", "CHL"]
-    assert "cover the 3 of 21 economies that returned" in recorded("summary", "--year", "2008").output
-    assert summary["Coverage, region-wide (3 economies that returned)"] == pytest.approx(len(statuses) / (3 * applicable))
-    both = "since 2007 (percentage points, over the 1 economy that returned in both years)"
-    assert summary[f"Change in implementation rate {both}"] == pytest.approx(100 * 0.5 / applicable), (
-        "CAN alone returned in both years: from in progress only (0) to one partial")
-    assert summary["Lima Declaration"] == 3
-    rows = rows_of(report["Summary"])
-    most = rows.index(next(r for r in rows if r[0] == "Most implemented commitments"))
-    assert rows[most + 1][1:3] == ["LC02-2", pytest.approx(1.5 / 3)], "LC02-2: one implemented, one partial of 3"
-    overdue = rows.index(next(r for r in rows if r[0] == "Commitments overdue in most economies"))
-    assert rows[overdue + 1][1] == "LC02-1" and rows[overdue + 1][3] == 2, "CAN and CHL; no return is left out"
+    findings = findings_of(report)
+    assert "3 of 21 economies returned for 2008; no return from Brunei Darussalam" in findings
+    assert f"Region-wide implementation rate: {100 * region:.1f}%" in findings
+    common = len(items_of(recorded, 2007))
+    assert (f"Like for like since 2007 (like for like: the {common} commitments that applied in both 2007 and 2008, over "
+            f"the 1 economy that returned in both), the region-wide implementation rate changed by "
+            f"+{100 * 0.5 / common:.1f} pp") in findings
+    assert "2 economies returned for 2008 but not in 2007" not in findings
 
-    commitments = {r[0]: r for r in rows_of(report["Commitments"], 2) if r[0]}
+    rows = rows_of(report["Commitments"], 2)
+    commitments = {r[0]: r for r in rows if r[0]}
     laws = commitments["LC02-1"]
-    assert laws[3].date() == date(2003, 10, 31)
-    assert laws[4:10] == [0, 0, 1, 0, 1, 0]
-    assert laws[10] == 3 - 2
-    assert laws[11] == pytest.approx(1 / 3)
-    assert commitments["T7-1"][11] == pytest.approx(0 / 2)
+    assert laws[2].date() == date(2003, 10, 31)
+    assert laws[3:9] == [0, 0, 1, 0, 1, 0]
+    assert laws[9] == 3 - 2
+    assert laws[10] == shown(1 / 3)
+    assert commitments["T7-1"][10] == shown(0 / 2)
+    assert commitments["T7-1"][1].endswith("(new in 2008)") and commitments["T7-1"][11] is None
+    groups = [r for r in rows if r[0] is None and r[1] and not str(r[1]).startswith("Source")]
+    assert groups[0][1].endswith("Leaders' Statement on Counter-Terrorism") and len(groups) == len(
+        {item["instrument"] for item in items_of(recorded, 2008)}), "one heading per instrument"
+    assert "Most advanced commitments: LC02-2 " in findings and f"({100 * 1.5 / 3:.1f}%)" in findings
+    assert "1 commitment is overdue somewhere at the end of 2008; most widely: LC02-1" in findings
+    assert "in 2 economies" in findings, "CAN and CHL; no return is left out"
 
 
 def test_matrix_changes_overdue_trend(report, recorded):
     matrix = rows_of(report["Matrix"])
     header = matrix[0]
-    assert header[:2] == ["Economy code", "Economy"]
-    by_code = {r[0]: dict(zip(header, r)) for r in matrix[1:22]}
-    assert by_code["AUS"]["LC02-2"] == STATUS_CODES["partial"]
-    assert by_code["CHL"]["LC02-3"] == STATUS_CODES["not_started"]
-    assert by_code["JPN"]["LC02-1"] == "-"
-    legend = {r[0]: r[1] for r in matrix[23:]}
-    assert all(legend[STATUS_CODES[key]] == SCALE[key] for key in SCALE)
-    assert len({report["Matrix"]["C2"].fill.fgColor.rgb, report["Matrix"]["C4"].fill.fgColor.rgb}) >= 1
+    assert header[:2] == ["Ref", "Commitment"] and header[2:] == sorted(header[2:]) and len(header) == 2 + 21
+    by_ref = {r[0]: dict(zip(header, r)) for r in matrix[1:] if r[0] and not str(r[0]).startswith("Source")}
+    assert by_ref["LC02-2"]["AUS"] == STATUS_CODES["partial"]
+    assert by_ref["LC02-3"]["CHL"] == STATUS_CODES["not_started"]
+    assert by_ref["LC02-1"]["JPN"] == "-"
+    assert by_ref["T7-1"]["AUS"] == STATUS_CODES["not_applicable"] != "NA", "pandas reads NA as missing"
+    legend = " ".join(str(r[0]) for r in matrix if r[0])
+    assert all(f"{STATUS_CODES[key]} {label}" in legend for key, label in SCALE.items())
 
     changes = [r for r in rows_of(report["Changes"], 2) if r[0] and r[2]]
     kinds = {(r[0], r[2]): r[3] for r in changes}
@@ -160,84 +169,75 @@ def test_matrix_changes_overdue_trend(report, recorded):
     unchanged = [key for key, status in this_year.items() if previous.get(key) == status]
     assert unchanged == [("CAN", "LC02-1")] and ("CAN", "LC02-1") not in kinds, "carried forward: counted, not listed"
     assert len(changes) == len(this_year) - len(unchanged) and set(kinds.values()) == {"New this year", "Changed"}
-    assert rows_of(report["Changes"])[0][3] == "Compared with the previous report (1 unchanged, not listed)"
 
-    overdue = {(r[0], r[2]): r for r in rows_of(report["Overdue"], 2) if r[2]}
-    days = (date(2008, 12, 31) - date(2003, 10, 31)).days
-    assert ("AUS", "LC02-1") not in overdue
-    assert overdue[("CAN", "LC02-1")][5:8] == ["In progress", days, "5 years 2 months"]
-    assert overdue[("CHL", "LC02-1")][5] == "Not reported", "an answer of 2005 does not count in 2008"
-    assert ("JPN", "LC02-1") not in overdue, "no return: left out, as from every figure (Returns lists it)"
-    assert len(overdue) == 2
-    assert any("18 economies with no return for 2008 are not listed" in str(r[0]) for r in rows_of(report["Overdue"]) if r)
+    overdue = [r for r in rows_of(report["Overdue"], 2) if r[0] and r[1]]
+    assert len(overdue) == 1, "each overdue commitment once"
+    laws = overdue[0]
+    assert laws[0] == "LC02-1" and laws[3] == "5 years 2 months"
+    assert laws[4] == "2: CAN (In progress), CHL (Not reported)", "an answer of 2005 does not count in 2008; no return left out"
 
     trend = rows_of(report["Trend"])
     assert trend[0] == ["Economy code", "Economy", "2005", "2006", "2007", "2008"]
     chl = next(r for r in trend if r[0] == "CHL")
-    assert chl[2] == pytest.approx(1 / len(items_of(recorded, 2005)))
+    assert chl[2] == shown(1 / len(items_of(recorded, 2005)))
     assert chl[3:5] == [None, None], "no return in 2006 and 2007: a gap, not 0"
     region = next(r for r in trend if r[1] == "Region-wide")
-    assert region[2] == pytest.approx(chl[2]), "2005: CHL was the only economy that returned"
-    assert [sheet.title for sheet in report.chartsheets] == ["Rates chart", "Statuses chart"]
+    assert region[2] == shown(chl[2]), "2005: CHL was the only economy that returned"
+    notes = " ".join(str(r[0]) for r in trend if r[0])
+    assert "Break between 2007 and 2008: 6 commitments added in 2008" in notes
+    assert [sheet.title for sheet in report.chartsheets] == ["Rates chart", "Statuses chart", "Trend chart"]
     assert all(len(sheet._charts) == 1 for sheet in report.chartsheets)
 
 
-def header_block(ws) -> dict:
-    """An economy sheet's header block: caption -> value (contact, left) or (value, note) (figures, right)."""
+def profile_block(ws) -> dict:
+    """A profile's figures above its table: caption -> value, on both sides."""
     block = {}
     for row in ws.iter_rows(min_row=2, values_only=True):
         if row[0] == "Ref":
             return block
-        if row[0]:
-            block[row[0]] = row[1]
-        if row[3]:
-            block[row[3]] = (row[4], row[5])
+        block.update({row[c]: row[c + 1] for c in (1, 3) if row[c]})
     raise AssertionError(f"{ws.title}: no table header")
 
 
-def test_economy_sheets_figures_beside_the_region_and_formula_like_text(report):
+def test_profiles_figures_beside_the_region_and_formula_like_text(report):
     rows = rows_of(report["AUS"])
-    assert rows[1][:2] == ["Contact point", "=Jo Citizen"]
     laws = next(r for r in rows if r[0] == "LC02-1")
-    assert laws[2] == "Implemented"
-    assert laws[3:8] == ["=1+1", "-dash", None, "+61 2 0000", "@handle"]
-    for sheet in (report["AUS"], report["Data"], report["Returns"], report["Needs"]):
+    assert laws[2:5] == ["Implemented", "Up from Planned (2006)", "=1+1"]
+    assert next(r for r in rows if r[0] == "LC02-2")[3] == "First report"
+    for sheet in (report["AUS"], report["Data"], report["Returns"], report["Needs"] if "Needs" in report else report["AUS"]):
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
                     assert cell.data_type == "s", f"{sheet.title}!{cell.coordinate} would be a formula"
-    economies = {r[0]: r for r in rows_of(report["Economies"], 2) if r[1]}
-    summary = {r[0]: r[1] for r in rows_of(report["Summary"]) if r and r[0]}
-    region = summary["Implementation rate, region-wide (3 economies that returned)"]
+    economies = {r[0]: r for r in rows_of(report["Economies"], 2) if r[0]}
+    region = next(r for r in rows_of(report["Economies"], 2) if r[0] is None and r[1])[10]
     for code in ("AUS", "CAN", "CHL"):
-        block = header_block(report[code])
-        assert block["Return for 2008"] == ("Yes", None)
-        assert block["Implementation rate"] == (pytest.approx(economies[code][10]), None), code
-        assert block["Coverage"] == (pytest.approx(economies[code][9]), None), code
-        assert block["Region-wide rate"] == (pytest.approx(region), "over the 3 economies that returned")
-    assert header_block(report["CAN"])["Change since 2007"] == (pytest.approx(economies["CAN"][11]), None)
-    assert header_block(report["AUS"])["Change since 2007"] == (None, "no return for 2007")
-    assert header_block(report["AUS"])["Contact point"] == "=Jo Citizen"
-    kor = header_block(report["KOR"])
-    assert kor["Return for 2008"] == ("No return", "last return 2006")
-    assert kor["Implementation rate"][0] == kor["Coverage"][0] == "No return" and "Change since 2007" not in kor
-    assert kor["Rate at the last return"] == (0, "in 2006") and kor["Region-wide rate"][0] == pytest.approx(region)
-    jpn = header_block(report["JPN"])
-    assert jpn["Return for 2008"] == ("No return", None) and "Rate at the last return" not in jpn
-    formats = {c.value: report["CAN"].cell(c.row, 5).number_format for c in report["CAN"]["D"][:8] if c.value}
-    assert formats["Implementation rate"] == "0.0%" and formats["Change since 2007"] == '+0.0" pp";-0.0" pp";0.0" pp"'
+        block = profile_block(report[code])
+        assert block["Implementation rate"] == shown(economies[code][10]), code
+        assert block["Coverage"] == shown(economies[code][9]), code
+        assert block["Region-wide rate"] == region
+    assert profile_block(report["CAN"])["Change since 2007, like for like"] == economies["CAN"][11]
+    assert profile_block(report["AUS"])["Change since 2007, like for like"] == "no return for 2007"
+    printed = " ".join(str(v) for name in ("AUS", "CAN", "CHL") for row in rows_of(report[name]) for v in row if v)
+    assert "Jo Citizen" not in printed and "@example" not in printed, "no contact point in a printed sheet"
+    formats = {c.value: report["CAN"].cell(c.row, c.column + 1).number_format for c in report["CAN"]["D"][:4] if c.value}
+    assert formats["Change since 2007, like for like"] == '+0.0" pp";-0.0" pp";0.0" pp"'
 
 
 def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, store):
     data = report["Data"]
     rows = rows_of(data)
-    assert rows[0][:7] == ["Economy code", "Economy", "Ref", "Instrument", "Category", "Year", "Status"]
+    assert rows[0][:10] == ["Economy code", "Economy", "Returned", "Ref", "Instrument", "Category", "Commitment",
+                            "Deadline", "Year", "Status"]
     assert len(rows) == 1 + 21 * len(items_of(recorded, 2008))
-    assert data.auto_filter.ref == f"A1:M{len(rows)}"
-    assert report.defined_names["ProgressData"].attr_text == f"Data!$A$1:$M${len(rows)}"
+    assert data.auto_filter.ref == f"A1:P{len(rows)}"
+    assert report.defined_names["ProgressData"].attr_text == f"Data!$A$1:$P${len(rows)}"
     pandas = pytest.importorskip("pandas")
     frame = pandas.read_excel(tmp_path / "report.xlsx", sheet_name="Data")
-    assert list(frame.columns[:3]) == ["Economy code", "Economy", "Ref"] and len(frame) == len(rows) - 1
+    assert list(frame.columns[:3]) == ["Economy code", "Economy", "Returned"] and len(frame) == len(rows) - 1
+    assert set(frame["Returned"]) == {"Yes", "No"} and set(frame[frame["Returned"] == "Yes"]["Economy code"]) == {"AUS", "CAN", "CHL"}
+    assert str(frame["Deadline"].dtype).startswith("datetime64") and str(frame["Year"].dtype) == "int64"
+    assert frame["Commitment"].map(type).eq(str).all()
 
     from conftest import Tracker
 
@@ -251,12 +251,14 @@ def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, stor
 
 def test_about_sheet(report):
     about = {r[0]: r[1] for r in rows_of(report["About"]) if r and r[0]}
-    assert about["Produced by"].startswith("tracker ")
-    assert about["Catalogue"] == "apec-cyber@2026.2"
+    assert about["Produced with"].startswith("tracker ")
+    assert about["Catalogue"].startswith("apec-cyber@")
+    assert about["Published by"].startswith("Secretariat of the Security and Prosperity Steering Group")
     assert about["Data as of (latest change included)"] is not None
     assert about["Partially implemented"] == "PI"
     formulas = {r[0]: r[2] for r in rows_of(report["About"]) if r and r[0]}
     assert formulas["Implementation rate"].startswith("Implementation rate = (implemented")
+    assert "like for like" in formulas["Change since the previous year"]
     assert "leave it out" in formulas["No return"]
 
 
@@ -274,7 +276,7 @@ def test_a_year_without_entries_and_unknown_years(tracker, tmp_path):
     path = tmp_path / "empty.xlsx"
     tracker("report", "--year", "2009", "--out", str(path))
     wb = load_workbook(path)
-    assert any("No entries have been recorded for 2009" in str(r[0]) for r in rows_of(wb["Summary"]))
+    assert "No economy has returned for 2009" in findings_of(wb)
     assert "Rates chart" not in wb.sheetnames and "Trend chart" in wb.sheetnames, "no rate to draw, no empty bars"
     assert "No checklist item applies in 1990" in tracker("report", "--year", "1990", "--out", str(path), expect=1).output
     assert "has not come yet" in tracker("report", "--year", "2150", "--out", str(path), expect=1).output
@@ -289,10 +291,10 @@ def test_demo_marks_every_sheet_and_keeps_away_from_real_data(tmp_path, target):
     assert "15 filled in and imported (15 applied)" in result.output
     assert not (tmp_path / "mine.db").exists()
     wb = load_workbook(tmp_path / "demo" / "progress-2008.xlsx")
-    for ws in wb.worksheets:
-        assert "ILLUSTRATIVE DATA" in ws.oddHeader.right.text, ws.title
+    for ws in wb.worksheets[1:]:
+        assert ws.oddHeader.right.text.endswith(" | ILLUSTRATIVE DATA"), ws.title
     assert wb["Data"]["A1"].value == "Economy code", "the notice never sits above a table"
-    for name, columns in (("Summary", 4), ("About", 3)):
+    for name, columns in (("Cover", 1), ("Key findings", 1), ("About", 3)):
         notice = next(row for row in wb[name].iter_rows() if row[0].value == ILLUSTRATIVE_NOTE)
         assert {cell.fill.fgColor.rgb for cell in notice[:columns]} == {"FFF4CCCC"}, f"{name}: shaded under the whole sentence"
     again = Tracker(str(tmp_path / "mine.db"))("demo", "--out", str(tmp_path / "demo"))
@@ -306,18 +308,27 @@ def test_demo_marks_every_sheet_and_keeps_away_from_real_data(tmp_path, target):
 def test_every_sheet_is_set_up_for_print(report):
     fonts = {font.name for font in report._fonts}
     assert fonts == {"Arial"}, "one font family throughout, headings included"
-    for ws in report.worksheets:
+    title = "APEC cyber-security commitments: progress report 2008"
+    assert report.properties.title == title and report.properties.creator.startswith("Secretariat of the Security")
+    assert report["Cover"]["A7"].value == title and not report["Cover"].oddHeader.left.text
+    assert any(str(r[0]).startswith("Secretariat of the Security") for r in rows_of(report["Cover"]) if r[0])
+    for ws in report.worksheets[1:]:
         setup = ws.page_setup
         assert int(setup.paperSize) == 9, f"{ws.title}: A4"
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth or 1) == 1 and setup.fitToHeight == 0, ws.title
-        assert ws.oddHeader.left.text.startswith("Progress report 2008"), ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth or 1) == 1, ws.title
+        assert ws.oddHeader.left.text == title, ws.title
         assert ws.oddFooter.right.text == "Page &P of &N", ws.title
-        if ws.title not in ("Summary", "About"):  # the two sheets of prose and small tables
+        assert "tracker" not in (ws.oddFooter.left.text or ""), "the tool's name and version are on the About sheet"
+        if ws.title in ("Commitments", "Economies", "Matrix", "Trend", "Overdue", "AUS", "Data", "Returns", "Changes"):
             assert ws.print_title_rows, f"{ws.title}: header row repeated on every printed page"
             assert ws.freeze_panes, f"{ws.title}: frozen below the header"
-        assert "ILLUSTRATIVE" not in (ws.oddHeader.right.text or ""), "only the demo is marked illustrative"
-    assert report["AUS"].oddHeader.left.text == "Progress report 2008: Australia (AUS)"
-    assert report["Summary"].page_setup.orientation == "portrait"
+        assert "ILLUSTRATIVE" not in ws.oddHeader.right.text, "only the demo is marked illustrative"
+        if ws.title in WORKING_SHEETS:
+            (area,) = ws.print_area if isinstance(ws.print_area, list) else [ws.print_area]
+            cell = area.split("!")[1].replace("$", "").split(":")[0]
+            assert ws[cell].value is None, f"{ws.title}: printed nothing (its print area is one empty cell)"
+    assert report["AUS"].oddHeader.right.text == "Australia (AUS)"
+    assert report["Key findings"].page_setup.orientation == "portrait"
     assert report["Commitments"].page_setup.orientation == "landscape"
     assert report["Economies"].freeze_panes == "C2" and report["Data"].freeze_panes == "B2"
     assert report["Matrix"].freeze_panes == "C2"
@@ -333,36 +344,41 @@ def test_titles_fit_their_columns_and_long_text_wraps(report):
     for ws in report.worksheets:
         for number in header_rows(ws):
             for cell in ws[number]:
-                if not cell.value or cell.alignment.textRotation == 90:
+                if not cell.value:
                     continue
+                assert not cell.alignment.textRotation, f"{ws.title}!{cell.coordinate}: headers are horizontal"
                 width = ws.column_dimensions[cell.column_letter].width
                 longest = max(len(word) for word in re.split(r"(?<=-)|\s+", str(cell.value)))  # lines break after "-"
                 assert width >= longest + 1, f"{ws.title}!{cell.coordinate} {cell.value!r} is cut (width {width})"
                 assert cell.alignment.wrap_text, f"{ws.title}!{cell.coordinate}"
+                below = next((ws.cell(number + n, cell.column).value for n in range(1, 10)
+                              if ws.cell(number + n, cell.column).value is not None), None)
+                numbers = isinstance(below, (int, float, datetime))
+                if ws.cell(number + 1, cell.column).alignment.horizontal == "center":
+                    assert cell.alignment.horizontal == "center", f"{ws.title}!{cell.coordinate}: over its codes"
+                    continue
+                assert below is None or (cell.alignment.horizontal == "right") == numbers, f"{ws.title}!{cell.coordinate}: over its figures"
     commitments = report["Commitments"]
     laws = next(row for row in commitments.iter_rows(min_row=2) if row[0].value == "LC02-1")
-    text = laws[2]
-    lines = math.ceil(len(text.value) / (1.3 * commitments.column_dimensions["C"].width))  # 10 pt Arial
+    text = laws[1]
+    lines = math.ceil(len(text.value) / (1.3 * commitments.column_dimensions["B"].width))  # 10 pt Arial
     assert lines > 3 and text.alignment.wrap_text and commitments.row_dimensions[text.row].height >= 12.75 * lines
-    for ws, letter in ((report["Economies"], "O"), (report["Returns"], "F"), (report["Data"], "M")):
-        assert ws.column_dimensions[letter].width >= 16, f"{ws.title}: a date and time needs 16 characters, not ###"
-    assert report["Commitments"].column_dimensions["D"].width >= 10
-    status = report["Data"].column_dimensions["G"].width
-    assert all(text_lines(label, status) == 1 for label in SCALE.values()), "each status on one line"
+    assert report["Returns"].column_dimensions["F"].width >= 16, "a date and time needs 16 characters, not ###"
 
 
-def test_no_number_touches_the_text_beside_it(report):
-    """A number or date is right-aligned and text left-aligned, so side by side they print as one
-    phrase ("1888 5 years" in Overdue) unless the text is indented (Excel and LibreOffice indent
-    only text aligned left) or the number centred."""
+def test_no_text_touches_the_column_beside_it(report):
+    """Text left-aligned beside a number or other text prints as one phrase ("1888 5 years",
+    "adopt and develop laws Implemented") unless it is indented: on every printed sheet each
+    text cell is indented (Excel and LibreOffice indent only text aligned left) and wraps."""
     touching = []
     for ws in report.worksheets:
+        if ws.title in WORKING_SHEETS:
+            continue
         for row in ws.iter_rows():
-            for number, text in zip(row, row[1:]):
-                if (type(number.value) in (int, float, datetime) and number.alignment.horizontal in (None, "general", "right")
-                        and isinstance(text.value, str) and (text.alignment.horizontal in (None, "general")
-                                                             or text.alignment.horizontal == "left" and not text.alignment.indent)):
-                    touching.append(f"{ws.title}!{number.coordinate}:{text.coordinate}")
+            for before, text in zip(row, row[1:]):
+                if before.value is not None and isinstance(text.value, str) and text.alignment.horizontal not in ("center", "right") \
+                        and not (text.alignment.horizontal == "left" and text.alignment.indent):
+                    touching.append(f"{ws.title}!{before.coordinate}:{text.coordinate}")
     assert not touching, touching[:10]
 
 
@@ -381,12 +397,13 @@ def test_needs_and_returns(recorded, tmp_path, store):
     recorded("report", "--year", "2008", "--out", str(path))
     wb = load_workbook(path)
 
-    needs = rows_of(wb["Needs"], 2)
-    assert [(r[0], r[2], r[4], r[5]) for r in needs] == [
+    needs = [r for r in rows_of(wb["Needs"], 2) if r[2]]
+    assert [(r[0], r[2], r[3], r[4]) for r in needs] == [
         ("LC02-1", "AUS", "Implemented", "+61 2 0000"),
         ("LC02-3", "CAN", "Partially implemented", "Offer: training for prosecutors"),
     ]
-    assert needs[0][1].startswith("Endeavor to enact") and wb["Needs"]["F2"].data_type == "s"
+    assert needs[0][1] == "Cybercrime laws by October 2003" and wb["Needs"]["E2"].data_type == "s"
+    assert "2 economies wrote 2 capacity-building needs or offers, on 2 commitments" in findings_of(wb)
 
     header = rows_of(wb["Returns"])[0]
     assert header[:3] == ["Economy code", "Economy", "Return for 2008"]
@@ -395,7 +412,7 @@ def test_needs_and_returns(recorded, tmp_path, store):
     per = returns["PER"]
     assert (per["Return for 2008"], per["Forms issued"], per["Forms returned"], per["Items answered"]) == ("Returned", 2, 1, 1)
     assert per["Last form imported"] is not None and per["E-mail"] == "ana@example.gob.pe"
-    assert per["Complete"] == pytest.approx(1 / per["Items that apply"])
+    assert per["Complete"] == shown(1 / per["Items that apply"])
     aus = returns["AUS"]
     assert (aus["Forms issued"], aus["Forms returned"], aus["Items answered"]) == (0, 0, 3)
     assert aus["Contact point"] == "=Jo Citizen" and aus["E-mail"] == "jo@example.gov.au"
@@ -403,9 +420,10 @@ def test_needs_and_returns(recorded, tmp_path, store):
     assert jpn["Return for 2008"] == "No return" and jpn["Items answered"] == 0 and jpn["Complete"] is None
     assert (jpn["Contact point"], jpn["E-mail"]) == ("Kenji Sato (given for 2007)", "kenji@example.go.jp"), (
         "no return: chased through the latest focal point known up to the year")
-    assert header_block(wb["JPN"])["Contact point"] == "Kenji Sato (given for 2007)"
     assert returns["CHL"]["Return for 2008"] == "Returned" and returns["CHL"]["Last return"] is None
     assert returns["KOR"]["Return for 2008"] == "No return" and returns["KOR"]["Last return"] == 2006
+    missing = {r[0]: r for r in rows_of(wb["No return"], 2) if r[0] and not str(r[0]).startswith("Source")}
+    assert missing["KOR"][2:4] == [2006, 0] and missing["JPN"][2:4] == [None, None] and "AUS" not in missing
 
 
 def test_pdf_beside_the_workbook(recorded, tmp_path, monkeypatch):
@@ -427,7 +445,7 @@ def test_the_report_works_out_each_figure_once_per_economy_not_once_per_pair(sto
     from tracker.models import Economy, Item
     from tracker.progress import record_entries
     from tracker.report import ReportData, gather
-    from tracker.report_sheets import render
+    from tracker.report import render
 
     def answer_everything():
         with store.transaction() as session:

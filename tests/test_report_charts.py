@@ -1,5 +1,5 @@
-"""The report's charts read back: each draws the cells it says it draws, on one scale, and leaves
-out what has no figure."""
+"""The report's charts read back: each draws the cells of the Chart data sheet it says it draws,
+on one scale, leaves out what has no figure, and never joins two years measured on different bases."""
 
 import pytest
 
@@ -17,51 +17,50 @@ def one_backend(target):
         pytest.skip("one backend is enough for the charts' layout")
 
 
-def test_trend_small_multiples_one_panel_per_economy_on_one_scale(report):
-    trend = rows_of(report["Trend"])
-    assert trend[0][2:] == ["2005", "2006", "2007", "2008"] and trend[22][1] == "Region-wide"
-    ws = report["Trend chart"]
-    key_rows = int(ws.print_title_rows.split(":")[1].lstrip("$"))
-    assert ws.freeze_panes == f"A{key_rows + 1}" and "same scale in every panel" in ws["A1"].value + ws["A2"].value
-    assert len(ws._charts) == 21
-    widths = set()
-    for index, chart in enumerate(ws._charts):
-        code, name = trend[1 + index][:2]
-        no_return = "" if trend[1 + index][5] is not None else "no return for 2008"
-        assert title_of(chart).replace("\n", "") == f"{name} ({code}){no_return}", "a missing last year is said"
-        region, own = chart.series
-        assert region.tx.v == "Region-wide" and region.val.numRef.f == "Trend!$C$23:$F$23", "the same in every panel"
-        assert own.tx.strRef.f == f"Trend!$A${index + 2}" and own.val.numRef.f == f"Trend!$C${index + 2}:$F${index + 2}"
-        assert {region.cat.numRef.f, own.cat.numRef.f} == {"Trend!$C$1:$F$1"}
-        assert (chart.y_axis.scaling.min, chart.y_axis.scaling.max) == (0, 1), "one scale for all"
-        assert region.spPr.ln.solidFill.srgbClr == "000000" and region.spPr.ln.w > own.spPr.ln.w, "region-wide stands out"
-        assert not region.smooth and not own.smooth
-        place = chart.anchor._from
-        assert (place.row, place.col) == (key_rows + index // 3, index % 3), "a grid, three across"
-        widths.add(chart.anchor.to.col - place.col)
-    assert widths == {0}, "each panel inside its cell, so a page break never cuts one"
-    assert ws.row_dimensions[key_rows + 1].height == ws.row_dimensions[key_rows + 7].height > 100
-    assert ws.page_setup.orientation == "portrait" and ws.print_area == "'Trend chart'!$A$1:$C$10"
-
-
-def test_rates_chart_leaves_out_the_economies_with_no_return(report):
+def test_rates_chart_bars_in_rate_order_against_the_region(report):
     (chart,) = report["Rates chart"]._charts
     title = title_of(chart)
-    assert "the 3 economies that returned" in title and "18 with no return are not shown" in title
-    (series,) = chart.series
-    assert series.cat.numRef.f == "Economies!$B$2:$B$4" and series.val.numRef.f == "Economies!$K$2:$K$4"
-    economies = rows_of(report["Economies"], 2)
-    assert all(isinstance(row[10], float) for row in economies[:3]) and economies[3][10] == "No return"
-    assert pytest.approx(sorted((row[10] for row in economies[:3]), reverse=True)) == [row[10] for row in economies[:3]]
+    assert "against the region-wide rate" in title and "18 with no return are not shown" in title
+    (bars,) = chart.series
+    assert (bars.cat.strRef or bars.cat.numRef).f == "'Chart data'!$A$2:$A$4"
+    assert bars.val.numRef.f == "'Chart data'!$B$2:$B$4"
+    data = rows_of(report["Chart data"])
+    assert data[0][:3] == ["Economy", "Implementation rate", "Region-wide rate"]
+    rates = [row[1] for row in data[1:4]]
+    assert rates == sorted(rates, reverse=True) and data[4][1] is None
+    economies = {r[1]: r[10] for r in rows_of(report["Economies"], 2) if r[0] and r[1]}
+    assert [economies[row[0]] for row in data[1:4]] == [pytest.approx(rate, abs=5e-4) for rate in rates]
+    region = next(r for r in rows_of(report["Economies"], 2) if r[0] is None and r[1])[10]
+    assert [row[2] for row in data[1:4]] == [pytest.approx(region, abs=5e-4)] * 3, "one reference value across"
 
 
-def test_many_years_give_wider_panels_with_every_year_labelled(tracker, tmp_path):
-    from openpyxl import load_workbook
+def test_statuses_chart_short_labels_and_a_legend_only_for_what_occurs(report):
+    (chart,) = report["Statuses chart"]._charts
+    data = rows_of(report["Chart data"])
+    names = [s.tx.strRef.f for s in chart.series]
+    columns = [data[0][4 + 1 + n] for n in range(len(names))]
+    assert names == [f"'Chart data'!${chr(ord('F') + n)}$1" for n in range(len(names))]
+    occurring = {key for r in data[1:] for key, count in zip(data[0][5:12], r[5:12]) if key and count}
+    assert set(columns) == occurring, "a series (and a legend entry) only for the statuses that occur"
+    labels = [row[4] for row in data[1:] if row[4]]
+    assert "LC02-1 Cybercrime laws by October 2003" in labels and all(len(label) < 60 for label in labels)
 
-    for year in range(2002, 2015):
-        tracker("record", "CHL", "LC02-1", "--year", str(year), "--status", "planned")
-    tracker("report", "--year", "2015", "--out", str(tmp_path / "report.xlsx"))
-    ws = load_workbook(tmp_path / "report.xlsx")["Trend chart"]
-    assert [chart.anchor._from.col for chart in ws._charts[:3]] == [0, 1, 0], "14 years: two panels across"
-    assert {chart.x_axis.txPr.bodyPr.rot for chart in ws._charts} == {-5400000}, "year labels upright"
-    assert {chart.x_axis.tickLblSkip for chart in ws._charts} == {1}, "every year labelled"
+
+def test_trend_chart_draws_each_basis_apart(report):
+    (chart,) = report["Trend chart"]._charts
+    title = title_of(chart)
+    assert "basis changed in" in title and "2008" in title
+    data = rows_of(report["Chart data"])
+    header = data[0]
+    years = [row[13] for row in data[1:] if row[13]]
+    assert years == ["2005", "2006", "2007", "2008"]
+    segments = [name for name in header[14:] if name and name.startswith("Region-wide")]
+    assert segments[-1] == "Region-wide 2008", "the report's year starts a line of its own: its basis changed"
+    for column, name in enumerate(segments, start=14):
+        values = [row[column] for row in data[1:1 + len(years)]]
+        first, last = name.removeprefix("Region-wide ").split("–") if "–" in name else (name[-4:],) * 2
+        drawn = [y for y, v in zip(years, values) if v is not None]
+        assert set(drawn) <= set(map(str, range(int(first), int(last) + 1))), "no line crosses a break"
+    like = header.index("Like for like")
+    assert [row[like] is not None for row in data[1:5]] == [False, False, True, True]
+    assert len(chart.series) == len(segments) + 1

@@ -3,7 +3,7 @@ the status matrix, an economy's checklist with its history, one item across econ
 
 Each function returns plain data (the JSON twin of a page is exactly it) and runs a fixed number
 of SQL statements, whatever the number of economies and items. The figures come from the same
-functions as the commands: ``rounds.status_report`` (``tracker round status``), ``rates.summary``
+functions as the commands: ``rounds.status_report`` (``tracker round status``), ``comparison.summary``
 (``tracker summary``), ``checklist.checklist`` (``tracker show``), ``history.history``
 (``tracker history``), ``reports_log.list_reports`` (``tracker reports list``).
 """
@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import checklist, history, progress, rates, reports_log, rounds, years
+from tracker import checklist, comparison, history, progress, rates, reports_log, rounds, years
 from tracker.catalogue import items_for, resolve_item, show_item, wordings_for
 from tracker.errors import Refused
 from tracker.models import Economy, Entry, Item, Round
@@ -57,12 +57,12 @@ def latest_report(session: Session, year: int) -> dict | None:
 def at_a_glance(session: Session, year: int | None = None) -> dict:
     """The round at a glance: ``round_status`` is ``tracker round status YEAR --json`` with its
     totals and economies to chase, ``summary`` is ``tracker summary --year YEAR --json`` with the
-    region-wide figures, ``instruments`` the pooled rate per instrument, and the latest report."""
+    region-wide figures and the like-for-like change since the previous year, ``instruments`` the pooled rate per instrument, and the latest report."""
     year = known_year(session, year)
     return {
         "year": year,
         "round_status": rounds.status_report(session, year),
-        "summary": rates.summary(session, year),
+        "summary": comparison.summary(session, year),
         "instruments": rates.instrument_rates(session, year),
         "latest_report": latest_report(session, year),
     }

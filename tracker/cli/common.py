@@ -115,7 +115,16 @@ def progress_bar(title: str):
 
 
 def percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
+    from tracker.percentages import percent_text
+
+    return percent_text(value)
+
+
+def points(change: float | None) -> str:
+    """A change of rate in percentage points; "-" where there is none to show."""
+    from tracker.percentages import points_text
+
+    return "-" if change is None else points_text(change)
 
 
 class Moment(click.ParamType):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli.common import (IMPORT_ID, _shown, checked_year, emit_json, json_option, percent, read, run, source,
-                                year_option)
+from tracker.cli.common import (IMPORT_ID, _shown, checked_year, emit_json, json_option, percent, points, read, run,
+                                source, year_option)
 from tracker.status import label
 
 
@@ -107,30 +107,41 @@ def show(ctx: click.Context, economy: str, year: int, as_json: bool):
 @json_option
 @click.pass_context
 def summary(ctx: click.Context, year: int, as_json: bool):
-    """Coverage and implementation rate of every economy for a year.
+    """Coverage, implementation rate and like-for-like change of every economy for a year.
+
+    The change since the previous year is measured over the commitments that applied in both
+    years and the economies that returned in both; commitments new this year are shown apart.
 
     \b
     Example:
         tracker summary --year 2008
     """
-    from tracker import rates
+    from tracker import comparison, rates
 
-    result = run(ctx, rates.summary, year)
+    result = run(ctx, comparison.summary, year)
     if as_json:
         emit_json(result["economies"])
         return
+    basis = result["basis"]
     click.echo(f"{year}: {result['items_applying']} items apply.")
-    click.echo(f"{'code':<6}{'economy':<26}{'reported':>9}{'coverage':>10}{'rate':>10}")
+    change_title = f"since {basis['previous_year']}" if basis else "change"
+    click.echo(f"{'code':<6}{'economy':<26}{'reported':>9}{'coverage':>10}{'rate':>10}{change_title:>12}")
     for row in result["economies"]:
         rate = percent(row["implementation_rate"]) if row["returned"] else "no return"
         click.echo(f"{row['code']:<6}{row['name'][:25]:<26}{row['reported']:>9}"
-                   f"{percent(row['coverage']):>10}{rate:>10}")
+                   f"{percent(row['coverage']):>10}{rate:>10}{points(row['rate_change']):>12}")
     region = result["region"]
     click.echo(f"{'':<6}{'Region-wide':<26}{region['reported']:>9}"
-               f"{percent(region['coverage']):>10}{percent(region['implementation_rate']):>10}")
+               f"{percent(region['coverage']):>10}{percent(region['implementation_rate']):>10}"
+               f"{points(region['rate_change']):>12}")
     click.echo(f"Region-wide figures cover the {region['economies_returned']} of {region['economies']} "
                "economies that returned.")
-    click.echo(f"\n{rates.RATE_FORMULA}\n{rates.COVERAGE_FORMULA}\n{rates.REGION_FORMULA}")
+    if basis:
+        click.echo(f"Change since {basis['previous_year']}: {basis['described']}."
+                   + "".join(f"\n  Not compared: {reason}." for reason in basis["reasons"]))
+        if basis["items_added_sentence"]:
+            click.echo(basis["items_added_sentence"] + ".")
+    click.echo(f"\n{rates.RATE_FORMULA}\n{rates.COVERAGE_FORMULA}\n{rates.REGION_FORMULA}\n{comparison.BASIS_DEFINITION}")
 
 
 @click.command("history")

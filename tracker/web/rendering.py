@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 from tracker import __version__
 from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
+from tracker.percentages import percent_text, points_text
 from tracker.workbook.layout import FIELD_TITLES
 from tracker.status import LABELS
 from tracker.web.sessions import csrf_token, current_viewer
@@ -54,8 +55,8 @@ def json_response(data, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type="application/json")
 
 
-def _percent(value) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
+def _points(change) -> str:
+    return "-" if change is None else points_text(change)
 
 
 def _when(value) -> str:
@@ -70,7 +71,7 @@ def templates() -> Environment:
     folder = str(importlib.resources.files("tracker.web").joinpath("templates"))
     environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True),
                               trim_blocks=True, lstrip_blocks=True)
-    environment.filters |= {"percent": _percent, "when": _when, "status_cells": status_cells}
+    environment.filters |= {"percent": percent_text, "points": _points, "when": _when, "status_cells": status_cells}
     environment.globals |= {"LABELS": LABELS, "SHORT": SHORT, "NARRATIVE": NARRATIVE, "version": __version__}
     return environment
 

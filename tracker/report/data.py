@@ -1,7 +1,7 @@
 """The annual progress report: what it shows, read from the database in one go.
 
 ``gather`` reads everything the report needs in a fixed number of queries (never one per row);
-``tracker.report_sheets.render`` writes it to any path without touching the database. Nothing in
+``tracker.report.render`` writes it to any path without touching the database. Nothing in
 the cells depends on the clock, so the same data gives the same cells.
 """
 
@@ -11,30 +11,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date, datetime
-from pathlib import Path
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from tracker.atomic import replacing
+from tracker.comparison import Basis, Comparison, basis_for, comparison_of, counts_in_database, counts_of_entries
 from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.history import contacts_as_of, entries_as_of
 from tracker.import_log import undone_ids
 from tracker.errors import Refused
 from tracker.models import NARRATIVE_FIELDS, Change, Economy, Entry, Form, Import, Item, Return, Setting
-from tracker.printing import to_pdf
 from tracker.progress import latest_contacts
+from tracker.publication import Publication, publication_for
 from tracker.years import check_year
 from tracker.rates import Tally, economies_for, pooled, status_counts
-from tracker.report_sheets import CHART_SHEETS, render
-from tracker.reports_log import record_report
 from tracker.rounds import latest_returns
 
 ILLUSTRATIVE_KEY = "illustrative"
-FIXED_SHEETS = (
-    "Summary", "Economies", "Commitments", "Matrix", "Changes", "Overdue", "Trend", *CHART_SHEETS, "Needs", "Returns",
-    "Data", "About",
-)
 NEEDS_INDEX = 1 + NARRATIVE_FIELDS.index("needs")  # position in an entry tuple (status first)
 
 
@@ -89,6 +82,9 @@ class ReportData:
     trend: dict[tuple[int, int], Tally]  # (year, economy_id) -> tally
     item_tallies: dict[int, Tally] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)  # item id -> its wording in ``year``
+    comparison: Comparison | None = None  # like-for-like change since ``previous_year``
+    publication: Publication = Publication("Progress report", "", "", "")
+    trend_bases: dict[int, Basis] = field(default_factory=dict)  # year -> basis of the change from the year before
     # Per year: asked for on every economy's sheet, so worked out once (else the report's work
     # grows with the square of the economies).
     _returning: dict[int, list[Economy]] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -128,28 +124,12 @@ class ReportData:
             self._region[year] = pooled(self.tally(e.id, year) for e in self.returning(year))
         return self._region[year]
 
-    def region_change(self, earlier: int) -> tuple[float | None, float | None, int]:
-        """(rate change, coverage change, economies) since ``earlier``, over the economies that
-        returned in both years: comparing different sets of economies would read a missing
-        return as progress or decline."""
-        both = [e for e in self.returning() if self.returned(e.id, earlier)]
-        now = pooled(self.tally(e.id) for e in both)
-        then = pooled(self.tally(e.id, earlier) for e in both)
-        rate = None if now.rate is None or then.rate is None else now.rate - then.rate
-        coverage = None if now.coverage is None or then.coverage is None else now.coverage - then.coverage
-        return rate, coverage, len(both)
-
     def last_return(self, economy_id: int) -> tuple[int, float | None] | None:
         """(year, rate) of the economy's latest return before the report's year, if any."""
         for year in reversed(self.trend_years):
             if year < self.year and self.returned(economy_id, year):
                 return year, self.tally(economy_id, year).rate
         return None
-
-    def sheet_names(self) -> dict[int, str]:
-        """Per economy, its sheet's name: its code, unless that clashes with a fixed sheet."""
-        taken = {name.casefold() for name in FIXED_SHEETS}
-        return {e.id: f"{e.code} (economy)" if e.code.casefold() in taken else e.code for e in self.economies}
 
     def overdue_rows(self) -> list[tuple]:
         """(economy, item, status or None, days overdue, months overdue) for every overdue pair of
@@ -230,6 +210,14 @@ def _returns(session: Session, year: int, as_of: datetime | None) -> dict[int, R
     return records
 
 
+def _bases(all_items: list[Item], trend_years: list[int], trend: dict, economies: list[Economy]) -> dict[int, Basis]:
+    """Per trend year after the first, the basis of the change from the year before: what the
+    Trend sheet marks as a break when it changed."""
+    returned = {y: {e.id for e in economies if trend[(y, e.id)].reported} for y in trend_years}
+    return {year: basis_for(all_items, year, before, returned[year], returned[before])
+            for before, year in zip(trend_years, trend_years[1:])}
+
+
 def known_year(session: Session, year: int) -> None:
     """Refuse a year no report can be about: implausible, later than next year, or before any item."""
     check_year(year)
@@ -298,6 +286,10 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
     returning = sum(1 for e in economies if trend[(year, e.id)].reported)
     item_tallies = {item.id: Tally(returning, by_item.get((year, item.id), Counter())) for item in items}
     illustrative = session.get(Setting, ILLUSTRATIVE_KEY) is not None
+    bases = _bases(all_items, trend_years, trend, economies)
+    basis = bases.get(year)
+    comparison = None if basis is None else comparison_of(
+        basis, *counts_in_database(session, basis), pooled(item_tallies[i.id] for i in basis.added))
     return ReportData(
         year=year,
         illustrative=illustrative,
@@ -314,6 +306,9 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
         trend=trend,
         item_tallies=item_tallies,
         texts=wordings_for(session, year, items),
+        comparison=comparison,
+        publication=publication_for(session, year),
+        trend_bases=bases,
     )
 
 
@@ -354,6 +349,12 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
         (y, e.id): Tally(applying[y], by_economy.get((y, e.id), Counter())) for y in trend_years for e in economies
     }
     returning = sum(1 for e in economies if trend[(year, e.id)].reported)
+    item_tallies = {item.id: Tally(returning, by_item.get((year, item.id), Counter())) for item in items}
+    bases = _bases(all_items, trend_years, trend, economies)
+    basis = bases.get(year)
+    comparison = None if basis is None else comparison_of(
+        basis, *counts_of_entries(((y, e, i, v["status"]) for (e, i, y), v in state.items()), basis),
+        pooled(item_tallies[i.id] for i in basis.added))
     return ReportData(
         year=year,
         illustrative=session.get(Setting, ILLUSTRATIVE_KEY) is not None,
@@ -368,20 +369,9 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
         last_updated=last_updated,
         trend_years=trend_years,
         trend=trend,
-        item_tallies={item.id: Tally(returning, by_item.get((year, item.id), Counter())) for item in items},
+        item_tallies=item_tallies,
         texts=wordings_for(session, year, items),
+        comparison=comparison,
+        publication=publication_for(session, year),
+        trend_bases=bases,
     )
-
-
-def write_report(session: Session, year: int, destination: Path, pdf: bool = False,
-                 as_of: datetime | None = None) -> ReportData:
-    """Gather the year's data (as of a past moment, if given) and write the report, whole or not at
-    all (and its PDF beside it with ``pdf``); the report is recorded in the reports log. Return the
-    data it shows."""
-    data = gather(session, year, as_of)
-    with replacing(destination, "the report") as path:
-        render(data, path)
-    record_report(session, destination, year, as_of)
-    if pdf:
-        to_pdf(destination)
-    return data
