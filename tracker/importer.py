@@ -153,8 +153,11 @@ def _row_economy_year(row: _Row, economies: dict, formulas, where, problems) -> 
         problems.append(f"{where}, cell {row.cells['Economy code'][1]} (Economy code): {reason}")
     try:
         year = check_year(int((year_text or "").strip()))
-    except (ValueError, Refused):
+    except ValueError:
         problems.append(f"{where}, cell {row.cells['Year'][1]} (Year): {quoted(year_text or '')} is not a year such as 2008.")
+        year = None
+    except Refused as exc:
+        problems.append(f"{where}, cell {row.cells['Year'][1]} (Year): {exc}")
         year = None
     return economy, year
 

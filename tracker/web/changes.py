@@ -51,8 +51,10 @@ def _refused(request: Request, problem: str, back: str, status: int = 409, confl
 def form_year(form) -> int:
     try:
         return years.check_year(int(str(form.get("year", "")).strip()))
-    except (ValueError, Refused):
+    except ValueError:
         raise HTTPException(400, f"year={form.get('year')!r} is not a year such as 2008.") from None
+    except Refused as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def _economy_address(request: Request, code: str, year: int, anchor: str = "") -> str:
@@ -70,6 +72,7 @@ async def save_entry(request: Request):
     values = {name: str(form.get(name, "")) for name in ENTRY_FIELDS}
     back = _economy_address(request, code, year, f"#{ref}")
     try:
+        await run_in_threadpool(request.app.state.store.run, years.check_writer, year, not viewer.edits_everything)
         await run_in_threadpool(request.app.state.store.run, progress.correct_entry, code, ref, year, values,
                                 str(form.get("shown", "")), viewer.source)
     except progress.StaleSave as exc:
@@ -89,6 +92,7 @@ async def submit_return(request: Request):
     year = form_year(form)
     back = _economy_address(request, code, year)
     try:
+        await run_in_threadpool(request.app.state.store.run, years.check_writer, year, not viewer.edits_everything)
         await run_in_threadpool(request.app.state.store.run, rounds.submit_online_return, code, year, viewer.source)
     except Refused as exc:
         return _refused(request, str(exc), back)

@@ -17,7 +17,7 @@ from starlette.routing import Route
 
 from tracker import history, imports, overview, reports_log, users
 from tracker.errors import Refused
-from tracker.years import MAX_YEAR, MIN_YEAR
+from tracker.years import check_year
 from tracker.users import Viewer
 from tracker.web.rendering import json_response, render, wants_json
 from tracker.web.sessions import require_viewer
@@ -40,7 +40,11 @@ def _integer(request: Request, name: str, low: int = 1, high: int = 10**9) -> in
 
 
 def _year(request: Request) -> int | None:
-    return _integer(request, "year", MIN_YEAR, MAX_YEAR)
+    year = _integer(request, "year")
+    try:
+        return None if year is None else check_year(year)
+    except Refused as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def _text(request: Request, name: str) -> str | None:
