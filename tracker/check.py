@@ -3,6 +3,7 @@
 The history is append-only and every write goes through one path that writes the value and its
 history together, so an entry whose value is not the last one in its history, or an import whose
 recorded changes are missing, means the database was changed behind the tool's back or damaged.
+Every report kept must still have the bytes whose SHA-256 was listed when it was published.
 On SQLite the file itself is checked too (``integrity_check`` and ``foreign_key_check``).
 """
 
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from tracker import kept_reports
 from tracker.models import CONTACT_FIELDS, ENTRY_FIELDS, Change, Economy, Entry, Import, Item, Return
 
 CONTACT_PREFIX = "contact_"
@@ -27,6 +29,7 @@ class CheckResult:
     entries: int = 0
     returns: int = 0
     imports: int = 0
+    report_files: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -112,10 +115,13 @@ def check(session: Session) -> CheckResult:
     is_sqlite = session.get_bind().dialect.name == "sqlite"
     result = CheckResult(
         (["SQLite integrity", "foreign keys"] if is_sqlite else [])
-        + ["entries and contacts equal the last value in their history", "every import's changes exist"]
+        + ["entries and contacts equal the last value in their history", "every import's changes exist",
+           "every kept report is the file published"]
     )
     if is_sqlite:
         result.problems += _file_problems(session)
     result.problems += _value_problems(session, result)
     result.problems += _import_problems(session, result)
+    result.report_files, kept_problems = kept_reports.problems(session)
+    result.problems += kept_problems
     return result

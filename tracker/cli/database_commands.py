@@ -127,7 +127,8 @@ def restore_command(ctx: click.Context, file: str, force: bool):
 @click.pass_context
 def check_command(ctx: click.Context, as_json: bool):
     """Check the database: the file's integrity (SQLite), that every entry and contact equals
-    the last value in its history, and that every import's changes exist. Exits 1 on any problem.
+    the last value in its history, that every import's changes exist, and that every kept
+    report is byte for byte the file published (its SHA-256). Exits 1 on any problem.
 
     \b
     Example:
@@ -140,8 +141,8 @@ def check_command(ctx: click.Context, as_json: bool):
     if as_json:
         emit_json(vars(result) | {"ok": result.ok})
     else:
-        click.echo(f"Checked {result.entries} entries, {result.returns} contact points and "
-                   f"{result.imports} imports: {'; '.join(result.checks)}.")
+        click.echo(f"Checked {result.entries} entries, {result.returns} contact points, "
+                   f"{result.imports} imports and {result.report_files} kept report files: {'; '.join(result.checks)}.")
         for problem in result.problems:
             click.echo(f"  {problem}")
         click.echo(f"{len(result.problems)} problem(s) found." if result.problems else "No problems found.")

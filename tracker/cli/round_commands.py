@@ -119,20 +119,24 @@ def _echo_import(result: importer.FileResult) -> None:
 
 @click.command("report")
 @year_option
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Workbook to write  [default: reports/progress-YEAR.xlsx]")
+@click.option("--out", "out_file", type=click.Path(path_type=Path),
+              help="Workbook to write, ending in .xlsx  [default: reports/progress-YEAR.xlsx, or "
+                   "progress-YEAR-2.xlsx and so on when that exists]")
 @click.option("--as-of", "as_of", type=Moment(), metavar="WHEN",
               help="Rebuild the report from the data as they stood at WHEN: an ISO date-time (UTC) or a date "
                    "(its end), such as the moment `tracker reports list` shows for a published report.")
 @click.option("--pdf", is_flag=True, help="Also write the PDF beside the workbook (needs LibreOffice).")
+@click.option("--force", is_flag=True, help="Replace the --out file (and its PDF) if it exists; never the database.")
 @click.pass_context
-def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: datetime | None, pdf: bool):
+def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: datetime | None, pdf: bool,
+                   force: bool):
     """Write the annual progress report workbook for a year.
 
     Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, three chart
     sheets, Needs, Returns, one per economy, Data (a filterable table that `tracker import`
     accepts back) and About. Every sheet is set up to print on A4; --pdf also writes the PDF
-    beside the workbook through LibreOffice.
+    beside the workbook through LibreOffice. Every report written is kept in the database as
+    published: `tracker reports list` and `tracker reports get` give it back.
 
     \b
     Example:
@@ -140,18 +144,24 @@ def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: 
         tracker report --year 2008 --out progress-2008.xlsx --pdf
         tracker report --year 2008 --as-of 2009-06-30T12:00:00 --out progress-2008-as-published.xlsx
     """
-    from tracker import report
+    from tracker import kept_reports
+    from tracker.text import escaped
 
-    out_file = out_file or DEFAULT_REPORTS / f"progress-{year}.xlsx"
-    data = run(ctx, report.write_report, year, out_file, pdf, as_of)
+    out_file = out_file or kept_reports.free_destination(DEFAULT_REPORTS, year)
+    data, report_id = run(ctx, kept_reports.write_report, year, out_file, pdf, as_of, force)
     if as_of:
-        click.echo(f"As of {as_of.isoformat(sep=' ')} UTC (data as of {data.data_last_changed or 'no change yet'}).")
+        click.echo(f"As of {as_of:%Y-%m-%d %H:%M:%S} UTC (data as of {_second(data.data_last_changed)}).")
     region = data.region()
-    click.echo(f"Wrote {out_file}: {len(data.economies)} economies ({len(data.returning())} returned), "
+    click.echo(f"Wrote {escaped(out_file)}: {len(data.economies)} economies ({len(data.returning())} returned), "
                f"{len(data.items)} items; region-wide implementation rate {percent(region.rate)}, "
                f"coverage {percent(region.coverage)}.")
     if pdf:
-        click.echo(f"Wrote {out_file.with_suffix('.pdf')}")
+        click.echo(f"Wrote {escaped(out_file.with_suffix('.pdf'))}")
+    click.echo(f"Kept as report {report_id}: `tracker reports get {report_id} --out FILE` gives it back.")
+
+
+def _second(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "no change yet"
 
 
 @click.group("round")
@@ -320,27 +330,52 @@ def imports_undo(ctx: click.Context, import_id: int, force: bool):
 
 @click.group("reports")
 def reports_group():
-    """The report workbooks written, with their SHA-256."""
+    """The reports written, each kept as published with its SHA-256."""
 
 
 @reports_group.command("list")
 @json_option
 @click.pass_context
 def reports_list(ctx: click.Context, as_json: bool):
-    """List every report written: file, SHA-256, year, as-of, when.
+    """List every report written: file, SHA-256, year, as-of, when, and which files are kept.
 
     \b
     Example:
         tracker reports list --json
     """
-    from tracker import reports_log
+    from tracker import kept_reports
+    from tracker.text import escaped
 
     def line(row):
-        as_of = f" as of {row['as_of'].isoformat(sep=' ')}" if row["as_of"] else ""
-        return (f"{row['id']:>4}  {row['written_at'].isoformat(sep=' ')}  {row['year']}{as_of}  "
-                f"{row['file']}  SHA-256 {row['sha256']}")
+        as_of = f" as of {_second(row['as_of'])}" if row["as_of"] else ""
+        kept = " and ".join(row["kept"]) if row["kept"] else "nothing (written before reports were kept)"
+        pdf = f"; PDF SHA-256 {row['kept']['pdf']}" if "pdf" in row["kept"] else ""
+        return (f"{row['id']:>4}  {_second(row['written_at'])}  {row['year']}{as_of}  {escaped(row['file'])}  "
+                f"SHA-256 {row['sha256']}{pdf}; kept: {kept}")
 
-    emit_rows(run(ctx, reports_log.list_reports), as_json, "No reports written yet.", line)
+    emit_rows(run(ctx, kept_reports.list_reports), as_json, "No reports written yet.", line)
+
+
+@reports_group.command("get")
+@click.argument("report_id", type=IMPORT_ID, metavar="ID")
+@click.option("--out", "out_file", type=click.Path(path_type=Path), required=True,
+              help="File to write: a name ending in .xlsx (.pdf with --pdf).")
+@click.option("--pdf", is_flag=True, help="The report's PDF instead of its workbook.")
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists; never the database.")
+@click.pass_context
+def reports_get(ctx: click.Context, report_id: int, out_file: Path, pdf: bool, force: bool):
+    """Write a report as it was published, byte for byte, from the copy kept in the database.
+
+    \b
+    Example:
+        tracker reports get 3 --out progress-2008-as-published.xlsx
+        tracker reports get 3 --pdf --out progress-2008.pdf
+    """
+    from tracker import kept_reports
+    from tracker.text import escaped
+
+    digest = run(ctx, kept_reports.save_copy, report_id, "pdf" if pdf else "workbook", out_file, force)
+    click.echo(f"Wrote report {report_id} to {escaped(out_file)} (SHA-256 {digest}).")
 
 
 @click.command("demo")
