@@ -57,6 +57,8 @@ def check_destination(session: Session, destination: Path, kind: str, force: boo
     make the file open as something else."""
     suffix = SUFFIXES[kind]
     shown = escaped(destination)
+    if destination.exists() and not destination.is_file() and not destination.is_dir():
+        return  # a device or a pipe, such as /dev/stdout: written through, nothing on disk replaced
     if destination.suffix.lower() != suffix:
         raise Refused(f"{shown} does not end in {suffix}, and the file is a{' PDF' if kind == 'pdf' else 'n Excel workbook'}: "
                       f"give a name that ends in {suffix}, such as progress-2008{suffix}.")
@@ -97,7 +99,9 @@ def keep_file(session: Session, report_id: int, kind: str, path: Path) -> None:
 def write_report(session: Session, year: int, destination: Path, pdf: bool = False,
                  as_of: datetime | None = None, force: bool = False) -> tuple[report.ReportData, int]:
     """``report.write_report`` after ``check_destination``, then its files kept: the report's
-    data and its id in ``tracker reports list``."""
+    data and its id in ``tracker reports list``. The year is checked first: a report that cannot
+    be written says so whatever the destination."""
+    report.known_year(session, year)
     check_destination(session, destination, "workbook", force)
     if pdf:
         check_destination(session, destination.with_suffix(".pdf"), "pdf", force)

@@ -114,10 +114,6 @@ def progress_bar(title: str):
     return wrap
 
 
-def percent(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
-
-
 class Moment(click.ParamType):
     """An option value that is a moment: an ISO date-time (UTC) or a date (its end)."""
 

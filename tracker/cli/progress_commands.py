@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli.common import (IMPORT_ID, _shown, checked_year, emit_json, json_option, percent, read, run, source,
+from tracker.cli.common import (IMPORT_ID, _shown, checked_year, emit_json, json_option, read, run, source,
                                 year_option)
+from tracker.percent import shown as percent
 from tracker.status import label
 
 

@@ -17,13 +17,13 @@ from tracker.cli.common import (
     emit_json,
     emit_rows,
     json_option,
-    percent,
     progress_bar,
     run,
     source,
     year_option,
 )
 from tracker.errors import reopen_hint
+from tracker.percent import shown as percent
 
 
 @click.command("form")
@@ -119,7 +119,7 @@ def _echo_import(result: importer.FileResult) -> None:
 
 @click.command("report")
 @year_option
-@click.option("--out", "out_file", type=click.Path(path_type=Path),
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Workbook to write, ending in .xlsx  [default: reports/progress-YEAR.xlsx, or "
                    "progress-YEAR-2.xlsx and so on when that exists]")
 @click.option("--as-of", "as_of", type=Moment(), metavar="WHEN",
@@ -358,7 +358,7 @@ def reports_list(ctx: click.Context, as_json: bool):
 
 @reports_group.command("get")
 @click.argument("report_id", type=IMPORT_ID, metavar="ID")
-@click.option("--out", "out_file", type=click.Path(path_type=Path), required=True,
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="File to write: a name ending in .xlsx (.pdf with --pdf).")
 @click.option("--pdf", is_flag=True, help="The report's PDF instead of its workbook.")
 @click.option("--force", is_flag=True, help="Replace the --out file if it exists; never the database.")

@@ -34,6 +34,9 @@ from tracker.web.sessions import check_csrf, require_viewer
 
 MAX_UPLOAD_FILES = 50
 PREVIEW_HOURS = 4
+#: Where uploads wait between preview and apply: the system's temporary folder, named once, since
+#: a report being written points the process's temporary folder into its own run for a while.
+UPLOADS = tempfile.gettempdir()
 
 
 async def change_request(request: Request) -> tuple[Viewer, dict]:
@@ -174,7 +177,7 @@ async def upload(request: Request):
     if not uploads:
         return render(request, "upload.html", {"stage": "choose", "problem": "Choose at least one file to upload.",
                                                "limit": request.app.state.upload_limit}, 400)
-    folder = Path(tempfile.mkdtemp(prefix="tracker-upload-"))
+    folder = Path(tempfile.mkdtemp(prefix="tracker-upload-", dir=UPLOADS))
     paths = []
     for number, part in enumerate(uploads):
         place = folder / str(number)

@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from tracker import __version__
+from tracker import __version__, percent
 from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
 from tracker.reader import FIELD_TITLES
@@ -54,10 +54,6 @@ def json_response(data, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type="application/json")
 
 
-def _percent(value) -> str:
-    return "n/a" if value is None else f"{value:.1%}"
-
-
 def _when(value) -> str:
     if value is None:
         return "-"
@@ -70,7 +66,7 @@ def templates() -> Environment:
     folder = str(importlib.resources.files("tracker.web").joinpath("templates"))
     environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True),
                               trim_blocks=True, lstrip_blocks=True)
-    environment.filters |= {"percent": _percent, "when": _when, "status_cells": status_cells}
+    environment.filters |= {"percent": percent.shown, "when": _when, "status_cells": status_cells}
     environment.globals |= {"LABELS": LABELS, "SHORT": SHORT, "NARRATIVE": NARRATIVE, "version": __version__}
     return environment
 
