@@ -41,6 +41,7 @@ from tracker.reader import Row as _Row
 from tracker.reader import normal as _normal
 from tracker.status import label
 from tracker.store import Store
+from tracker.text import escaped
 from tracker.years import check_year
 
 TITLES_BY_FIELD = {name: title for title, name in FIELD_TITLES.items()}
@@ -321,8 +322,12 @@ def _check_and_apply(session: Session, name: str, digest: str, parsed: _Parsed, 
 
 
 def _read_one(path: Path) -> tuple[str, str, _Parsed]:
-    """A file's name, the SHA-256 of its bytes and its sheet, read whole (refused when too large)."""
-    name = path.name
+    """A file's name (escaped: ``text.escaped``, as it is stored and shown), the SHA-256 of its
+    bytes and its sheet, read whole (refused when too large)."""
+    name = escaped(path.name)
+    if path.exists() and not path.is_file():
+        raise Refused(f"{path} is not a file (a device, such as /dev/null, or a pipe): give a workbook (.xlsx) "
+                      "or a folder of them.")
     if not path.is_file():
         raise Refused(f"{path}: no such file or folder.")
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -348,13 +353,13 @@ def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileRes
         status = "would apply" if dry_run else "applied"
         return store.run(_check_and_apply, name, digest, parsed, force, status, dry_run=dry_run)
     except (FileRefused, Refused) as exc:
-        return _refusal(path.name, exc)
+        return _refusal(escaped(path.name), exc)
 
 
 def _found_in_folder(path: Path) -> FileResult | None:
     """What becomes of a file found in a folder: None when it is a workbook to import, else the
     result that says why it is skipped (hidden files, Office lock files, folders) or refused."""
-    name = path.name
+    name = escaped(path.name)
     if name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#")):
         return FileResult(name, "skipped", problems=[
             f"{name}: an Office lock file (a workbook is open in Excel or LibreOffice); skipped."])
@@ -448,7 +453,7 @@ def _all_in_one(session: Session, files: list[Path | FileResult], fingerprint: s
             with session.begin_nested():
                 results.append(_check_and_apply(session, name, digest, parsed, False, "would apply"))
         except (FileRefused, Refused) as exc:
-            results.append(_refusal(path.name, exc))
+            results.append(_refusal(escaped(path.name), exc))
     if fingerprint is not None and preview_fingerprint(results) != fingerprint:
         raise _PreviewOutdated(results)
     return results
