@@ -274,3 +274,4 @@ def test_every_refusal_is_json_with_json(tracker, tmp_path):
     assert json.loads(result.output) == {"error": json.loads(result.output)["error"]}
     assert "holds no .xlsx files" in json.loads(result.output)["error"]
     assert "error" in json.loads(tracker("summary", "--year", "1800", "--json", expect=1).output)
+    assert "error" in json.loads(tracker("summary", "--year", "soon", "--json", expect=2).output)

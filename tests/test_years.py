@@ -94,6 +94,10 @@ def test_no_one_writes_a_year_after_next_from_the_browser(web, store, name):
     before = snapshot(store)
     for response in (_save(web, LATER), _submit(web, LATER)):
         assert response.status_code == 400 and REFUSAL in response.text
+    if name == "eddie":
+        csrf = csrf_of(web.get("/reports").text)
+        response = web.post("/reports/write", data={"csrf": csrf, "year": str(LATER)})
+        assert response.status_code == 400 and REFUSAL in response.text
     assert snapshot(store) == before
 
 

@@ -86,8 +86,10 @@ class TrackerGroup(click.Group):
             self._refuse(str(exc))
         except click.NoSuchOption as exc:
             if exc.option_name == "--db":
-                raise click.UsageError("--db goes before the command: tracker --db TARGET COMMAND ...", ctx) from None
-            raise
+                self._refuse("--db goes before the command: tracker --db TARGET COMMAND ...", usage=True)
+            self._refuse(exc.format_message(), usage=True, original=exc)
+        except click.UsageError as exc:
+            self._refuse(exc.format_message(), usage=True, original=exc)
         except OSError as exc:
             if exc.errno in LOST_OUTPUT:
                 _discard_output()
@@ -96,11 +98,15 @@ class TrackerGroup(click.Group):
         except Exception as exc:
             self._refuse(_no_traceback(exc, ctx.obj) or _raise(exc))
 
-    def _refuse(self, message: str):
+    def _refuse(self, message: str, usage: bool = False, original: click.UsageError | None = None):
+        """Refuse with ``message``: exit code 2 for a command line click could not take (with its
+        usage), else 1; as ``{"error": message}`` on standard output with --json."""
         if getattr(self, "wants_json", False):
             click.echo(json.dumps({"error": message}, ensure_ascii=False))
-            sys.exit(1)
-        raise click.ClickException(message) from None
+            sys.exit(2 if usage else 1)
+        if original is not None:
+            raise original
+        raise (click.UsageError(message) if usage else click.ClickException(message)) from None
 
 
 def _raise(exc: Exception):
