@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 
 import pytest
 from sqlalchemy import text
+from starlette.testclient import TestClient
 
 from formtools import snapshot
-from webtools import add_accounts, client, csrf_of, signed_in
+from tracker.web.app import create_app
+from webtools import ONE_TIME, add_accounts, csrf_of, signed_in
 
 
 def sha256(path) -> str:
@@ -106,10 +109,6 @@ def test_report_refuses_a_name_that_does_not_end_in_xlsx(recorded, tmp_path, nam
 
 
 def test_reports_written_in_the_browser_are_kept_and_downloaded_as_listed(store, recorded, tmp_path):
-    from tracker.web.app import create_app
-    from starlette.testclient import TestClient
-    from webtools import ONE_TIME
-
     add_accounts(store)
     app = create_app(store.target, one_time_token=ONE_TIME, reports_folder=tmp_path / "web-reports")
     browser = signed_in(TestClient(app, follow_redirects=False), "eddie")
@@ -127,4 +126,7 @@ def test_reports_written_in_the_browser_are_kept_and_downloaded_as_listed(store,
         response = browser.get(f"/reports/{row['id']}/workbook")
         assert response.status_code == 200 and hashlib.sha256(response.content).hexdigest() == row["sha256"]
         assert "attachment" in response.headers["content-disposition"]
+        if shutil.which("soffice"):
+            pdf = browser.get(f"/reports/{row['id']}/pdf")
+            assert pdf.content.startswith(b"%PDF") and hashlib.sha256(pdf.content).hexdigest() == row["kept"]["pdf"]
     assert browser.get("/reports/9/workbook").status_code == 404

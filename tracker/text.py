@@ -80,7 +80,6 @@ def normalise(value, what: str) -> str:
     return text
 
 
-
 _ESCAPED = re.compile(f"{_REFUSED.pattern}|[\t\n\r]")
 
 
