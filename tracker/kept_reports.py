@@ -5,6 +5,7 @@ A report's file on disk can be written over, edited or removed, and the log of r
 are kept in the database, in the transaction that logs the report, and what
 ``tracker reports list``, ``tracker reports get`` and ``/reports`` give is exactly the file whose
 SHA-256 they list. Writing a year again adds a report; nothing here updates or deletes one.
+(``check`` verifies every kept file against its SHA-256.)
 
 Here too is the one rule for where a report (or a copy of a kept one) may be written: never over
 the database or its journals, over an existing file only when asked (``force``), and only under a
@@ -145,16 +146,3 @@ def save_copy(session: Session, report_id: int, kind: str, destination: Path, fo
         path.write_bytes(content)
     return _digest(content)
 
-
-def problems(session: Session) -> tuple[int, list[str]]:
-    """``tracker check``: how many kept files there are, and each whose bytes are not its SHA-256
-    (or, for a workbook, not the SHA-256 the log of reports lists)."""
-    found, count = [], 0
-    rows = session.execute(select(KeptReportFile.report_id, KeptReportFile.kind, KeptReportFile.sha256,
-                                  KeptReportFile.content, ReportLog.sha256)
-                           .join(ReportLog, ReportLog.id == KeptReportFile.report_id).order_by(KeptReportFile.id))
-    for report_id, kind, digest, content, logged in rows:
-        count += 1
-        if _digest(content) != digest or (kind == "workbook" and digest != logged):
-            found.append(f"Report {report_id}: the kept {kind} is not the file published (its SHA-256 differs).")
-    return count, found

@@ -3,10 +3,10 @@
 A year is known from 1900 up to next year: data are gathered for the year under way and, once it
 ends, for the year just begun; a later year has not come yet, and a typo such as 2090 or 2200
 would otherwise open a round, issue forms and show a return no one made. Who may write a known
-year is the second half of the rule (``check_writer``): a focal point writes only a year whose
-round is open; an editor any year that is not closed.
+year is the second half of the rule (``rounds.check_writer``): a focal point writes only a year
+whose round is open; an editor any year that is not closed.
 
-``check_year`` has no database code, so that a command's options can be checked before anything
+This module has no database code, so that a command's options can be checked before anything
 heavy is imported.
 """
 
@@ -33,17 +33,3 @@ def check_year(year: int, today: date | None = None) -> int:
         raise Refused(f"{year} is not a plausible year: give a year from {MIN_YEAR} up to {latest}, such as 2008.")
     return year
 
-
-def check_writer(session, year: int, focal_point: bool) -> None:
-    """Refuse a change to ``year`` by someone who may not make it: any change to a closed year
-    (how to reopen it is said), and a focal point's change to a year without an open round."""
-    from sqlalchemy import select
-
-    from tracker import rounds
-    from tracker.models import Round
-
-    check_year(year)
-    rounds.refuse_if_closed(session, year)
-    if focal_point and session.scalar(select(Round.year).where(Round.year == year)) is None:
-        raise Refused(f"There is no {year} round open, so {year} cannot be answered yet; "
-                      "a focal point answers the year of an open round. Ask the secretariat to open it.")

@@ -75,7 +75,7 @@ async def save_entry(request: Request):
     values = {name: str(form.get(name, "")) for name in ENTRY_FIELDS}
     back = _economy_address(request, code, year, f"#{ref}")
     try:
-        await run_in_threadpool(request.app.state.store.run, years.check_writer, year, not viewer.edits_everything)
+        await run_in_threadpool(request.app.state.store.run, rounds.check_writer, year, not viewer.edits_everything)
         await run_in_threadpool(request.app.state.store.run, progress.correct_entry, code, ref, year, values,
                                 str(form.get("shown", "")), viewer.source)
     except progress.StaleSave as exc:
@@ -95,7 +95,7 @@ async def submit_return(request: Request):
     year = form_year(form)
     back = _economy_address(request, code, year)
     try:
-        await run_in_threadpool(request.app.state.store.run, years.check_writer, year, not viewer.edits_everything)
+        await run_in_threadpool(request.app.state.store.run, rounds.check_writer, year, not viewer.edits_everything)
         await run_in_threadpool(request.app.state.store.run, rounds.submit_online_return, code, year, viewer.source)
     except Refused as exc:
         return _refused(request, str(exc), back)
