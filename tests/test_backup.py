@@ -71,7 +71,7 @@ def test_backup_refuses_to_overwrite_without_force(tracker, store, tmp_path):
     _sqlite(store.target)
     copy = tmp_path / "copy.db"
     copy.write_bytes(b"precious")
-    assert "already exists; give --force" in tracker("backup", str(copy), expect=1).output
+    assert "already exists: give another file name, or add --force" in tracker("backup", str(copy), expect=1).output
     assert copy.read_bytes() == b"precious"
     tracker("record", "JPN", "LC02-1", "--year", "2008", "--status", "planned")
     tracker("backup", "--force", str(copy))
@@ -116,7 +116,7 @@ def test_restore_refuses_what_is_not_an_intact_readable_tracker_database(tracker
         connection.execute("UPDATE alembic_version SET version_num = 'ffff0000'")
     for source, message in ((other, "another program"), (noise, "not an SQLite file"),
                             (newer, "made by a newer version of tracker"),
-                            (tmp_path / "missing.db", "No database at")):
+                            (tmp_path / "missing.db", "There is no backup at")):
         assert message in tracker("restore", "--force", str(source), expect=1).output
     assert "Planned" in tracker("show", "JPN", "--year", "2008").output
 

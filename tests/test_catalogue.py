@@ -113,7 +113,7 @@ def test_malformed_file_changes_nothing(store, tmp_path, tracker):
 
 def test_missing_catalogue_file_is_a_message(tracker, tmp_path):
     result = tracker("catalog", "load", str(tmp_path / "nowhere.catalogue"), expect=1)
-    assert "Cannot read the catalogue" in result.output
+    assert "There is no file" in result.output
 
 
 def test_refs_of_another_catalogue_are_not_taken_over(tracker, tmp_path):

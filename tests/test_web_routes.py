@@ -241,7 +241,7 @@ def test_history_is_paginated(web, round_2008):
     ("/reports/999/workbook", 404, "There is no report 999"),
     ("/nowhere", 404, "Not Found"),
     ("/?year=abc", 400, "is not a whole number"),
-    ("/matrix.json?year=99999", 400, "out of range"),
+    ("/matrix.json?year=99999", 400, "has not come yet"),
     ("/history?page=0", 400, "out of range"),
 ])
 def test_bad_requests_get_a_page_with_the_reason_and_a_way_back(web, path, status, words, caplog):

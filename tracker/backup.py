@@ -13,10 +13,12 @@ import sqlite3
 import tempfile
 from contextlib import closing
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 from tracker.errors import Refused
+from tracker.text import escaped
 from tracker.store import (
     SQLITE_BUSY_TIMEOUT_MS,
     Store,
@@ -53,15 +55,18 @@ def _sqlite_file(store: Store, what: str) -> Path:
 
 
 def _destination(file: str, force: bool, source: Path) -> Path:
+    """Where the backup goes: ``file``, or ``tracker-YYYY-MM-DD.db`` in it when it is a folder;
+    never the database or its journals, nor an existing file without ``force``."""
     destination = Path(file).expanduser().resolve()
-    if destination == source:
-        raise Refused(f"{destination} is the database itself; give another file for the backup.")
     if destination.is_dir():
-        raise Refused(f"{destination} is a folder; give the backup's file name, such as {destination / 'tracker-backup.db'}.")
+        destination = destination / f"tracker-{date.today().isoformat()}.db"
+    if destination in {source.with_name(source.name + journal) for journal in ("", "-wal", "-shm", "-journal")}:
+        raise Refused(f"{escaped(destination)} is the database itself (or its journal); give another file for the backup.")
     if not destination.parent.is_dir():
-        raise Refused(f"Cannot write {destination}: the folder {destination.parent} does not exist.")
+        raise Refused(f"Cannot write {escaped(destination)}: the folder {escaped(destination.parent)} does not exist; "
+                      "create it first.")
     if destination.exists() and not force:
-        raise Refused(f"{destination} already exists; give --force to replace it.")
+        raise Refused(f"{escaped(destination)} already exists: give another file name, or add --force to replace it.")
     return destination
 
 
@@ -109,6 +114,9 @@ def restore(target: str, file: str, force: bool = False) -> Copied:
     one, or an older one that `tracker db upgrade` brings up to date). An existing database is
     replaced only with ``force``."""
     source = Path(file).expanduser().resolve()
+    if not source.is_file():
+        raise Refused(f"There is no backup at {escaped(source)}: give the path of a file made by `tracker backup`; "
+                      "nothing was replaced.")
     check_sqlite_file(source, create=False)
     if "alembic_version" not in sqlite_tables(source):
         raise Refused(f"{source} is not a tracker database (it has no tracker tables); nothing was replaced.")

@@ -330,8 +330,13 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise Refused(f"Cannot read the catalogue {path}: {exc}.") from None
+    except FileNotFoundError:
+        raise Refused(f"There is no file {path}: give the path of a catalogue file (.catalogue).") from None
+    except UnicodeDecodeError:
+        raise Refused(f"{path} is not a catalogue (a catalogue is a UTF-8 text file, such as "
+                      "apec-cyber-2002-2008.catalogue; a workbook of answers goes to `tracker import`).") from None
+    except OSError as exc:
+        raise Refused(f"Cannot read the catalogue {path}: {exc.strerror or exc}.") from None
     parsed = parse_catalogue(text, path.name)
     catalogue = _catalogue_row(session, parsed)
     instruments = {i.code: i for i in session.scalars(select(Instrument))}

@@ -3,18 +3,21 @@
 The history is append-only and every write goes through one path that writes the value and its
 history together, so an entry whose value is not the last one in its history, or an import whose
 recorded changes are missing, means the database was changed behind the tool's back or damaged.
+Every report kept must still have the bytes whose SHA-256 was listed when it was published.
 On SQLite the file itself is checked too (``integrity_check`` and ``foreign_key_check``).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from tracker.models import CONTACT_FIELDS, ENTRY_FIELDS, Change, Economy, Entry, Import, Item, Return
+from tracker.models import (CONTACT_FIELDS, ENTRY_FIELDS, Change, Economy, Entry, Import, Item, KeptReportFile,
+                           ReportLog, Return)
 
 CONTACT_PREFIX = "contact_"
 
@@ -27,6 +30,7 @@ class CheckResult:
     entries: int = 0
     returns: int = 0
     imports: int = 0
+    report_files: int = 0
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -107,15 +111,31 @@ def _import_problems(session: Session, result: CheckResult) -> list[str]:
     return problems
 
 
+def _kept_report_problems(session: Session, result: CheckResult) -> list[str]:
+    """Every kept report file still has the bytes whose SHA-256 was listed when it was
+    published (a workbook: the SHA-256 in the log of reports too)."""
+    problems = []
+    rows = session.execute(select(KeptReportFile.report_id, KeptReportFile.kind, KeptReportFile.sha256,
+                                  KeptReportFile.content, ReportLog.sha256)
+                           .join(ReportLog, ReportLog.id == KeptReportFile.report_id).order_by(KeptReportFile.id))
+    for report_id, kind, digest, content, logged in rows:
+        result.report_files += 1
+        if hashlib.sha256(content).hexdigest() != digest or (kind == "workbook" and digest != logged):
+            problems.append(f"Report {report_id}: the kept {kind} is not the file published (its SHA-256 differs).")
+    return problems
+
+
 def check(session: Session) -> CheckResult:
     """Run every check on the database and return what it found."""
     is_sqlite = session.get_bind().dialect.name == "sqlite"
     result = CheckResult(
         (["SQLite integrity", "foreign keys"] if is_sqlite else [])
-        + ["entries and contacts equal the last value in their history", "every import's changes exist"]
+        + ["entries and contacts equal the last value in their history", "every import's changes exist",
+           "every kept report is the file published"]
     )
     if is_sqlite:
         result.problems += _file_problems(session)
     result.problems += _value_problems(session, result)
     result.problems += _import_problems(session, result)
+    result.problems += _kept_report_problems(session, result)
     return result

@@ -42,6 +42,7 @@ from tracker.workbook.reader import MAX_FILE_BYTES, FileRefused, cell_text, read
 from tracker.workbook.reader import Parsed as _Parsed
 from tracker.workbook.reader import Row as _Row
 from tracker.workbook.reader import normal as _normal
+from tracker.text import escaped
 from tracker.years import check_year
 
 TITLES_BY_FIELD = {name: title for title, name in FIELD_TITLES.items()}
@@ -154,8 +155,11 @@ def _row_economy_year(row: _Row, economies: dict, formulas, where, problems) -> 
         problems.append(f"{where}, cell {row.cells['Economy code'][1]} (Economy code): {reason}")
     try:
         year = check_year(int((year_text or "").strip()))
-    except (ValueError, Refused):
+    except ValueError:
         problems.append(f"{where}, cell {row.cells['Year'][1]} (Year): {quoted(year_text or '')} is not a year such as 2008.")
+        year = None
+    except Refused as exc:
+        problems.append(f"{where}, cell {row.cells['Year'][1]} (Year): {exc}")
         year = None
     return economy, year
 
@@ -319,8 +323,12 @@ def _check_and_apply(session: Session, name: str, digest: str, parsed: _Parsed, 
 
 
 def _read_one(path: Path) -> tuple[str, str, _Parsed]:
-    """A file's name, the SHA-256 of its bytes and its sheet, read whole (refused when too large)."""
-    name = path.name
+    """A file's name (escaped: ``text.escaped``, as it is stored and shown), the SHA-256 of its
+    bytes and its sheet, read whole (refused when too large)."""
+    name = escaped(path.name)
+    if path.exists() and not path.is_file():
+        raise Refused(f"{path} is not a file (a device, such as /dev/null, or a pipe): give a workbook (.xlsx) "
+                      "or a folder of them.")
     if not path.is_file():
         raise Refused(f"{path}: no such file or folder.")
     if path.stat().st_size > MAX_FILE_BYTES:
@@ -346,13 +354,13 @@ def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileRes
         status = "would apply" if dry_run else "applied"
         return store.run(_check_and_apply, name, digest, parsed, force, status, dry_run=dry_run)
     except (FileRefused, Refused) as exc:
-        return _refusal(path.name, exc)
+        return _refusal(escaped(path.name), exc)
 
 
 def _found_in_folder(path: Path) -> FileResult | None:
     """What becomes of a file found in a folder: None when it is a workbook to import, else the
     result that says why it is skipped (hidden files, Office lock files, folders) or refused."""
-    name = path.name
+    name = escaped(path.name)
     if name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#")):
         return FileResult(name, "skipped", problems=[
             f"{name}: an Office lock file (a workbook is open in Excel or LibreOffice); skipped."])
@@ -456,7 +464,7 @@ def _all_in_one(session: Session, files: list[Path | FileResult], fingerprint: s
             with session.begin_nested():
                 results.append(_check_and_apply(session, name, digest, parsed, False, "would apply"))
         except (FileRefused, Refused) as exc:
-            results.append(_refusal(path.name, exc))
+            results.append(_refusal(escaped(path.name), exc))
     if fingerprint is not None and preview_fingerprint(results) != fingerprint:
         raise _PreviewOutdated(results)
     return results

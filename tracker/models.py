@@ -95,6 +95,10 @@ class ReportLog(Base):
     __table__ = tables.report_log
 
 
+class KeptReportFile(Base):
+    __table__ = tables.kept_report_file
+
+
 class Account(Base):
     __table__ = tables.account
 

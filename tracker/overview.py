@@ -152,15 +152,3 @@ def item_page(session: Session, ref: str) -> dict:
             for row in by_economy.values()
         ],
     }
-
-
-def report_file(session: Session, report_id: int, pdf: bool = False) -> Path:
-    """The workbook (or the PDF beside it) of a report listed by ``tracker reports list``."""
-    for row in reports_log.list_reports(session):
-        if row["id"] == report_id:
-            path = Path(row["file"])
-            path = path.with_suffix(".pdf") if pdf else path
-            if not path.is_file():
-                raise Refused(f"The file of report {report_id} is no longer at {path}.")
-            return path
-    raise Refused(f"There is no report {report_id}; see `tracker reports list`.")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
-from tracker.atomic import replacing
+from tracker.atomic import replacing, run_folder
 from tracker.errors import Refused
 
 CONVERSION_SECONDS = 600
@@ -20,8 +19,7 @@ def to_pdf(workbook: Path) -> Path:
     if soffice is None:
         raise Refused(f"No PDF written: LibreOffice (soffice) is not installed. The workbook {workbook} is "
                       "complete; install LibreOffice (Debian: libreoffice-calc-nogui) and run again with --pdf.")
-    with tempfile.TemporaryDirectory(prefix="tracker-pdf-") as work:
-        work = Path(work)
+    with run_folder(workbook.parent) as work:
         # A profile of its own, so a LibreOffice the user has open (or another run) does not block this one.
         command = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless",
                    "--convert-to", "pdf", "--outdir", str(work), str(workbook)]

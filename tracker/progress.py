@@ -242,8 +242,9 @@ def set_contact(session: Session, economy_code: str, year: int, values: dict, so
     """Set the contact point from the command line: the ``tracker contact`` command."""
     economy = resolve_economy(session, economy_code)
     given = {name: clean_text(value, f"--{name}") for name, value in values.items()}
-    if not given.get("name"):
-        raise Refused("Give the contact point's name with --name.")
+    stored = session.scalar(select(Return.name).where(Return.economy_id == economy.id, Return.year == year))
+    if not given.get("name") and not stored:
+        raise Refused(f"{economy.code} has no contact point for {year} yet: give its name with --name.")
     return record_contact(session, economy, year, given, source)
 
 

@@ -23,6 +23,17 @@ from tracker.models import Change, Entry, Form, Import, Round, RoundEvent, utcno
 from tracker.rates import economies_for
 
 
+def check_writer(session: Session, year: int, focal_point: bool) -> None:
+    """The second half of the one rule for years (``years``): refuse a change to ``year`` by
+    someone who may not make it; any change to a closed year (saying how to reopen it), and a focal
+    point's change to a year without an open round."""
+    years.check_year(year)
+    refuse_if_closed(session, year)
+    if focal_point and session.get(Round, year) is None:
+        raise Refused(f"There is no {year} round open, so {year} cannot be answered yet; "
+                      "a focal point answers the year of an open round. Ask the secretariat to open it.")
+
+
 def _event(session: Session, year: int, action: str, source: str, reason: str | None = None) -> None:
     session.add(RoundEvent(year=year, action=action, at=utcnow(), source=source, reason=reason))
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     ForeignKeyConstraint,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -41,7 +42,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0005_publication"
+SCHEMA_REVISION = "0006_kept_reports"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns).
 NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
@@ -265,6 +266,19 @@ report_log = Table(
     _required("year", Integer),
     Column("as_of", DateTime),
     _required("written_at", DateTime),
+)
+
+#: A file of a report as published, byte for byte: its workbook, and its PDF when one was printed.
+#: Never updated or deleted; ``tracker check`` compares every one with its SHA-256.
+kept_report_file = Table(
+    "kept_report_file", metadata,
+    _id(),
+    _required("report_id", Integer, ForeignKey("report_log.id")),
+    _required("kind", String(8)),
+    _required("sha256", String(64)),
+    _required("content", LargeBinary),
+    UniqueConstraint("report_id", "kind"),
+    CheckConstraint("kind IN ('workbook', 'pdf')", name="kind"),
 )
 
 #: A person who may sign in to the browser view; only a memory-hard hash of the password is kept.

@@ -79,3 +79,13 @@ def normalise(value, what: str) -> str:
     check_text(text, what)
     return text
 
+
+_ESCAPED = re.compile(f"{_REFUSED.pattern}|[\t\n\r]")
+
+
+def escaped(text: str) -> str:
+    """``text`` from outside (a file name, a path) as it may be shown on one line: every character
+    ``check_text`` refuses, and tabs and line breaks, written as its escape (``\\x1b``, ``\\u202e``,
+    ``\\udcff`` for a byte that is not UTF-8), so a terminal or a page shows the name and obeys none
+    of it."""
+    return _ESCAPED.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), str(text))

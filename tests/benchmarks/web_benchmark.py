@@ -33,7 +33,7 @@ JSON_TARGET, HTML_TARGET = 1.3, 2.0
 
 def pages(year: int):
     """(address, library function, its arguments) for every page with a JSON twin."""
-    from tracker import history, import_log, overview, reports_log
+    from tracker import history, import_log, kept_reports, overview
 
     return [
         ("/", overview.at_a_glance, (year,)),
@@ -42,7 +42,7 @@ def pages(year: int):
         ("/items/R0001", overview.item_page, ("R0001",)),
         ("/history", history.history, ("E001", None, year, None)),
         ("/imports", import_log.list_imports, ()),
-        ("/reports", reports_log.list_reports, ()),
+        ("/reports", kept_reports.list_reports, ()),
     ]
 
 

@@ -37,10 +37,10 @@ def catalog_list(ctx: click.Context, year: int | None, as_json: bool):
 
 @catalog.command("show")
 @click.argument("ref")
-@json_option
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object.")
 @click.pass_context
 def catalog_show(ctx: click.Context, ref: str, as_json: bool):
-    """Show one checklist item in full, with its instrument.
+    """Show one checklist item in full, with its instrument (a JSON object with --json).
 
     \b
     Example:

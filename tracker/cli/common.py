@@ -7,8 +7,11 @@ imports what it uses when it runs, so `tracker --help` answers at once.
 
 from __future__ import annotations
 
+import errno
 import getpass
 import json
+import os
+import re
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -17,16 +20,55 @@ import click
 
 from tracker.errors import Refused
 from tracker.status import label
+from tracker.text import check_text, escaped
 
 DEFAULT_REPORTS = Path("reports")
 
 
+#: Standard output that cannot take what a command prints: closed (a pipe whose reader left, as
+#: `| head -c 1`), or full (`> /dev/full`).
+LOST_OUTPUT = (errno.EPIPE, errno.ENOSPC)
+
+
+def _discard_output() -> None:
+    """Send what is still to be printed nowhere, so that Python's last flush at exit cannot fail."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        pass
+    try:
+        with open(os.devnull, "w") as nowhere:
+            os.dup2(nowhere.fileno(), sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (a test's captured output): nothing is flushed at exit
+
+
+def _no_traceback(exc: Exception, target: str) -> str | None:
+    """The message for an exception that is not a refusal but still the user's to put right."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+        return (f"{escaped(exc.filename or 'A path')} is too long for the file system (a name of at most "
+                "255 characters, a path of at most 4,096): give a shorter one.")
+    if type(exc).__module__.startswith("sqlalchemy") and type(exc).__name__ == "ArgumentError":
+        return (f"--db {escaped(target)!r} is neither a file path nor a database URL: give a file such as "
+                "tracker.db, or a URL such as postgresql+psycopg://user@host/dbname.")
+    return None
+
+
 class TrackerGroup(click.Group):
-    """A group that turns every ``Refused`` into a one-line message and exit code 1, and refuses
-    arguments that are not valid UTF-8 text before anything runs (exit code 2)."""
+    """A group that turns every ``Refused`` into a one-line message and exit code 1 (a JSON object
+    ``{"error": ...}`` on standard output with --json), and refuses arguments that are not valid
+    UTF-8 text before anything runs (exit code 2).
+
+    Nothing the user can cause ends in a traceback: output that cannot be written (closed or full
+    standard output, or characters its encoding lacks, shown escaped) never turns a command that
+    did its work into a failure; a path too long and a --db that is no database are messages."""
 
     def main(self, args=None, *rest, **options):
+        for stream in (sys.stdout, sys.stderr):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="backslashreplace")
         arguments = sys.argv[1:] if args is None else list(args)
+        self.wants_json = "--json" in arguments
         for position, argument in enumerate(arguments, start=1):
             try:
                 argument.encode("utf-8")
@@ -41,7 +83,34 @@ class TrackerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except Refused as exc:
-            raise click.ClickException(str(exc)) from None
+            self._refuse(str(exc))
+        except click.NoSuchOption as exc:
+            if exc.option_name == "--db":
+                self._refuse("--db goes before the command: tracker --db TARGET COMMAND ...", usage=True)
+            self._refuse(exc.format_message(), usage=True, original=exc)
+        except click.UsageError as exc:
+            self._refuse(exc.format_message(), usage=True, original=exc)
+        except OSError as exc:
+            if exc.errno in LOST_OUTPUT:
+                _discard_output()
+                return None
+            self._refuse(_no_traceback(exc, ctx.obj) or _raise(exc))
+        except Exception as exc:
+            self._refuse(_no_traceback(exc, ctx.obj) or _raise(exc))
+
+    def _refuse(self, message: str, usage: bool = False, original: click.UsageError | None = None):
+        """Refuse with ``message``: exit code 2 for a command line click could not take (with its
+        usage), else 1; as ``{"error": message}`` on standard output with --json."""
+        if getattr(self, "wants_json", False):
+            click.echo(json.dumps({"error": message}, ensure_ascii=False))
+            sys.exit(2 if usage else 1)
+        if original is not None:
+            raise original
+        raise (click.UsageError(message) if usage else click.ClickException(message)) from None
+
+
+def _raise(exc: Exception):
+    raise exc
 
 
 def run(ctx: click.Context, function, *args, **kwargs):
@@ -141,6 +210,56 @@ class Moment(click.ParamType):
             return moment(value)
         except Refused as exc:
             self.fail(str(exc), param, ctx)
+        except OverflowError:
+            self.fail(f"{escaped(value)} is before the first moment a report can be rebuilt for (the year 1): "
+                      "give a moment such as 2009-06-30T12:00:00.", param, ctx)
+
+
+class Day(click.ParamType):
+    """An option value that is a calendar date, YYYY-MM-DD, that exists."""
+
+    name = "date"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, date):
+            return value
+        try:
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                return date.fromisoformat(value)
+        except ValueError:
+            pass
+        self.fail(f"{escaped(value)} is not a date that exists: give one as YYYY-MM-DD, such as 2009-03-31.",
+                  param, ctx)
+
+
+class Number(click.ParamType):
+    """An option value that numbers a record (an import, a report); numbers start at 1."""
+
+    name = "id"
+
+    def __init__(self, kind: str, listing: str):
+        self.kind, self.listing = kind, listing
+
+    def convert(self, value, param, ctx):
+        try:
+            number = int(value)
+        except (TypeError, ValueError):
+            self.fail(f"{escaped(value)} is not a number: give the number of the {self.kind} that "
+                      f"`{self.listing}` shows, such as 12.", param, ctx)
+        if not 1 <= number < 2**63:
+            self.fail(f"There is no {self.kind} {number}: they are numbered from 1; `{self.listing}` shows them.",
+                      param, ctx)
+        return number
+
+
+def visible_text(_ctx, param, value: str | None) -> str | None:
+    """A free text an option takes follows the one rule of visible text (``text.check_text``)."""
+    if value is not None:
+        try:
+            check_text(value, f"--{param.name.replace('_', '-')}")
+        except Refused as exc:
+            raise click.BadParameter(str(exc)) from None
+    return value
 
 
 def checked_year(_ctx, _param, value: int | None) -> int | None:
@@ -150,7 +269,8 @@ def checked_year(_ctx, _param, value: int | None) -> int | None:
     return None if value is None else check_year(value)
 
 
-IMPORT_ID = click.IntRange(1, 2**63 - 1)
+IMPORT_ID = Number("import", "tracker imports list")
+REPORT_ID = Number("report", "tracker reports list")
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print a JSON array of objects.")
 year_option = click.option("--year", type=int, required=True, callback=checked_year,

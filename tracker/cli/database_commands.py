@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.common import _echo_load, closed_at_end, emit_json, run
+from tracker.text import escaped
 
 
 @click.command()
@@ -26,10 +27,12 @@ def init(ctx: click.Context):
     if result.catalogue is None:
         click.echo(f"Catalogue {result.kept_catalogue} kept: it is newer than the one built in.")
     if not result.changed_anything:
-        click.echo(f"Nothing to do: {ctx.obj} is up to date (schema {result.schema_after}).")
+        click.echo(f"Nothing to do: {escaped(ctx.obj)} is up to date.")
         return
-    if result.schema_before != result.schema_after:
-        click.echo(f"Schema: {result.schema_before or 'empty'} -> {result.schema_after}.")
+    if result.schema_before is None:
+        click.echo(f"Created the database {escaped(ctx.obj)}.")
+    elif result.schema_before != result.schema_after:
+        click.echo(f"Upgraded the database {escaped(ctx.obj)} to this version of tracker.")
     if result.catalogue is not None:
         _echo_load(result.catalogue)
     click.echo(f"Economies added: {len(result.economies_added)}.")
@@ -55,9 +58,9 @@ def db_upgrade(ctx: click.Context):
 
     before, after = closed_at_end(ctx, Store(ctx.find_root().obj, create=False)).upgrade()
     if before == after:
-        click.echo(f"Already up to date (schema {after}).")
+        click.echo("Already up to date.")
     else:
-        click.echo(f"Upgraded the schema from {before or 'empty'} to {after}.")
+        click.echo(f"{'Created the tables' if before is None else 'Upgraded the database'} for this version of tracker.")
 
 
 @db.command("current")
@@ -82,22 +85,24 @@ def db_current(ctx: click.Context):
 
 
 @click.command("backup")
-@click.argument("file", type=click.Path(dir_okay=False))
+@click.argument("file", type=click.Path())
 @click.option("--force", is_flag=True, help="Replace FILE if it exists.")
 @click.pass_context
 def backup_command(ctx: click.Context, file: str, force: bool):
     """Copy the SQLite database to FILE, consistently, even while others are using it.
 
+    FILE may be a folder: the copy is written there as tracker-YYYY-MM-DD.db (today's date).
     For PostgreSQL use pg_dump (see docs/operations.md).
 
     \b
     Example:
         tracker backup backups/tracker-2009-03-31.db
+        tracker backup backups/
     """
     from tracker import backup
 
     copied = backup.backup(ctx.find_root().obj, file, force)
-    click.echo(f"Backed up {copied.source} to {copied.destination} (schema {copied.revision}).")
+    click.echo(f"Backed up {escaped(copied.source)} to {escaped(copied.destination)}.")
 
 
 @click.command("restore")
@@ -117,7 +122,7 @@ def restore_command(ctx: click.Context, file: str, force: bool):
     from tracker import backup
 
     copied = backup.restore(ctx.find_root().obj, file, force)
-    click.echo(f"Restored {copied.destination} from {copied.source} (schema {copied.revision}).")
+    click.echo(f"Restored {escaped(copied.destination)} from {escaped(copied.source)}.")
     if copied.state == "old":
         click.echo("It was made by an older tracker: run `tracker db upgrade` before using it.")
 
@@ -127,7 +132,8 @@ def restore_command(ctx: click.Context, file: str, force: bool):
 @click.pass_context
 def check_command(ctx: click.Context, as_json: bool):
     """Check the database: the file's integrity (SQLite), that every entry and contact equals
-    the last value in its history, and that every import's changes exist. Exits 1 on any problem.
+    the last value in its history, that every import's changes exist, and that every kept
+    report is byte for byte the file published (its SHA-256). Exits 1 on any problem.
 
     \b
     Example:
@@ -140,8 +146,8 @@ def check_command(ctx: click.Context, as_json: bool):
     if as_json:
         emit_json(vars(result) | {"ok": result.ok})
     else:
-        click.echo(f"Checked {result.entries} entries, {result.returns} contact points and "
-                   f"{result.imports} imports: {'; '.join(result.checks)}.")
+        click.echo(f"Checked {result.entries} entries, {result.returns} contact points, "
+                   f"{result.imports} imports and {result.report_files} kept report files: {'; '.join(result.checks)}.")
         for problem in result.problems:
             click.echo(f"  {problem}")
         click.echo(f"{len(result.problems)} problem(s) found." if result.problems else "No problems found.")

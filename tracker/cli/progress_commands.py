@@ -49,7 +49,7 @@ def _echo_outcome(what: str, outcome: progress.Outcome) -> None:
 @click.command("contact")
 @click.argument("economy")
 @year_option
-@click.option("--name", required=True, help="The focal point's name.")
+@click.option("--name", help="The focal point's name (needed the first time).")
 @click.option("--title", help="Title or position.")
 @click.option("--email", help="E-mail address.")
 @click.option("--phone", help="Telephone number.")

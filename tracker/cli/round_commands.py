@@ -10,6 +10,8 @@ import click
 from tracker.cli.common import (
     DEFAULT_REPORTS,
     IMPORT_ID,
+    REPORT_ID,
+    Day,
     Moment,
     _shown,
     checked_year,
@@ -17,13 +19,15 @@ from tracker.cli.common import (
     emit_json,
     emit_rows,
     json_option,
-    percent,
     progress_bar,
     run,
     source,
+    visible_text,
     year_option,
 )
-from tracker.errors import reopen_hint
+from tracker.errors import Refused, reopen_hint
+from tracker.percentages import percent_text as percent
+from tracker.text import escaped
 
 
 @click.command("form")
@@ -32,8 +36,8 @@ from tracker.errors import reopen_hint
               help="An economy to write a form for (repeat for more); all active economies by default.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the forms  [default: reports/forms/YEAR/]")
-@click.option("--due", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the forms are due back (YYYY-MM-DD).")
-@click.option("--return-to", help="Whom to send the filled form to, such as an e-mail address.")
+@click.option("--due", type=Day(), help="Date the forms are due back (YYYY-MM-DD).")
+@click.option("--return-to", callback=visible_text, help="Whom to send the filled form to, such as an e-mail address.")
 @click.pass_context
 def form(ctx: click.Context, year: int, economy_codes: tuple[str, ...], out_dir: Path | None, due, return_to):
     """Write the Excel forms economies fill in for a year, one workbook per economy.
@@ -49,7 +53,7 @@ def form(ctx: click.Context, year: int, economy_codes: tuple[str, ...], out_dir:
     from tracker import forms
 
     out_dir = out_dir or DEFAULT_REPORTS / "forms" / str(year)
-    request = forms.FormRequest(due=due.date() if due else None, return_to=return_to)
+    request = forms.FormRequest(due=due, return_to=return_to)
     paths = run(ctx, forms.write_forms, year, list(economy_codes), out_dir, request,
                 progress_bar("Writing forms"))
     click.echo(f"Wrote {len(paths)} form{'s' if len(paths) != 1 else ''} to {out_dir}/")
@@ -79,6 +83,9 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
     from tracker import file_import
     from tracker.store import open_store
 
+    if any(not path.strip() for path in paths):
+        raise Refused("An empty PATH was given (\"\"), which would mean the current folder: give a file or a folder "
+                      "to import, such as reports/returned/ (or . for the current folder).")
     store = closed_at_end(ctx, open_store(ctx.find_root().obj))
     results = file_import.import_files(store, paths, dry_run, force, progress_bar("Importing"))
     if as_json:
@@ -86,8 +93,8 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
     else:
         for result in results:
             _echo_import(result)
-        applied = [r.file for r in results if r.status in ("applied", "would apply")]
-        refused = [r.file for r in results if not r.ok]
+        applied = [escaped(r.file) for r in results if r.status in ("applied", "would apply")]
+        refused = [escaped(r.file) for r in results if not r.ok]
         totals = {k: sum(getattr(r, k) for r in results) for k in ("new", "changed", "unchanged")}
         verb = "would apply" if dry_run else "applied"
         click.echo(f"\nTotal: {len(applied)} file(s) {verb}, {len(refused)} refused; "
@@ -102,12 +109,12 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
 
 def _echo_import(result: file_import.FileResult) -> None:
     if result.status in ("refused", "already imported", "skipped"):
-        click.echo(f"{result.file}: {result.status}")
+        click.echo(f"{escaped(result.file)}: {result.status}")
         for problem in result.problems:
-            click.echo(f"  {problem}")
+            click.echo(f"  {escaped(problem)}")
         return
     what = f"form {result.economy} {result.year}" if result.kind == "form" else "table"
-    click.echo(f"{result.file}: {result.status} ({what}): {result.new} new, {result.changed} changed, "
+    click.echo(f"{escaped(result.file)}: {result.status} ({what}): {result.new} new, {result.changed} changed, "
                f"{result.unchanged} unchanged")
     if result.changes:  # one write for the file's changes: a folder of forms lists tens of thousands
         click.echo("\n".join(
@@ -120,19 +127,23 @@ def _echo_import(result: file_import.FileResult) -> None:
 @click.command("report")
 @year_option
 @click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path),
-              help="Workbook to write  [default: reports/progress-YEAR.xlsx]")
+              help="Workbook to write, ending in .xlsx  [default: reports/progress-YEAR.xlsx, or "
+                   "progress-YEAR-2.xlsx and so on when that exists]")
 @click.option("--as-of", "as_of", type=Moment(), metavar="WHEN",
               help="Rebuild the report from the data as they stood at WHEN: an ISO date-time (UTC) or a date "
                    "(its end), such as the moment `tracker reports list` shows for a published report.")
 @click.option("--pdf", is_flag=True, help="Also write the PDF beside the workbook (needs LibreOffice).")
+@click.option("--force", is_flag=True, help="Replace the --out file (and its PDF) if it exists; never the database.")
 @click.pass_context
-def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: datetime | None, pdf: bool):
+def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: datetime | None, pdf: bool,
+                   force: bool):
     """Write the annual progress report workbook for a year.
 
     Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, three chart
     sheets, Needs, Returns, one per economy, Data (a filterable table that `tracker import`
     accepts back) and About. Every sheet is set up to print on A4; --pdf also writes the PDF
-    beside the workbook through LibreOffice.
+    beside the workbook through LibreOffice. Every report written is kept in the database as
+    published: `tracker reports list` and `tracker reports get` give it back.
 
     \b
     Example:
@@ -140,18 +151,23 @@ def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: 
         tracker report --year 2008 --out progress-2008.xlsx --pdf
         tracker report --year 2008 --as-of 2009-06-30T12:00:00 --out progress-2008-as-published.xlsx
     """
-    from tracker import report
+    from tracker import kept_reports
 
-    out_file = out_file or DEFAULT_REPORTS / f"progress-{year}.xlsx"
-    data = run(ctx, report.write_report, year, out_file, pdf, as_of)
+    out_file = out_file or kept_reports.free_destination(DEFAULT_REPORTS, year)
+    data, report_id = run(ctx, kept_reports.write_report, year, out_file, pdf, as_of, force)
     if as_of:
-        click.echo(f"As of {as_of.isoformat(sep=' ')} UTC (data as of {data.data_last_changed or 'no change yet'}).")
+        click.echo(f"As of {as_of:%Y-%m-%d %H:%M:%S} UTC (data as of {_second(data.data_last_changed)}).")
     region = data.region()
-    click.echo(f"Wrote {out_file}: {len(data.economies)} economies ({len(data.returning())} returned), "
+    click.echo(f"Wrote {escaped(out_file)}: {len(data.economies)} economies ({len(data.returning())} returned), "
                f"{len(data.items)} items; region-wide implementation rate {percent(region.rate)}, "
                f"coverage {percent(region.coverage)}.")
     if pdf:
-        click.echo(f"Wrote {out_file.with_suffix('.pdf')}")
+        click.echo(f"Wrote {escaped(out_file.with_suffix('.pdf'))}")
+    click.echo(f"Kept as report {report_id}: `tracker reports get {report_id} --out FILE` gives it back.")
+
+
+def _second(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "no change yet"
 
 
 @click.group("round")
@@ -161,7 +177,7 @@ def round_group():
 
 @round_group.command("open")
 @click.argument("year", type=int, callback=checked_year)
-@click.option("--due", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date the returns are due (YYYY-MM-DD).")
+@click.option("--due", type=Day(), help="Date the returns are due (YYYY-MM-DD).")
 @click.pass_context
 def round_open(ctx: click.Context, year: int, due):
     """Open the round of a year (or change its due date). `tracker form` opens it too.
@@ -172,7 +188,7 @@ def round_open(ctx: click.Context, year: int, due):
     """
     from tracker import rounds
 
-    round_, opened = run(ctx, rounds.open_round, year, due.date() if due else None, source("round open"))
+    round_, opened = run(ctx, rounds.open_round, year, due, source("round open"))
     due_text = f", due {round_.due.isoformat()}" if round_.due else ", no due date"
     click.echo(f"{'Opened' if opened else 'Already open:'} the {year} round{due_text}.")
 
@@ -195,7 +211,7 @@ def round_close(ctx: click.Context, year: int):
 
 @round_group.command("reopen")
 @click.argument("year", type=int, callback=checked_year)
-@click.option("--reason", required=True, help="Why the closed year must change; kept in the history.")
+@click.option("--reason", required=True, callback=visible_text, help="Why the closed year must change; kept in the history.")
 @click.pass_context
 def round_reopen(ctx: click.Context, year: int, reason: str):
     """Reopen a closed round so its data can change again, saying why.
@@ -288,7 +304,7 @@ def imports_list(ctx: click.Context, as_json: bool):
 
     def line(row):
         whose = f"{row['economy'] or 'table'} {row['year'] or ''}".strip()
-        return (f"{row['id']:>4}  {row['at']:%Y-%m-%d %H:%M}  {row['file']}  ({whose}): "
+        return (f"{row['id']:>4}  {row['at']:%Y-%m-%d %H:%M}  {escaped(row['file'])}  ({whose}): "
                 f"{row['changes']} values changed{'  UNDONE' if row['undone'] else ''}")
 
     emit_rows(run(ctx, import_log.list_imports), as_json, "No imports yet.", line)
@@ -320,27 +336,50 @@ def imports_undo(ctx: click.Context, import_id: int, force: bool):
 
 @click.group("reports")
 def reports_group():
-    """The report workbooks written, with their SHA-256."""
+    """The reports written, each kept as published with its SHA-256."""
 
 
 @reports_group.command("list")
 @json_option
 @click.pass_context
 def reports_list(ctx: click.Context, as_json: bool):
-    """List every report written: file, SHA-256, year, as-of, when.
+    """List every report written: file, SHA-256, year, as-of, when, and which files are kept.
 
     \b
     Example:
         tracker reports list --json
     """
-    from tracker import reports_log
+    from tracker import kept_reports
 
     def line(row):
-        as_of = f" as of {row['as_of'].isoformat(sep=' ')}" if row["as_of"] else ""
-        return (f"{row['id']:>4}  {row['written_at'].isoformat(sep=' ')}  {row['year']}{as_of}  "
-                f"{row['file']}  SHA-256 {row['sha256']}")
+        as_of = f" as of {_second(row['as_of'])}" if row["as_of"] else ""
+        kept = " and ".join(row["kept"]) if row["kept"] else "nothing (written before reports were kept)"
+        pdf = f"; PDF SHA-256 {row['kept']['pdf']}" if "pdf" in row["kept"] else ""
+        return (f"{row['id']:>4}  {_second(row['written_at'])}  {row['year']}{as_of}  {escaped(row['file'])}  "
+                f"SHA-256 {row['sha256']}{pdf}; kept: {kept}")
 
-    emit_rows(run(ctx, reports_log.list_reports), as_json, "No reports written yet.", line)
+    emit_rows(run(ctx, kept_reports.list_reports), as_json, "No reports written yet.", line)
+
+
+@reports_group.command("get")
+@click.argument("report_id", type=REPORT_ID, metavar="ID")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="File to write: a name ending in .xlsx (.pdf with --pdf).")
+@click.option("--pdf", is_flag=True, help="The report's PDF instead of its workbook.")
+@click.option("--force", is_flag=True, help="Replace the --out file if it exists; never the database.")
+@click.pass_context
+def reports_get(ctx: click.Context, report_id: int, out_file: Path, pdf: bool, force: bool):
+    """Write a report as it was published, byte for byte, from the copy kept in the database.
+
+    \b
+    Example:
+        tracker reports get 3 --out progress-2008-as-published.xlsx
+        tracker reports get 3 --pdf --out progress-2008.pdf
+    """
+    from tracker import kept_reports
+
+    digest = run(ctx, kept_reports.save_copy, report_id, "pdf" if pdf else "workbook", out_file, force)
+    click.echo(f"Wrote report {report_id} to {escaped(out_file)} (SHA-256 {digest}).")
 
 
 @click.command("demo")

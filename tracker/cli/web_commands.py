@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import errno
+import socket
 import sys
 
 import click
 
 from tracker.cli.common import emit_rows, json_option, run
+from tracker.errors import Refused
+from tracker.text import escaped
 from tracker.roles import ROLES
 
 
@@ -34,7 +38,26 @@ def serve_command(ctx: click.Context, host: str, port: int, root_path: str, forw
     """
     from tracker.web.serve import serve
 
+    _refuse_unless_free(host, port)
     serve(ctx.find_root().obj, host, port, root_path.rstrip("/"), forwarded_allow_ips, secure_cookies, click.echo)
+
+
+def _refuse_unless_free(host: str, port: int) -> None:
+    """Refuse, before any address is printed, a port another program holds or a host not of this
+    machine: the server would otherwise fail after printing a one-time address that works nowhere."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except socket.gaierror:
+        raise Refused(f"--host {escaped(host)} is not an address of this machine: give one such as 127.0.0.1.") from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise Refused(f"Port {port} on {escaped(host)} is in use (another `tracker serve`?): "
+                          f"try another, such as --port {port + 1 if port < 65535 else 8081}.") from None
+        raise Refused(f"Cannot listen on {escaped(host)} port {port}: {exc.strerror or exc}; "
+                      "give another --host or --port.") from None
 
 
 @click.group("users")
@@ -43,9 +66,20 @@ def users_group():
 
 
 def _password(name: str, from_stdin: bool) -> str:
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\r\n")
-    return click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+    if not from_stdin:
+        return click.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+    try:
+        line = sys.stdin.buffer.readline() if hasattr(sys.stdin, "buffer") else sys.stdin.readline().encode()
+    except (OSError, ValueError, AttributeError):
+        line = b""
+    if not line.strip(b"\r\n"):
+        raise Refused("No password on standard input: pipe one in, such as "
+                      f"echo \"$PASSWORD\" | tracker users add {name} ... --password-stdin.")
+    try:
+        return line.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError:
+        raise Refused("The password on standard input is not UTF-8 text: set the terminal or the script to "
+                      "UTF-8 and give it again.") from None
 
 
 @users_group.command("add")

@@ -93,6 +93,7 @@ class Book:
         self.data = data
         self.wb = xlsxwriter.Workbook(str(path), {
             "constant_memory": True,
+            "tmpdir": str(path.parent),  # its temporary files in the run folder, removed with it
             "default_date_format": DATE,
             "default_format_properties": {"font_name": FONT_NAME, "font_size": FONT_SIZE, "valign": "top"},
             "default_row_height": round(LINE_HEIGHT * 4 / 3),  # pixels: rows of one line, not Calibri's 15 pt

@@ -35,6 +35,9 @@ from tracker.web.sessions import check_csrf, require_viewer
 
 MAX_UPLOAD_FILES = 50
 PREVIEW_HOURS = 4
+#: Where uploads wait between preview and apply: the system's temporary folder, named once, since
+#: a report being written points the process's temporary folder into its own run for a while.
+UPLOADS = tempfile.gettempdir()
 
 
 async def change_request(request: Request) -> tuple[Viewer, dict]:
@@ -52,8 +55,10 @@ def _refused(request: Request, problem: str, back: str, status: int = 409, confl
 def form_year(form) -> int:
     try:
         return years.check_year(int(str(form.get("year", "")).strip()))
-    except (ValueError, Refused):
+    except ValueError:
         raise HTTPException(400, f"year={form.get('year')!r} is not a year such as 2008.") from None
+    except Refused as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def _economy_address(request: Request, code: str, year: int, anchor: str = "") -> str:
@@ -71,6 +76,7 @@ async def save_entry(request: Request):
     values = {name: str(form.get(name, "")) for name in ENTRY_FIELDS}
     back = _economy_address(request, code, year, f"#{ref}")
     try:
+        await run_in_threadpool(request.app.state.store.run, rounds.check_writer, year, not viewer.edits_everything)
         await run_in_threadpool(request.app.state.store.run, progress.correct_entry, code, ref, year, values,
                                 str(form.get("shown", "")), viewer.source)
     except progress.StaleSave as exc:
@@ -90,6 +96,7 @@ async def submit_return(request: Request):
     year = form_year(form)
     back = _economy_address(request, code, year)
     try:
+        await run_in_threadpool(request.app.state.store.run, rounds.check_writer, year, not viewer.edits_everything)
         await run_in_threadpool(request.app.state.store.run, rounds.submit_online_return, code, year, viewer.source)
     except Refused as exc:
         return _refused(request, str(exc), back)
@@ -171,7 +178,7 @@ async def upload(request: Request):
     if not uploads:
         return render(request, "upload.html", {"stage": "choose", "problem": "Choose at least one file to upload.",
                                                "limit": request.app.state.upload_limit}, 400)
-    folder = Path(tempfile.mkdtemp(prefix="tracker-upload-"))
+    folder = Path(tempfile.mkdtemp(prefix="tracker-upload-", dir=UPLOADS))
     paths = []
     for number, part in enumerate(uploads):
         place = folder / str(number)

@@ -12,17 +12,18 @@ from urllib.parse import urlencode
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import FileResponse, RedirectResponse
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from tracker import history, import_log, overview, reports_log, users
+from tracker import history, import_log, kept_reports, overview, users
 from tracker.errors import Refused
-from tracker.years import MAX_YEAR, MIN_YEAR
+from tracker.years import check_year
 from tracker.users import Viewer
 from tracker.web.rendering import json_response, render, wants_json
 from tracker.web.sessions import require_viewer
 
 HISTORY_PAGE = 100
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _integer(request: Request, name: str, low: int = 1, high: int = 10**9) -> int | None:
@@ -40,7 +41,11 @@ def _integer(request: Request, name: str, low: int = 1, high: int = 10**9) -> in
 
 
 def _year(request: Request) -> int | None:
-    return _integer(request, "year", MIN_YEAR, MAX_YEAR)
+    year = _integer(request, "year")
+    try:
+        return None if year is None else check_year(year)
+    except Refused as exc:
+        raise HTTPException(400, str(exc)) from None
 
 
 def _text(request: Request, name: str) -> str | None:
@@ -112,7 +117,7 @@ def imports_page(request: Request, viewer: Viewer):
 
 def reports_page(request: Request, viewer: Viewer):
     _reads_everything(viewer)
-    return _library(request, reports_log.list_reports)
+    return _library(request, kept_reports.list_reports)
 
 
 def users_page(request: Request, viewer: Viewer):
@@ -136,13 +141,15 @@ def twin(path: str, template: str, gather) -> list[Route]:
 
 
 def report_download(request: Request):
-    """The workbook or PDF of a report written, as an attachment."""
+    """The workbook or PDF of a report written, as an attachment: the bytes kept as published."""
     viewer = require_viewer(request)
     _reads_everything(viewer)
-    if request.path_params["kind"] not in ("workbook", "pdf"):
+    kind = request.path_params["kind"]
+    if kind not in kept_reports.SUFFIXES:
         raise HTTPException(404, "A report can be downloaded as /workbook or /pdf.")
-    path = _library(request, overview.report_file, request.path_params["report_id"], request.path_params["kind"] == "pdf")
-    return FileResponse(path, filename=path.name, content_disposition_type="attachment")
+    name, content = _library(request, kept_reports.kept_file, request.path_params["report_id"], kind)
+    media = "application/pdf" if kind == "pdf" else XLSX_MEDIA_TYPE
+    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 def favicon(request: Request):

@@ -1,9 +1,11 @@
 """Writing this year's report from the browser: the work runs in a background thread, and a
 progress page that refreshes itself (no JavaScript) says how far it is.
 
-The workbook is written by ``report.write_report`` in one transaction, as ``tracker report``
-does; its PDF is then printed by ``printing.to_pdf`` (what ``--pdf`` runs) outside the
-transaction, so LibreOffice's seconds of work never hold the database while other pages read it.
+The workbook is written and kept by ``kept_reports.write_report`` in one transaction, as
+``tracker report`` does, in a file of its own (``kept_reports.free_destination``: an earlier
+report's file is never written over); its PDF is then printed by ``printing.to_pdf`` (what
+``--pdf`` runs) outside the transaction, so LibreOffice's seconds of work never hold the database
+while other pages read it, and kept in a second one.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from tracker import printing, report
+from tracker import kept_reports, printing
 from tracker.errors import Refused
 from tracker.web.changes import change_request, editor, form_year
 from tracker.web.rendering import render
@@ -37,6 +39,7 @@ class ReportJob:
     step: str = "gathering the data and writing the workbook"
     done: bool = False
     problem: str | None = None
+    report_id: int | None = None
     workbook: str | None = None
     pdf: str | None = None
 
@@ -49,6 +52,7 @@ class ReportJobs:
         self.jobs: dict[int, ReportJob] = {}
         self.ids = itertools.count(1)
         self.lock = threading.Lock()
+        self.being_written: set[Path] = set()
 
     def start(self, store, year: int, owner: str) -> ReportJob:
         with self.lock:
@@ -58,12 +62,17 @@ class ReportJobs:
         return job
 
     def _write(self, store, job: ReportJob) -> None:
-        destination = self.folder / f"progress-{job.year}.xlsx"
+        destination = None
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            store.run(report.write_report, job.year, destination)
+            with self.lock:  # two reports of a year started together get files of their own
+                destination = kept_reports.free_destination(self.folder, job.year, self.being_written)
+                self.being_written.add(destination)
+            _data, job.report_id = store.run(kept_reports.write_report, job.year, destination)
             job.workbook, job.step = str(destination), "printing the PDF with LibreOffice"
-            job.pdf = str(printing.to_pdf(destination))
+            pdf = printing.to_pdf(destination)
+            store.run(kept_reports.keep_file, job.report_id, "pdf", pdf)
+            job.pdf = str(pdf)
             job.step = "done"
         except Refused as exc:
             job.problem = str(exc)
@@ -71,6 +80,7 @@ class ReportJobs:
             log.exception("writing the %s report failed", job.year)
             job.problem = "Writing the report failed on the server; it has been logged."
         finally:
+            self.being_written.discard(destination)
             job.done = True
 
 

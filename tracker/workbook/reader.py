@@ -360,6 +360,8 @@ def check_zip(name: str, data: bytes) -> None:
 
 
 def _looks_like(head: bytes) -> str:
+    if not head.strip():
+        return "an empty file"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "a legacy .xls workbook or a password-protected one"
     if head.lstrip().startswith(b"<"):

@@ -1,0 +1,80 @@
+"""One rounding: a percentage is shown half away from zero, as Excel shows it, by
+``percentages.percent_text`` everywhere; the demo's `summary` shows every figure as LibreOffice prints the
+report's cells; JSON keeps the exact value."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import cli
+from tracker.percentages import percent_text as shown
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    (0.5625, "56.3%"), (0.0625, "6.3%"), (-0.5625, "-56.3%"), (1 / 3, "33.3%"), (2 / 3, "66.7%"),
+    (1.0, "100.0%"), (0.0, "0.0%"), (0.00049, "0.0%"), (None, "n/a"),
+])
+def test_a_percentage_is_rounded_half_away_from_zero(value, expected):
+    assert shown(value) == expected
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(cli, ["demo", "--out", str(folder)])
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+def tracker_output(demo, *args) -> str:
+    result = CliRunner().invoke(cli, ["--db", str(demo / "demo.db"), *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def printed_sheets(demo, tmp_path) -> dict[str, list[list[str]]]:
+    """Every sheet of the demo's report as LibreOffice prints its cells (formatted text)."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    subprocess.run([soffice, f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1",
+                    "--outdir", str(tmp_path / "csv"), str(demo / "progress-2008.xlsx")],
+                   check=True, capture_output=True, timeout=600)
+    return {path.stem.removeprefix("progress-2008-"): list(csv.reader(path.open(encoding="utf-8")))
+            for path in (tmp_path / "csv").glob("*.csv")}
+
+
+def test_summary_shows_every_figure_as_the_report_prints_it(demo, tmp_path):
+    sheets = printed_sheets(demo, tmp_path)
+    printed = {row[0]: (row[9], row[10]) for row in sheets["Economies"][1:] if row and re.fullmatch(r"[A-Z]{3}", row[0])}
+    lines = tracker_output(demo, "summary", "--year", "2008").splitlines()
+    summary = {}
+    for line in lines:
+        match = re.match(r"([A-Z]{3}) .* (\S+%|n/a)\s+(\S+%|no return)$", line)
+        if match:
+            summary[match[1]] = (match[2], match[3])
+    assert len(summary) == 21 and summary.keys() == printed.keys()
+    for code, (coverage, rate) in summary.items():
+        if rate == "no return":
+            assert printed[code][1] == "No return"
+        else:
+            assert (coverage, rate) == printed[code], code
+    region = next(line for line in lines if "Region-wide" in line).split()
+    cells = {row[0]: row[1] for row in sheets["Summary"] if len(row) > 1}
+    assert region[-1] == next(v for k, v in cells.items() if k.startswith("Implementation rate, region-wide"))
+    assert region[-2] == next(v for k, v in cells.items() if k.startswith("Coverage, region-wide"))
+
+
+def test_json_keeps_the_exact_rate(demo):
+    rows = json.loads(tracker_output(demo, "summary", "--year", "2008", "--json"))
+    malaysia = next(row for row in rows if row["code"] == "MYS")
+    assert malaysia["implementation_rate"] == pytest.approx(56.25 / 100)
+    assert shown(malaysia["implementation_rate"]) == "56.3%"
