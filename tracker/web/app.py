@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 from tracker import users
 from tracker.store import open_store
 from tracker.reader import MAX_FILE_BYTES
-from tracker.web import auth, changes, pages, reports
+from tracker.web import auth, changes, pages, reports, returns
 from tracker.web.rendering import http_error, server_error, templates
 
 SESSION_COOKIE = "tracker_session"
@@ -69,7 +69,7 @@ def create_app(target: str, one_time_token: str | None = None, secure_cookies: b
     secret = store.run(users.session_secret)
     static = str(importlib.resources.files("tracker.web").joinpath("static"))
     app = Starlette(
-        routes=[*auth.routes, *pages.routes, *changes.routes, *reports.routes, Mount("/static", StaticFiles(directory=static), name="static")],
+        routes=[*auth.routes, *pages.routes, *returns.routes, *changes.routes, *reports.routes, Mount("/static", StaticFiles(directory=static), name="static")],
         middleware=[
             Middleware(SecurityHeaders),
             Middleware(SessionMiddleware, secret_key=secret, session_cookie=SESSION_COOKIE,
