@@ -254,7 +254,7 @@ def test_a_path_prefix_from_the_proxy_is_kept_in_links_and_redirects(store, roun
 
 PAGES = ["/.json?year=2008", "/matrix.json?year=2008", "/economies/JPN.json?year=2008", "/items/LC02-1.json",
          "/history.json?year=2008", "/imports.json", "/reports.json", "/?year=2008", "/matrix?year=2008",
-         "/economies/JPN?year=2008"]
+         "/economies/JPN?year=2008", "/economies/JPN/return.json?year=2008", "/economies/JPN/return?year=2008"]
 
 
 def _statements(store, web, path) -> int:
