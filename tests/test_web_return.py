@@ -200,9 +200,13 @@ def test_who_may_read_and_change_a_return(web, store, round_2008):
     assert snapshot(store) == before
 
 
-def test_an_editor_answers_for_any_economy(web, round_2008):
+def test_an_editor_answers_for_any_economy(web, store, round_2008):
     signed_in(web, "eddie")
     fields = page_fields(web.get("/economies/AUS/return?year=2008").text)
+    before = snapshot(store)
+    response = web.post("/economies/AUS/return/save", data=fields | {"year": "1990"})
+    assert response.status_code == 409 and "No checklist item applies in 1990" in response.text
+    assert snapshot(store) == before
     assert web.post("/economies/AUS/return/save", data=fields | {"status:LC02-1": "planned"}).status_code == 303
     assert show(round_2008, "AUS")["LC02-1"]["status"] == "planned"
     history = json.loads(round_2008("history", "AUS", "--year", "2008", "--json").output)

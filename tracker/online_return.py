@@ -148,6 +148,7 @@ def save_return(session: Session, economy_code: str, year: int, typed: Typed, so
     ``progress.record_contact``. An item someone else changed after the page was loaded keeps their
     answers if the page left it as shown, and refuses the whole save (``ReturnConflict``) if it
     was typed over. Returns when, the items changed and the contact fields changed."""
+    overview.known_year(session, year)
     _writable(session, year, round_required)
     economy = resolve_economy(session, economy_code)
     progress.lock_economies(session, [economy.id])

@@ -91,10 +91,18 @@ async def _change(request: Request, function, *args):
         result = await run_in_threadpool(request.app.state.store.run, function, code, year, typed, *args,
                                          viewer.source, not viewer.edits_everything)
     except Refused as exc:
-        data = await run_in_threadpool(request.app.state.store.run, online_return.return_page, code, year, typed)
-        return None, _page(request, viewer, data, problem=str(exc), conflicts=getattr(exc, "refs", ()),
-                           status_code=409)
+        return None, await _refused(request, viewer, code, year, typed, exc)
     return result, _address(request, code, year)
+
+
+async def _refused(request: Request, viewer: Viewer, code: str, year: int, typed, refusal: Refused):
+    """The page again, as typed, with the reason; or the reason alone when there is no such page
+    (no item applies in the year)."""
+    try:
+        data = await run_in_threadpool(request.app.state.store.run, online_return.return_page, code, year, typed)
+    except Refused:
+        return render(request, "refused.html", {"problem": str(refusal), "back": _address(request, code, year)}, 409)
+    return _page(request, viewer, data, problem=str(refusal), conflicts=getattr(refusal, "refs", ()), status_code=409)
 
 
 def _remember(request: Request, kind: str, saved: dict, at) -> None:
