@@ -6,7 +6,7 @@ Covered: the one-time address, signing in and out through the labelled form, eve
 text shown as text and never run, and axe-core (its ``axe.min.js`` from npm, see ``.ci/run``) with
 no serious or critical violation on any page. Then, with JavaScript off, the work of a round: an
 editor corrects an entry, a stale save is refused, a form is uploaded, previewed and applied, the
-import is undone, and a focal point answers online and submits its return.
+import is undone (the online return: ``test_web_return_browser.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from tracker import demo, progress, rounds
+from tracker import demo, progress
 from tracker.economies import resolve_economy
 from tracker.catalogue import resolve_item
 from tracker.store import Store
@@ -35,7 +35,8 @@ TOKEN = "browser-one-time-token"
 AXE = Path(os.environ.get("AXE_CORE_JS", Path(__file__).parent / ".axe/node_modules/axe-core/axe.min.js"))
 CHROMIUM = shutil.which("chromium")
 PAGES = ["/", "/matrix", "/matrix?instrument=LOSCABOS-2002", "/economies/JPN", "/items/LC02-1", "/history",
-         "/history?economy=JPN&page=1", "/imports", "/reports", "/users", "/login", "/economies/NOWHERE", "/upload"]
+         "/history?economy=JPN&page=1", "/imports", "/reports", "/users", "/login", "/economies/NOWHERE", "/upload",
+         "/economies/JPN/return"]
 WIDTHS = {"wide": 1280, "phone": 390}
 
 
@@ -291,21 +292,4 @@ def test_a_form_is_uploaded_previewed_applied_and_undone(browser, server):
     row.get_by_role("button", name=re.compile("Undo import")).click()
     page.wait_for_load_state()
     assert "undone" in page.locator("tr", has_text=filled.name).inner_text()
-    context.close()
-
-
-def test_a_focal_point_answers_online_and_submits(browser, server):
-    context, page = signed_in(browser, server, "fumiko", java_script_enabled=False)
-    page.goto(server["base"] + f"/economies/JPN?year={YEAR}")
-    _save(page, "LC02-4", "in_progress", "Answered online")
-    assert page.locator("#evidence-LC02-4").input_value() == "Answered online"
-    page.get_by_role("button", name="Submit return").click()
-    page.wait_for_load_state()
-    assert "received" in page.locator(".return-state").inner_text()
-    store = Store(server["database"])
-    with store.transaction() as session:
-        japan = next(row for row in rounds.round_status(session, YEAR) if row["economy"] == "JPN")
-    store.engine.dispose()
-    assert japan["file"] == "online return, submitted by web (fumiko)"
-    assert page.goto(server["base"] + f"/economies/AUS?year={YEAR}").status == 403
     context.close()

@@ -1,6 +1,7 @@
 """Changing data from the browser, on both databases: correcting an entry (and the stale save it
-refuses), uploading returns with a preview, undoing an import, a focal point's online return; and
-every refusal: role, CSRF token, closed year, other economy, oversized upload, changed since preview."""
+refuses), uploading returns with a preview, undoing an import; and every refusal: role, CSRF token,
+closed year, other economy, oversized upload, changed since preview. The online return is
+``test_web_return.py``."""
 
 from __future__ import annotations
 
@@ -225,36 +226,6 @@ def test_an_import_is_undone_with_the_commands_refusals_and_force(web, store, ro
     assert any(h["source"] == "web (eddie)" for h in history(round_2008))
     again = web.post(f"/imports/{import_id}/undo", data={"csrf": csrf_of(page)})
     assert again.status_code == 409 and "already undone" in again.text
-
-
-def test_a_focal_point_answers_online_and_submits_its_return(web, store, round_2008):
-    signed_in(web, "fumiko")
-    page = web.get("/economies/JPN?year=2008").text
-    assert "not received yet" in page and "Submit return" in page
-    assert save(web, "JPN", "LC02-3", {"status": "in_progress", "needs": "Training"}, page).status_code == 303
-    assert entry(round_2008, "JPN", "LC02-3")["status"] == "in_progress"
-    page = web.get("/economies/JPN?year=2008").text
-    response = web.post("/economies/JPN/return", data={"csrf": csrf_of(page), "year": "2008"})
-    assert response.status_code == 303
-    status = json.loads(round_2008("round", "status", "2008", "--json").output)
-    row = next(row for row in status if row["economy"] == "JPN")
-    assert row["returned"] and row["file"] == "online return, submitted by web (fumiko)"
-    assert any(h["source"] == "web (fumiko)" and h["ref"] == "LC02-3" for h in history(round_2008))
-    assert "received" in web.get("/economies/JPN?year=2008").text
-    before = snapshot(store)
-    csrf = csrf_of(page)
-    assert web.post("/economies/AUS/return", data={"csrf": csrf, "year": "2008"}).status_code == 403
-    assert web.post("/economies/AUS/items/LC02-1", data={"csrf": csrf, "year": "2008", "status": "planned"}).status_code == 403
-    assert snapshot(store) == before
-
-
-def test_a_return_cannot_be_submitted_for_a_year_without_an_open_round(web, store, round_2008):
-    signed_in(web, "fumiko")
-    csrf = csrf_of(web.get("/economies/JPN?year=2008").text)
-    before = snapshot(store)
-    response = web.post("/economies/JPN/return", data={"csrf": csrf, "year": "2009"})
-    assert response.status_code == 409 and "There is no 2009 round open" in response.text
-    assert snapshot(store) == before
 
 
 def test_an_editor_writes_the_report_in_the_background_and_other_pages_answer_meanwhile(store, round_2008, tmp_path):

@@ -147,8 +147,9 @@ def test_roles_see_only_what_they_may(web):
     response = web.get("/")
     assert (response.status_code, response.headers["location"]) == (303, "/economies/JPN")
     assert web.get("/economies/jpn?year=2008").status_code == 200
-    for path in ("/economies/AUS", "/economies/AUS.json", "/matrix", "/items/LC02-1", "/imports", "/reports", "/users"):
+    for path in ("/economies/AUS", "/economies/AUS.json", "/matrix", "/imports", "/reports", "/users"):
         assert web.get(path).status_code == 403, path
+    assert {row["code"] for row in web.get("/items/LC02-1.json").json()["economies"]} <= {"JPN"}
     rows = web.get("/history.json?year=2008").json()["rows"]
     assert rows and {row["economy"] for row in rows} == {"JPN"}
     assert web.get("/history?economy=AUS").status_code == 403
@@ -281,7 +282,7 @@ def test_a_path_prefix_from_the_proxy_is_kept_in_links_and_redirects(store, roun
 
 PAGES = ["/.json?year=2008", "/matrix.json?year=2008", "/economies/JPN.json?year=2008", "/items/LC02-1.json",
          "/history.json?year=2008", "/imports.json", "/reports.json", "/?year=2008", "/matrix?year=2008",
-         "/economies/JPN?year=2008"]
+         "/economies/JPN?year=2008", "/economies/JPN/return.json?year=2008", "/economies/JPN/return?year=2008"]
 
 
 def _statements(store, web, path) -> int:

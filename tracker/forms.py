@@ -220,10 +220,10 @@ def _previous_statuses(ids: list[int], year: int):
 
 
 @dataclass
-class _Prefill:
+class Prefill:
     """What the forms of one year show besides the catalogue, read for all their economies at once
     (a fixed number of queries, however many economies and items, and one row per item however
-    many years of history are stored)."""
+    many years of history are stored). The online return (``online_return``) shows the same."""
 
     latest: dict[int, dict[int, Row]]  # economy id -> item id -> latest entry up to the year
     earlier: dict[int, dict[int, tuple[int, str]]]  # economy id -> item id -> (year, status) before it
@@ -232,7 +232,7 @@ class _Prefill:
     catalogue: list[tuple[int, list[str], int, int]]  # per item: id, catalogue cells, first year, lines they take
 
     @classmethod
-    def read(cls, session: Session, economies: list[Economy], year: int, items) -> _Prefill:
+    def read(cls, session: Session, economies: list[Economy], year: int, items) -> Prefill:
         ids = [economy.id for economy in economies]
         latest: dict[int, dict[int, Row]] = {}
         for entry in session.execute(_latest_entries(ids, year)):
@@ -333,7 +333,7 @@ def _form_sheet(wb, formats: _Formats, economy, year, widths, catalogue, latest,
 
 
 def write_form(session: Session, economy: Economy, year: int, path: Path, request: FormRequest,
-               key: bytes, version: str, prefill: _Prefill) -> Form:
+               key: bytes, version: str, prefill: Prefill) -> Form:
     """Write one economy's form for ``year`` to ``path`` (whole or not at all) and record that it was issued."""
     form = Form(id=str(uuid.uuid4()), economy_id=economy.id, year=year,
                 catalogue_version=version, issued_at=utcnow())
@@ -381,7 +381,7 @@ def write_forms(
         economies = list(session.scalars(select(Economy).where(Economy.active.is_(True)).order_by(Economy.code)))
     rounds.ensure_open(session, year, request.due, "tracker form")
     key, version = signing_key(session), catalogue_version(session)
-    prefill = _Prefill.read(session, economies, year, items)
+    prefill = Prefill.read(session, economies, year, items)
     paths = []
     for economy in progress(economies):
         path = out_dir / f"{economy.code}-{year}.xlsx"

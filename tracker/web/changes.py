@@ -1,11 +1,11 @@
-"""The pages that change something: correcting an entry, submitting a return answered online,
-uploading returns (preview, then apply), undoing an import.
+"""The pages that change something: correcting an entry, uploading returns (preview, then apply),
+undoing an import (the online return is ``returns``).
 
 Each is a POST carrying the session's CSRF token (403 without it, before anything is read or
 changed), checks the signed-in role (403), and calls one library function, the same the
 commands call: ``progress.correct_entry`` (the one write path, with the stale-save check),
-``rounds.submit_online_return``, ``file_import.import_files``, ``undo.undo_import``. What the
-library refuses is shown as a page (409) saying why; nothing was changed.
+``file_import.import_files``, ``undo.undo_import``. What the library refuses is shown as a page
+(409) saying why; nothing was changed.
 """
 
 from __future__ import annotations
@@ -81,23 +81,6 @@ async def save_entry(request: Request):
                                 str(form.get("shown", "")), viewer.source)
     except progress.StaleSave as exc:
         return _refused(request, str(exc), back, conflicts=exc.conflicts)
-    except Refused as exc:
-        return _refused(request, str(exc), back)
-    return RedirectResponse(back, status_code=303)
-
-
-async def submit_return(request: Request):
-    """"Submit return": the economy's answers recorded in the round as a return received."""
-    viewer, form = await change_request(request)
-    code = request.path_params["code"]
-    if not viewer.may_change(code):
-        raise HTTPException(403, f"You may not submit {code}'s return" +
-                            (f": a focal point answers for {viewer.economy} only." if viewer.economy else "."))
-    year = form_year(form)
-    back = _economy_address(request, code, year)
-    try:
-        await run_in_threadpool(request.app.state.store.run, rounds.check_writer, year, not viewer.edits_everything)
-        await run_in_threadpool(request.app.state.store.run, rounds.submit_online_return, code, year, viewer.source)
     except Refused as exc:
         return _refused(request, str(exc), back)
     return RedirectResponse(back, status_code=303)
@@ -235,7 +218,6 @@ def upload_state() -> dict:
 
 routes = [
     Route("/economies/{code}/items/{ref}", save_entry, methods=["POST"]),
-    Route("/economies/{code}/return", submit_return, methods=["POST"]),
     Route("/upload", upload_page, methods=["GET"]),
     Route("/upload", upload, methods=["POST"]),
     Route("/upload/apply", apply_upload, methods=["POST"]),

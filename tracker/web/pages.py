@@ -87,8 +87,11 @@ def economy(request: Request, viewer: Viewer):
 
 
 def item(request: Request, viewer: Viewer):
-    _reads_everything(viewer)
-    return _library(request, overview.item_page, request.path_params["ref"])
+    """One commitment across economies and years; a focal point sees its own economy's row only."""
+    data = _library(request, overview.item_page, request.path_params["ref"])
+    if viewer.reads_everything:
+        return data
+    return data | {"economies": [row for row in data["economies"] if viewer.may_read(row["code"])]}
 
 
 def history_page(request: Request, viewer: Viewer):
