@@ -35,7 +35,8 @@ TOKEN = "browser-one-time-token"
 AXE = Path(os.environ.get("AXE_CORE_JS", Path(__file__).parent / ".axe/node_modules/axe-core/axe.min.js"))
 CHROMIUM = shutil.which("chromium")
 PAGES = ["/", "/matrix", "/matrix?instrument=LOSCABOS-2002", "/economies/JPN", "/items/LC02-1", "/history",
-         "/history?economy=JPN&page=1", "/imports", "/reports", "/users", "/login", "/economies/NOWHERE", "/upload"]
+         "/history?economy=JPN&page=1", "/imports", "/reports", "/users", "/login", "/economies/NOWHERE", "/upload",
+         "/publication"]
 WIDTHS = {"wide": 1280, "phone": 390}
 
 
