@@ -269,10 +269,12 @@ def _catalogue_cells(session: Session, year: int, items) -> tuple[list[float], l
 
 
 class _RefittedRows(Worksheet):
-    """A sheet whose rows from ``refitted_from`` on carry a height without fixing it (no
-    ``customHeight``). The height written fits the text the row holds, so the form opens and
-    prints whole; not fixed, it lets Excel and LibreOffice refit the row as the focal point
-    types, so a long answer typed later shows and prints whole too (a fixed row cuts it)."""
+    """A sheet whose item rows (numbered above ``HEADER_ROW``) carry a height without fixing it
+    (no ``customHeight``). The height written fits the text the row holds, so the form opens and
+    prints whole (LibreOffice does not fit a row that has no height); not fixed, it lets Excel
+    and LibreOffice refit the row as the focal point types, so a long answer typed later shows
+    and prints whole too (a fixed row cuts it). XlsxWriter fixes every height it writes, so its
+    row tag is amended here; ``tests/test_form_printing.py`` checks the result."""
 
     refitted_from = HEADER_ROW
 
