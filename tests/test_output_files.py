@@ -67,7 +67,7 @@ def test_a_run_killed_mid_write_leaves_the_previous_workbook_valid(tracker, tmp_
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert target.read_bytes() == before
-    assert load_workbook(target, read_only=True).sheetnames[0] == "Summary"
+    assert load_workbook(target, read_only=True).sheetnames[0] == "Cover"
 
 
 def run_tracker(*args, cwd):
