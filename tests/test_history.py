@@ -90,7 +90,7 @@ def test_report_as_of_gives_the_cells_of_the_report_produced_then(tracker, tmp_p
     assert list(before) == list(again)
     for sheet in before:
         assert again[sheet] == before[sheet], sheet
-    about = {row[0]: row[1] for row in again["About"] if row and row[0]}
+    about = {row[0]: row[2] for row in again["About"] if row and row[0]}
     assert isinstance(about["Data as of (latest change included)"], datetime)
     assert about["Data as of (latest change included)"] <= datetime.fromisoformat(moment)
 
