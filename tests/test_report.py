@@ -250,7 +250,7 @@ def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, stor
 
 
 def test_about_sheet(report):
-    about = {r[0]: r[1] for r in rows_of(report["About"]) if r and r[0]}
+    about = {r[0]: r[1] if r[1] is not None else r[2] for r in rows_of(report["About"]) if r and r[0]}
     assert about["Produced with"].startswith("tracker ")
     assert about["Catalogue"].startswith("apec-cyber@")
     assert about["Published by"].startswith("Secretariat of the Security and Prosperity Steering Group")

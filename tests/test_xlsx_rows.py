@@ -120,9 +120,10 @@ def test_report_keeps_markup_typed_by_an_economy_as_text(tracker, tmp_path):
     path = tmp_path / "report.xlsx"
     tracker("report", "--year", "2008", "--out", str(path))
     report = load_workbook(path)
-    for sheet, column in (("AUS", 4), ("Data", 8)):
+    for sheet, column in (("AUS", 5), ("Data", 11)):
         ws = report[sheet]
-        cells = [row[column - 1] for row in ws.iter_rows() if row[column - 1].value == MARKUP]
+        cells = [row[column - 1] for row in ws.iter_rows()  # the profile has the measures in brief
+                 if isinstance(row[column - 1].value, str) and row[column - 1].value.startswith(MARKUP[:20])]
         assert len(cells) == 1 and cells[0].data_type == "s", sheet
         assert not any(cell.data_type == "f" for row in ws.iter_rows() for cell in row), sheet
 

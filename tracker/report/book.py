@@ -126,9 +126,7 @@ class Book:
         self.quoted = add({"quote_prefix": True, "valign": "top"})
         self.wrap_quoted = add({"quote_prefix": True, "text_wrap": True, "valign": "top"})
         self.percent = add({"num_format": PERCENT, "valign": "top"})
-        self.percent_bold = add({"num_format": PERCENT, "bold": True, "valign": "top"})
         self.change = add({"num_format": POINTS_CHANGE, "valign": "top"})
-        self.change_bold = add({"num_format": POINTS_CHANGE, "bold": True, "valign": "top"})
         self.date = add({"num_format": DATE, "valign": "top"})
         self.datetime = add({"num_format": DATETIME, "valign": "top"})
         self.no_return = add({"italic": True, "font_color": "#595959", "valign": "top", "align": "left", "indent": 1})
@@ -279,13 +277,15 @@ class Styled:
         self.value, self.fmt = value, fmt
 
 
-def pct(book: Book, value: float | None, change: bool = False):
+def pct(book: Book, value: float | None, change: bool = False, fmt=None):
     """A rate as a percentage, or a change of rate as percentage points: the difference of two
     rates is not a percentage of anything, so it is written in points (x 100) and reads "+6.2 pp".
-    Both are rounded once, as every other output rounds them (``tracker.percentages``)."""
+    Both are rounded once, as every other output rounds them (``tracker.percentages``). With
+    ``fmt`` (a total row's), an empty cell in that format where there is no figure."""
     if value is None:
-        return None
-    return Styled(rounded_points(value), book.change) if change else Styled(rounded_percent(value), book.percent)
+        return None if fmt is None else Styled(None, fmt)
+    return Styled(rounded_points(value) if change else rounded_percent(value),
+                  fmt or (book.change if change else book.percent))
 
 
 def status_label(key: str | None) -> str | None:

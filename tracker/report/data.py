@@ -80,10 +80,10 @@ class ReportData:
     last_updated: dict[int, datetime]
     trend_years: list[int]
     trend: dict[tuple[int, int], Tally]  # (year, economy_id) -> tally
+    publication: Publication  # the title, subject, publisher and foreword of this year's report
     item_tallies: dict[int, Tally] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)  # item id -> its wording in ``year``
     comparison: Comparison | None = None  # like-for-like change since ``previous_year``
-    publication: Publication = Publication("Progress report", "", "", "")
     trend_bases: dict[int, Basis] = field(default_factory=dict)  # year -> basis of the change from the year before
     # Per year: asked for on every economy's sheet, so worked out once (else the report's work
     # grows with the square of the economies).

@@ -93,10 +93,10 @@ def write_about(book: Book) -> None:
     s.put([f"About this report ({data.year})"], book.title, height=20)
     if data.illustrative:
         s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=3)
-    s.put(["Published by", data.publication.publisher or None])
-    s.put(["Produced with", f"tracker {__version__}"])
-    s.put(["Catalogue", data.catalogue_version])
-    s.put(["Data as of (latest change included)", data.data_last_changed])
+    for caption, value in (("Published by", data.publication.publisher or None), ("Produced with", f"tracker {__version__}"),
+                           ("Catalogue", data.catalogue_version),
+                           ("Data as of (latest change included)", data.data_last_changed)):
+        s.put([caption, None, value])
     s.blank()
     s.header(["Figure", "", "Definition"])
     for figure, formula in (

@@ -42,9 +42,8 @@ def write_commitments(book: Book) -> None:
         tally = pooled(data.item_tallies[i.id] for i in members)
         change = comparison.items(members) if comparison else None
         s.put([None, Styled(title, book.group), *[Styled(None, book.group_blank)] * 9,
-               Styled(pct(book, tally.rate).value if tally.rate is not None else None, book.group_percent),
-               Styled(pct(book, change.rate_change, True).value if change and change.rate_change is not None else None,
-                      book.group_change)])
+               pct(book, tally.rate, fmt=book.group_percent),
+               pct(book, change and change.rate_change, True, book.group_change)])
         for item in members:
             tally = data.item_tallies[item.id]
             change = comparison.by_item.get(item.id) if comparison else None
@@ -72,7 +71,7 @@ def write_economies(book: Book) -> None:
     """One row per economy; the rate and the return are separate columns, so the rate column holds
     only numbers."""
     data, comparison = book.data, book.data.comparison
-    s = Sheet(book, "Economies", [8, 22, *[COUNT_WIDTH] * 7, 9, 12, 11, 10, 9])
+    s = Sheet(book, "Economies", [8, 22, *[COUNT_WIDTH] * 7, 9, 12, 11, 12, 9])
     s.table(["Economy code", "Economy", *COUNT_TITLES, "Coverage", "Implementation rate", change_title(data),
              f"Return for {data.year}", "Last return"], 2, (*range(2, 12), 13))
     for economy in economy_order(data):
@@ -89,10 +88,8 @@ def write_economies(book: Book) -> None:
     region = data.region()
     s.put([None, Styled(f"Region-wide ({len(data.returning())} returned)", book.group),
            *(Styled(region.counts[k], book.group_blank) for k in STATUS_KEYS), Styled(region.not_reported, book.group_blank),
-           Styled(pct(book, region.coverage).value if region.coverage is not None else None, book.group_percent),
-           Styled(pct(book, region.rate).value if region.rate is not None else None, book.group_percent),
-           Styled(pct(book, comparison.region.rate_change, True).value
-                  if comparison and comparison.region.rate_change is not None else None, book.group_change),
+           pct(book, region.coverage, fmt=book.group_percent), pct(book, region.rate, fmt=book.group_percent),
+           pct(book, comparison and comparison.region.rate_change, True, book.group_change),
            Styled(None, book.group_blank), Styled(None, book.group_blank)])
     basis = f" Change: {comparison.basis.describe()}." if comparison else ""
     s.source(f"counts over the {len(data.items)} commitments that apply in {data.year}; region-wide figures pooled "
@@ -135,8 +132,7 @@ def write_trend(book: Book) -> None:
     for economy in data.economies:
         s.put([economy.code, economy.name, *(pct(book, data.rate(economy.id, y)) for y in years)])
     s.put([None, Styled("Region-wide", book.group),
-           *(Styled(r.rate if (r := data.region(y)).rate is None else pct(book, r.rate).value, book.group_percent)
-             for y in years)])
+           *(pct(book, data.region(y).rate, fmt=book.group_percent) for y in years)])
     s.put([None, "Economies that returned", *(len(data.returning(y)) for y in years)])
     s.put([None, "Commitments that apply", *(data.trend[(y, data.economies[0].id)].applicable if data.economies else None
                                             for y in years)])
