@@ -101,7 +101,7 @@ def return_page(session: Session, economy_code: str, year: int | None, typed: Ty
     items, prefill = _prefill(session, economy, year)
     latest, earlier = prefill.latest.get(economy.id, {}), prefill.earlier.get(economy.id, {})
     rows = []
-    for item, (_, cells, _) in zip(items, prefill.catalogue):
+    for item, (_, cells, first_year, _) in zip(items, prefill.catalogue):
         entry = latest.get(item.id)
         answers = _answers(entry)
         shown = shown_fingerprint(answers)
@@ -109,7 +109,7 @@ def return_page(session: Session, economy_code: str, year: int | None, typed: Ty
         if kept is not None and shown_fingerprint(kept) != typed.shown.get(item.ref):
             answers = {name: kept.get(name) or None for name in ENTRY_FIELDS}
         rows.append({"ref": item.ref, "instrument": cells[1], "text": cells[2], "deadline": cells[3] or None,
-                     "last_reported": forms.last_reported(entry, year, earlier.get(item.id)),
+                     "last_reported": forms.last_reported(entry, year, earlier.get(item.id), first_year),
                      "this_year": bool(entry and entry.year == year and entry.status),
                      "shown": shown} | answers)
     contact = prefill.contacts.get(economy.id)
