@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 
 from tracker.checklist import economy_by_code
 from tracker.errors import Refused
-from tracker.models import Economy
+from tracker.models import Account, Change, Economy, Entry, Form, Import, Return
 from tracker.text import check_text
 
 BUILT_IN = "apec-economies.csv"
-_CODE = re.compile(r"^[A-Z0-9]{2,16}$")
+_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 MAX_NAME = 200
 
 
@@ -31,7 +31,8 @@ def _clean_code(code: str) -> str:
     if not _CODE.fullmatch(cleaned):
         shown = ascii(code[:20]) + ("..." if len(code) > 20 else "")
         raise Refused(
-            f"{shown} is not a valid economy code: use 2 to 16 letters or digits, such as JPN."
+            f"{shown} is not a valid economy code: use 2 to 8 capital letters or digits, starting with "
+            "a letter, such as JPN."
         )
     return cleaned
 
@@ -75,6 +76,21 @@ def rename_economy(session: Session, code: str, name: str) -> tuple[str, Economy
     economy = resolve_economy(session, code)
     old, economy.name = economy.name, _clean_name(name)
     return old, economy
+
+
+def remove_economy(session: Session, code: str) -> Economy:
+    """Remove an economy added by mistake: only one that nothing refers to (no entries, forms,
+    returns, imports, history or accounts), so no past is lost."""
+    economy = resolve_economy(session, code)
+    for table, what in ((Entry, "entries"), (Change, "history"), (Form, "forms"), (Return, "returns"),
+                        (Import, "imports"), (Account, "accounts")):
+        if session.scalar(select(table.economy_id).where(table.economy_id == economy.id).limit(1)) is not None:
+            raise Refused(f"{economy.code} has {what} on record, so it cannot be removed; its past stays. "
+                          "To leave it off what is to come, let it leave the group: "
+                          f"`tracker economies leave {economy.code} --from YEAR`.")
+    session.delete(economy)
+    session.flush()
+    return economy
 
 
 def ensure_economies(session: Session, economies: list[tuple[str, str]]) -> list[str]:

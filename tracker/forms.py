@@ -27,7 +27,7 @@ from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.models import Economy, Entry, Form, Return, Setting, utcnow
-from tracker.progress import latest_contacts
+from tracker.progress import CLEAR_MARKER, latest_contacts
 from tracker.years import check_year
 from tracker.status import LABELS, SCALE, label
 from tracker.workbook.layout import (CATALOGUE_COLUMNS, COLUMNS, CONTACT_LABELS, FORM_SHEET, HEADER_ROW, ID_FIELDS,
@@ -127,7 +127,8 @@ def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: F
          "any capacity-building needs (or offers), and evidence such as the name of a law or a web "
          "address.", None),
         ("3. The form is prefilled with your latest answers; change only what has changed. "
-         "A cell left blank keeps the answer already on record; to change an answer, type the new one. "
+         "A cell left blank keeps the answer already on record; to change an answer, type the new one; "
+         f"to empty it, type {CLEAR_MARKER} in its cell. "
          "The column Last reported status says, for each commitment, when its answer was given and "
          "whether it is carried forward from an earlier year.", None),
         ("4. Do not add, delete, rename or reorder sheets, and do not change the Ref column: it is how "

@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from tracker.roles import ROLES
@@ -41,7 +42,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0004_entry_keys"
+SCHEMA_REVISION = "0007_confirmed_answers"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns).
 NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
@@ -212,6 +213,9 @@ change = Table(
     _required("changed_at", DateTime),
     _required("source", Text),
     Column("import_id", Integer, ForeignKey("file_import.id")),
+    # An answer carried forward from an earlier year and returned unchanged: recorded for the
+    # year (old blank, new the answer) without being a change of value.
+    _required("confirmed", Boolean, default=False, server_default=false()),
     ForeignKeyConstraint(["year", "economy_id", "item_id"], ["entry.year", "entry.economy_id", "entry.item_id"]),
 )
 

@@ -166,6 +166,22 @@ def economies_add(ctx: click.Context, code: str, name: str):
     click.echo(f"Added {economy.code}: {economy.name}.")
 
 
+@economies_group.command("remove")
+@click.argument("code")
+@click.pass_context
+def economies_remove(ctx: click.Context, code: str):
+    """Remove an economy added by mistake (refused once it has entries, forms or returns).
+
+    \b
+    Example:
+        tracker economies remove XYZ
+    """
+    from tracker import economies
+
+    economy = run(ctx, economies.remove_economy, code)
+    click.echo(f"Removed {economy.code}: {economy.name}.")
+
+
 @economies_group.command("rename")
 @click.argument("code")
 @click.argument("name")
