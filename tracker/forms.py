@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, aliased
 from tracker import rounds
 from tracker.atomic import replacing
 from tracker.catalogue import catalogue_version, items_for, wordings_for
-from tracker.economies import resolve_economy
+from tracker.economies import member_in, resolve_member
 from tracker.errors import Refused
 from tracker.models import Economy, Entry, Form, Return, Setting, utcnow
 from tracker.progress import CLEAR_MARKER, latest_contacts
@@ -341,9 +341,10 @@ def write_forms(
     if not items:
         raise Refused(f"No checklist item applies in {year}; there is nothing to ask for.")
     if economy_codes:
-        economies = [resolve_economy(session, code) for code in economy_codes]
+        economies = [resolve_member(session, code, year) for code in economy_codes]
     else:
-        economies = list(session.scalars(select(Economy).where(Economy.active.is_(True)).order_by(Economy.code)))
+        economies = list(session.scalars(
+            select(Economy).where(Economy.active.is_(True), member_in(year)).order_by(Economy.code)))
     rounds.ensure_open(session, year, request.due, "tracker form")
     key, version = signing_key(session), catalogue_version(session)
     prefill = _Prefill.read(session, economies, year, items)

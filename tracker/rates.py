@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.catalogue import items_for
+from tracker.economies import member_in
 from tracker.models import Economy, Entry, Item
 from tracker.returns import returned_economies
 from tracker.status import STATUS_KEYS
@@ -64,11 +65,13 @@ def pooled(tallies) -> Tally:
 
 
 def economies_for(session: Session, year: int) -> list[Economy]:
-    """The economies a year's figures cover: the active ones and any that reported that year."""
+    """The economies a year's figures cover, the one place that decides who is counted: the
+    members that year (``economies.member_in``) that are active or reported that year."""
     reported = select(Entry.economy_id).where(Entry.year == year)
     return list(
         session.scalars(
-            select(Economy).where(or_(Economy.active.is_(True), Economy.id.in_(reported))).order_by(Economy.code)
+            select(Economy).where(member_in(year), or_(Economy.active.is_(True), Economy.id.in_(reported)))
+            .order_by(Economy.code)
         )
     )
 

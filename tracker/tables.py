@@ -42,7 +42,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0007_confirmed_answers"
+SCHEMA_REVISION = "0007_returns_and_membership"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns).
 NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
@@ -130,6 +130,10 @@ economy = Table(
     _required("code", String(16), unique=True),
     _required("name", Text),
     _required("active", Boolean, default=True),
+    # Membership years: from ``joined_in`` up to, not including, ``left_in`` (blank: open-ended).
+    # Outside them the economy is on no form, report, matrix or denominator; its past stays.
+    Column("joined_in", Integer),
+    Column("left_in", Integer),
 )
 
 #: An economy's answer on one item for one year. Written only by ``progress.record_entries``.
