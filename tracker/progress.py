@@ -376,18 +376,24 @@ class StaleSave(Refused):
 
 
 def correct_entry(session: Session, economy_code: str, ref: str, year: int, values: dict[str, str | None],
-                  shown: str, source: str) -> Outcome:
-    """Save one entry as edited in the browser, through ``record_entries``.
+                  shown: str, source: str, clear: tuple[str, ...] = ()) -> tuple[Outcome, list[str]]:
+    """Save one entry as edited in the browser, through ``record_entries``; the fields in
+    ``clear`` are emptied (a field left empty keeps what is stored, as a blank cell does).
 
     ``shown`` is the ``entry_fingerprint`` of the entry when the page was loaded; if the entry
     holds anything else now, someone saved it in between, and the save is refused (``StaleSave``,
     with both values of each field that differs) instead of overwriting theirs. The check runs
-    with the economy locked, as the write path does, so it holds until commit."""
+    with the economy locked, as the write path does, so it holds until commit. Returns the
+    outcome and the fields left empty that kept what is stored, for the page to say so."""
     refuse_if_closed(session, year)
     check_year(year)
     economy = resolve_economy(session, economy_code)
     item = resolve_item(session, ref)
-    wanted = clean_entry_values(values, f"{economy.code} {item.ref} {year}")
+    unknown = [name for name in clear if name not in ENTRY_FIELDS]
+    if unknown:
+        raise Refused(f"There is no field {unknown[0]!r} to clear; the fields are {', '.join(ENTRY_FIELDS)}.")
+    wanted = clean_entry_values({k: v for k, v in values.items() if k not in clear},
+                                f"{economy.code} {item.ref} {year}") | dict.fromkeys(clear)
     lock_economies(session, [economy.id])
     entry = session.scalar(
         select(Entry).where(Entry.economy_id == economy.id, Entry.item_id == item.id, Entry.year == year)
@@ -395,4 +401,6 @@ def correct_entry(session: Session, economy_code: str, ref: str, year: int, valu
     )
     if entry_fingerprint({name: getattr(entry, name) for name in ENTRY_FIELDS} if entry else {}) != shown:
         raise StaleSave(item.ref, [FieldChange(c.field, c.new, c.old) for c in _differences(entry, wanted)])
-    return record_entries(session, economy, year, [(item, wanted)], source)[0]
+    kept = [name for name in ENTRY_FIELDS
+            if name not in wanted and values.get(name) is not None and entry is not None and getattr(entry, name)]
+    return record_entries(session, economy, year, [(item, wanted)], source, erase=bool(clear))[0], kept

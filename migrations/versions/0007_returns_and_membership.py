@@ -19,16 +19,14 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('change', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('confirmed', sa.Boolean(), server_default=sa.false(), nullable=False))
-    with op.batch_alter_table('economy', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('joined_in', sa.Integer(), nullable=True))
-        batch_op.add_column(sa.Column('left_in', sa.Integer(), nullable=True))
+    # Plain ADD COLUMN on both databases: no table is copied, so the tables referring to these
+    # (every table refers to the economy) are left alone.
+    op.add_column('change', sa.Column('confirmed', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column('economy', sa.Column('joined_in', sa.Integer(), nullable=True))
+    op.add_column('economy', sa.Column('left_in', sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('economy', schema=None) as batch_op:
-        batch_op.drop_column('left_in')
-        batch_op.drop_column('joined_in')
-    with op.batch_alter_table('change', schema=None) as batch_op:
-        batch_op.drop_column('confirmed')
+    op.drop_column('economy', 'left_in')
+    op.drop_column('economy', 'joined_in')
+    op.drop_column('change', 'confirmed')
