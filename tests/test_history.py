@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from formtools import fill
 from tracker.catalogue import built_in_path
 
-HISTORY_KEYS = {"changed_at", "economy", "ref", "year", "field", "old", "new", "source", "import_id"}
+HISTORY_KEYS = {"changed_at", "economy", "ref", "year", "field", "old", "new", "confirmed", "source", "import_id"}
 
 
 def history(tracker, *args):

@@ -79,7 +79,7 @@ def test_dry_run_shows_changes_and_writes_nothing(tracker, issue, store):
     as_json = json.loads(tracker("import", "--dry-run", "--json", str(path)).output)
     assert as_json[0]["status"] == "would apply" and as_json[0]["changed"] == 1
     assert {"economy": "CHL", "year": 2008, "ref": "LC02-3", "field": "status",
-            "old": "planned", "new": "implemented"} in as_json[0]["changes"]
+            "old": "planned", "new": "implemented", "confirmed": False} in as_json[0]["changes"]
 
 
 def test_reimporting_the_same_file_changes_nothing(tracker, issue, store):

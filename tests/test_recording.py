@@ -156,12 +156,12 @@ def test_user_mistakes_get_a_message_and_exit_code(tracker, store, args, expect,
 def test_economies_list_add_rename(tracker):
     rows = json.loads(tracker("economies", "list", "--json").output)
     assert len(rows) == 21
-    assert {"code": "TWN", "name": "Chinese Taipei", "active": True} in rows
-    assert {"code": "HKG", "name": "Hong Kong, China", "active": True} in rows
+    assert {"code": "TWN", "name": "Chinese Taipei", "active": True, "joined_in": None, "left_in": None} in rows
+    assert {"code": "HKG", "name": "Hong Kong, China", "active": True, "joined_in": None, "left_in": None} in rows
     tracker("economies", "add", "xyz", "Example  Economy")
     assert "Example Economy -> Renamed Economy" in tracker("economies", "rename", "XYZ", "Renamed Economy").output
     rows = json.loads(tracker("economies", "list", "--json").output)
-    assert {"code": "XYZ", "name": "Renamed Economy", "active": True} in rows
+    assert {"code": "XYZ", "name": "Renamed Economy", "active": True, "joined_in": None, "left_in": None} in rows
 
 
 def test_init_twice_says_nothing_changed(tracker):

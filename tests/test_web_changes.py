@@ -278,3 +278,20 @@ def test_the_library_applies_several_files_only_as_previewed(store, round_2008, 
     applied, none = file_import.apply_previewed(store, paths, new_fingerprint)
     assert none is None and [r.status for r in applied] == ["applied", "refused", "already imported"]
     assert [row["file"] for row in json.loads(round_2008("imports", "list", "--json").output)] == ["JPN-2008.xlsx"]
+
+
+def test_a_field_is_cleared_by_its_clear_box_and_an_emptied_field_alone_is_kept_and_said(web, round_2008):
+    signed_in(web, "eddie")
+    page = web.get("/economies/JPN?year=2008").text
+    assert '<input type="checkbox" name="clear" value="measures"> clear' in page
+    response = save(web, "JPN", "LC02-1", {"status": "partial", "measures": ""}, page)
+    assert response.status_code == 303 and "kept=LC02-1%3Ameasures" in response.headers["location"]
+    assert entry(round_2008, "JPN", "LC02-1")["measures"] == "A first law"
+    said = web.get(response.headers["location"]).text
+    assert "Left empty, so kept as recorded: measures. An emptied field changes nothing" in said
+
+    page = web.get("/economies/JPN?year=2008").text
+    response = save(web, "JPN", "LC02-1", {"status": "partial", "measures": "A first law", "clear": "measures"}, page)
+    assert (response.status_code, response.headers["location"]) == (303, "/economies/JPN?year=2008#LC02-1")
+    assert entry(round_2008, "JPN", "LC02-1")["measures"] is None
+    assert ("measures", "A first law", None) in {(h["field"], h["old"], h["new"]) for h in history(round_2008)}

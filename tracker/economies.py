@@ -7,16 +7,17 @@ import importlib.resources
 import io
 import re
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from tracker.checklist import economy_by_code
 from tracker.errors import Refused
-from tracker.models import Economy
+from tracker.models import Account, Change, Economy, Entry, Form, Import, Return
 from tracker.text import check_text
+from tracker.years import check_year
 
 BUILT_IN = "apec-economies.csv"
-_CODE = re.compile(r"^[A-Z0-9]{2,16}$")
+_CODE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 MAX_NAME = 200
 
 
@@ -31,7 +32,8 @@ def _clean_code(code: str) -> str:
     if not _CODE.fullmatch(cleaned):
         shown = ascii(code[:20]) + ("..." if len(code) > 20 else "")
         raise Refused(
-            f"{shown} is not a valid economy code: use 2 to 16 letters or digits, such as JPN."
+            f"{shown} is not a valid economy code: use 2 to 8 capital letters or digits, starting with "
+            "a letter, such as JPN."
         )
     return cleaned
 
@@ -47,12 +49,57 @@ def _clean_name(name: str) -> str:
     return cleaned
 
 
+def member_in(year: int):
+    """The SQL condition: the economy is a member in ``year`` (within its membership years)."""
+    return or_(Economy.joined_in.is_(None), Economy.joined_in <= year) & \
+        or_(Economy.left_in.is_(None), Economy.left_in > year)
+
+
+def resolve_member(session: Session, code: str, year: int) -> Economy:
+    """The economy with this code, refused when ``year`` is outside its membership years."""
+    economy = resolve_economy(session, code)
+    if (economy.joined_in or year) > year or (economy.left_in or year + 1) <= year:
+        since = f"joined in {economy.joined_in}" if economy.joined_in and economy.joined_in > year else \
+            f"left in {economy.left_in}"
+        raise Refused(f"{economy.code} {since}, so it takes no part in {year}; "
+                      f"see `tracker economies join {economy.code} --from YEAR`.")
+    return economy
+
+
+def leave_economy(session: Session, code: str, year: int) -> Economy:
+    """``tracker economies leave CODE --from YEAR``: the economy takes no part from ``year`` on."""
+    check_year(year)
+    economy = resolve_economy(session, code)
+    if economy.joined_in is not None and year <= economy.joined_in:
+        raise Refused(f"{economy.code} joined in {economy.joined_in}; give a later year to leave from.")
+    economy.left_in = year
+    return economy
+
+
+def join_economy(session: Session, code: str, year: int) -> Economy:
+    """``tracker economies join CODE --from YEAR``: the economy takes part from ``year`` on; from
+    the year it left, the leaving is taken back. One membership period is kept, so joining again
+    after a gap is refused rather than counting the gap or dropping the years before it."""
+    check_year(year)
+    economy = resolve_economy(session, code)
+    if economy.left_in is not None and year > economy.left_in:
+        raise Refused(f"{economy.code} left in {economy.left_in}; one period of membership is kept, so it "
+                      f"cannot join again from {year}. `tracker economies join {economy.code} --from "
+                      f"{economy.left_in}` takes the leaving back.")
+    if economy.left_in is not None and year == economy.left_in:
+        economy.left_in = None
+    else:
+        economy.joined_in = year
+    return economy
+
+
 def list_economies(session: Session, include_inactive: bool = False) -> list[dict]:
     query = select(Economy).order_by(Economy.code)
     if not include_inactive:
         query = query.where(Economy.active.is_(True))
     return [
-        {"code": e.code, "name": e.name, "active": e.active} for e in session.scalars(query)
+        {"code": e.code, "name": e.name, "active": e.active, "joined_in": e.joined_in, "left_in": e.left_in}
+        for e in session.scalars(query)
     ]
 
 
@@ -75,6 +122,21 @@ def rename_economy(session: Session, code: str, name: str) -> tuple[str, Economy
     economy = resolve_economy(session, code)
     old, economy.name = economy.name, _clean_name(name)
     return old, economy
+
+
+def remove_economy(session: Session, code: str) -> Economy:
+    """Remove an economy added by mistake: only one that nothing refers to (no entries, forms,
+    returns, imports, history or accounts), so no past is lost."""
+    economy = resolve_economy(session, code)
+    for table, what in ((Entry, "entries"), (Change, "history"), (Form, "forms"), (Return, "returns"),
+                        (Import, "imports"), (Account, "accounts")):
+        if session.scalar(select(table.economy_id).where(table.economy_id == economy.id).limit(1)) is not None:
+            raise Refused(f"{economy.code} has {what} on record, so it cannot be removed; its past stays. "
+                          "To leave it off what is to come, let it leave the group: "
+                          f"`tracker economies leave {economy.code} --from YEAR`.")
+    session.delete(economy)
+    session.flush()
+    return economy
 
 
 def ensure_economies(session: Session, economies: list[tuple[str, str]]) -> list[str]:

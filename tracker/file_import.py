@@ -27,8 +27,10 @@ from tracker.forms import signature, signing_key
 from tracker.import_log import undone_ids
 from tracker.models import Change, Economy, Form, Import, utcnow
 from tracker.progress import (
+    CLEAR_MARKER,
     Outcome,
     answers_as_of,
+    carried_forward,
     clean_entry_value,
     entries_of,
     lock_economies,
@@ -70,9 +72,11 @@ class FileResult:
     year: int | None = None
     new: int = 0
     changed: int = 0
+    confirmed: int = 0  # entries holding only earlier answers returned as they were
     unchanged: int = 0
     changes: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what was applied anyway, such as a missing row
 
     @property
     def ok(self) -> bool:
@@ -125,14 +129,18 @@ def _value(cells: dict, key: str, formulas: set[str], where: str, problems: list
     return cell_text(raw)
 
 
-def _entry_values(row: _Row, formulas, where, item_ref, problems) -> dict[str, str]:
-    """The row's answers, validated here so that each problem names its cell."""
-    values: dict[str, str] = {}
+def _entry_values(row: _Row, formulas, where, item_ref, problems) -> dict[str, str | None]:
+    """The row's answers, validated here so that each problem names its cell; ``None`` for a
+    field whose cell holds ``CLEAR_MARKER`` (to be emptied)."""
+    values: dict[str, str | None] = {}
     for title, name in FIELD_TITLES.items():
         if title not in row.cells:
             continue
         text = _value(row.cells, title, formulas, where, problems)
         if text is None:
+            continue
+        if text.strip().casefold() == CLEAR_MARKER:
+            values[name] = None
             continue
         try:
             cleaned = clean_entry_value(name, text, f"{title} of {item_ref}")
@@ -264,9 +272,22 @@ def _resolve_conflicts(session, form: Form, economy: Economy, updates, force: bo
         raise FileRefused(problems)
 
 
+def _missing_rows(session: Session, where: str, updates, economy: Economy, year: int) -> list[str]:
+    """One warning per item of the year's checklist that the form has no row for (a row deleted):
+    the rest of the form applies, and that item is neither confirmed nor changed."""
+    present = {item.id for item, _, _ in updates}
+    return [
+        f"{where}: the form has no row for {item.ref}, so its answer for {year} was neither confirmed nor "
+        f"changed. Put the row back (or ask for a fresh form) and import again, or record it with "
+        f"`tracker record {economy.code} {item.ref} --year {year}`."
+        for item in items_for(session, year) if item.id not in present
+    ]
+
+
 def _change_rows(economy: Economy, year: int, outcome: Outcome) -> list[dict]:
     return [
-        {"economy": economy.code, "year": year, "ref": outcome.ref, "field": c.field, "old": c.old, "new": c.new}
+        {"economy": economy.code, "year": year, "ref": outcome.ref, "field": c.field, "old": c.old, "new": c.new,
+         "confirmed": c.confirmed}
         for c in outcome.changes
     ]
 
@@ -282,6 +303,7 @@ def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: boo
         lock_economies(session, [economy.id])
         _resolve_conflicts(session, form, economy, groups.get((economy, form.year), []), force, where)
         contact = _contact(parsed, where)
+        result.warnings += _missing_rows(session, where, groups.get((economy, form.year), []), economy, form.year)
         record.economy_id, record.year, record.form_id = economy.id, form.year, form.id
         result.economy, result.year = economy.code, form.year
     else:
@@ -291,7 +313,9 @@ def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: boo
     session.flush()
     source = f"import {name}"
     for (group_economy, year), updates in groups.items():
-        for outcome in record_entries(session, group_economy, year, [(i, v) for i, v, _ in updates], source, record.id):
+        carried = carried_forward(session, group_economy.id, year) if form is not None else None
+        for outcome in record_entries(session, group_economy, year, [(i, v) for i, v, _ in updates], source,
+                                      record.id, erase=True, carried=carried):
             setattr(result, outcome.kind, getattr(result, outcome.kind) + 1)
             result.changes += _change_rows(group_economy, year, outcome)
     if form is not None and contact:

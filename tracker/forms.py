@@ -25,10 +25,10 @@ from sqlalchemy.orm import Session, aliased
 from tracker import rounds
 from tracker.atomic import replacing
 from tracker.catalogue import catalogue_version, items_for, wordings_for
-from tracker.economies import resolve_economy
+from tracker.economies import member_in, resolve_member
 from tracker.errors import Refused
 from tracker.models import Economy, Entry, Form, Return, Setting, utcnow
-from tracker.progress import latest_contacts
+from tracker.progress import CLEAR_MARKER, latest_contacts
 from tracker.years import check_year
 from tracker.status import LABELS, SCALE, label
 from tracker.workbook.layout import (CATALOGUE_COLUMNS, COLUMNS, CONTACT_LABELS, FORM_SHEET, HEADER_ROW, ID_FIELDS,
@@ -134,7 +134,8 @@ def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: F
          "any capacity-building needs (or offers), and evidence such as the name of a law or a web "
          "address.", None),
         ("3. The form is prefilled with your latest answers; change only what has changed. "
-         "A cell left blank keeps the answer already on record; to change an answer, type the new one. "
+         "A cell left blank keeps the answer already on record; to change an answer, type the new one; "
+         f"to empty it, type {CLEAR_MARKER} in its cell. "
          "The column Last reported status says, for each commitment, when its answer was given and "
          f"whether it is carried forward from an earlier year; a commitment added this year says New in {year}.",
          None),
@@ -378,9 +379,10 @@ def write_forms(
     if not items:
         raise Refused(f"No checklist item applies in {year}; there is nothing to ask for.")
     if economy_codes:
-        economies = [resolve_economy(session, code) for code in economy_codes]
+        economies = [resolve_member(session, code, year) for code in economy_codes]
     else:
-        economies = list(session.scalars(select(Economy).where(Economy.active.is_(True)).order_by(Economy.code)))
+        economies = list(session.scalars(
+            select(Economy).where(Economy.active.is_(True), member_in(year)).order_by(Economy.code)))
     rounds.ensure_open(session, year, request.due, "tracker form")
     key, version = signing_key(session), catalogue_version(session)
     prefill = Prefill.read(session, economies, year, items)

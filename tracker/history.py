@@ -75,6 +75,7 @@ def history(
             "field": change.field,
             "old": change.old_value,
             "new": change.new_value,
+            "confirmed": change.confirmed,
             "source": change_source(change.source, file_name, sha256),
             "import_id": change.import_id,
             "order": change.id,
@@ -86,7 +87,7 @@ def history(
             {
                 "changed_at": event.at, "economy": None, "ref": None, "year": event.year,
                 "field": "round", "old": None, "new": event.action + (f": {event.reason}" if event.reason else ""),
-                "source": event.source, "import_id": None, "order": event.id,
+                "confirmed": False, "source": event.source, "import_id": None, "order": event.id,
             }
             for event in rounds.round_events(session, year)
         ]

@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import checklist, comparison, history, progress, rates, reports_log, rounds, years
+from tracker import checklist, comparison, history, progress, rates, reports_log, returns, rounds, years
 from tracker.catalogue import items_for, resolve_item, show_item, wordings_for
 from tracker.errors import Refused
 from tracker.models import Economy, Entry, Item, Round
@@ -116,10 +116,11 @@ def economy_page(session: Session, economy_code: str, year: int | None) -> dict:
     sheet["items"] = [row | {"last_change": last_change.get(row["ref"]), "shown": progress.entry_fingerprint(row)}
                       for row in sheet["items"]]
     round_ = session.get(Round, year)
-    returned = rounds.latest_returns(session, year).get(session.scalar(
-        select(Economy.id).where(Economy.code == sheet["economy"])))
+    economy_id = session.scalar(select(Economy.id).where(Economy.code == sheet["economy"]))
+    received = rounds.latest_returns(session, year).get(economy_id)
+    returned = economy_id in returns.returned_economies(session, year)
     return sheet | {"history": changes, "round": _round_state(round_),
-                    "returned": returned[0] if returned else None}
+                    "returned": received[0] if received else None, "has_returned": returned}
 
 
 def _round_state(round_: Round | None) -> str:

@@ -3,7 +3,9 @@
 Everything that changes an entry or a return (the ``record`` and ``contact`` commands, every
 import) calls ``record_entries`` or ``record_contact``. They validate the values, write only
 what differs, and append one ``Change`` row per changed field, so the history is complete.
-A blank value never erases what is stored: it means "not given".
+A blank value never erases what is stored: it means "not given". A return's answer carried
+forward from an earlier year and sent back unchanged is recorded for the year as confirmed (the
+history says "confirmed", not a change of value).
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ from tracker.text import normalise
 from tracker.years import check_year
 
 MAX_TEXT = 10_000
+#: Typed in a cell of a form or table, empties the answer on record (a blank cell keeps it).
+CLEAR_MARKER = "[clear]"
 
 
 @dataclass
@@ -44,6 +48,7 @@ class FieldChange:
     field: str
     old: str | None
     new: str
+    confirmed: bool = False  # an earlier year's answer returned unchanged, now this year's too
 
 
 @dataclass
@@ -51,7 +56,7 @@ class Outcome:
     """What recording did (or, in a dry run, would do) to one entry or return."""
 
     ref: str | None
-    kind: str  # "new", "changed" or "unchanged"
+    kind: str  # "new", "changed", "confirmed" (only earlier answers returned as they were), "unchanged", "withdrawn"
     changes: list[FieldChange] = field(default_factory=list)
 
 
@@ -101,15 +106,25 @@ def _erased(values: dict, erase: bool) -> dict[str, None]:
     return {name: None for name, value in values.items() if erase and value is None}
 
 
-def _differences(row, values: dict[str, str], prefix: str = "") -> list[FieldChange]:
+def _differences(row, values: dict[str, str], prefix: str = "", carried: dict | None = None) -> list[FieldChange]:
     """The fields of ``values`` that differ from ``row`` (None: a row not written yet), old -> new.
-    ``prefix`` names the field in the history (contact fields are kept as ``contact_name`` ...)."""
+    ``prefix`` names the field in the history (contact fields are kept as ``contact_name`` ...).
+    A blank field given the answer ``carried`` forward from an earlier year is a confirmation."""
     differences = []
     for name, new in values.items():
         old = getattr(row, name) if row is not None else None
         if old != new:
-            differences.append(FieldChange(prefix + name, old, new))
+            confirmed = old is None and new is not None and (carried or {}).get(name) == new
+            differences.append(FieldChange(prefix + name, old, new, confirmed))
     return differences
+
+
+def _kind(entry, differences: list[FieldChange]) -> str:
+    if not differences:
+        return "unchanged"
+    if all(d.confirmed for d in differences):
+        return "confirmed"
+    return "new" if entry is None else "changed"
 
 
 def _set(row, differences: list[FieldChange], prefix: str, now: datetime, source: str) -> None:
@@ -121,7 +136,8 @@ def _set(row, differences: list[FieldChange], prefix: str, now: datetime, source
 
 def _history(differences: list[FieldChange], where: dict, now: datetime, source: str) -> list[dict]:
     return [
-        {"field": d.field, "old_value": d.old, "new_value": d.new, "changed_at": now, "source": source, **where}
+        {"field": d.field, "old_value": d.old, "new_value": d.new, "changed_at": now, "source": source,
+         "confirmed": d.confirmed, **where}
         for d in differences
     ]
 
@@ -134,6 +150,7 @@ def record_entries(
     source: str,
     import_id: int | None = None,
     erase: bool = False,
+    carried: dict[int, dict[str, str]] | None = None,
 ) -> list[Outcome]:
     """Set entries of one economy and year: the one write path for entries.
 
@@ -142,7 +159,10 @@ def record_entries(
     items in the query cost more on PostgreSQL than reading the rest), writes only what differs,
     and returns one ``Outcome`` per update in the order given. New entries and the history go
     in as one multi-row insert each, so a form of hundreds of rows costs a handful of
-    statements. Only an undo passes ``erase``: then a field given as ``None`` is emptied.
+    statements. With ``erase`` (an undo, ``record --clear``, ``CLEAR_MARKER`` in a form), a field
+    given as ``None`` is emptied. A return
+    passes what it ``carried`` forward (``carried_forward``): a blank field given that answer
+    again is recorded as confirmed.
     """
     refuse_if_closed(session, year)
     check_year(year)
@@ -171,13 +191,13 @@ def record_entries(
     outcomes, new_entries, history = [], [], []
     for item, values in updates:
         entry = existing.get(item.id)
-        differences = _differences(entry, values)
+        differences = _differences(entry, values, carried=(carried or {}).get(item.id))
         if entry is None and differences:
             new_entries.append({"economy_id": economy.id, "item_id": item.id, "year": year, "updated_at": now,
                                 "updated_by": source} | {name: values.get(name) for name in ENTRY_FIELDS})
         elif entry is not None:
             _set(entry, differences, "", now, source)
-        kind = "new" if entry is None and differences else "changed" if differences else "unchanged"
+        kind = _kind(entry, differences)
         where = {"economy_id": economy.id, "item_id": item.id, "year": year, "import_id": import_id}
         history += _history(differences, where, now, source)
         outcomes.append(Outcome(item.ref, kind, differences))
@@ -228,14 +248,45 @@ def record_contact(
     return Outcome(None, "new" if is_new else "changed" if differences else "unchanged", differences)
 
 
-def record(session: Session, economy_code: str, ref: str, year: int, values: dict, source: str) -> Outcome:
-    """Set one entry from the command line: the ``tracker record`` command."""
+def record(session: Session, economy_code: str, ref: str, year: int, values: dict, source: str,
+           clear: tuple[str, ...] = (), withdraw: bool = False) -> Outcome:
+    """Set one entry from the command line: the ``tracker record`` command. The fields named in
+    ``clear`` are emptied, and ``withdraw`` empties them all (an entry recorded against the wrong
+    item or year): on the record, each as old -> blank in the history, and an entry with nothing
+    left counts nowhere."""
     economy = resolve_economy(session, economy_code)
     item = resolve_item(session, ref)
-    given = {name: clean_entry_value(name, value, f"--{name}") for name, value in values.items()}
-    if not any(value is not None for value in given.values()):
-        raise Refused("Nothing to record: give --status or at least one of the text options.")
-    return record_entries(session, economy, year, [(item, given)], source)[0]
+    given = {name: cleaned for name, value in values.items()
+             if (cleaned := clean_entry_value(name, value, f"--{name}")) is not None}
+    cleared = _fields_to_clear(session, economy, item, year, clear, withdraw, given)
+    if not given and not cleared:
+        raise Refused("Nothing to record: give --status or at least one of the text options "
+                      "(or --clear FIELD, or --withdraw).")
+    outcome = record_entries(session, economy, year, [(item, given | cleared)], source, erase=bool(cleared))[0]
+    if withdraw:
+        outcome.kind = "withdrawn"
+    return outcome
+
+
+def _fields_to_clear(session: Session, economy: Economy, item: Item, year: int, clear: tuple[str, ...],
+                     withdraw: bool, given: dict) -> dict[str, None]:
+    """The fields ``record`` empties, checked: known names, none also given a value, and, to
+    withdraw, an entry that holds something."""
+    unknown = [name for name in clear if name not in ENTRY_FIELDS]
+    if unknown:
+        raise Refused(f"--clear {unknown[0]}: there is no such field; give one of {', '.join(ENTRY_FIELDS)}.")
+    if withdraw and (given or clear):
+        raise Refused("--withdraw empties the whole entry: give it alone, without values or --clear.")
+    both = [name for name in clear if name in given]
+    if both:
+        raise Refused(f"--{both[0]} and --clear {both[0]} contradict each other: give one of them.")
+    if not withdraw:
+        return dict.fromkeys(clear)
+    entry = session.scalar(select(Entry).where(Entry.economy_id == economy.id, Entry.item_id == item.id,
+                                               Entry.year == year))
+    if entry is None or all(getattr(entry, name) is None for name in ENTRY_FIELDS):
+        raise Refused(f"{economy.code} {item.ref} has no entry for {year}, so there is nothing to withdraw.")
+    return dict.fromkeys(ENTRY_FIELDS)
 
 
 def set_contact(session: Session, economy_code: str, year: int, values: dict, source: str) -> Outcome:
@@ -280,6 +331,19 @@ def answers_as_of(session: Session, economy_id: int, year: int, when: datetime) 
     return answers
 
 
+def carried_forward(session: Session, economy_id: int, year: int) -> dict[int, dict[str, str]]:
+    """Per item, the economy's latest answer before ``year`` (each field from the latest earlier
+    entry of the item): what a return for ``year`` carries forward, and confirms if left as it was."""
+    carried: dict[int, dict[str, str]] = {}
+    for entry in session.scalars(
+        select(Entry).where(Entry.economy_id == economy_id, Entry.year < year).order_by(Entry.year.desc())
+    ):
+        values = {name: getattr(entry, name) for name in ENTRY_FIELDS}
+        if entry.item_id not in carried and any(value is not None for value in values.values()):
+            carried[entry.item_id] = {name: value for name, value in values.items() if value is not None}
+    return carried
+
+
 def latest_contacts(session: Session, year: int, economy_ids: list[int] | None = None) -> dict[int, Return]:
     """Per economy (all, or those given), its contact point for ``year`` or, failing that, its
     latest earlier one: the focal point of last year is usually this year's too."""
@@ -313,18 +377,24 @@ class StaleSave(Refused):
 
 
 def correct_entry(session: Session, economy_code: str, ref: str, year: int, values: dict[str, str | None],
-                  shown: str, source: str) -> Outcome:
-    """Save one entry as edited in the browser, through ``record_entries``.
+                  shown: str, source: str, clear: tuple[str, ...] = ()) -> tuple[Outcome, list[str]]:
+    """Save one entry as edited in the browser, through ``record_entries``; the fields in
+    ``clear`` are emptied (a field left empty keeps what is stored, as a blank cell does).
 
     ``shown`` is the ``entry_fingerprint`` of the entry when the page was loaded; if the entry
     holds anything else now, someone saved it in between, and the save is refused (``StaleSave``,
     with both values of each field that differs) instead of overwriting theirs. The check runs
-    with the economy locked, as the write path does, so it holds until commit."""
+    with the economy locked, as the write path does, so it holds until commit. Returns the
+    outcome and the fields left empty that kept what is stored, for the page to say so."""
     refuse_if_closed(session, year)
     check_year(year)
     economy = resolve_economy(session, economy_code)
     item = resolve_item(session, ref)
-    wanted = clean_entry_values(values, f"{economy.code} {item.ref} {year}")
+    unknown = [name for name in clear if name not in ENTRY_FIELDS]
+    if unknown:
+        raise Refused(f"There is no field {unknown[0]!r} to clear; the fields are {', '.join(ENTRY_FIELDS)}.")
+    wanted = clean_entry_values({k: v for k, v in values.items() if k not in clear},
+                                f"{economy.code} {item.ref} {year}") | dict.fromkeys(clear)
     lock_economies(session, [economy.id])
     entry = session.scalar(
         select(Entry).where(Entry.economy_id == economy.id, Entry.item_id == item.id, Entry.year == year)
@@ -332,4 +402,6 @@ def correct_entry(session: Session, economy_code: str, ref: str, year: int, valu
     )
     if entry_fingerprint({name: getattr(entry, name) for name in ENTRY_FIELDS} if entry else {}) != shown:
         raise StaleSave(item.ref, [FieldChange(c.field, c.new, c.old) for c in _differences(entry, wanted)])
-    return record_entries(session, economy, year, [(item, wanted)], source)[0]
+    kept = [name for name in ENTRY_FIELDS
+            if name not in wanted and values.get(name) is not None and entry is not None and getattr(entry, name)]
+    return record_entries(session, economy, year, [(item, wanted)], source, erase=bool(clear))[0], kept

@@ -13,7 +13,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker.catalogue import items_for
+from tracker.economies import member_in
 from tracker.models import Economy, Entry, Item
+from tracker.returns import returned_economies
 from tracker.status import STATUS_KEYS
 
 RATE_FORMULA = (
@@ -22,9 +24,9 @@ RATE_FORMULA = (
 )
 COVERAGE_FORMULA = "Coverage = items with a reported status ÷ items that apply that year."
 REGION_FORMULA = (
-    "Region-wide figures add the same counts over the economies that returned for the year (an "
-    "economy with no status at all that year has no return and is left out) before dividing "
-    "(a pooled rate, not an average of rates)."
+    "Region-wide figures add the same counts over the economies that returned for the year (a form, "
+    "a table's rows or an online return received, or answers recorded; an economy with none has no "
+    "return and is left out) before dividing (a pooled rate, not an average of rates)."
 )
 
 
@@ -63,11 +65,13 @@ def pooled(tallies) -> Tally:
 
 
 def economies_for(session: Session, year: int) -> list[Economy]:
-    """The economies a year's figures cover: the active ones and any that reported that year."""
+    """The economies a year's figures cover, the one place that decides who is counted: the
+    members that year (``economies.member_in``) that are active or reported that year."""
     reported = select(Entry.economy_id).where(Entry.year == year)
     return list(
         session.scalars(
-            select(Economy).where(or_(Economy.active.is_(True), Economy.id.in_(reported))).order_by(Economy.code)
+            select(Economy).where(member_in(year), or_(Economy.active.is_(True), Economy.id.in_(reported)))
+            .order_by(Economy.code)
         )
     )
 
@@ -103,29 +107,29 @@ def summary(session: Session, year: int) -> dict:
     applying = len(items_for(session, year))
     economies = economies_for(session, year)
     tallies = economy_tallies(session, year, economies, applying)
+    returned = returned_economies(session, year)
     rows = [
         {
             "code": economy.code,
             "name": economy.name,
-            "returned": tallies[economy.id].reported > 0,
+            "returned": economy.id in returned,
             "applicable": applying,
             "reported": tallies[economy.id].reported,
             "not_reported": tallies[economy.id].not_reported,
             "coverage": tallies[economy.id].coverage,
             # No return is not a rate of 0: the report shows "No return", and so does this.
-            "implementation_rate": tallies[economy.id].rate if tallies[economy.id].reported else None,
+            "implementation_rate": tallies[economy.id].rate if economy.id in returned else None,
         }
         | {key: tallies[economy.id].counts[key] for key in STATUS_KEYS}
         for economy in economies
     ]
-    returned = [tally for tally in tallies.values() if tally.reported]
-    region = pooled(returned)
+    region = pooled(tally for economy_id, tally in tallies.items() if economy_id in returned)
     return {
         "year": year,
         "items_applying": applying,
         "economies": rows,
         "region": {"coverage": region.coverage, "implementation_rate": region.rate, "reported": region.reported,
-                   "economies_returned": len(returned), "economies": len(rows)},
+                   "economies_returned": sum(1 for row in rows if row["returned"]), "economies": len(rows)},
     }
 
 
@@ -133,8 +137,7 @@ def instrument_rates(session: Session, year: int) -> list[dict]:
     """Per instrument, in catalogue order: items that apply in ``year``, the pooled implementation
     rate and coverage over the economies that returned (the report's Summary sheet shows the same)."""
     items = items_for(session, year)
-    economies = economies_for(session, year)
-    returned = sum(1 for tally in economy_tallies(session, year, economies, len(items)).values() if tally.reported)
+    returned = len(returned_economies(session, year) & {economy.id for economy in economies_for(session, year)})
     counts = status_counts(session, Entry.item_id, year)
     groups: dict[str, list[Item]] = {}
     for item in items:

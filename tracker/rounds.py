@@ -14,13 +14,14 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import import_log, progress, years
+from tracker import progress, years
 from tracker.catalogue import items_for
 from tracker.closed_rounds import closed_message, refuse_if_closed
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.models import Change, Entry, Form, Import, Round, RoundEvent, utcnow
 from tracker.rates import economies_for
+from tracker.returns import latest_returns, returned_economies
 
 
 def check_writer(session: Session, year: int, focal_point: bool) -> None:
@@ -134,33 +135,10 @@ def round_events(session: Session, year: int | None = None) -> list[RoundEvent]:
     return list(session.scalars(query))
 
 
-def latest_returns(session: Session, year: int, as_of: datetime | None = None) -> dict[int, tuple[datetime, str]]:
-    """Per economy, (when, file) of the last import that is still in force and holds its return
-    for ``year``: a form issued for it, or a table with rows for it (as of a moment, if given)."""
-    undone = import_log.undone_ids(session, as_of)
-    forms = select(Import.economy_id, Import.id, Import.imported_at, Import.file_name).where(
-        Import.kind == "form", Import.year == year)
-    tables = (
-        select(Change.economy_id, Import.id, Import.imported_at, Import.file_name)
-        .join(Import, Import.id == Change.import_id)
-        .where(Import.kind == "table", Change.year == year)
-        .distinct()
-    )
-    if as_of is not None:
-        forms, tables = forms.where(Import.imported_at <= as_of), tables.where(Import.imported_at <= as_of)
-    candidates = list(session.execute(forms)) + list(session.execute(tables))
-    latest: dict[int, tuple[datetime, str]] = {}
-    for economy_id, import_id, at, file_name in candidates:
-        if import_id in undone:
-            continue
-        if economy_id not in latest or at > latest[economy_id][0]:
-            latest[economy_id] = (at, file_name)
-    return latest
-
-
 def round_status(session: Session, year: int, today: date | None = None) -> list[dict]:
-    """One row per economy: form issued, returned (when and which file), items answered of those
-    that apply, last updated, contact, and whether it is late (due date passed, no return)."""
+    """One row per economy: form issued, returned (when and which file; for answers recorded
+    without a file, when they were last changed: ``returns.returned_economies``), items answered
+    of those that apply, last updated, contact, and whether it is late (due date passed, no return)."""
     years.check_year(year)
     today = today or date.today()
     round_ = session.get(Round, year)
@@ -179,10 +157,11 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
         select(Change.economy_id, func.max(Change.changed_at)).where(Change.year == year).group_by(Change.economy_id)
     ).all())
     returns = latest_returns(session, year)
+    returned_ids = returned_economies(session, year)
     contacts = progress.latest_contacts(session, year)  # whom to chase: often last year's focal point
     rows = []
     for economy in economies_for(session, year):
-        returned = returns.get(economy.id)
+        returned = returns.get(economy.id) or ((updated.get(economy.id), None) if economy.id in returned_ids else None)
         contact = contacts.get(economy.id)
         rows.append({
             "economy": economy.code,

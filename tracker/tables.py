@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from tracker.roles import ROLES
@@ -42,7 +43,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0006_kept_reports"
+SCHEMA_REVISION = "0007_returns_and_membership"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns).
 NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
@@ -137,6 +138,10 @@ economy = Table(
     _required("code", String(16), unique=True),
     _required("name", Text),
     _required("active", Boolean, default=True),
+    # Membership years: from ``joined_in`` up to, not including, ``left_in`` (blank: open-ended).
+    # Outside them the economy is on no form, report, matrix or denominator; its past stays.
+    Column("joined_in", Integer),
+    Column("left_in", Integer),
 )
 
 #: An economy's answer on one item for one year. Written only by ``progress.record_entries``.
@@ -220,6 +225,9 @@ change = Table(
     _required("changed_at", DateTime),
     _required("source", Text),
     Column("import_id", Integer, ForeignKey("file_import.id")),
+    # An answer carried forward from an earlier year and returned unchanged: recorded for the
+    # year (old blank, new the answer) without being a change of value.
+    _required("confirmed", Boolean, default=False, server_default=false()),
     ForeignKeyConstraint(["year", "economy_id", "item_id"], ["entry.year", "entry.economy_id", "entry.item_id"]),
 )
 

@@ -53,7 +53,8 @@ def undo_import(session: Session, import_id: int, force: bool, source: str) -> U
     """Restore every value import ``import_id`` changed, as new history rows.
 
     Refused, naming the entries, when a later change outside this import's own undos touched one
-    of those values (unless ``force``), when it is already undone, or when it changed nothing.
+    of those values (unless ``force``), when it is already undone, or when it changed nothing and
+    is no return (a form sent back unchanged is a return: undoing it takes the return back).
     The import and its economies are locked before the check, so the check holds until commit.
     """
     record = _undoable(session, import_id)
@@ -63,7 +64,7 @@ def undo_import(session: Session, import_id: int, force: bool, source: str) -> U
     items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_({k[1] for k in first if k[1]})))}
     touched = sorted(
         f"{economies[economy_id].code} {items[item_id].ref if item_id else 'contact'} {year} {name}"
-        for economy_id, item_id, year, name in _changed_since(session, import_id, last_id)
+        for economy_id, item_id, year, name in (_changed_since(session, import_id, last_id) if last_id else ())
     )
     if touched and not force:
         raise Refused(
@@ -92,7 +93,8 @@ def _undoable(session: Session, import_id: int) -> Import:
 
 def _changes_of(session: Session, record: Import) -> tuple[dict[tuple, Change], dict[tuple, int]]:
     """Per value the import changed, (economy_id, item_id, year, field): its first change of it
-    (which holds the value from before), and the id of its last; refused when it changed nothing."""
+    (which holds the value from before), and the id of its last; refused when it changed nothing,
+    unless it is a return (a form), which an undo takes back even so."""
     changes = session.scalars(select(Change).where(Change.import_id == record.id).order_by(Change.id))
     first: dict[tuple, Change] = {}
     last_id: dict[tuple, int] = {}
@@ -100,7 +102,7 @@ def _changes_of(session: Session, record: Import) -> tuple[dict[tuple, Change], 
         key = (change.economy_id, change.item_id, change.year, change.field)
         first.setdefault(key, change)
         last_id[key] = change.id
-    if not first:
+    if not first and record.kind != "form":
         raise Refused(f"Import {record.id} ({import_label(record)}) changed nothing, so there is nothing to undo.")
     return first, last_id
 

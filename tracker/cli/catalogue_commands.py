@@ -125,7 +125,7 @@ def catalog_diff(ctx: click.Context, file: str):
 
 @click.group("economies")
 def economies_group():
-    """List, add and rename the member economies."""
+    """List, add, rename and remove the member economies, and the years they take part."""
 
 
 @economies_group.command("list")
@@ -146,7 +146,9 @@ def economies_list(ctx: click.Context, include_inactive: bool, as_json: bool):
         emit_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['code']:<5} {row['name']}{'' if row['active'] else '  (inactive)'}")
+        years = f"  (member {row['joined_in'] or '...'}-{row['left_in'] - 1 if row['left_in'] else ''})" \
+            if row["joined_in"] or row["left_in"] else ""
+        click.echo(f"{row['code']:<5} {row['name']}{'' if row['active'] else '  (inactive)'}{years}")
 
 
 @economies_group.command("add")
@@ -164,6 +166,60 @@ def economies_add(ctx: click.Context, code: str, name: str):
 
     economy = run(ctx, economies.add_economy, code, name)
     click.echo(f"Added {economy.code}: {economy.name}.")
+
+
+@economies_group.command("leave")
+@click.argument("code")
+@click.option("--from", "year", type=int, required=True, callback=checked_year,
+              help="The first year it takes no part in.")
+@click.pass_context
+def economies_leave(ctx: click.Context, code: str, year: int):
+    """An economy leaves the group: from YEAR on it is on no form, report, matrix or denominator.
+
+    Its past stays, in every earlier year's figures and in the history.
+
+    \b
+    Example:
+        tracker economies leave XYZ --from 2011
+    """
+    from tracker import economies
+
+    economy = run(ctx, economies.leave_economy, code, year)
+    click.echo(f"{economy.code} takes no part from {year} on; its past stays.")
+
+
+@economies_group.command("join")
+@click.argument("code")
+@click.option("--from", "year", type=int, required=True, callback=checked_year,
+              help="The first year it takes part in.")
+@click.pass_context
+def economies_join(ctx: click.Context, code: str, year: int):
+    """An economy joins the group (or joins again): it takes part from YEAR on.
+
+    \b
+    Example:
+        tracker economies join XYZ --from 2012
+    """
+    from tracker import economies
+
+    economy = run(ctx, economies.join_economy, code, year)
+    click.echo(f"{economy.code} takes part from {year} on.")
+
+
+@economies_group.command("remove")
+@click.argument("code")
+@click.pass_context
+def economies_remove(ctx: click.Context, code: str):
+    """Remove an economy added by mistake (refused once it has entries, forms or returns).
+
+    \b
+    Example:
+        tracker economies remove XYZ
+    """
+    from tracker import economies
+
+    economy = run(ctx, economies.remove_economy, code)
+    click.echo(f"Removed {economy.code}: {economy.name}.")
 
 
 @economies_group.command("rename")

@@ -283,6 +283,14 @@ def _shown(field: str, value: str | None) -> str:
     return label(value) if field == "status" else value
 
 
+def shown_change(field: str, old: str | None, new: str | None, confirmed: bool = False) -> str:
+    """A change of a field as the commands print it: old -> new, or the answer carried forward
+    from an earlier year and confirmed for this one (not a change of value)."""
+    if confirmed:
+        return f"{_shown(field, new)} confirmed"
+    return f"{_shown(field, old)} -> {_shown(field, new)}"
+
+
 def _echo_load(result: catalogue.LoadResult) -> None:
     click.echo(f"Catalogue {result.catalogue}@{result.version}: items {len(result.added)} added, "
                f"{len(result.updated)} updated, {len(result.reworded)} reworded, {len(result.retired)} retired, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from tracker.cli.common import (IMPORT_ID, _shown, checked_year, emit_json, json_option, percent, points, read, run,
-                                source, year_option)
+                                shown_change, source, year_option)
 from tracker.status import label
 
 
@@ -20,20 +20,27 @@ from tracker.status import label
 @click.option("--timeframe", help="Timeframe of the planned measures.")
 @click.option("--needs", help="Capacity-building needs (or offers).")
 @click.option("--evidence", help="Evidence or reference: law name, URL, ...")
+@click.option("--clear", "clear", multiple=True, metavar="FIELD",
+              help="Empty a field (status, measures, planned, timeframe, needs, evidence); repeatable.")
+@click.option("--withdraw", is_flag=True,
+              help="Empty the whole entry (recorded against the wrong item or year); its history stays.")
 @click.pass_context
-def record(ctx: click.Context, economy: str, ref: str, year: int, **values):
+def record(ctx: click.Context, economy: str, ref: str, year: int, clear: tuple[str, ...], withdraw: bool, **values):
     """Record an economy's progress on one item for a year.
 
-    Options left out keep what is stored. Every change is kept in the history.
+    Options left out keep what is stored; --clear empties a field and --withdraw the whole entry,
+    which then counts nowhere. Every change is kept in the history, old -> new.
 
     \b
     Example:
         tracker record JPN LC02-1 --year 2008 --status implemented \\
             --evidence "Act on Prohibition of Unauthorized Computer Access"
+        tracker record JPN LC02-1 --year 2008 --clear evidence
+        tracker record JPN LC02-1 --year 2007 --withdraw
     """
     from tracker import progress
 
-    outcome = run(ctx, progress.record, economy, ref, year, values, source("record"))
+    outcome = run(ctx, progress.record, economy, ref, year, values, source("record"), clear, withdraw)
     _echo_outcome(f"{economy.upper()} {outcome.ref} {year}", outcome)
 
 
@@ -43,7 +50,7 @@ def _echo_outcome(what: str, outcome: progress.Outcome) -> None:
         return
     click.echo(f"{what}: {outcome.kind}.")
     for change in outcome.changes:
-        click.echo(f"  {change.field}: {_shown(change.field, change.old)} -> {_shown(change.field, change.new)}")
+        click.echo(f"  {change.field}: {shown_change(change.field, change.old, change.new, change.confirmed)}")
 
 
 @click.command("contact")
@@ -178,5 +185,4 @@ def history_command(ctx: click.Context, economy: str | None, ref: str | None, it
             click.echo(f"{row['changed_at']}  {row['year']} round {row['new']}  [{row['source']}]")
             continue
         click.echo(f"{row['changed_at']}  {row['economy']} {row['year']} {row['ref'] or 'return'} {row['field']}: "
-                   f"{_shown(row['field'], row['old'])} -> {_shown(row['field'], row['new'])}"
-                   f"  [{row['source']}]")
+                   f"{shown_change(row['field'], row['old'], row['new'], row['confirmed'])}  [{row['source']}]")

@@ -14,6 +14,7 @@ from tracker.cli.common import (
     Day,
     Moment,
     _shown,
+    shown_change,
     checked_year,
     closed_at_end,
     emit_json,
@@ -95,16 +96,22 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, fo
             _echo_import(result)
         applied = [escaped(r.file) for r in results if r.status in ("applied", "would apply")]
         refused = [escaped(r.file) for r in results if not r.ok]
-        totals = {k: sum(getattr(r, k) for r in results) for k in ("new", "changed", "unchanged")}
+        totals = {k: sum(getattr(r, k) for r in results) for k in ("new", "changed", "confirmed", "unchanged")}
         verb = "would apply" if dry_run else "applied"
         click.echo(f"\nTotal: {len(applied)} file(s) {verb}, {len(refused)} refused; "
-                   f"entries {totals['new']} new, {totals['changed']} changed, {totals['unchanged']} unchanged.")
+                   f"entries {_counts(totals)}.")
         if refused:
             click.echo(f"Not applied: {', '.join(refused)}")
         if dry_run:
             click.echo("Dry run: nothing was written.")
     if not all(r.ok for r in results):
         ctx.exit(1)
+
+
+def _counts(counts: dict) -> str:
+    """Entries new, changed, confirmed (said only when some were) and unchanged."""
+    confirmed = f"{counts['confirmed']} confirmed, " if counts["confirmed"] else ""
+    return f"{counts['new']} new, {counts['changed']} changed, {confirmed}{counts['unchanged']} unchanged"
 
 
 def _echo_import(result: file_import.FileResult) -> None:
@@ -114,12 +121,13 @@ def _echo_import(result: file_import.FileResult) -> None:
             click.echo(f"  {escaped(problem)}")
         return
     what = f"form {result.economy} {result.year}" if result.kind == "form" else "table"
-    click.echo(f"{escaped(result.file)}: {result.status} ({what}): {result.new} new, {result.changed} changed, "
-               f"{result.unchanged} unchanged")
+    click.echo(f"{escaped(result.file)}: {result.status} ({what}): {_counts(vars(result))}")
+    for warning in result.warnings:
+        click.echo(f"  Warning: {escaped(warning)}")
     if result.changes:  # one write for the file's changes: a folder of forms lists tens of thousands
         click.echo("\n".join(
             f"  {change['economy']} {change['year']} {change['ref'] or 'contact'}: {change['field']} "
-            f"{_shown(change['field'], change['old'])} -> {_shown(change['field'], change['new'])}"
+            f"{shown_change(change['field'], change['old'], change['new'], change['confirmed'])}"
             for change in result.changes
         ))
 

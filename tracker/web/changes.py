@@ -18,6 +18,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -73,16 +74,19 @@ async def save_entry(request: Request):
         raise HTTPException(403, f"You may not change {code}'s entries" +
                             (f": a focal point answers for {viewer.economy} only." if viewer.economy else "."))
     year = form_year(form)
-    values = {name: str(form.get(name, "")) for name in ENTRY_FIELDS}
+    values = {name: str(value) for name in ENTRY_FIELDS if (value := form.get(name)) is not None}
+    clear = tuple(str(name) for name in form.getlist("clear"))
     back = _economy_address(request, code, year, f"#{ref}")
     try:
         await run_in_threadpool(request.app.state.store.run, rounds.check_writer, year, not viewer.edits_everything)
-        await run_in_threadpool(request.app.state.store.run, progress.correct_entry, code, ref, year, values,
-                                str(form.get("shown", "")), viewer.source)
+        _, kept = await run_in_threadpool(request.app.state.store.run, progress.correct_entry, code, ref, year,
+                                          values, str(form.get("shown", "")), viewer.source, clear)
     except progress.StaleSave as exc:
         return _refused(request, str(exc), back, conflicts=exc.conflicts)
     except Refused as exc:
         return _refused(request, str(exc), back)
+    if kept:  # the page says which emptied fields kept what is stored, and how to clear them
+        back = _economy_address(request, code, year, f"&{urlencode({'kept': ref + ':' + ','.join(kept)})}#{ref}")
     return RedirectResponse(back, status_code=303)
 
 

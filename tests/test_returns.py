@@ -1,0 +1,119 @@
+"""A return is one thing everywhere: a form sent back unchanged makes its economy "returned" in
+`round status`, `summary` (text and --json) and the browser's pages, from ``returns.returned_economies``;
+the prefilled answers it carried forward are recorded for the year as confirmed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from formtools import fill
+from tracker.models import Economy, utcnow
+from tracker.returns import returned_economies
+from webtools import add_accounts, client, signed_in
+
+
+@pytest.fixture
+def form_of(tracker, tmp_path):
+    def form_of(code: str, year: int = 2009):
+        tracker("form", "--year", str(year), "--economy", code, "--out", str(tmp_path / "out"))
+        return tmp_path / "out" / f"{code}-{year}.xlsx"
+
+    return form_of
+
+
+def economy_id(store, code: str) -> int:
+    with store.transaction() as session:
+        return session.query(Economy.id).filter(Economy.code == code).scalar()
+
+
+@pytest.fixture
+def web(store):
+    add_accounts(store)
+    return signed_in(client(store), "eddie")
+
+
+def returned_everywhere(tracker, store, web, code: str, year: int = 2009) -> dict[str, bool]:
+    """Whether each command and page says ``code`` returned for ``year``."""
+    status = {row["economy"]: row for row in json.loads(tracker("round", "status", str(year), "--json").output)}
+    summary = {row["code"]: row for row in json.loads(tracker("summary", "--year", str(year), "--json").output)}
+    summary_line = next(line for line in tracker("summary", "--year", str(year)).output.splitlines()
+                        if line.startswith(f"{code} "))
+    chase = tracker("round", "status", str(year)).output.partition("To chase:")[2]
+    glance = web.get(f"/.json?year={year}").json()
+    glance_row = next(r for r in glance["round_status"]["rows"] if r["economy"] == code)
+    glance_summary = next(r for r in glance["summary"]["economies"] if r["code"] == code)
+    page = web.get(f"/economies/{code}?year={year}").text
+    with store.transaction() as session:
+        defined = economy_id(store, code) in returned_economies(session, year)
+    return {
+        "definition": defined,
+        "round status --json": bool(status[code]["returned"]),
+        "round status to chase": code not in chase,
+        "summary --json": summary[code]["returned"],
+        "summary text": "no return" not in summary_line,
+        "browser glance": bool(glance_row["returned"]) and glance_summary["returned"],
+        "browser economy page": "not received yet" not in page,
+    }
+
+
+def test_an_unchanged_form_makes_its_economy_returned_in_every_place(tracker, store, form_of, web):
+    """A form with no earlier answers sent back as it was: nothing is recorded, yet it is a return."""
+    form = form_of("JPN")
+    form_of("PER")
+    assert set(returned_everywhere(tracker, store, web, "JPN").values()) == {False}
+    result = tracker("import", str(form))
+    assert "0 new, 0 changed" in result.output
+    assert returned_everywhere(tracker, store, web, "JPN") == dict.fromkeys(returned_everywhere(tracker, store, web, "JPN"), True)
+    assert set(returned_everywhere(tracker, store, web, "PER").values()) == {False}
+    assert "Region-wide figures cover the 1 of 21 economies that returned." in tracker("summary", "--year", "2009").output
+
+
+def test_prefilled_answers_returned_unchanged_are_recorded_as_confirmed(tracker, store, form_of, web):
+    tracker("record", "JPN", "LC02-1", "--year", "2008", "--status", "implemented", "--measures", "Act of 2008")
+    tracker("record", "JPN", "LC02-2", "--year", "2008", "--status", "planned")
+    form = fill(form_of("JPN"), {"LC02-2": {"Status": "In progress"}})
+
+    preview = tracker("import", "--dry-run", str(form)).output
+    assert "1 new, 0 changed, 1 confirmed" in preview
+    assert "JPN 2009 LC02-1: status Implemented confirmed" in preview
+    assert "JPN 2009 LC02-1: measures Act of 2008 confirmed" in preview
+    assert "JPN 2009 LC02-2: status Planned -> In progress" not in preview  # a new answer for 2009, from blank
+    assert "JPN 2009 LC02-2: status (blank) -> In progress" in preview
+    tracker("import", str(form))
+
+    rows = json.loads(tracker("history", "JPN", "--year", "2009", "--json").output)
+    by_field = {(row["ref"], row["field"]): row for row in rows}
+    assert by_field[("LC02-1", "status")] | {"changed_at": None, "source": None} == {
+        "changed_at": None, "economy": "JPN", "ref": "LC02-1", "year": 2009, "field": "status", "old": None,
+        "new": "implemented", "confirmed": True, "source": None, "import_id": by_field[("LC02-1", "status")]["import_id"]}
+    assert by_field[("LC02-2", "status")]["confirmed"] is False
+    assert "LC02-1 status: Implemented confirmed" in tracker("history", "JPN", "--year", "2009").output
+    shown = {row["ref"]: row for row in json.loads(tracker("show", "JPN", "--year", "2009", "--json").output)}
+    assert (shown["LC02-1"]["status"], shown["LC02-1"]["measures"]) == ("implemented", "Act of 2008")
+    assert shown["LC02-3"]["status"] is None  # nobody answered it: still not reported
+    summary = {row["code"]: row for row in json.loads(tracker("summary", "--year", "2009", "--json").output)}
+    assert summary["JPN"]["reported"] == 2 and summary["JPN"]["implemented"] == 1
+    page = web.get("/economies/JPN?year=2009").text
+    assert "(confirmed: carried forward, returned unchanged)" in page
+
+
+def test_a_return_counts_as_of_a_moment_and_not_once_undone(tracker, store, form_of, web):
+    form = form_of("JPN")
+    before = utcnow()
+    tracker("import", str(form))
+    jpn = economy_id(store, "JPN")
+    with store.transaction() as session:
+        assert jpn in returned_economies(session, 2009)
+        assert jpn not in returned_economies(session, 2009, as_of=before)
+    [imported] = json.loads(tracker("imports", "list", "--json").output)
+    tracker("imports", "undo", str(imported["id"]))
+    with store.transaction() as session:
+        assert jpn not in returned_economies(session, 2009)
+    assert set(returned_everywhere(tracker, store, web, "JPN").values()) == {False}
+
+
+def test_answers_recorded_without_a_file_are_a_return_too(tracker, store, web):
+    tracker("record", "NZL", "LC02-1", "--year", "2009", "--status", "planned")
+    assert set(returned_everywhere(tracker, store, web, "NZL").values()) == {True}

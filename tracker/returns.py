@@ -1,0 +1,69 @@
+"""What counts as a return, written once: every command, page and sheet that says who returned asks here.
+
+An economy has returned for a year when a return of it is in force for the year: a form issued for
+it and imported, a tidy table with rows for it, or an online return submitted (each an ``Import``
+not undone since), or when the year holds at least one of its answers with a status (answers the
+secretariat recorded from a return received another way). A return's answers are that year's
+entries, the prefilled ones left as they were included (recorded as confirmed), so a form sent back
+unchanged is a return like any other; an economy with neither is "No return".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from tracker.import_log import undone_ids
+from tracker.models import Change, Entry, Import, Item
+
+
+def latest_returns(session: Session, year: int, as_of: datetime | None = None) -> dict[int, tuple[datetime, str]]:
+    """Per economy, (when, file) of the last import that is still in force and holds its return
+    for ``year``: a form issued for it (or an online return), or a table with rows for it (as of a
+    moment, if given)."""
+    undone = undone_ids(session, as_of)
+    forms = select(Import.economy_id, Import.id, Import.imported_at, Import.file_name).where(
+        Import.kind == "form", Import.year == year)
+    tables = (
+        select(Change.economy_id, Import.id, Import.imported_at, Import.file_name)
+        .join(Import, Import.id == Change.import_id)
+        .where(Import.kind == "table", Change.year == year)
+        .distinct()
+    )
+    if as_of is not None:
+        forms, tables = forms.where(Import.imported_at <= as_of), tables.where(Import.imported_at <= as_of)
+    latest: dict[int, tuple[datetime, str]] = {}
+    for economy_id, import_id, at, file_name in [*session.execute(forms), *session.execute(tables)]:
+        if import_id in undone:
+            continue
+        if economy_id not in latest or at > latest[economy_id][0]:
+            latest[economy_id] = (at, file_name)
+    return latest
+
+
+def _answered(session: Session, year: int, as_of: datetime | None) -> set[int]:
+    """The economies with at least one entry of ``year`` holding a status, on an item that applies
+    that year (now, or rebuilt from the history as it stood at ``as_of``)."""
+    applies = (Item.first_year <= year) & or_(Item.retired_year.is_(None), Item.retired_year > year)
+    if as_of is None:
+        return set(session.scalars(
+            select(Entry.economy_id).distinct().join(Item, Item.id == Entry.item_id)
+            .where(Entry.year == year, Entry.status.is_not(None), applies)
+        ))
+    latest: dict[tuple[int, int], str | None] = {}
+    for economy_id, item_id, value in session.execute(
+        select(Change.economy_id, Change.item_id, Change.new_value)
+        .join(Item, Item.id == Change.item_id)
+        .where(Change.year == year, Change.field == "status", Change.changed_at <= as_of, applies)
+        .order_by(Change.changed_at, Change.id)
+    ):
+        latest[(economy_id, item_id)] = value
+    return {economy_id for (economy_id, _), status in latest.items() if status is not None}
+
+
+def returned_economies(session: Session, year: int, as_of: datetime | None = None) -> set[int]:
+    """The ids of the economies that returned for ``year`` (as things stood at ``as_of``, if
+    given): a return in force, or answers with a status. The one definition of "returned"."""
+    return set(latest_returns(session, year, as_of)) | _answered(session, year, as_of)
