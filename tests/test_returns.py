@@ -1,12 +1,15 @@
 """A return is one thing everywhere: a form sent back unchanged makes its economy "returned" in
-`round status`, `summary` (text and --json) and the browser's pages, from ``returns.returned_economies``;
+`round status`, `summary` (text and --json), the browser's pages and the report, from ``returns.returned_economies``;
 the prefilled answers it carried forward are recorded for the year as confirmed."""
 
 from __future__ import annotations
 
 import json
+import tempfile
+from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 from formtools import fill
 from tracker.models import Economy, utcnow
@@ -47,6 +50,12 @@ def returned_everywhere(tracker, store, web, code: str, year: int = 2009) -> dic
     page = web.get(f"/economies/{code}?year={year}").text
     with store.transaction() as session:
         defined = economy_id(store, code) in returned_economies(session, year)
+    with tempfile.TemporaryDirectory() as folder:
+        report = Path(folder) / "report.xlsx"
+        tracker("report", "--year", str(year), "--out", str(report))
+        rows = list(load_workbook(report, read_only=True)["Economies"].iter_rows(values_only=True))
+    header = next(row for row in rows if row and row[0] == "Economy code")
+    report_row = next(row for row in rows if row and row[0] == code)
     return {
         "definition": defined,
         "round status --json": bool(status[code]["returned"]),
@@ -55,6 +64,7 @@ def returned_everywhere(tracker, store, web, code: str, year: int = 2009) -> dic
         "summary text": "no return" not in summary_line,
         "browser glance": bool(glance_row["returned"]) and glance_summary["returned"],
         "browser economy page": "not received yet" not in page,
+        "report's Economies sheet": report_row[header.index(f"Return for {year}")] == "Returned",
     }
 
 

@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from tracker.catalogue import items_for
 from tracker.percentages import percent_text
 from tracker.models import Economy, Entry, Item
-from tracker.rates import Tally, pooled, status_counts
+from tracker.returns import returned_economies
+from tracker.rates import Tally, economies_for, pooled, status_counts
 from tracker.rates import summary as rates_summary
 
 BASIS_DEFINITION = (
@@ -188,11 +189,9 @@ def counts_of_entries(rows, basis: Basis) -> tuple[dict, dict]:
 def compare(session: Session, year: int) -> Comparison | None:
     """The like-for-like change from the latest earlier year with a return to ``year``; None when no
     earlier year has one."""
-    by_economy = status_counts(session, Entry.economy_id)
-    returned: dict[int, set[int]] = {}
-    for (entry_year, economy_id), counts in by_economy.items():
-        if entry_year <= year and sum(counts.values()):
-            returned.setdefault(entry_year, set()).add(economy_id)
+    years = {entry_year for entry_year, _ in status_counts(session, Entry.economy_id) if entry_year <= year} | {year}
+    returned = {y: ids for y in years
+                if (ids := returned_economies(session, y) & {e.id for e in economies_for(session, y)})}
     earlier = [y for y in returned if y < year]
     if not earlier:
         return None

@@ -25,7 +25,7 @@ from tracker.progress import latest_contacts
 from tracker.publication import Publication, publication_for
 from tracker.years import check_year
 from tracker.rates import Tally, economies_for, pooled, status_counts
-from tracker.rounds import latest_returns
+from tracker.returns import latest_returns, returned_economies
 
 ILLUSTRATIVE_KEY = "illustrative"
 NEEDS_INDEX = 1 + NARRATIVE_FIELDS.index("needs")  # position in an entry tuple (status first)
@@ -62,9 +62,10 @@ class ChangeRow:
 class ReportData:
     """Everything one year's report shows, read from the database in one go.
 
-    An economy "returned" for a year when it has at least one entry with a status that year; one
-    that did not is shown as "No return", never as a rate of 0, and region-wide figures pool
-    only the economies that returned.
+    An economy "returned" for a year as ``returns.returned_economies`` says (a return in force, or
+    answers with a status), the one definition every command and page uses; one that did not is
+    shown as "No return", never as a rate of 0, and region-wide figures pool only the economies
+    that returned.
     """
 
     year: int
@@ -81,6 +82,7 @@ class ReportData:
     trend_years: list[int]
     trend: dict[tuple[int, int], Tally]  # (year, economy_id) -> tally
     publication: Publication  # the title, subject, publisher and foreword of this year's report
+    returned_ids: dict[int, set[int]]  # year -> the economies that returned (``returns.returned_economies``)
     item_tallies: dict[int, Tally] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)  # item id -> its wording in ``year``
     comparison: Comparison | None = None  # like-for-like change since ``previous_year``
@@ -104,7 +106,7 @@ class ReportData:
         return self.trend.get((year or self.year, economy_id), Tally(0))
 
     def returned(self, economy_id: int, year: int | None = None) -> bool:
-        return self.tally(economy_id, year).reported > 0
+        return economy_id in self.returned_ids.get(year or self.year, ())
 
     def returning(self, year: int | None = None) -> list[Economy]:
         """The economies that returned in ``year`` (the report's year by default)."""
@@ -210,10 +212,16 @@ def _returns(session: Session, year: int, as_of: datetime | None) -> dict[int, R
     return records
 
 
-def _bases(all_items: list[Item], trend_years: list[int], trend: dict, economies: list[Economy]) -> dict[int, Basis]:
+def _returned_ids(session: Session, trend_years: list[int], economies: list[Economy],
+                  as_of: datetime | None) -> dict[int, set[int]]:
+    """Per trend year, the economies of the report that returned (the one definition, as of the moment)."""
+    ids = {e.id for e in economies}
+    return {y: returned_economies(session, y, as_of) & ids for y in trend_years}
+
+
+def _bases(all_items: list[Item], trend_years: list[int], returned: dict[int, set[int]]) -> dict[int, Basis]:
     """Per trend year after the first, the basis of the change from the year before: what the
     Trend sheet marks as a break when it changed."""
-    returned = {y: {e.id for e in economies if trend[(y, e.id)].reported} for y in trend_years}
     return {year: basis_for(all_items, year, before, returned[year], returned[before])
             for before, year in zip(trend_years, trend_years[1:])}
 
@@ -283,10 +291,10 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
         (y, e.id): Tally(applying[y], by_economy.get((y, e.id), Counter())) for y in trend_years for e in economies
     }
     by_item = status_counts(session, Entry.item_id, year)
-    returning = sum(1 for e in economies if trend[(year, e.id)].reported)
-    item_tallies = {item.id: Tally(returning, by_item.get((year, item.id), Counter())) for item in items}
+    returned = _returned_ids(session, trend_years, economies, None)
+    item_tallies = {item.id: Tally(len(returned[year]), by_item.get((year, item.id), Counter())) for item in items}
     illustrative = session.get(Setting, ILLUSTRATIVE_KEY) is not None
-    bases = _bases(all_items, trend_years, trend, economies)
+    bases = _bases(all_items, trend_years, returned)
     basis = bases.get(year)
     comparison = None if basis is None else comparison_of(
         basis, *counts_in_database(session, basis), pooled(item_tallies[i.id] for i in basis.added))
@@ -309,6 +317,7 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
         comparison=comparison,
         publication=publication_for(session, year),
         trend_bases=bases,
+        returned_ids=returned,
     )
 
 
@@ -348,9 +357,9 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
     trend = {
         (y, e.id): Tally(applying[y], by_economy.get((y, e.id), Counter())) for y in trend_years for e in economies
     }
-    returning = sum(1 for e in economies if trend[(year, e.id)].reported)
-    item_tallies = {item.id: Tally(returning, by_item.get((year, item.id), Counter())) for item in items}
-    bases = _bases(all_items, trend_years, trend, economies)
+    returned = _returned_ids(session, trend_years, economies, as_of)
+    item_tallies = {item.id: Tally(len(returned[year]), by_item.get((year, item.id), Counter())) for item in items}
+    bases = _bases(all_items, trend_years, returned)
     basis = bases.get(year)
     comparison = None if basis is None else comparison_of(
         basis, *counts_of_entries(((y, e, i, v["status"]) for (e, i, y), v in state.items()), basis),
@@ -374,4 +383,5 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
         comparison=comparison,
         publication=publication_for(session, year),
         trend_bases=bases,
+        returned_ids=returned,
     )
