@@ -1,4 +1,4 @@
-"""Text is normalised at the one write path: Excel's escapes decoded; control characters,
+"""Text is checked at the one write path, stored as given (Excel's escapes are the reader's); control characters,
 bidirectional overrides, zero-width characters, BOMs, line/paragraph separators and private-use
 characters refused, naming the option or cell; economy names checked too."""
 
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from formtools import fill, snapshot
 from tracker.errors import Refused
 from tracker.models import Change, Economy
-from tracker.text import _problem, normalise
+from tracker.text import _problem, decode_excel_escapes, normalise
 
 FORBIDDEN = {
     "\x00": "U+0000", "\x1b": "U+001B", "\x7f": "U+007F", "\x85": "U+0085", "\x9b": "U+009B",
@@ -51,12 +51,17 @@ def test_ordinary_text_passes_unchanged(text):
     assert normalise(text, "it") == text
 
 
-def test_excel_escapes_are_decoded_before_the_checks():
-    assert normalise("A_x0042_C", "it") == "ABC"
-    assert normalise("_x005F_x0041_", "it") == "_x0041_", "an escaped underscore keeps the text literal"
-    assert normalise("line_x000D_", "it") == "line\r"
-    with pytest.raises(Refused, match="U\\+0001"):
-        normalise("bad _x0001_ escape", "it")
+def test_text_typed_outside_a_workbook_is_never_decoded_as_excel_escapes(tracker, store):
+    assert normalise("A_x0042_C", "it") == "A_x0042_C"
+    tracker("record", "JPN", "LC02-1", "--year", "2008", "--measures", "typed _x0041_ here")
+    tracker("contact", "JPN", "--year", "2008", "--name", "Sato_x0007_")
+    shown = json.loads(tracker("show", "JPN", "--year", "2008", "--json").output)
+    assert {row["ref"]: row["measures"] for row in shown}["LC02-1"] == "typed _x0041_ here"
+
+
+def test_decoding_excel_escapes_takes_one_pass():
+    assert decode_excel_escapes("_x005F_x0041_") == "_x0041_", "an escaped underscore keeps the text literal"
+    assert decode_excel_escapes("A_x0042_C line_x000D_") == "ABC line\r"
 
 
 @pytest.mark.parametrize("char", ["\u202e", "\x1b", "\u200b", "\ue000", "\x85"])

@@ -1,8 +1,7 @@
 """Text as it may be stored: what a person can see and a terminal or spreadsheet shows as typed.
 
 Every value written to the database (entries, contact points, economy names; from the command
-line or from a workbook) passes through ``normalise``. Excel writes characters XML cannot hold as
-``_xHHHH_`` escapes, so those are decoded first; then anything a reader could not see or that
+line or from a workbook) passes through ``normalise``: anything a reader could not see or that
 would change how the text around it looks is refused, naming the character and where it is:
 control characters (C0 other than tab and line breaks, C1), bidirectional embeddings, overrides
 and isolates, zero-width characters and byte-order marks, line and paragraph separators,
@@ -34,7 +33,12 @@ _REFUSED = re.compile(
 
 
 def decode_excel_escapes(text: str) -> str:
-    """``_x0001_`` as the character it stands for (``_x005F_`` is the underscore itself)."""
+    """``_x0001_`` as the character it stands for (``_x005F_`` is the underscore itself), in one
+    pass, so ``_x005F_x0041_`` is the literal ``_x0041_`` a person typed. Only text read from a
+    workbook is written this way: the reader decodes it, once; text typed anywhere else is never
+    decoded."""
+    if "_x" not in text:
+        return text
     return _EXCEL_ESCAPE.sub(lambda match: chr(int(match.group(1), 16)), text)
 
 
@@ -72,10 +76,8 @@ def check_text(text: str, what: str) -> None:
 
 
 def normalise(value, what: str) -> str:
-    """``value`` as text that may be stored: escapes decoded, then checked (``check_text``)."""
+    """``value`` as text that may be stored, exactly as given (``check_text``)."""
     text = str(value)
-    if "_x" in text:
-        text = decode_excel_escapes(text)
     check_text(text, what)
     return text
 

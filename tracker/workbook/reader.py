@@ -35,6 +35,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from tracker.errors import Refused, quoted
+from tracker.text import decode_excel_escapes
 from tracker.workbook.layout import COLUMNS, CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -378,11 +379,20 @@ class _Reader:
         return sheets
 
     def _text_of(self, element) -> str:
-        """The text of a string item: its own <t>, or its runs' (phonetic guides left out)."""
-        own = element.find(TEXT)
-        if own is not None:
-            return own.text or ""
-        return "".join(run.findtext(TEXT) or "" for run in element.iter(RUN))
+        """The text of a string item as Excel shows it: its own <t> followed by every run's, in
+        order; phonetic guides (<rPh>) left out; Excel's ``_xHHHH_`` escapes decoded once."""
+        parts = []
+        own = 0
+        for child in element:
+            if child.tag == TEXT:
+                own += 1
+                if own > 1:
+                    raise _BadCell("holds a text in two parts where a spreadsheet writes one; the file was "
+                                   "altered. Save it again in Excel or LibreOffice.")
+                parts.append(child.text or "")
+            elif child.tag == RUN:
+                parts.append(child.findtext(TEXT) or "")
+        return decode_excel_escapes("".join(parts))
 
     def _shared_strings(self, part: str | None) -> list[str]:
         if not part or not self.package.has(part):
@@ -390,7 +400,10 @@ class _Reader:
         strings = []
         for _, element in self.package.events(part):
             if element.tag == MAIN + "si":
-                strings.append(self._text_of(element))
+                try:
+                    strings.append(self._text_of(element))
+                except _BadCell as exc:
+                    self.refuse(f"part {part}, shared text number {len(strings)}: {exc}")
                 element.clear()
         return strings
 
@@ -400,11 +413,13 @@ class _Reader:
             return set(), set(), 1
         custom: dict[int, str] = {}
         formats: list[int] = []
-        in_cell_xfs = False
+        in_cell_xfs = in_num_fmts = False
         for event, element in self.package.events(part, ("start", "end")):
             if element.tag == MAIN + "cellXfs":
                 in_cell_xfs = event == "start"
-            elif event == "end" and element.tag == MAIN + "numFmt":
+            elif element.tag == MAIN + "numFmts":
+                in_num_fmts = event == "start"
+            elif event == "end" and in_num_fmts and element.tag == MAIN + "numFmt":
                 custom[int(element.get("numFmtId"))] = element.get("formatCode") or ""
             elif event == "end" and in_cell_xfs and element.tag == MAIN + "xf":
                 formats.append(int(element.get("numFmtId", 0)))
@@ -526,6 +541,9 @@ class _Reader:
             elif tag == FORMULA:
                 is_formula = True
             elif tag == INLINE:
+                if inline is not None:
+                    raise _BadCell("holds two texts where a spreadsheet writes one; the file was altered. "
+                                   "Save it again in Excel or LibreOffice.")
                 inline = child
         if kind == "inlineStr":
             value = self._text_of(inline) if inline is not None else None
@@ -539,7 +557,7 @@ class _Reader:
                                f"{len(self.strings)}. The file is damaged; save it again as .xlsx.")
             value = self.strings[int(raw)]
         elif kind == "str":
-            value = raw
+            value = decode_excel_escapes(raw)
         elif kind == "b":
             if raw not in ("0", "1"):
                 raise _BadCell(f"a TRUE/FALSE cell holds {quoted(raw)}.")
