@@ -3,12 +3,16 @@ written by hand as the XML it is about, read as Excel shows it or refused naming
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
+
+import zipfile
 
 import pytest
 
-from handmade import MEASURES, measures, parts, read, styles, table_rows
-from tracker.workbook.reader import FileRefused
+from handmade import MEASURES, measures, parts, read, styles, table_rows, zipped
+from tracker.errors import Refused
+from tracker.workbook import reader
+from tracker.workbook.reader import OTHER_FORMATS, FileRefused
 
 
 def test_conditional_formats_number_formats_do_not_turn_a_date_into_a_number():
@@ -53,3 +57,107 @@ def test_a_shared_string_of_two_texts_is_refused_naming_it():
     with pytest.raises(FileRefused, match="shared text number 0: holds a text in two parts"):
         read(parts(table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'),
                    shared_strings="<si><t>Not started</t><t>Implemented</t></si>"))
+
+
+def _moved(members: dict[str, bytes], renames: dict[str, str]) -> dict[str, bytes]:
+    return {renames.get(name, name): data for name, data in members.items()}
+
+
+def test_part_names_with_backslashes_and_other_cases_are_found_as_opc_says():
+    members = _moved(parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>found</t></is></c>')), {
+        "xl/worksheets/sheet1.xml": "xl\\Worksheets\\Sheet1.XML", "xl/styles.xml": "XL\\styles.xml"})
+    assert measures(members) == "found"
+
+
+def test_the_workbook_part_is_found_through_the_package_relationships():
+    members = _moved(parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>found</t></is></c>')), {
+        "xl/workbook.xml": "xl/book.xml", "xl/_rels/workbook.xml.rels": "xl/_rels/book.xml.rels"})
+    members["_rels/.rels"] = members["_rels/.rels"].replace(b"xl/workbook.xml", b"/xl/book.xml")
+    assert measures(members) == "found"
+
+
+def test_a_relationship_outside_the_package_is_refused():
+    members = parts(table_rows(""))
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(
+        b"worksheets/sheet1.xml", b"../../../etc/passwd")
+    with pytest.raises(FileRefused, match="refers to '../../../etc/passwd', outside the workbook"):
+        read(members)
+
+
+def test_a_package_naming_no_workbook_is_refused_with_advice():
+    members = parts(table_rows(""))
+    members["_rels/.rels"] = members["_rels/.rels"].replace(b"xl/workbook.xml", b"xl/nothing.xml")
+    with pytest.raises(FileRefused, match="holds no workbook .* Import the .xlsx form itself"):
+        read(members)
+
+
+def test_two_shared_string_parts_are_refused():
+    members = parts(table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'), shared_strings="<si><t>first</t></si>")
+    members["xl/strings2.xml"] = members["xl/sharedStrings.xml"].replace(b"first", b"second")
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+        b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'sharedStrings" Target="strings2.xml"/></Relationships>'))
+    with pytest.raises(FileRefused, match=r"name 2 parts of one kind \(xl/sharedStrings.xml, xl/strings2.xml\)"):
+        read(members)
+
+
+def test_a_merge_of_a_single_cell_is_a_valid_merge():
+    members = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>merged alone</t></is></c>'),
+                    sheet_extra='<mergeCells count="1"><mergeCell ref="E2"/></mergeCells>')
+    assert measures(members) == "merged alone"
+
+
+def test_a_time_alone_in_a_date_cell_is_read_as_that_time():
+    assert measures(parts(table_rows(f'<c r="{MEASURES}" t="d"><v>10:10:10</v></c>'))) == time(10, 10, 10)
+
+
+def test_a_negative_date_serial_is_refused_as_excel_shows_it():
+    members = parts(table_rows(f'<c r="{MEASURES}" s="1"><v>-2</v></c>'),
+                    styles_xml=styles(cell_formats='<xf numFmtId="0"/><xf numFmtId="14"/>'))
+    with pytest.raises(FileRefused, match="cell E2: holds '-2' shown as a date or time, which Excel shows as #####"):
+        read(members)
+
+
+def _with_parts(members: dict[str, bytes], **added: bytes) -> dict[str, bytes]:
+    return {**members, **{name.replace("__", "/"): data for name, data in added.items()}}
+
+
+def _refusal(data: bytes) -> str:
+    with pytest.raises(Refused) as refused:
+        reader.read_workbook("alone.xlsx", data)
+    assert "looks like not" not in str(refused.value)
+    return str(refused.value)
+
+
+def test_a_file_of_another_format_alone_gets_the_advice_a_folder_gives():
+    members = parts(table_rows(""))
+    binary = {**members, "_rels/.rels": members["_rels/.rels"].replace(b"xl/workbook.xml", b"xl/workbook.bin"),
+              "xl/workbook.bin": b"\x83\x01\x00"}
+    assert OTHER_FORMATS[".xlsb"] in _refusal(zipped(binary))
+    assert OTHER_FORMATS[".xlsm"] in _refusal(zipped({**members, "xl/vbaProject.bin": b"\x00" * 100}))
+    assert OTHER_FORMATS[".ods"] in _refusal(zipped({"mimetype": b"application/vnd.oasis.opendocument.spreadsheet",
+                                                     "content.xml": b"<office:document-content/>"}))
+    assert "an Excel 97-2003 workbook (.xls)" in _refusal(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600)
+    strict = {**members, "_rels/.rels": members["_rels/.rels"].replace(
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument",
+        b"http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument")}
+    assert "saved as Strict Open XML; save it as an ordinary Excel workbook (.xlsx)" in _refusal(zipped(strict))
+    assert "nor any spreadsheet file" in _refusal(bytes(range(256)) * 4)
+
+
+def test_activex_controls_in_an_xlsx_are_refused_with_advice_that_works():
+    members = {**parts(table_rows("")), "xl/activeX/activeX1.xml": b"<ax/>"}
+    message = _refusal(zipped(members))
+    assert "contains ActiveX controls (xl/activeX/activeX1.xml)" in message
+    assert "Remove the controls (or copy the cells into the form you were sent) and save it again as .xlsx" in message
+    assert ".xlsm" not in message
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_LZMA, zipfile.ZIP_BZIP2])
+def test_parts_compressed_as_no_spreadsheet_program_does_are_refused(compression):
+    message = _refusal(zipped(parts(table_rows("")), compression))
+    assert "part [Content_Types].xml is compressed in a way no spreadsheet program reads" in message
+
+
+def test_bytes_before_the_zip_are_refused():
+    assert "has bytes before its zip archive" in _refusal(b"\x00" * 4096 + zipped(parts(table_rows(""))))

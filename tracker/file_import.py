@@ -38,7 +38,7 @@ from tracker.progress import (
 from tracker.status import label
 from tracker.store import Store
 from tracker.workbook.layout import CONTACT_LABELS, FIELD_TITLES, ID_FIELDS
-from tracker.workbook.reader import MAX_FILE_BYTES, FileRefused, cell_text, read_workbook
+from tracker.workbook.reader import MAX_FILE_BYTES, OTHER_FORMATS, FileRefused, cell_text, read_workbook
 from tracker.workbook.reader import Parsed as _Parsed
 from tracker.workbook.reader import Row as _Row
 from tracker.workbook.reader import normal as _normal
@@ -47,17 +47,6 @@ from tracker.years import check_year
 TITLES_BY_FIELD = {name: title for title, name in FIELD_TITLES.items()}
 MAX_PROBLEMS_SHOWN = 25
 WORKBOOK_SUFFIX = ".xlsx"
-#: What a file found in a folder is refused as, by its suffix, when it is not a workbook to import.
-OTHER_FORMATS = {
-    ".xls": "an Excel 97-2003 workbook (.xls); save it as an Excel workbook (.xlsx) and import that.",
-    ".ods": "an OpenDocument spreadsheet (.ods); save it as an Excel workbook (.xlsx) and import that.",
-    ".xlsm": "a macro-enabled workbook (.xlsm); save it as a plain Excel workbook (.xlsx) and import that.",
-    ".xlsb": "an Excel binary workbook (.xlsb); save it as an Excel workbook (.xlsx) and import that.",
-    ".csv": "a CSV text file; open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) "
-            "and import that.",
-}
-
-
 @dataclass
 class FileResult:
     """What happened to one file."""

@@ -42,7 +42,18 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_MEMBERS = 2_000
 MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
 MAX_RATIO = 200
-MACRO_PARTS = ("vbaproject.bin", "activex", "vbadata.xml")
+MACRO_PARTS = ("vbaproject.bin", "vbadata.xml")
+ZIP_START = (b"PK\x03\x04", b"PK\x05\x06")
+#: What a file that is not a plain workbook is, and what to do; by its suffix in a folder, by what
+#: it holds when given alone, so both say the same.
+OTHER_FORMATS = {
+    ".xls": "an Excel 97-2003 workbook (.xls); save it as an Excel workbook (.xlsx) and import that.",
+    ".ods": "an OpenDocument spreadsheet (.ods); save it as an Excel workbook (.xlsx) and import that.",
+    ".xlsm": "a macro-enabled workbook (.xlsm); save it as a plain Excel workbook (.xlsx) and import that.",
+    ".xlsb": "an Excel binary workbook (.xlsb); save it as an Excel workbook (.xlsx) and import that.",
+    ".csv": "a CSV text file; open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) "
+            "and import that.",
+}
 #: Excel's own limit on the characters of one cell.
 MAX_CELL_CHARS = 32_767
 MAX_SHEET_ROWS = 1_048_576
@@ -72,8 +83,10 @@ CUSTOM_PROPS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-pr
 ROW, CELL, VALUE, FORMULA, INLINE, TEXT, RUN = (MAIN + t for t in ("row", "c", "v", "f", "is", "t", "r"))
 COL, MERGE, FORMAT_PR = MAIN + "col", MAIN + "mergeCell", MAIN + "sheetFormatPr"
 SHARED_STRING_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
-CUSTOM_PROPS_PART = "docProps/custom.xml"
 STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+STRICT_DOCUMENT_TYPE = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
+CUSTOM_PROPS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
 
 DIGITS = "0123456789"
 COORDINATE = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
@@ -175,6 +188,18 @@ def _empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _iso_date(raw: str) -> datetime | time:
+    """A ``t="d"`` cell's value: a date and time, a date, or (as Excel writes a time alone) a time."""
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        pass
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise _BadCell(f"a date cell holds {quoted(raw)}, which is not a date.") from None
+
+
 def _flag(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
@@ -189,10 +214,13 @@ class _Package:
     def __init__(self, name: str, data: bytes):
         self.name = name
         self.archive = zipfile.ZipFile(io.BytesIO(data))
-        self.parts = {info.filename: info for info in self.archive.infolist()}
+        self.parts = {part_name(info.filename): info for info in self.archive.infolist()}
 
     def has(self, part: str) -> bool:
-        return part in self.parts
+        return part_name(part) in self.parts
+
+    def size(self, part: str) -> int:
+        return self.parts[part_name(part)].file_size
 
     def events(self, part: str, events: tuple[str, ...] = ("end",)) -> Iterable[tuple[str, object]]:
         """Parse a part as it is decompressed, refusing document type declarations."""
@@ -211,7 +239,7 @@ class _Package:
         sheet, 6% fewer instructions an import); a larger one is streamed and each element is
         cleared once handled, so memory stays bounded (a parsed tree takes some 12 times the
         bytes of its XML)."""
-        if self.parts[part].file_size <= WHOLE_PART_BYTES:
+        if self.size(part) <= WHOLE_PART_BYTES:
             parser = XMLParser()
             with self._parsing(part):
                 for chunk in self._chunks(part):
@@ -229,7 +257,7 @@ class _Package:
         """The part's bytes as they are decompressed, refused on a document type declaration."""
         tail = b""
         first = True
-        with self.archive.open(self.parts[part]) as stream:
+        with self.archive.open(self.parts[part_name(part)]) as stream:
             while chunk := stream.read(CHUNK_BYTES):
                 if first:
                     self._check_encoding(part, chunk)
@@ -262,7 +290,8 @@ class _Package:
                                "write it. Save the workbook again as .xlsx."])
 
     def relationships(self, part: str) -> dict[str, tuple[str, str]]:
-        """{id: (type, part name)} of a part's relationships."""
+        """{id: (type, part name)} of a part's relationships (the package's own for ``""``); a
+        target outside the package refuses the file."""
         folder, base = posixpath.split(part)
         rels = posixpath.join(folder, "_rels", base + ".rels")
         found: dict[str, tuple[str, str]] = {}
@@ -270,10 +299,29 @@ class _Package:
             return found
         for _, element in self.events(rels):
             if element.tag == PACKAGE_REL + "Relationship" and element.get("TargetMode") != "External":
-                target = element.get("Target") or ""
-                name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
+                target = (element.get("Target") or "").replace("\\", "/")
+                name = posixpath.normpath(target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target))
+                if name == ".." or name.startswith("../"):
+                    raise FileRefused([f"{self.name}: part {rels} refers to {quoted(target)}, outside the "
+                                       "workbook; the file was altered. Save it again as .xlsx."])
                 found[element.get("Id")] = (element.get("Type") or "", name)
         return found
+
+    def related(self, part: str, kind: str) -> str | None:
+        """The one part that ``part`` relates to with this type, if any; two refuse the file,
+        since programs differ on which one they show."""
+        targets = [target for found, target in self.relationships(part).values() if found == kind]
+        if len(targets) > 1:
+            raise FileRefused([f"{self.name}: the relationships of {part or 'the package'} name {len(targets)} "
+                               f"parts of one kind ({', '.join(targets)}); programs differ on which one they show. "
+                               "Save it again in Excel or LibreOffice."])
+        return targets[0] if targets else None
+
+
+def part_name(name: str) -> str:
+    """A part's name as the Open Packaging Conventions compare them: ``\\`` as ``/``, without a
+    leading ``/``, in any case."""
+    return name.replace("\\", "/").lstrip("/").lower()
 
 
 def check_zip(name: str, data: bytes) -> None:
@@ -282,9 +330,10 @@ def check_zip(name: str, data: bytes) -> None:
         raise Refused(f"{name} is {len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB. "
                       "Send the form without pictures or extra sheets.")
     if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise Refused(f"{name} is not an Excel .xlsx workbook (it looks like {_looks_like(data[:512])}). "
-                      "Open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx), without a "
-                      "password, and import that.")
+        raise Refused(f"{name} is {_not_a_zip(data[:512])}")
+    if not data.startswith(ZIP_START):
+        raise Refused(f"{name} has bytes before its zip archive, which no spreadsheet program opens; "
+                      "the file was altered. Save the workbook again as .xlsx.")
     try:
         members = zipfile.ZipFile(io.BytesIO(data)).infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
@@ -295,36 +344,48 @@ def check_zip(name: str, data: bytes) -> None:
         raise Refused(f"{name} would unpack to {sum(m.file_size for m in members) / 1e6:.0f} MB; it was not read.")
     seen: set[str] = set()
     for member in members:
-        lowered = member.filename.lower()
-        if lowered in seen:
-            raise Refused(f"{name} holds the part {member.filename} twice; it is damaged or was tampered with. "
-                          "Save it again as .xlsx.")
-        seen.add(lowered)
-        if any(part in lowered for part in MACRO_PARTS):
-            raise Refused(f"{name} contains macros or ActiveX controls ({member.filename}). "
-                          "Save it as a plain .xlsx workbook (not .xlsm) and send it again.")
-        if member.flag_bits & 0x1:
-            raise Refused(f"{name} is encrypted; save it as .xlsx without a password.")
-        if member.file_size > 1_000_000 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-            raise Refused(f"{name}: part {member.filename} expands {member.file_size // max(member.compress_size, 1)} "
-                          "times; that is a decompression bomb, not a form. It was not read.")
-    if "xl/workbook.xml" not in {m.filename for m in members}:
-        if "content.xml" in seen and "mimetype" in seen:
-            raise Refused(f"{name} is an OpenDocument spreadsheet (.ods); save it as an Excel workbook "
-                          "(.xlsx) and import that.")
-        raise Refused(f"{name} is a zip archive but not an Excel workbook (no xl/workbook.xml).")
+        _check_member(name, member, seen)
+    if "content.xml" in seen and "mimetype" in seen:
+        raise Refused(f"{name} is {OTHER_FORMATS['.ods']}")
 
 
-def _looks_like(head: bytes) -> str:
+def _check_member(name: str, member: zipfile.ZipInfo, seen: set[str]) -> None:
+    """One part of the zip: not twice, no macros, not encrypted, compressed as spreadsheets do,
+    not a decompression bomb."""
+    lowered = part_name(member.filename)
+    if lowered in seen:
+        raise Refused(f"{name} holds the part {member.filename} twice; it is damaged or was tampered with. "
+                      "Save it again as .xlsx.")
+    seen.add(lowered)
+    if any(part in lowered for part in MACRO_PARTS):
+        raise Refused(f"{name} contains macros ({member.filename}), so it is {OTHER_FORMATS['.xlsm']}")
+    if "activex" in lowered:
+        raise Refused(f"{name} contains ActiveX controls ({member.filename}), which a form does not use. Remove "
+                      "the controls (or copy the cells into the form you were sent) and save it again as .xlsx.")
+    if member.flag_bits & 0x1:
+        raise Refused(f"{name} is encrypted; save it as .xlsx without a password.")
+    if member.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise Refused(f"{name}: part {member.filename} is compressed in a way no spreadsheet program reads; "
+                      "the file was not saved by one. Save the workbook again as .xlsx.")
+    if member.file_size > 1_000_000 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+        raise Refused(f"{name}: part {member.filename} expands {member.file_size // max(member.compress_size, 1)} "
+                      "times; that is a decompression bomb, not a form. It was not read.")
+
+
+def _not_a_zip(head: bytes) -> str:
+    """What a file that is no zip archive is, and what to do, as a folder import would say it."""
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "a legacy .xls workbook or a password-protected one"
+        return ("an Excel 97-2003 workbook (.xls) or a workbook protected by a password; save it as an Excel "
+                "workbook (.xlsx), without a password, and import that.")
     if head.lstrip().startswith(b"<"):
-        return "an HTML or XML file"
+        return ("not an Excel .xlsx workbook (it looks like an HTML or XML file). Open it in Excel or "
+                "LibreOffice, save it as an Excel workbook (.xlsx) and import that.")
     try:
         head.decode("utf-8")
-        return "a text file (CSV?)"
     except UnicodeDecodeError:
-        return "not a workbook"
+        return ("not an Excel .xlsx workbook, nor any spreadsheet file. Open the form in Excel or LibreOffice, "
+                "save it as an Excel workbook (.xlsx) and import that.")
+    return "not an Excel .xlsx workbook; it looks like " + OTHER_FORMATS[".csv"]
 
 
 def read_workbook(name: str, data: bytes) -> Parsed:
@@ -347,11 +408,11 @@ class _Reader:
         self.name = name
         self.package = package
         self.epoch = CALENDAR_WINDOWS_1900
+        self.workbook = self._workbook_part()
         declared = self._workbook()
-        rels = package.relationships("xl/workbook.xml")
-        by_type = {kind: part for kind, part in rels.values()}
-        self.strings = self._shared_strings(by_type.get(SHARED_STRING_TYPE))
-        self.date_styles, self.timedelta_styles, self.style_count = self._styles(by_type.get(STYLES_TYPE))
+        rels = package.relationships(self.workbook)
+        self.strings = self._shared_strings(package.related(self.workbook, SHARED_STRING_TYPE))
+        self.date_styles, self.timedelta_styles, self.style_count = self._styles(package.related(self.workbook, STYLES_TYPE))
         self.plain_styles: set[str] = set()  # style numbers seen to be defined and not dates
         #: (name, state, part) of each sheet, in workbook order.
         self.sheets = [(sheet, state, rels.get(rid, ("", ""))[1]) for sheet, state, rid in declared]
@@ -359,11 +420,23 @@ class _Reader:
     def refuse(self, problem: str):
         raise FileRefused([f"{self.name}: {problem}"])
 
+    def _workbook_part(self) -> str:
+        """The workbook's part, found as Excel finds it: through the package's relationships."""
+        if self.package.related("", STRICT_DOCUMENT_TYPE):
+            self.refuse("the workbook is saved as Strict Open XML; save it as an ordinary Excel workbook (.xlsx).")
+        part = self.package.related("", DOCUMENT_TYPE)
+        if part is not None and part_name(part).endswith(".bin"):
+            self.refuse(f"this is {OTHER_FORMATS['.xlsb']}")
+        if part is None or not self.package.has(part):
+            self.refuse("this zip archive holds no workbook (its _rels/.rels names none that it holds). "
+                        "Import the .xlsx form itself, as Excel or LibreOffice saved it.")
+        return part
+
     def _workbook(self) -> list[tuple[str, str, str]]:
         """The sheets the workbook declares, as (name, state, relationship id); its date system."""
         sheets = []
         seen: set[str] = set()
-        for _, element in self.package.events("xl/workbook.xml"):
+        for _, element in self.package.events(self.workbook):
             tag = element.tag
             if tag.startswith(STRICT_MAIN):
                 self.refuse("the workbook is saved as Strict Open XML; save it as an ordinary Excel workbook (.xlsx).")
@@ -563,10 +636,7 @@ class _Reader:
                 raise _BadCell(f"a TRUE/FALSE cell holds {quoted(raw)}.")
             value = raw == "1"
         elif kind == "d":
-            try:
-                value = datetime.fromisoformat(raw)
-            except ValueError:
-                raise _BadCell(f"a date cell holds {quoted(raw)}, which is not a date.") from None
+            value = _iso_date(raw)
         elif kind == "e":
             if raw not in ERROR_CODES:
                 raise _BadCell(f"holds an error value {quoted(raw)} no spreadsheet makes.")
@@ -590,6 +660,9 @@ class _Reader:
         if int(style) not in self.date_styles:
             self.plain_styles.add(style)
             return number
+        if number < 0:
+            raise _BadCell(f"holds {quoted(raw)} shown as a date or time, which Excel shows as ##### "
+                           "(no date or time is negative). Type the date itself.")
         try:
             value = from_excel(number, self.epoch, timedelta=int(style) in self.timedelta_styles)
         except (OverflowError, ValueError):
@@ -604,6 +677,8 @@ class _Reader:
         work = 0
         for ref in merges:
             corners = [COORDINATE.fullmatch(c) for c in ref.split(":")]
+            if len(corners) == 1:
+                corners *= 2  # a single cell, as Excel for Mac writes some merges
             if len(corners) != 2 or not all(corners):
                 raise FileRefused([f"{where}: a merged range is given as {quoted(ref)}, which is not a range."])
             (c1, r1), (c2, r2) = ((_column_number(m.group(1)), int(m.group(2))) for m in corners)
@@ -753,8 +828,9 @@ class _Reader:
 
     def _properties(self) -> dict[str, str]:
         found: dict[str, str] = {}
-        if self.package.has(CUSTOM_PROPS_PART):
-            for _, element in self.package.events(CUSTOM_PROPS_PART):
+        part = self.package.related("", CUSTOM_PROPS_TYPE)
+        if part is not None and self.package.has(part):
+            for _, element in self.package.events(part):
                 if element.tag != CUSTOM_PROPS + "property":
                     continue
                 name = element.get("name") or ""
