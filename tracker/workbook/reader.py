@@ -36,7 +36,8 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 
 from tracker.errors import Refused, quoted
 from tracker.text import decode_excel_escapes
-from tracker.workbook.layout import COLUMNS, CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX
+from tracker.workbook.layout import (COLUMNS, CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX,
+                                     SHOWN_ID_CAPTIONS)
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_MEMBERS = 2_000
@@ -74,6 +75,7 @@ MAX_ID_CHARS = 200
 #: Above a form's header, the contact point's captions are in column A and its values in column B.
 CONTACT_COLUMNS = (2,)
 CONTACT_CAPTIONS = {" ".join(caption.split()).casefold() for caption in CONTACT_LABELS.values()}
+FORM_CAPTIONS = CONTACT_CAPTIONS | {caption.casefold() for caption in SHOWN_ID_CAPTIONS.values()}
 
 MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 STRICT_MAIN = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
@@ -788,8 +790,10 @@ class _Reader:
                 self.refuse(f"sheet {FORM_SHEET}: no header row with the columns "
                             f"{', '.join(['Ref', *FIELD_TITLES])} in the first {HEADER_SEARCH_ROWS} rows. "
                             "Do not rename or delete columns; start again from the form you were sent.")
-            return Parsed("form", sheet, self._identification(by_name),
-                          {f"{column_letter(c)}{r}" for r, c in grid.formulas})
+            identification = self._identification(by_name)
+            self._check_captions_once(sheet)
+            self._check_shown_identification(sheet, identification)
+            return Parsed("form", sheet, identification, {f"{column_letter(c)}{r}" for r, c in grid.formulas})
         for name, state, part in sorted(self.sheets, key=lambda s: s[0] != "Data"):
             grid = self._grid(name, part, HEADER_SEARCH_ROWS + MAX_TABLE_ROWS)
             sheet = self._sheet(grid, [*TABLE_KEYS, *FIELD_TITLES], [*TABLE_KEYS, "Status"], MAX_TABLE_ROWS)
@@ -800,6 +804,40 @@ class _Reader:
                 return Parsed("table", sheet, formulas={f"{column_letter(c)}{r}" for r, c in grid.formulas})
         self.refuse(f"no sheet named {FORM_SHEET!r}, and no sheet with a header row of {', '.join(TABLE_KEYS)}, "
                     "Status. Send back the form made by `tracker form`, or a table with those columns.")
+
+    def _check_captions_once(self, sheet: Sheet) -> None:
+        """A caption above the header (a contact point's, or whose form it is) given twice: which
+        of the two values counts cannot be told."""
+        seen: dict[str, str] = {}
+        for row in sheet.preamble:
+            caption, cell = row.cells.get("0", (None, f"A{row.number}"))
+            key = normal(caption)
+            if key not in FORM_CAPTIONS:
+                continue
+            if key in seen:
+                self.refuse(f"sheet {sheet.name}, cells {seen[key]} and {cell}: the caption {quoted(cell_text(caption))} is "
+                            "given twice; it cannot be told which value to read. Delete the extra row, or start again "
+                            "from the form you were sent.")
+            seen[key] = cell
+
+    def _check_shown_identification(self, sheet: Sheet, identification: dict[str, str] | None) -> None:
+        """The economy and year the Form sheet shows (\"Japan (JPN)\", \"2008\") must be those its signed
+        identification names: else a person reads one economy's form and the answers go to another's."""
+        if not identification:
+            return
+        signed = {"economy": f"({identification.get('economy')})", "year": identification.get("year") or ""}
+        for row in sheet.preamble:
+            caption = normal(row.cells.get("0", (None, ""))[0])
+            key = next((k for k, title in SHOWN_ID_CAPTIONS.items() if normal(title) == caption), None)
+            if key is None:
+                continue
+            value, cell = row.cells.get("1", (None, f"B{row.number}"))
+            shown = " ".join((cell_text(value) or "").split())
+            if not (shown.endswith(signed["economy"]) if key == "economy" else shown == signed["year"]):
+                self.refuse(f"sheet {sheet.name}, cell {cell} shows {SHOWN_ID_CAPTIONS[key]} {quoted(shown)}, but the "
+                            f"form's signed identification is for {identification.get('economy')} "
+                            f"{identification.get('year')}; the sheet was copied from another form or altered. "
+                            "Type the answers into the form sent for that economy and year, or ask for a fresh form.")
 
     def _identification(self, by_name: dict[str, tuple[str, str]]) -> dict[str, str] | None:
         """The form's identification: custom document properties, else the hidden sheet."""
