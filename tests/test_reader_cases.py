@@ -161,3 +161,60 @@ def test_parts_compressed_as_no_spreadsheet_program_does_are_refused(compression
 
 def test_bytes_before_the_zip_are_refused():
     assert "has bytes before its zip archive" in _refusal(b"\x00" * 4096 + zipped(parts(table_rows(""))))
+
+
+def _formatted(code: str, cell: str):
+    """E2 (``cell``'s value and type) with the number format ``code``, as the reader reads it."""
+    number_formats = f'<numFmt numFmtId="164" formatCode="{code}"/>'
+    return measures(parts(table_rows(cell.format(f'r="{MEASURES}" s="1"')), styles_xml=styles(
+        number_formats, '<xf numFmtId="0"/><xf numFmtId="164"/>')))
+
+
+SHOWN = {
+    "percent": ("0%", "<c {}><v>0.75</v></c>", "75%"),
+    "rounded to two decimals": ("0.00", "<c {}><v>3.14159</v></c>", "3.14"),
+    "rounded half up as Excel does": ("0.00", "<c {}><v>2.675</v></c>", "2.68"),
+    "thousands": ("#,##0", "<c {}><v>1234567</v></c>", "1,234,567"),
+    "scientific": ("0.00E+00", "<c {}><v>123456789012345678</v></c>", "1.23E+17"),
+    "elapsed hours": ("[h]:mm:ss", "<c {}><v>1.5</v></c>", "36:00:00"),
+    "elapsed minutes": ("[mm]:ss", "<c {}><v>0.0625</v></c>", "90:00"),
+    "General number": ("General", "<c {}><v>0.30000000000000004</v></c>", "0.3"),
+    "General number, long": ("General", "<c {}><v>3.14159265358979</v></c>", "3.141592654"),
+    "text under a number format": ("0.00", '<c {} t="inlineStr"><is><t>as typed</t></is></c>', "as typed"),
+    "text under @": ("@", '<c {} t="inlineStr"><is><t>as typed</t></is></c>', "as typed"),
+    "text under padding": ('_(@_)', '<c {} t="inlineStr"><is><t>as typed</t></is></c>', "as typed"),
+}
+
+
+@pytest.mark.parametrize("case", SHOWN)
+def test_a_number_format_that_changes_what_is_shown_stores_what_is_shown(case):
+    code, cell, shown = SHOWN[case]
+    assert _formatted(code, cell) == shown
+
+
+def test_a_general_number_without_a_style_is_stored_as_excel_shows_it():
+    assert measures(parts(table_rows(f'<c r="{MEASURES}"><v>0.30000000000000004</v></c>'))) == "0.3"
+
+
+UNSHOWN = {
+    "text hidden by ;;;": (";;;", '<c {} t="inlineStr"><is><t>secret</t></is></c>', "holds 'secret', but its number format ';;;' hides it"),
+    "number hidden by ;;;": (";;;", "<c {}><v>5</v></c>", "holds '5', but its number format ';;;' hides it"),
+    "other text shown over the text": (';;;&quot;Implemented&quot;', '<c {} t="inlineStr"><is><t>Not started</t></is></c>',
+                                       "holds 'Not started', but its number format ';;;\"Implemented\"' shows other text"),
+    "literal text before": ('&quot;Status: &quot;@', '<c {} t="inlineStr"><is><t>Planned</t></is></c>', "shows other text than what it holds"),
+    "literal text after": ('@&quot; (draft)&quot;', '<c {} t="inlineStr"><is><t>Planned</t></is></c>', "shows other text than what it holds"),
+    "white text": ("[White]@", '<c {} t="inlineStr"><is><t>Planned</t></is></c>', "shows it in white"),
+    "a General number in scientific notation": ("General", "<c {}><v>123456789012345678</v></c>",
+                                                "holds '123456789012345678', but it shows as 1.23457E+17 (scientific notation)"),
+    "a number by conditions": ("[&gt;100]0;0.00", "<c {}><v>5</v></c>", "shows it differently from the number it holds"),
+}
+
+
+@pytest.mark.parametrize("case", UNSHOWN)
+def test_a_number_format_that_hides_or_alters_an_imported_value_is_refused_naming_the_cell(case):
+    code, cell, message = UNSHOWN[case]
+    with pytest.raises(FileRefused, match="cell E2: ") as refused:
+        _formatted(code, cell)
+    assert message in str(refused.value)
+    assert "Set the cell's number format to General" in str(refused.value)
+

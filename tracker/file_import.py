@@ -38,7 +38,8 @@ from tracker.progress import (
 from tracker.status import label
 from tracker.store import Store
 from tracker.workbook.layout import CONTACT_LABELS, FIELD_TITLES, ID_FIELDS
-from tracker.workbook.reader import MAX_FILE_BYTES, OTHER_FORMATS, FileRefused, cell_text, read_workbook
+from tracker.workbook.reader import (MAX_FILE_BYTES, OTHER_FORMATS, FileRefused, cell_text,
+                                     check_shown_identification, read_workbook)
 from tracker.workbook.reader import Parsed as _Parsed
 from tracker.workbook.reader import Row as _Row
 from tracker.workbook.reader import normal as _normal
@@ -263,6 +264,7 @@ def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: boo
     form = None
     if parsed.kind == "form":
         form, economy = _check_form(session, name, parsed.identification)
+        check_shown_identification(name, parsed)
         groups = _plan(session, where, parsed, fixed=(economy, form.year))
         lock_economies(session, [economy.id])
         _resolve_conflicts(session, form, economy, groups.get((economy, form.year), []), force, where)

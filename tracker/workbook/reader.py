@@ -31,11 +31,13 @@ from typing import Collection, Iterable
 from xml.etree.ElementTree import ParseError, XMLParser, XMLPullParser
 
 from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from tracker.errors import Refused, quoted
 from tracker.text import decode_excel_escapes
+from tracker.workbook.reader_formats import (GENERAL, Hidden, elapsed_as_shown, format_kind, general,
+                                             number_as_shown, text_as_shown, text_section)
 from tracker.workbook.layout import (COLUMNS, CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX,
                                      SHOWN_ID_CAPTIONS)
 
@@ -96,6 +98,7 @@ NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 INDEX = re.compile(r"[0-9]{1,9}")
 ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']*)["']""")
 TRUE, FALSE = ("1", "true"), ("0", "false")
+TEXT_TYPES = ("s", "inlineStr", "str")
 
 
 class _BadCell(Exception):
@@ -141,6 +144,7 @@ class _Grid:
     name: str
     cells: dict[int, dict[int, object]]  # row -> column -> value (None: a formula never calculated)
     formulas: set[tuple[int, int]]
+    unshown: set[int]  # rows holding a value its number format does not show as it is (``Hidden``)
     hidden_rows: set[int]
     hidden_columns: set[int]
     merged: dict[int, list[tuple[int, int, int, str]]]  # row -> (first, last column, top row, range)
@@ -390,6 +394,27 @@ def _not_a_zip(head: bytes) -> str:
     return "not an Excel .xlsx workbook; it looks like " + OTHER_FORMATS[".csv"]
 
 
+def check_shown_identification(name: str, parsed: Parsed) -> None:
+    """The economy and year a form's sheet shows ("Japan (JPN)", "2008") must be those of its
+    identification, checked once its signature is (else a person reads one economy's form and
+    the answers go to another's)."""
+    identification = parsed.identification or {}
+    signed = {"economy": f"({identification.get('economy')})", "year": identification.get("year") or ""}
+    for row in parsed.sheet.preamble:
+        caption = normal(row.cells.get("0", (None, ""))[0])
+        key = next((k for k, title in SHOWN_ID_CAPTIONS.items() if normal(title) == caption), None)
+        if key is None:
+            continue
+        value, cell = row.cells.get("1", (None, f"B{row.number}"))
+        shown = " ".join((cell_text(value) or "").split())
+        if not (shown.endswith(signed["economy"]) if key == "economy" else shown == signed["year"]):
+            raise FileRefused([f"{name}, sheet {parsed.sheet.name}, cell {cell} shows {SHOWN_ID_CAPTIONS[key]} "
+                               f"{quoted(shown)}, but the form's signed identification is for "
+                               f"{identification.get('economy')} {identification.get('year')}; the sheet was copied "
+                               "from another form or altered. Type the answers into the form sent for that economy "
+                               "and year, or ask for a fresh form."])
+
+
 def read_workbook(name: str, data: bytes) -> Parsed:
     """Read a returned file (a form, or a tidy table) whole; any failure is one refusal naming it."""
     check_zip(name, data)
@@ -414,8 +439,8 @@ class _Reader:
         declared = self._workbook()
         rels = package.relationships(self.workbook)
         self.strings = self._shared_strings(package.related(self.workbook, SHARED_STRING_TYPE))
-        self.date_styles, self.timedelta_styles, self.style_count = self._styles(package.related(self.workbook, STYLES_TYPE))
-        self.plain_styles: set[str] = set()  # style numbers seen to be defined and not dates
+        self.number_formats = self._styles(package.related(self.workbook, STYLES_TYPE))
+        self.style_codes: dict[str, str] = {}  # the ``s`` of cells seen, checked, and their format codes
         #: (name, state, part) of each sheet, in workbook order.
         self.sheets = [(sheet, state, rels.get(rid, ("", ""))[1]) for sheet, state, rid in declared]
 
@@ -482,10 +507,11 @@ class _Reader:
                 element.clear()
         return strings
 
-    def _styles(self, part: str | None) -> tuple[set[int], set[int], int]:
-        """Which cell styles show a number as a date (and which as a duration), and how many there are."""
+    def _styles(self, part: str | None) -> list[str]:
+        """The number format code of each cell style, in order: from ``cellXfs`` and ``numFmts``
+        only (the formats of conditional formatting, in ``dxfs``, style no cell)."""
         if not part or not self.package.has(part):
-            return set(), set(), 1
+            return [GENERAL]
         custom: dict[int, str] = {}
         formats: list[int] = []
         in_cell_xfs = in_num_fmts = False
@@ -498,14 +524,16 @@ class _Reader:
                 custom[int(element.get("numFmtId"))] = element.get("formatCode") or ""
             elif event == "end" and in_cell_xfs and element.tag == MAIN + "xf":
                 formats.append(int(element.get("numFmtId", 0)))
-        dates, durations = set(), set()
-        for index, number_format in enumerate(formats):
-            code = custom.get(number_format, BUILTIN_FORMATS.get(number_format))
-            if code and is_date_format(code):
-                dates.add(index)
-                if is_timedelta_format(code):
-                    durations.add(index)
-        return dates, durations, max(len(formats), 1)
+        return [custom.get(number, BUILTIN_FORMATS.get(number, GENERAL)) for number in formats] or [GENERAL]
+
+    def _format_code(self, style: str) -> str:
+        """The number format code of a cell's style, which must be one the file defines."""
+        code = self.style_codes.get(style)
+        if code is None:
+            if not INDEX.fullmatch(style) or int(style) >= len(self.number_formats):
+                raise _BadCell(f"refers to style number {quoted(style)}, which the file does not define.")
+            code = self.style_codes[style] = self.number_formats[int(style)]
+        return code
 
     # The sheet -----------------------------------------------------------------------------
 
@@ -516,6 +544,7 @@ class _Reader:
         where = f"{self.name}, sheet {sheet}"
         cells: dict[int, dict[int, object]] = {}
         formulas: set[tuple[int, int]] = set()
+        unshown: set[int] = set()
         hidden_rows: set[int] = set()
         hidden_columns: set[int] = set()
         merges: list[str] = []
@@ -533,7 +562,7 @@ class _Reader:
                     raise FileRefused([f"{where}: row {number} is given twice in the file; it cannot be told "
                                        "which one was seen. Save the workbook again in Excel or LibreOffice."])
                 seen_rows.add(number)
-                values = self._row_cells(element, number, where, formulas)
+                values = self._row_cells(element, number, where, formulas, unshown)
                 height = element.get("ht")
                 if _flag(element.get("hidden")) or (height is not None and float(height) == 0):
                     hidden_rows.add(number)
@@ -558,7 +587,7 @@ class _Reader:
                 rows_hidden_by_default = _flag(element.get("zeroHeight"))
         if rows_hidden_by_default:
             hidden_rows |= unsized_rows
-        return _Grid(sheet, cells, formulas, hidden_rows, hidden_columns, self._merged(merges, sorted(cells), where),
+        return _Grid(sheet, cells, formulas, unshown, hidden_rows, hidden_columns, self._merged(merges, sorted(cells), where),
                      beyond)
 
     def _row_number(self, given: str | None, previous: int, where: str) -> int:
@@ -572,7 +601,7 @@ class _Reader:
             raise FileRefused([f"{where}: a row is numbered {number}, outside 1 to {MAX_SHEET_ROWS:,}."])
         return number
 
-    def _row_cells(self, row, number: int, where: str, formulas: set) -> dict[int, object]:
+    def _row_cells(self, row, number: int, where: str, formulas: set, unshown: set) -> dict[int, object]:
         values: dict[int, object] = {}
         column = 0
         digits = str(number)
@@ -599,6 +628,8 @@ class _Reader:
                 raise FileRefused([f"{where}, cell {column_letter(column)}{number}: {exc}"]) from None
             if is_formula:
                 formulas.add((number, column))
+            if type(value) is Hidden:
+                unshown.add(number)
             if value is not None or is_formula:
                 values[column] = value
         return values
@@ -645,28 +676,34 @@ class _Reader:
             value = raw
         else:
             raise _BadCell(f"has a cell type {quoted(kind)} that no spreadsheet writes.")
-        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-            raise _BadCell(f"holds {quoted(value)}; a spreadsheet cell holds at most {MAX_CELL_CHARS:,} characters.")
+        if kind in TEXT_TYPES and value is not None:
+            if len(value) > MAX_CELL_CHARS:
+                raise _BadCell(f"holds {quoted(value)}; a spreadsheet cell holds at most {MAX_CELL_CHARS:,} characters.")
+            style = cell.get("s")
+            if style is not None and text_section(code := self._format_code(style)) is not None:
+                value = text_as_shown(value, code)
         return value, is_formula
 
     def _number(self, raw: str, style: str | None):
+        """A number as its cell's format shows it: a date, a time, or as ``reader_formats`` says."""
         if not NUMBER.fullmatch(raw):
             raise _BadCell(f"a number cell holds {quoted(raw)}, which is not a number.")
         number = float(raw) if any(c in raw for c in ".eE") else int(raw)
         if isinstance(number, float) and not math.isfinite(number):
             raise _BadCell(f"a number cell holds {quoted(raw)}, which is out of range.")
-        if style is None or style in self.plain_styles:
-            return number
-        if not INDEX.fullmatch(style) or int(style) >= self.style_count:
-            raise _BadCell(f"refers to style number {quoted(style)}, which the file does not define.")
-        if int(style) not in self.date_styles:
-            self.plain_styles.add(style)
-            return number
+        code = GENERAL if style is None else self._format_code(style)
+        kind = format_kind(code)
+        if kind == "general":
+            return general(number)
+        if kind == "number":
+            return number_as_shown(number, code)
         if number < 0:
             raise _BadCell(f"holds {quoted(raw)} shown as a date or time, which Excel shows as ##### "
                            "(no date or time is negative). Type the date itself.")
+        if kind == "elapsed":
+            return elapsed_as_shown(number, code)
         try:
-            value = from_excel(number, self.epoch, timedelta=int(style) in self.timedelta_styles)
+            value = from_excel(number, self.epoch)
         except (OverflowError, ValueError):
             value = None
         if value is None:
@@ -749,15 +786,23 @@ class _Reader:
         """One row's cells by title; the ``checked`` columns, whose values are imported, must be seen."""
         values = grid.cells.get(number, {})
         self._check_seen(grid, number, checked, problems)
+        if number in grid.unshown:  # refused above where imported; elsewhere the value is what counts
+            values = {c: v.value if type(v) is Hidden else v for c, v in values.items()}
         return Row(number, {key: (values.get(c), f"{column_letter(c)}{number}") for c, key in columns.items()})
 
     def _check_seen(self, grid: _Grid, number: int, columns: Collection[int], problems: list[str]) -> None:
         """A value read must be one a person could see."""
-        if number not in grid.hidden_rows and number not in grid.merged and grid.hidden_columns.isdisjoint(columns):
+        if (number not in grid.hidden_rows and number not in grid.merged and number not in grid.unshown
+                and grid.hidden_columns.isdisjoint(columns)):
             return
         values = grid.cells.get(number, {})
         for column in columns:
             value = values.get(column)
+            if type(value) is Hidden:
+                problems.append(f"{self.name}, sheet {grid.name}, cell {column_letter(column)}{number}: holds "
+                                f"{quoted(cell_text(value.value))}, but {value.why}. Set the cell's number format "
+                                "to General (Text for text), check what it shows, then save and send the file again.")
+                continue
             if _empty(value) and (number, column) not in grid.formulas:
                 continue
             if number in grid.hidden_rows:
@@ -792,7 +837,6 @@ class _Reader:
                             "Do not rename or delete columns; start again from the form you were sent.")
             identification = self._identification(by_name)
             self._check_captions_once(sheet)
-            self._check_shown_identification(sheet, identification)
             return Parsed("form", sheet, identification, {f"{column_letter(c)}{r}" for r, c in grid.formulas})
         for name, state, part in sorted(self.sheets, key=lambda s: s[0] != "Data"):
             grid = self._grid(name, part, HEADER_SEARCH_ROWS + MAX_TABLE_ROWS)
@@ -819,25 +863,6 @@ class _Reader:
                             "given twice; it cannot be told which value to read. Delete the extra row, or start again "
                             "from the form you were sent.")
             seen[key] = cell
-
-    def _check_shown_identification(self, sheet: Sheet, identification: dict[str, str] | None) -> None:
-        """The economy and year the Form sheet shows (\"Japan (JPN)\", \"2008\") must be those its signed
-        identification names: else a person reads one economy's form and the answers go to another's."""
-        if not identification:
-            return
-        signed = {"economy": f"({identification.get('economy')})", "year": identification.get("year") or ""}
-        for row in sheet.preamble:
-            caption = normal(row.cells.get("0", (None, ""))[0])
-            key = next((k for k, title in SHOWN_ID_CAPTIONS.items() if normal(title) == caption), None)
-            if key is None:
-                continue
-            value, cell = row.cells.get("1", (None, f"B{row.number}"))
-            shown = " ".join((cell_text(value) or "").split())
-            if not (shown.endswith(signed["economy"]) if key == "economy" else shown == signed["year"]):
-                self.refuse(f"sheet {sheet.name}, cell {cell} shows {SHOWN_ID_CAPTIONS[key]} {quoted(shown)}, but the "
-                            f"form's signed identification is for {identification.get('economy')} "
-                            f"{identification.get('year')}; the sheet was copied from another form or altered. "
-                            "Type the answers into the form sent for that economy and year, or ask for a fresh form.")
 
     def _identification(self, by_name: dict[str, tuple[str, str]]) -> dict[str, str] | None:
         """The form's identification: custom document properties, else the hidden sheet."""
