@@ -218,3 +218,10 @@ def test_a_number_format_that_hides_or_alters_an_imported_value_is_refused_namin
     assert message in str(refused.value)
     assert "Set the cell's number format to General" in str(refused.value)
 
+
+
+def test_text_that_reads_like_an_error_value_is_text():
+    typed = measures(parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>#N/A</t></is></c>')))
+    assert typed == "#N/A" and not isinstance(typed, reader.ErrorValue)
+    shown = measures(parts(table_rows(f'<c r="{MEASURES}" t="e"><f>NA()</f><v>#N/A</v></c>')))
+    assert isinstance(shown, reader.ErrorValue)

@@ -3,12 +3,14 @@ or the form is refused naming the cells, the database unchanged."""
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 
 import pytest
 
 from formtools import fill, form_sheet_member, rewrite_member, snapshot
+from handmade import MEASURES, parts, table_rows, zipped
 
 
 @pytest.fixture
@@ -48,3 +50,14 @@ def test_a_contact_caption_given_twice_is_refused_naming_both_cells(tracker, sto
 
 def test_an_unaltered_form_shows_what_it_is_signed_for(tracker, forms):
     assert "applied" in tracker("import", str(forms / "JPN-2008.xlsx")).output
+
+
+def test_text_typed_as_n_a_is_stored_and_the_error_value_refused(tracker, store, tmp_path):
+    text = tmp_path / "text.xlsx"
+    text.write_bytes(zipped(parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>#N/A</t></is></c>'))))
+    tracker("import", str(text))
+    shown = json.loads(tracker("show", "JPN", "--year", "2008", "--json").output)
+    assert {row["ref"]: row["measures"] for row in shown}["LC02-1"] == "#N/A"
+    error = tmp_path / "error.xlsx"
+    error.write_bytes(zipped(parts(table_rows(f'<c r="{MEASURES}" t="e"><f>NA()</f><v>#N/A</v></c>'))))
+    _refused(tracker, store, error, "cell E2 (Measures undertaken): holds the spreadsheet error #N/A")

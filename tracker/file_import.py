@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from openpyxl.cell.cell import ERROR_CODES
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -38,7 +37,7 @@ from tracker.progress import (
 from tracker.status import label
 from tracker.store import Store
 from tracker.workbook.layout import CONTACT_LABELS, FIELD_TITLES, ID_FIELDS
-from tracker.workbook.reader import (MAX_FILE_BYTES, OTHER_FORMATS, FileRefused, cell_text,
+from tracker.workbook.reader import (MAX_FILE_BYTES, OTHER_FORMATS, ErrorValue, FileRefused, cell_text,
                                      check_shown_identification, read_workbook)
 from tracker.workbook.reader import Parsed as _Parsed
 from tracker.workbook.reader import Row as _Row
@@ -105,7 +104,7 @@ def _value(cells: dict, key: str, formulas: set[str], where: str, problems: list
             "Type the value itself, or open and save the file in Excel or LibreOffice."
         )
         return None
-    if isinstance(raw, str) and raw in ERROR_CODES:
+    if isinstance(raw, ErrorValue):
         problems.append(
             f"{where}, cell {coordinate} ({title}): holds the spreadsheet error {raw}. "
             "Type the value itself (to type text that starts with =, put a ' before it)."

@@ -101,6 +101,10 @@ TRUE, FALSE = ("1", "true"), ("0", "false")
 TEXT_TYPES = ("s", "inlineStr", "str")
 
 
+class ErrorValue(str):
+    """An error a cell shows (``#N/A``, ``#DIV/0!``), as opposed to text typed to read the same."""
+
+
 class _BadCell(Exception):
     """What is wrong with one cell's content; the caller names the cell."""
 
@@ -673,7 +677,7 @@ class _Reader:
         elif kind == "e":
             if raw not in ERROR_CODES:
                 raise _BadCell(f"holds an error value {quoted(raw)} no spreadsheet makes.")
-            value = raw
+            value = ErrorValue(raw)
         else:
             raise _BadCell(f"has a cell type {quoted(kind)} that no spreadsheet writes.")
         if kind in TEXT_TYPES and value is not None:
