@@ -241,6 +241,17 @@ class LoadResult:
     def changed_anything(self) -> bool:
         return bool(self.added or self.updated or self.instruments or self.retired or self.reworded)
 
+    def note(self, ref: str, before: dict, after: dict) -> None:
+        """Count a stored item's change from the ``before`` to the ``after`` column values."""
+        if after == before:
+            self.unchanged += 1
+        elif after["text"] != before["text"]:
+            self.reworded.append(ref)
+        elif after["retired_year"] != before["retired_year"] and after["retired_year"] is not None:
+            self.retired.append(ref)
+        else:
+            self.updated.append(ref)
+
 
 def _assign(row, values: dict) -> bool:
     changed = False
@@ -297,14 +308,36 @@ def _item_values(spec: dict, instruments: dict[str, Instrument]) -> dict:
 
 
 def load_catalogue(session: Session, path: Path | str) -> LoadResult:
-    """Load (or reload) a catalogue file, matching instruments by code and items by ref."""
+    """Load (or reload) a catalogue file, matching instruments by code and items by ref.
+
+    In three passes: the catalogue and its instruments are written; every item of the file is
+    checked against the stored one, and the file refused whole (nothing written, each item named)
+    when one may not change; then the items are written, in the file's order."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise Refused(f"Cannot read the catalogue {path}: {exc}.") from None
     parsed = parse_catalogue(text, path.name)
+    catalogue = _catalogue_row(session, parsed)
+    instruments = {i.code: i for i in session.scalars(select(Instrument))}
+    items = {i.ref: i for i in items_for(session)}
+    _refuse_foreign(parsed, catalogue, instruments, items)
+    result = LoadResult(parsed.code, parsed.version, [], [], 0, [],
+                        _load_instruments(session, parsed, catalogue, instruments))
+    new_wordings = _check_items(session, parsed, instruments, items, result, path.name)
+    _write_items(session, parsed, instruments, items, new_wordings)
+    in_file = {spec["ref"] for spec in parsed.items}
+    result.kept = sorted(
+        ref for ref, item in items.items()
+        if ref not in in_file and item.instrument.catalogue_id == catalogue.id
+    )
+    session.flush()
+    return result
 
+
+def _catalogue_row(session: Session, parsed: ParsedCatalogue) -> Catalogue:
+    """The file's catalogue, added or updated; a new version is recorded in its history."""
     catalogue = session.scalar(select(Catalogue).where(Catalogue.code == parsed.code))
     new_version = catalogue is None or catalogue.version != parsed.version
     if catalogue is None:
@@ -315,9 +348,12 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
         catalogue.loaded_at = utcnow()
     if new_version:
         session.add(CatalogueVersion(catalogue_id=catalogue.id, version=parsed.version, loaded_at=catalogue.loaded_at))
+    return catalogue
 
-    instruments = {i.code: i for i in session.scalars(select(Instrument))}
-    items = {i.ref: i for i in items_for(session)}
+
+def _refuse_foreign(parsed: ParsedCatalogue, catalogue: Catalogue, instruments: dict[str, Instrument],
+                    items: dict[str, Item]) -> None:
+    """Refuse a file that names instruments or items of another catalogue."""
     foreign = [
         f"instrument {i['code']}" for i in parsed.instruments
         if i["code"] in instruments and instruments[i["code"]].catalogue_id != catalogue.id
@@ -332,7 +368,12 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
             "A ref is never reused for a different commitment: give them references of their own."
         )
 
-    instrument_changes: list[str] = []
+
+def _load_instruments(session: Session, parsed: ParsedCatalogue, catalogue: Catalogue,
+                      instruments: dict[str, Instrument]) -> list[str]:
+    """The first pass: add or update the file's instruments (``instruments`` gains the new ones);
+    what changed, as "added CODE" or "updated CODE"."""
+    changes: list[str] = []
     for spec in parsed.instruments:
         values = {k: spec[k] for k in ("title", "body", "place", "adopted", "reference")}
         instrument = instruments.get(spec["code"])
@@ -340,12 +381,19 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
             instrument = Instrument(code=spec["code"], catalogue_id=catalogue.id, **values)
             session.add(instrument)
             instruments[spec["code"]] = instrument
-            instrument_changes.append(f"added {spec['code']}")
+            changes.append(f"added {spec['code']}")
         elif _assign(instrument, values):
-            instrument_changes.append(f"updated {spec['code']}")
+            changes.append(f"updated {spec['code']}")
     session.flush()
+    return changes
 
-    result = LoadResult(parsed.code, parsed.version, [], [], 0, [], instrument_changes)
+
+def _check_items(session: Session, parsed: ParsedCatalogue, instruments: dict[str, Instrument],
+                 items: dict[str, Item], result: LoadResult, file_name: str) -> dict[int, Wordings]:
+    """The second pass, which writes nothing: note in ``result`` what the file does to each item,
+    and refuse the file, naming every item, when one would move to another instrument, be
+    reworded without saying from when, or alter what a closed round shows. Returns the wordings
+    of the reworded items, by item id."""
     problems: list[str] = []
     closed = list(session.scalars(select(Round.year).where(Round.closed_at.is_not(None)).order_by(Round.year)))
     wordings = wordings_of(session, list(items.values()))
@@ -357,28 +405,19 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
             after = [(values["first_year"], values["text"])]
             touched = [y for y in closed if _shown_in(values, after, y) is not None]
             result.added.append(spec["ref"])
+        elif values["instrument_id"] != item.instrument_id:
+            problems.append(
+                f"item {item.ref}: it belongs to instrument {item.instrument.code}, and the file puts it "
+                f"under {spec['instrument']}. A ref is never reused for a different commitment: give the "
+                f"new commitment a ref of its own (and retire {item.ref} with retired-year)."
+            )
+            continue
         else:
-            if values["instrument_id"] != item.instrument_id:
-                problems.append(
-                    f"item {item.ref}: it belongs to instrument {item.instrument.code}, and the file puts it "
-                    f"under {spec['instrument']}. A ref is never reused for a different commitment: give the "
-                    f"new commitment a ref of its own (and retire {item.ref} with retired-year)."
-                )
-                continue
-            before = _current(item)
-            after = wordings[item.id]
+            before, after = _current(item), wordings[item.id]
             if values["text"] != item.text:
-                after = _reworded(item.ref, after, values["text"], spec["text-from"], problems)
-                new_wordings[item.id] = after
+                after = new_wordings[item.id] = _reworded(item.ref, after, values["text"], spec["text-from"], problems)
+            result.note(item.ref, before, values)
             touched = [y for y in closed if _shown_in(before, wordings[item.id], y) != _shown_in(values, after, y)]
-            if values == before:
-                result.unchanged += 1
-            elif values["text"] != before["text"]:
-                result.reworded.append(item.ref)
-            elif values["retired_year"] != before["retired_year"] and values["retired_year"] is not None:
-                result.retired.append(item.ref)
-            else:
-                result.updated.append(item.ref)
         if touched:
             years = ", ".join(str(y) for y in touched)
             problems.append(
@@ -386,8 +425,13 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
                 f"{years} show{'' if len(touched) > 1 else 's'}. Reopen first: {reopen_hint(touched[0])}"
             )
     if problems:
-        raise Refused(f"The catalogue {path.name} was not loaded; nothing changed:\n  " + "\n  ".join(problems))
+        raise Refused(f"The catalogue {file_name} was not loaded; nothing changed:\n  " + "\n  ".join(problems))
+    return new_wordings
 
+
+def _write_items(session: Session, parsed: ParsedCatalogue, instruments: dict[str, Instrument],
+                 items: dict[str, Item], new_wordings: dict[int, Wordings]) -> None:
+    """The third pass: add or update every item of the file, in the file's order, with its wordings."""
     for position, spec in enumerate(parsed.items, start=1):
         values = _item_values(spec, instruments)
         item = items.get(spec["ref"])
@@ -398,13 +442,6 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
         _assign(item, values)
         if item.id in new_wordings:
             _store_wordings(session, item, new_wordings[item.id])
-    in_file = {spec["ref"] for spec in parsed.items}
-    result.kept = sorted(
-        ref for ref, item in items.items()
-        if ref not in in_file and item.instrument.catalogue_id == catalogue.id
-    )
-    session.flush()
-    return result
 
 
 def _store_wordings(session: Session, item: Item, wordings: Wordings) -> None:

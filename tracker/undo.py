@@ -56,22 +56,8 @@ def undo_import(session: Session, import_id: int, force: bool, source: str) -> U
     of those values (unless ``force``), when it is already undone, or when it changed nothing.
     The import and its economies are locked before the check, so the check holds until commit.
     """
-    record = session.get(Import, import_id, with_for_update=True)
-    if record is None:
-        raise Refused(f"There is no import {import_id}; see `tracker imports list`.")
-    if import_id in undone_ids(session):
-        undo = session.scalar(select(Import.id).where(Import.undoes_id == import_id).order_by(Import.id.desc()))
-        raise Refused(f"Import {import_id} ({import_label(record)}) is already undone (by import {undo}); "
-                      f"to bring it back, undo that: tracker imports undo {undo}")
-    changes = list(session.scalars(select(Change).where(Change.import_id == import_id).order_by(Change.id)))
-    if not changes:
-        raise Refused(f"Import {import_id} ({import_label(record)}) changed nothing, so there is nothing to undo.")
-    first: dict[tuple, Change] = {}  # (economy_id, item_id, year, field) -> the import's first change of it
-    last_id: dict[tuple, int] = {}
-    for change in changes:
-        key = (change.economy_id, change.item_id, change.year, change.field)
-        first.setdefault(key, change)
-        last_id[key] = change.id
+    record = _undoable(session, import_id)
+    first, last_id = _changes_of(session, record)
     progress.lock_economies(session, {key[0] for key in first})
     economies = {e.id: e for e in session.scalars(select(Economy).where(Economy.id.in_({k[0] for k in first})))}
     items = {i.id: i for i in session.scalars(select(Item).where(Item.id.in_({k[1] for k in first if k[1]})))}
@@ -89,7 +75,41 @@ def undo_import(session: Session, import_id: int, force: bool, source: str) -> U
                   new=0, changed=0, unchanged=0)
     session.add(undo)
     session.flush()
-    result = UndoResult(undo.id, import_id)
+    return UndoResult(undo.id, import_id, _restore(session, undo, first, economies, items, source))
+
+
+def _undoable(session: Session, import_id: int) -> Import:
+    """The import, locked; refused when there is none or it is already undone."""
+    record = session.get(Import, import_id, with_for_update=True)
+    if record is None:
+        raise Refused(f"There is no import {import_id}; see `tracker imports list`.")
+    if import_id in undone_ids(session):
+        undo = session.scalar(select(Import.id).where(Import.undoes_id == import_id).order_by(Import.id.desc()))
+        raise Refused(f"Import {import_id} ({import_label(record)}) is already undone (by import {undo}); "
+                      f"to bring it back, undo that: tracker imports undo {undo}")
+    return record
+
+
+def _changes_of(session: Session, record: Import) -> tuple[dict[tuple, Change], dict[tuple, int]]:
+    """Per value the import changed, (economy_id, item_id, year, field): its first change of it
+    (which holds the value from before), and the id of its last; refused when it changed nothing."""
+    changes = session.scalars(select(Change).where(Change.import_id == record.id).order_by(Change.id))
+    first: dict[tuple, Change] = {}
+    last_id: dict[tuple, int] = {}
+    for change in changes:
+        key = (change.economy_id, change.item_id, change.year, change.field)
+        first.setdefault(key, change)
+        last_id[key] = change.id
+    if not first:
+        raise Refused(f"Import {record.id} ({import_label(record)}) changed nothing, so there is nothing to undo.")
+    return first, last_id
+
+
+def _restore(session: Session, undo: Import, first: dict[tuple, Change], economies: dict[int, Economy],
+             items: dict[int, Item], source: str) -> list[dict]:
+    """Write back the values from before the import, through the one write path, as the import
+    ``undo``; what changed back (economy, year, ref, field, old, new)."""
+    restored: list[dict] = []
     groups: dict[tuple[int, int], dict] = {}
     for (economy_id, item_id, year, name), change in first.items():
         groups.setdefault((economy_id, year), {}).setdefault(item_id, {})[name] = change.old_value
@@ -105,8 +125,8 @@ def undo_import(session: Session, import_id: int, force: bool, source: str) -> U
         for outcome in outcomes:
             if outcome.kind != "unchanged":
                 undo.changed += 1
-            result.restored += [
+            restored += [
                 {"economy": economy.code, "year": year, "ref": outcome.ref, "field": c.field, "old": c.old, "new": c.new}
                 for c in outcome.changes
             ]
-    return result
+    return restored

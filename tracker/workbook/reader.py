@@ -155,6 +155,52 @@ class _Grid:
     beyond: tuple[int, int] | None  # the first cell with content past the rows read
 
 
+@dataclass
+class _Scan:
+    """What one pass over a sheet's XML has found so far, towards its ``_Grid``."""
+
+    where: str  # the file and sheet, for messages
+    last_row: int
+    cells: dict[int, dict[int, object]] = field(default_factory=dict)
+    formulas: set[tuple[int, int]] = field(default_factory=set)
+    unshown: set[int] = field(default_factory=set)
+    hidden_rows: set[int] = field(default_factory=set)
+    unsized_rows: set[int] = field(default_factory=set)  # hidden too when the sheet hides rows by default
+    rows_hidden_by_default: bool = False
+    hidden_columns: set[int] = field(default_factory=set)
+    merges: list[str] = field(default_factory=list)
+    seen_rows: set[int] = field(default_factory=set)
+    previous_row: int = 0
+    beyond: tuple[int, int] | None = None
+
+    def add_row(self, number: int, values: dict[int, object], element) -> None:
+        """Keep a row's cells (past ``last_row``, only where its first content is) and whether it is hidden."""
+        height = element.get("ht")
+        if _flag(element.get("hidden")) or (height is not None and float(height) == 0):
+            self.hidden_rows.add(number)
+        elif height is None:
+            self.unsized_rows.add(number)
+        if number <= self.last_row:
+            self.cells[number] = values
+        elif self.beyond is None:
+            filled = [c for c, v in values.items()
+                      if c <= MAX_COLUMNS and (not _empty(v) or (number, c) in self.formulas)]
+            self.beyond = (number, min(filled)) if filled else None
+
+    def hide_columns(self, element) -> None:
+        """Note the columns a ``<col>`` record hides (hidden, or zero wide)."""
+        first, last = int(element.get("min")), int(element.get("max"))
+        width = element.get("width")
+        if not 1 <= first <= last <= MAX_SHEET_COLUMNS:
+            raise FileRefused([f"{self.where}: a column range {first} to {last} is out of range."])
+        if _flag(element.get("hidden")) or (width is not None and float(width) == 0):
+            self.hidden_columns.update(range(first, min(last, MAX_COLUMNS) + 1))
+
+    def grid(self, name: str, merged: dict[int, list[tuple[int, int, int, str]]]) -> _Grid:
+        hidden_rows = self.hidden_rows | self.unsized_rows if self.rows_hidden_by_default else self.hidden_rows
+        return _Grid(name, self.cells, self.formulas, self.unshown, hidden_rows, self.hidden_columns, merged, self.beyond)
+
+
 def cell_text(value) -> str | None:
     """What a person typed, as text: whole numbers without ``.0``, dates as YYYY-MM-DD."""
     if value is None:
@@ -545,54 +591,24 @@ class _Reader:
         """Every cell of a sheet with content, rows 1 to ``last_row``; the first one past it noted."""
         if not self.package.has(part):
             self.refuse(f"sheet {sheet} has no content part ({part or 'none given'}); the file is damaged.")
-        where = f"{self.name}, sheet {sheet}"
-        cells: dict[int, dict[int, object]] = {}
-        formulas: set[tuple[int, int]] = set()
-        unshown: set[int] = set()
-        hidden_rows: set[int] = set()
-        hidden_columns: set[int] = set()
-        merges: list[str] = []
-        seen_rows: set[int] = set()
-        beyond = None
-        rows_hidden_by_default = False
-        unsized_rows: set[int] = set()  # hidden too when the sheet hides rows by default
-        previous_row = 0
+        scan = _Scan(f"{self.name}, sheet {sheet}", last_row)
         for element in self.package.elements(part, (FORMAT_PR, COL, ROW, MERGE)):
             tag = element.tag
             if tag == ROW:
-                number = self._row_number(element.get("r"), previous_row, where)
-                previous_row = number
-                if number in seen_rows:
-                    raise FileRefused([f"{where}: row {number} is given twice in the file; it cannot be told "
+                number = self._row_number(element.get("r"), scan.previous_row, scan.where)
+                scan.previous_row = number
+                if number in scan.seen_rows:
+                    raise FileRefused([f"{scan.where}: row {number} is given twice in the file; it cannot be told "
                                        "which one was seen. Save the workbook again in Excel or LibreOffice."])
-                seen_rows.add(number)
-                values = self._row_cells(element, number, where, formulas, unshown)
-                height = element.get("ht")
-                if _flag(element.get("hidden")) or (height is not None and float(height) == 0):
-                    hidden_rows.add(number)
-                elif height is None:
-                    unsized_rows.add(number)
-                if number <= last_row:
-                    cells[number] = values
-                elif beyond is None:
-                    filled = [c for c, v in values.items()
-                              if c <= MAX_COLUMNS and (not _empty(v) or (number, c) in formulas)]
-                    beyond = (number, min(filled)) if filled else None
+                scan.seen_rows.add(number)
+                scan.add_row(number, self._row_cells(element, number, scan.where, scan.formulas, scan.unshown), element)
             elif tag == COL:
-                first, last = int(element.get("min")), int(element.get("max"))
-                width = element.get("width")
-                if not 1 <= first <= last <= MAX_SHEET_COLUMNS:
-                    raise FileRefused([f"{where}: a column range {first} to {last} is out of range."])
-                if _flag(element.get("hidden")) or (width is not None and float(width) == 0):
-                    hidden_columns.update(range(first, min(last, MAX_COLUMNS) + 1))
+                scan.hide_columns(element)
             elif tag == MERGE:
-                merges.append(element.get("ref") or "")
+                scan.merges.append(element.get("ref") or "")
             elif tag == FORMAT_PR:
-                rows_hidden_by_default = _flag(element.get("zeroHeight"))
-        if rows_hidden_by_default:
-            hidden_rows |= unsized_rows
-        return _Grid(sheet, cells, formulas, unshown, hidden_rows, hidden_columns, self._merged(merges, sorted(cells), where),
-                     beyond)
+                scan.rows_hidden_by_default = _flag(element.get("zeroHeight"))
+        return scan.grid(sheet, self._merged(scan.merges, sorted(scan.cells), scan.where))
 
     def _row_number(self, given: str | None, previous: int, where: str) -> int:
         if given is None:
@@ -744,28 +760,14 @@ class _Reader:
         """
         wanted = {normal(t): t for t in titles}
         needed = {normal(t) for t in required}
-        where = f"{self.name}, sheet {grid.name}"
-        header_row, columns = 0, {}
-        for number in range(1, HEADER_SEARCH_ROWS + 1):
-            found: dict[str, list[int]] = {}
-            for column, value in grid.cells.get(number, {}).items():
-                if column <= MAX_COLUMNS and normal(value) in wanted:
-                    found.setdefault(normal(value), []).append(column)
-            if needed <= set(found):
-                repeated = [wanted[k] for k, where_found in found.items() if len(where_found) > 1]
-                if repeated:
-                    cells = ", ".join(f"{column_letter(c)}{number}" for c in found[normal(repeated[0])])
-                    raise FileRefused([f"{where}: the header {repeated[0]!r} is given twice (cells {cells}); "
-                                       "it cannot be told which column to read. Delete the extra column."])
-                header_row, columns = number, {c[0]: wanted[k] for k, c in found.items()}
-                break
+        header_row, columns = self._header(grid, wanted, needed)
         if not header_row:
             return None
         if grid.beyond is not None:
             row, column = grid.beyond
-            raise FileRefused([f"{where}, cell {column_letter(column)}{row}: holds something past row "
-                               f"{HEADER_SEARCH_ROWS + limit:,}, the last one read here. Delete it, or split "
-                               "the sheet."])
+            raise FileRefused([f"{self.name}, sheet {grid.name}, cell {column_letter(column)}{row}: holds something "
+                               f"past row {HEADER_SEARCH_ROWS + limit:,}, the last one read here. Delete it, or "
+                               "split the sheet."])
         problems: list[str] = []
         by_index = {c: str(c - 1) for c in range(1, MAX_COLUMNS + 1)}
         preamble = [self._row(grid, n, by_index, problems, CONTACT_COLUMNS if self._is_contact(grid, n) else ())
@@ -781,6 +783,26 @@ class _Reader:
         if problems:
             raise FileRefused(problems)
         return Sheet(grid.name, preamble, header_row, rows)
+
+    def _header(self, grid: _Grid, wanted: dict[str, str], needed: set[str]) -> tuple[int, dict[int, str]]:
+        """The first row, within ``HEADER_SEARCH_ROWS``, that holds every needed title, and its
+        columns that hold a wanted one (column -> title); (0, {}) when there is none. A title
+        given twice in that row is refused."""
+        for number in range(1, HEADER_SEARCH_ROWS + 1):
+            found: dict[str, list[int]] = {}
+            for column, value in grid.cells.get(number, {}).items():
+                if column <= MAX_COLUMNS and normal(value) in wanted:
+                    found.setdefault(normal(value), []).append(column)
+            if not needed <= set(found):
+                continue
+            repeated = [wanted[k] for k, where_found in found.items() if len(where_found) > 1]
+            if repeated:
+                cells = ", ".join(f"{column_letter(c)}{number}" for c in found[normal(repeated[0])])
+                raise FileRefused([f"{self.name}, sheet {grid.name}: the header {repeated[0]!r} is given twice "
+                                   f"(cells {cells}); it cannot be told which column to read. Delete the extra "
+                                   "column."])
+            return number, {c[0]: wanted[k] for k, c in found.items()}
+        return 0, {}
 
     @staticmethod
     def _is_contact(grid: _Grid, number: int) -> bool:

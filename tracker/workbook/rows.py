@@ -2,18 +2,20 @@
 
 In constant-memory mode XlsxWriter keeps each cell as a tuple until the next row starts, then
 writes it out with an attribute list, two escapes of each attribute and four regular expressions
-over its text: most of a large report's time. ``RowWorksheet.write_cells`` takes a whole row and
-writes its XML at once, and the rows its own writers (``write_string`` ...) hold are written out
-the same way; the XML is the one XlsxWriter writes (a test compares them).
+over its text: most of a large report's time. ``FastRowWorksheet.write_cells`` takes a whole row
+and writes its XML at once, and the rows its own writers (``write_string`` ...) hold are written
+out the same way; the XML is the one XlsxWriter writes (a test compares them).
 
 It also keeps text as text: XlsxWriter writes a string that starts with ``<r>`` and ends with
 ``</r>`` unescaped, taken for a rich string's XML (in constant-memory mode a rich string is
 stored that way), so such a text typed by an economy would become markup, even a formula cell.
 Here a string cell is always escaped; a real rich string has a cell type of its own.
 
-It builds on XlsxWriter's worksheet internals (its row table, row and column records, cell
-tuples), so setup.cfg allows only the minor version it was written for; ``tests/test_xlsx_rows.py``
-compares its XML with XlsxWriter's own, which is what to run on a new version.
+The fast path builds on XlsxWriter's worksheet internals (its row table, row and column records,
+cell tuples), so it is used only on the releases listed in ``TESTED_XLSXWRITER``;
+``tests/test_xlsx_rows.py`` compares its XML with XlsxWriter's own, which is what to run before
+adding a release there. On any other release ``RowWorksheet`` is ``PublicRowWorksheet``, which
+writes the same cells through XlsxWriter's public writers: slower, never broken.
 """
 
 from __future__ import annotations
@@ -23,9 +25,18 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from typing import Sequence
 
+import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_col_to_name
-from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple, Worksheet
+from xlsxwriter.worksheet import Worksheet
+
+from tracker.workbook.typesetting import write_text
+
+#: The XlsxWriter releases (version prefixes) the fast path was written for and tested on.
+TESTED_XLSXWRITER = ("3.3.",)
+FAST_PATH = xlsxwriter.__version__.startswith(TESTED_XLSXWRITER)
+if FAST_PATH:  # cell tuples that another release may name or shape differently
+    from xlsxwriter.worksheet import CellDatetimeTuple, CellNumberTuple, CellStringTuple
 
 #: Anything in a text that XlsxWriter escapes: XML's ``& < >``, control characters other than
 #: tab and line breaks, the two non-characters, and a literal ``_xHHHH_`` (which Excel would decode).
@@ -72,8 +83,26 @@ def _within(string: str, most: int) -> str:
     return string
 
 
-class RowWorksheet(Worksheet):
-    """A worksheet (``Workbook.add_worksheet(name, worksheet_class=RowWorksheet)``) that takes
+class PublicRowWorksheet(Worksheet):
+    """``write_cells`` through XlsxWriter's public writers, cell by cell, for the releases the fast
+    path was not tested on; text goes in through ``write_text``, so it stays text there too."""
+
+    def write_string(self, row: int, col: int, string: str, cell_format: Format | None = None) -> int:
+        return write_text(self, row, col, string, cell_format)
+
+    def write_cells(self, row: int, values: Sequence, formats: Sequence[Format | None]) -> None:
+        """Write the row ``row`` as ``FastRowWorksheet.write_cells`` does."""
+        for column, (value, fmt) in enumerate(zip(values, formats)):
+            if isinstance(value, str):
+                self.write_string(row, column, value, fmt)
+            elif isinstance(value, _MOMENTS):
+                self.write_datetime(row, column, value, fmt)
+            elif value is not None:
+                self.write_number(row, column, value, fmt)
+
+
+class FastRowWorksheet(Worksheet):
+    """A worksheet (``Workbook.add_worksheet(name, worksheet_class=FastRowWorksheet)``) that takes
     whole rows in constant-memory mode; in any other mode it is XlsxWriter's own."""
 
     _pending: tuple | None = None  # (row, values, formats) of write_cells, until the row is written out
@@ -171,3 +200,7 @@ class RowWorksheet(Worksheet):
                 raise TypeError(f"cannot write {value!r} to a cell")
         parts.append("</row>")
         self.fh.write("".join(parts))
+
+
+#: The worksheet the report's sheets are written with (``write_cells`` for whole rows).
+RowWorksheet = FastRowWorksheet if FAST_PATH else PublicRowWorksheet

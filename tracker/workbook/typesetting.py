@@ -11,6 +11,8 @@ import unicodedata
 from functools import lru_cache
 
 from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 RISKY_LEADING = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -104,6 +106,20 @@ def text_lines(value, width: float) -> int:
     if len(text) <= fits_unmeasured(width) and "\n" not in text:
         return 1
     return _lines(text, width)
+
+
+def write_text(ws: Worksheet, row: int, column: int, text: str, fmt: Format | None = None) -> int:
+    """Write ``text`` as a text cell through XlsxWriter's public writers: never a formula, and
+    never markup.
+
+    XlsxWriter copies a string shaped like rich-text markup (``<r>...</r>``) into the workbook
+    unescaped, so such a text typed by an economy would break the workbook (every later string
+    shifted, or cells of the attacker's making); it goes in as a rich string of two plain runs
+    instead, which every reader gives back as the same text."""
+    if text.startswith("<r>") and text.endswith("</r>"):
+        run = fmt or Format()
+        return ws.write_rich_string(row, column, run, text[:3], run, text[3:], *([fmt] if fmt else []))
+    return Worksheet.write_string(ws, row, column, text, fmt)
 
 
 def close_workbook(wb) -> None:
