@@ -70,6 +70,10 @@ WHOLE_PART_BYTES = 4 * 1024 * 1024
 TABLE_KEYS = ("Economy code", "Ref", "Year")
 HEADER_SEARCH_ROWS = 40
 MAX_COLUMNS = 40
+#: The texts of a workbook (its shared strings) are kept while its sheets are read: a bound on
+#: their number and size bounds the memory a file can take (a table of 250,000 rows has fewer).
+MAX_SHARED_STRINGS = 1_000_000
+MAX_SHARED_CHARACTERS = 50_000_000
 MAX_FORM_ROWS = 2_000
 MAX_TABLE_ROWS = 250_000
 ID_ROWS = 20
@@ -548,13 +552,22 @@ class _Reader:
         if not part or not self.package.has(part):
             return []
         strings = []
-        for _, element in self.package.events(part):
-            if element.tag == MAIN + "si":
+        characters = 0
+        root = None
+        for event, element in self.package.events(part, ("start", "end")):
+            if root is None:
+                root = element
+            elif event == "end" and element.tag == MAIN + "si":
                 try:
                     strings.append(self._text_of(element))
                 except _BadCell as exc:
                     self.refuse(f"part {part}, shared text number {len(strings)}: {exc}")
-                element.clear()
+                root.clear()  # the items read so far, which the root would otherwise keep
+                characters += len(strings[-1])
+                if len(strings) > MAX_SHARED_STRINGS or characters > MAX_SHARED_CHARACTERS:
+                    self.refuse(f"part {part} holds more than {MAX_SHARED_STRINGS:,} texts or "
+                                f"{MAX_SHARED_CHARACTERS:,} characters, far more than a form or table; it was not "
+                                "read. Send the form alone, or split the table into several files.")
         return strings
 
     def _styles(self, part: str | None) -> list[str]:
@@ -639,6 +652,8 @@ class _Reader:
                                        "which is not a cell of that row."])
             if column > MAX_SHEET_COLUMNS:
                 raise FileRefused([f"{where}, row {number}: a cell lies past the last column of a sheet."])
+            if column > MAX_COLUMNS:  # never read: keeping it would cost memory for nothing
+                continue
             if column in values:
                 raise FileRefused([f"{where}, cell {column_letter(column)}{number}: given twice in the file; "
                                    "it cannot be told which value was seen."])
