@@ -225,3 +225,52 @@ def test_text_that_reads_like_an_error_value_is_text():
     assert typed == "#N/A" and not isinstance(typed, reader.ErrorValue)
     shown = measures(parts(table_rows(f'<c r="{MEASURES}" t="e"><f>NA()</f><v>#N/A</v></c>')))
     assert isinstance(shown, reader.ErrorValue)
+
+
+def test_rows_and_columns_too_small_to_read_are_refused_naming_the_cell():
+    low = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>tiny</t></is></c>').replace(
+        '<row r="2">', '<row r="2" ht="0.1" customHeight="1">'))
+    with pytest.raises(FileRefused, match="cell E2: holds 'tiny', but row 2 is hidden"):
+        read(low)
+    narrow = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>tiny</t></is></c>'),
+                   sheet_extra="")
+    narrow["xl/worksheets/sheet1.xml"] = narrow["xl/worksheets/sheet1.xml"].replace(
+        b"<sheetData>", b'<cols><col min="5" max="5" width="0.01" customWidth="1"/></cols><sheetData>')
+    with pytest.raises(FileRefused, match="cell E2: holds 'tiny', but column E is hidden"):
+        read(narrow)
+
+
+@pytest.mark.parametrize("formula, workbook_extra, message", [
+    ("NOW()", "", "its formula (NOW()) gives another value whenever the spreadsheet recalculates"),
+    ("RAND()*10", "", "its formula (RAND()*10) gives another value"),
+    ("1+1", '<calcPr fullCalcOnLoad="1"/>', "the workbook recalculates every formula when it is opened"),
+])
+def test_a_cached_value_the_spreadsheet_recalculates_is_refused_naming_the_cell(formula, workbook_extra, message):
+    members = parts(table_rows(f'<c r="{MEASURES}"><f>{formula}</f><v>42</v></c>'))
+    members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(b"</sheets>", f"</sheets>{workbook_extra}".encode())
+    with pytest.raises(FileRefused, match="cell E2: holds '42', but ") as refused:
+        read(members)
+    assert message in str(refused.value) and "Type the value itself in place of the formula" in str(refused.value)
+
+
+def test_a_formula_kept_as_calculated_is_read_as_its_value():
+    assert measures(parts(table_rows(f'<c r="{MEASURES}"><f>1+1</f><v>2</v></c>'))) == 2
+
+
+def test_a_second_table_sheet_holding_answers_is_refused_naming_it():
+    members = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>first</t></is></c>'))
+    members["xl/worksheets/sheet2.xml"] = members["xl/worksheets/sheet1.xml"].replace(b"first", b"second")
+    members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(
+        b"</sheets>", b'<sheet name="Data (2)" sheetId="2" r:id="rId9"/></sheets>')
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+        b'<Relationship Id="rId9" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+        b'worksheet" Target="worksheets/sheet2.xml"/></Relationships>'))
+    with pytest.raises(FileRefused, match=r"sheet Data \(2\) has the columns of sheet Data and holds answers"):
+        read(members)
+
+
+def test_a_row_inside_an_extension_list_is_refused():
+    members = parts(table_rows(""), sheet_extra=(
+        '<extLst><ext uri="{x}"><row r="3"><c r="A3" t="inlineStr"><is><t>JPN</t></is></c></row></ext></extLst>'))
+    with pytest.raises(FileRefused, match="part xl/worksheets/sheet1.xml holds a <row> inside <extLst>"):
+        read(members)

@@ -8,9 +8,11 @@ import re
 import zipfile
 
 import pytest
+from openpyxl import load_workbook
 
 from formtools import fill, form_sheet_member, rewrite_member, snapshot
 from handmade import MEASURES, parts, table_rows, zipped
+from tracker.workbook.layout import FORM_SHEET
 
 
 @pytest.fixture
@@ -61,3 +63,12 @@ def test_text_typed_as_n_a_is_stored_and_the_error_value_refused(tracker, store,
     error = tmp_path / "error.xlsx"
     error.write_bytes(zipped(parts(table_rows(f'<c r="{MEASURES}" t="e"><f>NA()</f><v>#N/A</v></c>'))))
     _refused(tracker, store, error, "cell E2 (Measures undertaken): holds the spreadsheet error #N/A")
+
+
+def test_answers_on_a_copied_form_sheet_are_refused_naming_it(tracker, store, forms):
+    japan = forms / "JPN-2008.xlsx"
+    workbook = load_workbook(japan)
+    copy = workbook.copy_worksheet(workbook[FORM_SHEET])
+    copy.title = "Form (2)"
+    workbook.save(japan)
+    _refused(tracker, store, japan, "sheet Form (2) has the columns of sheet Form and holds answers, but only sheet Form is imported")

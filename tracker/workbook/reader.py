@@ -63,6 +63,9 @@ MAX_SHEET_ROWS = 1_048_576
 MAX_SHEET_COLUMNS = 16_384
 #: Merged ranges times the rows with content they cover, beyond which a sheet is refused.
 MAX_MERGE_WORK = 1_000_000
+#: A row lower than this (points) or a column narrower than this (characters) shows nothing readable.
+MIN_ROW_POINTS = 3
+MIN_COLUMN_CHARACTERS = 0.5
 CHUNK_BYTES = 1 << 16
 #: A part of up to this much XML is parsed whole (see ``_Package.elements``).
 WHOLE_PART_BYTES = 4 * 1024 * 1024
@@ -76,6 +79,9 @@ MAX_SHARED_STRINGS = 1_000_000
 MAX_SHARED_CHARACTERS = 50_000_000
 MAX_FORM_ROWS = 2_000
 MAX_TABLE_ROWS = 250_000
+#: How each kind of sheet is read: (the titles of its columns, those it needs, its rows at most).
+FORM_READING = ([title for title, _, _ in COLUMNS], ["Ref", *FIELD_TITLES], MAX_FORM_ROWS)
+TABLE_READING = ([*TABLE_KEYS, *FIELD_TITLES], [*TABLE_KEYS, "Status"], MAX_TABLE_ROWS)
 ID_ROWS = 20
 MAX_ID_CHARS = 200
 #: Above a form's header, the contact point's captions are in column A and its values in column B.
@@ -103,6 +109,8 @@ INDEX = re.compile(r"[0-9]{1,9}")
 ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']*)["']""")
 TRUE, FALSE = ("1", "true"), ("0", "false")
 TEXT_TYPES = ("s", "inlineStr", "str")
+#: Functions whose value changes at every recalculation, so a cached value of theirs is not what shows.
+VOLATILE = re.compile(r"\b(NOW|TODAY|RAND|RANDBETWEEN|RANDARRAY|OFFSET|INDIRECT|CELL|INFO)\s*\(", re.IGNORECASE)
 
 
 class ErrorValue(str):
@@ -180,7 +188,7 @@ class _Scan:
     def add_row(self, number: int, values: dict[int, object], element) -> None:
         """Keep a row's cells (past ``last_row``, only where its first content is) and whether it is hidden."""
         height = element.get("ht")
-        if _flag(element.get("hidden")) or (height is not None and float(height) == 0):
+        if _flag(element.get("hidden")) or (height is not None and float(height) < MIN_ROW_POINTS):
             self.hidden_rows.add(number)
         elif height is None:
             self.unsized_rows.add(number)
@@ -197,7 +205,7 @@ class _Scan:
         width = element.get("width")
         if not 1 <= first <= last <= MAX_SHEET_COLUMNS:
             raise FileRefused([f"{self.where}: a column range {first} to {last} is out of range."])
-        if _flag(element.get("hidden")) or (width is not None and float(width) == 0):
+        if _flag(element.get("hidden")) or (width is not None and float(width) < MIN_COLUMN_CHARACTERS):
             self.hidden_columns.update(range(first, min(last, MAX_COLUMNS) + 1))
 
     def grid(self, name: str, merged: dict[int, list[tuple[int, int, int, str]]]) -> _Grid:
@@ -305,6 +313,7 @@ class _Package:
                 for chunk in self._chunks(part):
                     parser.feed(chunk)
                 root = parser.close()
+            self._refuse_inside_extensions(part, root, tags)
             for tag in tags:
                 yield from root.iter(tag)
             return
@@ -312,6 +321,15 @@ class _Package:
             if element.tag in tags:
                 yield element
                 element.clear()
+
+    def _refuse_inside_extensions(self, part: str, root, tags: tuple[str, ...]) -> None:
+        """A row (or column, or merge) inside ``<extLst>``, which no spreadsheet shows, refuses the file."""
+        for extensions in root.iter(MAIN + "extLst"):
+            for tag in tags:
+                if next(extensions.iter(tag), None) is not None:
+                    raise FileRefused([f"{self.name}: part {part} holds a <{tag.split('}')[-1]}> inside <extLst>, "
+                                       "where no spreadsheet shows it; the file was altered. Save it again in "
+                                       "Excel or LibreOffice."])
 
     def _chunks(self, part: str) -> Iterable[bytes]:
         """The part's bytes as they are decompressed, refused on a document type declaration."""
@@ -489,6 +507,7 @@ class _Reader:
         self.name = name
         self.package = package
         self.epoch = CALENDAR_WINDOWS_1900
+        self.recalculates = False  # the workbook asks for every formula to be recalculated on opening
         self.workbook = self._workbook_part()
         declared = self._workbook()
         rels = package.relationships(self.workbook)
@@ -528,6 +547,8 @@ class _Reader:
                                 "Start again from the form you were sent.")
                 seen.add(sheet.casefold())
                 sheets.append((sheet, element.get("state", "visible"), element.get(REL + "id")))
+            elif tag == MAIN + "calcPr" and _flag(element.get("fullCalcOnLoad")):
+                self.recalculates = True
             elif tag == MAIN + "workbookPr" and _flag(element.get("date1904")):
                 self.epoch = CALENDAR_MAC_1904
         return sheets
@@ -673,14 +694,13 @@ class _Reader:
         """The value a spreadsheet shows in the cell (its cached value for a formula), checked
         against the cell's type; and whether it holds a formula."""
         kind = cell.get("t", "n")
-        raw = inline = None
-        is_formula = False
+        raw = inline = formula = None
         for child in cell:
             tag = child.tag
             if tag == VALUE:
                 raw = child.text
             elif tag == FORMULA:
-                is_formula = True
+                formula = child.text or ""
             elif tag == INLINE:
                 if inline is not None:
                     raise _BadCell("holds two texts where a spreadsheet writes one; the file was altered. "
@@ -717,7 +737,13 @@ class _Reader:
             style = cell.get("s")
             if style is not None and text_section(code := self._format_code(style)) is not None:
                 value = text_as_shown(value, code)
-        return value, is_formula
+        if (formula is not None and value is not None and not isinstance(value, ErrorValue)
+                and (self.recalculates or VOLATILE.search(formula))):
+            why = ("the workbook recalculates every formula when it is opened" if self.recalculates else
+                   f"its formula ({formula}) gives another value whenever the spreadsheet recalculates")
+            value = Hidden(value, f"{why}, so the value stored is not necessarily the one shown",
+                           "Type the value itself in place of the formula, then save and send the file again.")
+        return value, formula is not None
 
     def _number(self, raw: str, style: str | None):
         """A number as its cell's format shows it: a date, a time, or as ``reader_formats`` says."""
@@ -841,8 +867,7 @@ class _Reader:
             value = values.get(column)
             if type(value) is Hidden:
                 problems.append(f"{self.name}, sheet {grid.name}, cell {column_letter(column)}{number}: holds "
-                                f"{quoted(cell_text(value.value))}, but {value.why}. Set the cell's number format "
-                                "to General (Text for text), check what it shows, then save and send the file again.")
+                                f"{quoted(cell_text(value.value))}, but {value.why}. {value.advice}")
                 continue
             if _empty(value) and (number, column) not in grid.formulas:
                 continue
@@ -871,24 +896,39 @@ class _Reader:
                 self.refuse(f"the sheet {FORM_SHEET} is hidden, so what it holds cannot be seen. Unhide it, "
                             "check it and send the file again.")
             grid = self._grid(FORM_SHEET, part, HEADER_SEARCH_ROWS + MAX_FORM_ROWS)
-            sheet = self._sheet(grid, [t for t, _, _ in COLUMNS], ["Ref", *FIELD_TITLES], MAX_FORM_ROWS)
+            sheet = self._sheet(grid, *FORM_READING)
             if sheet is None:
                 self.refuse(f"sheet {FORM_SHEET}: no header row with the columns "
                             f"{', '.join(['Ref', *FIELD_TITLES])} in the first {HEADER_SEARCH_ROWS} rows. "
                             "Do not rename or delete columns; start again from the form you were sent.")
             identification = self._identification(by_name)
             self._check_captions_once(sheet)
+            self._refuse_answers_elsewhere(FORM_SHEET, FORM_READING)
             return Parsed("form", sheet, identification, {f"{column_letter(c)}{r}" for r, c in grid.formulas})
         for name, state, part in sorted(self.sheets, key=lambda s: s[0] != "Data"):
             grid = self._grid(name, part, HEADER_SEARCH_ROWS + MAX_TABLE_ROWS)
-            sheet = self._sheet(grid, [*TABLE_KEYS, *FIELD_TITLES], [*TABLE_KEYS, "Status"], MAX_TABLE_ROWS)
+            sheet = self._sheet(grid, *TABLE_READING)
             if sheet is not None:
                 if state != "visible":
                     self.refuse(f"the table is on the hidden sheet {name}, so what it holds cannot be seen. "
                                 "Unhide it, check it and send the file again.")
+                self._refuse_answers_elsewhere(name, TABLE_READING)
                 return Parsed("table", sheet, formulas={f"{column_letter(c)}{r}" for r, c in grid.formulas})
         self.refuse(f"no sheet named {FORM_SHEET!r}, and no sheet with a header row of {', '.join(TABLE_KEYS)}, "
                     "Status. Send back the form made by `tracker form`, or a table with those columns.")
+
+    def _refuse_answers_elsewhere(self, read: str, reading: tuple) -> None:
+        """Answers on another sheet with the columns of the one read (a copied "Form (2)", a second
+        table) would be left out in silence: the file is refused, naming that sheet."""
+        for name, _, part in self.sheets:
+            if name in (read, ID_SHEET):
+                continue
+            other = self._sheet(self._grid(name, part, HEADER_SEARCH_ROWS + reading[2]), *reading)
+            if other is not None and any(not _empty(value) for row in other.rows
+                                         for title, (value, _) in row.cells.items() if title in FIELD_TITLES):
+                self.refuse(f"sheet {name} has the columns of sheet {read} and holds answers, but only sheet "
+                            f"{read} is imported. Copy those answers into sheet {read}, delete sheet {name}, "
+                            "then save and send the file again.")
 
     def _check_captions_once(self, sheet: Sheet) -> None:
         """A caption above the header (a contact point's, or whose form it is) given twice: which

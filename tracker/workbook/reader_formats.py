@@ -44,10 +44,13 @@ def format_kind(code: str) -> str:
 
 @dataclass(frozen=True)
 class Hidden:
-    """A value its number format does not show as it is: refused where its column is imported."""
+    """A value not shown as it is (by its number format, or as a formula recalculated on opening):
+    refused where its column is imported, with ``advice`` on what to do."""
 
     value: object
     why: str
+    advice: str = ("Set the cell's number format to General (Text for text), check what it shows, then save "
+                   "and send the file again.")
 
 
 def sections(code: str) -> list[str]:
