@@ -8,7 +8,6 @@ import random
 import subprocess
 import sys
 
-import pytest
 
 from handmade import parts, table_rows, zipped
 
