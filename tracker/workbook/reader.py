@@ -701,9 +701,10 @@ class _Reader:
 
     def _refuse_answers_elsewhere(self, read: str, reading: tuple) -> None:
         """Answers on another sheet with the columns of the one read (a copied "Form (2)", a second
-        table) would be left out in silence: the file is refused, naming that sheet."""
-        for name, _, part in self.sheets:
-            if name in (read, ID_SHEET):
+        table) would be left out in silence: the file is refused, naming that sheet. A hidden sheet
+        shows no one its answers, which are rightly left out."""
+        for name, state, part in self.sheets:
+            if name in (read, ID_SHEET) or state != "visible":
                 continue
             other = self._sheet(self._grid(name, part, HEADER_SEARCH_ROWS + reading[2]), *reading)
             if other is not None and any(not _empty(value) for row in other.rows

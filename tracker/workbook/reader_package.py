@@ -57,6 +57,7 @@ class Package:
         self.name = name
         self.archive = zipfile.ZipFile(io.BytesIO(data))
         self.parts = {part_name(info.filename): info for info in self.archive.infolist()}
+        self._relationships: dict[str, dict[str, tuple[str, str]]] = {}
 
     def has(self, part: str) -> bool:
         return part_name(part) in self.parts
@@ -144,6 +145,11 @@ class Package:
     def relationships(self, part: str) -> dict[str, tuple[str, str]]:
         """{id: (type, part name)} of a part's relationships (the package's own for ``""``); a
         target outside the package refuses the file."""
+        if part not in self._relationships:
+            self._relationships[part] = self._read_relationships(part)
+        return self._relationships[part]
+
+    def _read_relationships(self, part: str) -> dict[str, tuple[str, str]]:
         folder, base = posixpath.split(part)
         rels = posixpath.join(folder, "_rels", base + ".rels")
         found: dict[str, tuple[str, str]] = {}
