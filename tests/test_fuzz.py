@@ -14,6 +14,7 @@ import re
 import uuid
 import zipfile
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -26,6 +27,7 @@ from tracker.cli import cli
 from tracker.errors import Refused
 from tracker.workbook.layout import COLUMNS, FORM_SHEET, HEADER_ROW
 from tracker.progress import clean_entry_value
+from tracker.text import decode_excel_escapes
 
 FIELDS = {title: name for title, name, _ in COLUMNS if name}
 ITEM_ROWS = range(HEADER_ROW + 1, HEADER_ROW + 27)
@@ -67,15 +69,36 @@ def _stored(tracker) -> dict:
             for r in json.loads(tracker("show", "JPN", "--year", "2008", "--json").output)}
 
 
+#: A value Excel does not show as it is (scientific notation): the file must be refused.
+UNSHOWN = object()
+
+
+def _excel_general(number) -> str | object:
+    """A number as Excel's General format shows it: 15 significant digits, at most 11 characters;
+    ``UNSHOWN`` where it turns to scientific notation (a whole part of 12 digits, or tiny)."""
+    if number == 0:
+        return "0"
+    if not 1e-4 <= abs(number) < 1e11:
+        return UNSHOWN
+    exact = Decimal(f"{number:.15g}")
+    for decimals in range(15, -1, -1):
+        text = str(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+        text = text.rstrip("0").rstrip(".") if "." in text else text
+        if len(text) <= 11:
+            return text
+    return UNSHOWN
+
+
 def _typed_text(value):
-    """A value as the person typed it, in words: whole numbers without .0, dates as YYYY-MM-DD."""
+    """A value as a person sees it, in words: numbers as General shows them, dates as YYYY-MM-DD,
+    text with Excel's escapes decoded (openpyxl writes ``_x0001_`` as it is, which Excel decodes)."""
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, (int, float)):
+        return _excel_general(value)
     if hasattr(value, "date"):
         return value.date().isoformat()
-    return None if value is None else str(value)
+    return None if value is None else decode_excel_escapes(str(value))
 
 
 def _mutate(path, ops):
@@ -127,15 +150,17 @@ def _expected(path, tampered: bool, before: dict) -> dict | None:
             return None
         if any(isinstance(c.value, float) and not math.isfinite(c.value) for c in cells.values()):
             return None  # openpyxl writes 16 digits: the largest floats come out past any number a cell holds
-        ref = _typed_text(cells["Ref"].value)
-        ref = ref.strip().casefold() if ref else None
+        shown = {title: _typed_text(cell.value) for title, cell in cells.items()}
+        if UNSHOWN in shown.values():
+            return None
+        ref = shown["Ref"].strip().casefold() if shown["Ref"] else None
         match = next((known for known in before if known.casefold() == ref), None)
         if match is None or match in seen:
             return None
         seen.add(match)
         for title, name in FIELDS.items():
             try:
-                cleaned = clean_entry_value(name, _typed_text(cells[title].value), title)
+                cleaned = clean_entry_value(name, shown[title], title)
             except Refused:
                 return None
             if cleaned is not None:

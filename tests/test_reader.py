@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from formtools import fill, form_sheet_member, rewrite_member, snapshot
-from tracker.workbook import reader
+from tracker.workbook import reader, reader_package
 from tracker.errors import Refused
 
 
@@ -267,7 +267,7 @@ def test_a_visible_tidy_table_imports(tracker, tmp_path):
 
 @pytest.mark.filterwarnings("ignore:Duplicate name")
 def test_a_sheet_parsed_whole_or_streamed_is_read_the_same(form, tmp_path, monkeypatch, target):
-    """A part of up to ``reader.WHOLE_PART_BYTES`` is parsed whole and a larger one streamed: every
+    """A part of up to ``reader_package.WHOLE_PART_BYTES`` is parsed whole and a larger one streamed: every
     case above, and the form as filled, is read (or refused) the same either way."""
     if "://" in target:
         pytest.skip("reading touches no database")
@@ -287,7 +287,7 @@ def test_a_sheet_parsed_whole_or_streamed_is_read_the_same(form, tmp_path, monke
         path = make(shutil.copy(form, path))
         whole = read(path)
         with monkeypatch.context() as streaming:
-            streaming.setattr(reader, "WHOLE_PART_BYTES", -1)
+            streaming.setattr(reader_package, "WHOLE_PART_BYTES", -1)
             streamed = read(path)
         assert whole == streamed, case
         if case == "as filled":

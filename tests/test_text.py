@@ -1,4 +1,4 @@
-"""Text is normalised at the one write path: Excel's escapes decoded; control characters,
+"""Text is checked at the one write path, stored as given (Excel's escapes are the reader's); control characters,
 bidirectional overrides, zero-width characters, BOMs, line/paragraph separators and private-use
 characters refused, naming the option or cell; economy names checked too."""
 
@@ -7,12 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
+import regex
 from sqlalchemy import select
 
 from formtools import fill, snapshot
 from tracker.errors import Refused
 from tracker.models import Change, Economy
-from tracker.text import _problem, normalise
+from tracker.text import decode_excel_escapes, normalise
 
 FORBIDDEN = {
     "\x00": "U+0000", "\x1b": "U+001B", "\x7f": "U+007F", "\x85": "U+0085", "\x9b": "U+009B",
@@ -30,19 +31,72 @@ def test_each_invisible_or_control_character_is_refused_by_name(char):
     assert f"{FORBIDDEN[char]}" in str(refused.value) and "at character 3" in str(refused.value)
 
 
-def test_every_code_point_is_refused_exactly_when_it_has_a_problem():
-    """The fast check (one regular expression) and the character-by-character rules agree everywhere."""
-    disagree = []
-    for code in range(0x110000):
-        char = chr(code)
-        try:
-            normalise(char, "it")
-            refused = False
-        except Refused:
-            refused = True
-        if refused != (_problem(char) is not None):
-            disagree.append(f"U+{code:04X}")
+def _refused_alone(char: str) -> bool:
+    try:
+        normalise(f"ab{char}cd", "it")
+    except Refused:
+        return True
+    return False
+
+
+def test_every_code_point_is_refused_exactly_when_unicode_says_it_does_not_show():
+    """Refused between letters exactly when Unicode's properties (the ``regex`` module's data, not
+    tracker's) make it default-ignorable, a control but tab and line breaks, a format character
+    that is no prepended concatenation mark, private use, a surrogate, a line or paragraph
+    separator, or the blank braille pattern."""
+    unseen = regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cc}\p{Co}\p{Cs}\p{Zl}\p{Zp}\u2800"
+                           r"[\p{Cf}--\p{Prepended_Concatenation_Mark}]--[\t\n\r]]", regex.V1)
+    disagree = [f"U+{code:04X}" for code in range(0x110000)
+                if _refused_alone(chr(code)) != bool(unseen.fullmatch(chr(code)))]
     assert not disagree, disagree[:20]
+
+
+INVISIBLE = {
+    "tag character": "\U000e0001", "tag letter A": "\U000e0041", "soft hyphen": "\u00ad",
+    "combining grapheme joiner": "\u034f", "Hangul choseong filler": "\u115f", "Hangul jungseong filler": "\u1160",
+    "Hangul filler": "\u3164", "halfwidth Hangul filler": "\uffa0", "braille blank": "\u2800",
+    "variation selector after a letter": "\ufe0f", "variation selector 1": "\ufe00",
+    "ideographic variation selector after a letter": "\U000e0100",
+    "Mongolian free variation selector after a letter": "\u180b", "Mongolian FVS4": "\u180f",
+    "interlinear annotation anchor": "\ufff9", "interlinear annotation terminator": "\ufffb",
+    "musical symbol begin beam": "\U0001d173", "Khmer inherent vowel": "\u17b4",
+    "zero width joiner between Latin letters": "\u200d", "zero width non-joiner between Latin letters": "\u200c",
+    "left-to-right mark": "\u200e", "word joiner": "\u2060",
+}
+
+
+@pytest.mark.parametrize("case", INVISIBLE)
+def test_characters_no_one_sees_are_refused_naming_them(case):
+    char = INVISIBLE[case]
+    with pytest.raises(Refused, match=f"U\\+{ord(char):04X}.* at character 3"):
+        normalise(f"ab{char}cd", "it")
+
+
+VISIBLE = {
+    "family emoji joined by U+200D": "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+    "rainbow flag (selector, then joiner)": "\U0001f3f3\ufe0f\u200d\U0001f308",
+    "technologist with a skin tone": "\U0001f469\U0001f3fd\u200d\U0001f4bb",
+    "red heart in emoji presentation": "\u2764\ufe0f",
+    "keycap": "#\ufe0f\u20e3",
+    "England's flag (tags)": "\U0001f3f4\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f",
+    "Persian with its zero width non-joiner": "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+    "Hindi conjunct with a zero width joiner": "\u0915\u094d\u200d\u0937",
+    "Malayalam chillu with a zero width non-joiner": "\u0d28\u0d4d\u200c\u0d28",
+    "Japanese name with an ideographic variation selector": "\u845b\U000e0100\u98fe\u533a",
+    "Mongolian letter with a free variation selector": "\u1820\u180b\u1821",
+}
+
+
+@pytest.mark.parametrize("case", VISIBLE)
+def test_joiners_and_selectors_that_are_part_of_visible_text_are_accepted(case):
+    assert normalise(f"ok {VISIBLE[case]} ok", "it") == f"ok {VISIBLE[case]} ok"
+
+
+@pytest.mark.parametrize("text", ["\U0001f468\u200d", "\u200d\U0001f468", "a\u200d\U0001f468", "\u0645\u200c",
+                                  "\u0645\u200c a", "a\ufe0f", "\u2764\ufe0f\ufe0f", "a\U000e0067"])
+def test_joiners_and_selectors_out_of_place_are_refused(text):
+    with pytest.raises(Refused, match="an invisible character"):
+        normalise(text, "it")
 
 
 @pytest.mark.parametrize("text", ["Act amended\nin 2008", "tab\tseparated", "Kōbe 神戸 — «ok» 🎉", "x\r\ny",
@@ -51,12 +105,17 @@ def test_ordinary_text_passes_unchanged(text):
     assert normalise(text, "it") == text
 
 
-def test_excel_escapes_are_decoded_before_the_checks():
-    assert normalise("A_x0042_C", "it") == "ABC"
-    assert normalise("_x005F_x0041_", "it") == "_x0041_", "an escaped underscore keeps the text literal"
-    assert normalise("line_x000D_", "it") == "line\r"
-    with pytest.raises(Refused, match="U\\+0001"):
-        normalise("bad _x0001_ escape", "it")
+def test_text_typed_outside_a_workbook_is_never_decoded_as_excel_escapes(tracker, store):
+    assert normalise("A_x0042_C", "it") == "A_x0042_C"
+    tracker("record", "JPN", "LC02-1", "--year", "2008", "--measures", "typed _x0041_ here")
+    tracker("contact", "JPN", "--year", "2008", "--name", "Sato_x0007_")
+    shown = json.loads(tracker("show", "JPN", "--year", "2008", "--json").output)
+    assert {row["ref"]: row["measures"] for row in shown}["LC02-1"] == "typed _x0041_ here"
+
+
+def test_decoding_excel_escapes_takes_one_pass():
+    assert decode_excel_escapes("_x005F_x0041_") == "_x0041_", "an escaped underscore keeps the text literal"
+    assert decode_excel_escapes("A_x0042_C line_x000D_") == "ABC line\r"
 
 
 @pytest.mark.parametrize("char", ["\u202e", "\x1b", "\u200b", "\ue000", "\x85"])

@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from openpyxl.cell.cell import ERROR_CODES
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -40,7 +39,8 @@ from tracker.progress import (
 from tracker.status import label
 from tracker.store import Store
 from tracker.workbook.layout import CONTACT_LABELS, FIELD_TITLES, ID_FIELDS
-from tracker.workbook.reader import MAX_FILE_BYTES, FileRefused, cell_text, read_workbook
+from tracker.workbook.reader import (MAX_FILE_BYTES, OTHER_FORMATS, ErrorValue, FileRefused, cell_text,
+                                     check_shown_identification, read_workbook)
 from tracker.workbook.reader import Parsed as _Parsed
 from tracker.workbook.reader import Row as _Row
 from tracker.workbook.reader import normal as _normal
@@ -50,17 +50,6 @@ from tracker.years import check_year
 TITLES_BY_FIELD = {name: title for title, name in FIELD_TITLES.items()}
 MAX_PROBLEMS_SHOWN = 25
 WORKBOOK_SUFFIX = ".xlsx"
-#: What a file found in a folder is refused as, by its suffix, when it is not a workbook to import.
-OTHER_FORMATS = {
-    ".xls": "an Excel 97-2003 workbook (.xls); save it as an Excel workbook (.xlsx) and import that.",
-    ".ods": "an OpenDocument spreadsheet (.ods); save it as an Excel workbook (.xlsx) and import that.",
-    ".xlsm": "a macro-enabled workbook (.xlsm); save it as a plain Excel workbook (.xlsx) and import that.",
-    ".xlsb": "an Excel binary workbook (.xlsb); save it as an Excel workbook (.xlsx) and import that.",
-    ".csv": "a CSV text file; open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx) "
-            "and import that.",
-}
-
-
 @dataclass
 class FileResult:
     """What happened to one file."""
@@ -120,7 +109,7 @@ def _value(cells: dict, key: str, formulas: set[str], where: str, problems: list
             "Type the value itself, or open and save the file in Excel or LibreOffice."
         )
         return None
-    if isinstance(raw, str) and raw in ERROR_CODES:
+    if isinstance(raw, ErrorValue):
         problems.append(
             f"{where}, cell {coordinate} ({title}): holds the spreadsheet error {raw}. "
             "Type the value itself (to type text that starts with =, put a ' before it)."
@@ -299,6 +288,7 @@ def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: boo
     form = None
     if parsed.kind == "form":
         form, economy = _check_form(session, name, parsed.identification)
+        check_shown_identification(name, parsed)
         groups = _plan(session, where, parsed, fixed=(economy, form.year))
         lock_economies(session, [economy.id])
         _resolve_conflicts(session, form, economy, groups.get((economy, form.year), []), force, where)

@@ -32,7 +32,7 @@ from tracker.progress import CLEAR_MARKER, latest_contacts
 from tracker.years import check_year
 from tracker.status import LABELS, SCALE, label
 from tracker.workbook.layout import (CATALOGUE_COLUMNS, COLUMNS, CONTACT_LABELS, FORM_SHEET, HEADER_ROW, ID_FIELDS,
-                                     ID_SHEET, LISTS_SHEET, PROPERTY_PREFIX, STATUS_LIST_NAME)
+                                     ID_SHEET, LISTS_SHEET, PROPERTY_PREFIX, SHOWN_ID_CAPTIONS, STATUS_LIST_NAME)
 from tracker.workbook.typesetting import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines
 
 INPUT_FILL_COLOR = "#FFF2CC"
@@ -293,9 +293,10 @@ def _form_sheet(wb, formats: _Formats, economy, year, widths, catalogue, latest,
         ws.set_column(column, column, width)
     ws.set_row(0, 22)
     ws.write_string(0, 0, "Commitment progress form", formats.title)
-    for row, (caption, value) in enumerate([("Economy", f"{economy.name} ({economy.code})"), ("Year", str(year))], start=1):
+    shown = {"economy": f"{economy.name} ({economy.code})", "year": str(year)}
+    for row, (key, caption) in enumerate(SHOWN_ID_CAPTIONS.items(), start=1):
         ws.write_string(row, 0, caption, formats.bold)
-        ws.merge_range(row, 1, row, 3, value, formats.text)
+        ws.merge_range(row, 1, row, 3, shown[key], formats.text)
     for row, (name, caption) in enumerate(CONTACT_LABELS.items(), start=4):
         ws.write_string(row, 0, caption, formats.bold)
         value = getattr(contact, name) if contact else None

@@ -31,6 +31,9 @@ FIELD_TITLES = {title: name for title, name, _ in COLUMNS if name}
 #: The first columns come from the catalogue, the same in every economy's form (Ref, Instrument,
 #: Commitment, Deadline); then Last reported status, then the answers.
 CATALOGUE_COLUMNS = 4
+#: The captions of the cells, in column A under the title, that show whose form it is; the value
+#: goes in column B ("Japan (JPN)", "2008"). The reader checks them against the identification.
+SHOWN_ID_CAPTIONS = {"economy": "Economy", "year": "Year"}
 #: The labels of the contact-point cells above the header, in column A; the value goes in column B.
 CONTACT_LABELS = {
     "name": "Contact name",

@@ -13,85 +13,92 @@ formats and spreadsheet dates.
 Anything that does not fit (a value not matching its type, an index out of range, a value a
 person could not see, a header given twice) refuses the whole file with a message that names
 the file and the cell. Any other failure while reading is one refusal naming the file.
+
+The zip and its parts are ``reader_package``'s; what a number format shows is ``reader_formats``'.
 """
 
 from __future__ import annotations
 
 import io
 import math
-import posixpath
 import re
-import zipfile
 from bisect import bisect_left, bisect_right
-from contextlib import contextmanager, redirect_stdout
+from contextlib import redirect_stdout
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from functools import cache
 from typing import Collection, Iterable
-from xml.etree.ElementTree import ParseError, XMLParser, XMLPullParser
 
 from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
+from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from tracker.errors import Refused, quoted
-from tracker.workbook.layout import COLUMNS, CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX
+from tracker.text import decode_excel_escapes
+# MAX_FILE_BYTES, OTHER_FORMATS and FileRefused are the reader's to its callers too.
+from tracker.workbook.reader_package import (MAIN, MAX_FILE_BYTES, OTHER_FORMATS, FileRefused, Package,  # noqa: F401
+                                             check_zip, part_name)
+from tracker.workbook.reader_formats import (GENERAL, Hidden, elapsed_as_shown, format_kind, general,
+                                             number_as_shown, text_as_shown, text_section)
+from tracker.workbook.layout import (COLUMNS, CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX,
+                                     SHOWN_ID_CAPTIONS)
 
-MAX_FILE_BYTES = 20 * 1024 * 1024
-MAX_MEMBERS = 2_000
-MAX_UNCOMPRESSED_BYTES = 300 * 1024 * 1024
-MAX_RATIO = 200
-MACRO_PARTS = ("vbaproject.bin", "activex", "vbadata.xml")
 #: Excel's own limit on the characters of one cell.
 MAX_CELL_CHARS = 32_767
 MAX_SHEET_ROWS = 1_048_576
 MAX_SHEET_COLUMNS = 16_384
 #: Merged ranges times the rows with content they cover, beyond which a sheet is refused.
 MAX_MERGE_WORK = 1_000_000
-CHUNK_BYTES = 1 << 16
-#: A part of up to this much XML is parsed whole (see ``_Package.elements``).
-WHOLE_PART_BYTES = 4 * 1024 * 1024
+#: A row lower than this (points) or a column narrower than this (characters) shows nothing readable.
+MIN_ROW_POINTS = 3
+MIN_COLUMN_CHARACTERS = 0.5
 
 TABLE_KEYS = ("Economy code", "Ref", "Year")
 HEADER_SEARCH_ROWS = 40
 MAX_COLUMNS = 40
+#: The texts of a workbook (its shared strings) are kept while its sheets are read: a bound on
+#: their number and size bounds the memory a file can take (a table of 250,000 rows has fewer).
+MAX_SHARED_STRINGS = 1_000_000
+MAX_SHARED_CHARACTERS = 50_000_000
 MAX_FORM_ROWS = 2_000
 MAX_TABLE_ROWS = 250_000
+#: How each kind of sheet is read: (the titles of its columns, those it needs, its rows at most).
+FORM_READING = ([title for title, _, _ in COLUMNS], ["Ref", *FIELD_TITLES], MAX_FORM_ROWS)
+TABLE_READING = ([*TABLE_KEYS, *FIELD_TITLES], [*TABLE_KEYS, "Status"], MAX_TABLE_ROWS)
 ID_ROWS = 20
 MAX_ID_CHARS = 200
 #: Above a form's header, the contact point's captions are in column A and its values in column B.
 CONTACT_COLUMNS = (2,)
 CONTACT_CAPTIONS = {" ".join(caption.split()).casefold() for caption in CONTACT_LABELS.values()}
+FORM_CAPTIONS = CONTACT_CAPTIONS | {caption.casefold() for caption in SHOWN_ID_CAPTIONS.values()}
 
-MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 STRICT_MAIN = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 CUSTOM_PROPS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 ROW, CELL, VALUE, FORMULA, INLINE, TEXT, RUN = (MAIN + t for t in ("row", "c", "v", "f", "is", "t", "r"))
 COL, MERGE, FORMAT_PR = MAIN + "col", MAIN + "mergeCell", MAIN + "sheetFormatPr"
 SHARED_STRING_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
-CUSTOM_PROPS_PART = "docProps/custom.xml"
 STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
+STRICT_DOCUMENT_TYPE = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
+CUSTOM_PROPS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
 
 DIGITS = "0123456789"
 COORDINATE = re.compile(r"([A-Z]{1,3})([1-9][0-9]{0,6})")
 NUMBER = re.compile(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 INDEX = re.compile(r"[0-9]{1,9}")
-ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']*)["']""")
 TRUE, FALSE = ("1", "true"), ("0", "false")
+TEXT_TYPES = ("s", "inlineStr", "str")
+#: Functions whose value changes at every recalculation, so a cached value of theirs is not what shows.
+VOLATILE = re.compile(r"\b(NOW|TODAY|RAND|RANDBETWEEN|RANDARRAY|OFFSET|INDIRECT|CELL|INFO)\s*\(", re.IGNORECASE)
+
+
+class ErrorValue(str):
+    """An error a cell shows (``#N/A``, ``#DIV/0!``), as opposed to text typed to read the same."""
 
 
 class _BadCell(Exception):
     """What is wrong with one cell's content; the caller names the cell."""
-
-
-class FileRefused(Refused):
-    """A file refused for one or more problems, each naming the file (and the cell)."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__("\n".join(problems))
-        self.problems = problems
 
 
 @dataclass
@@ -125,6 +132,7 @@ class _Grid:
     name: str
     cells: dict[int, dict[int, object]]  # row -> column -> value (None: a formula never calculated)
     formulas: set[tuple[int, int]]
+    unshown: set[int]  # rows holding a value its number format does not show as it is (``Hidden``)
     hidden_rows: set[int]
     hidden_columns: set[int]
     merged: dict[int, list[tuple[int, int, int, str]]]  # row -> (first, last column, top row, range)
@@ -139,6 +147,7 @@ class _Scan:
     last_row: int
     cells: dict[int, dict[int, object]] = field(default_factory=dict)
     formulas: set[tuple[int, int]] = field(default_factory=set)
+    unshown: set[int] = field(default_factory=set)
     hidden_rows: set[int] = field(default_factory=set)
     unsized_rows: set[int] = field(default_factory=set)  # hidden too when the sheet hides rows by default
     rows_hidden_by_default: bool = False
@@ -151,7 +160,7 @@ class _Scan:
     def add_row(self, number: int, values: dict[int, object], element) -> None:
         """Keep a row's cells (past ``last_row``, only where its first content is) and whether it is hidden."""
         height = element.get("ht")
-        if _flag(element.get("hidden")) or (height is not None and float(height) == 0):
+        if _flag(element.get("hidden")) or (height is not None and float(height) < MIN_ROW_POINTS):
             self.hidden_rows.add(number)
         elif height is None:
             self.unsized_rows.add(number)
@@ -168,12 +177,12 @@ class _Scan:
         width = element.get("width")
         if not 1 <= first <= last <= MAX_SHEET_COLUMNS:
             raise FileRefused([f"{self.where}: a column range {first} to {last} is out of range."])
-        if _flag(element.get("hidden")) or (width is not None and float(width) == 0):
+        if _flag(element.get("hidden")) or (width is not None and float(width) < MIN_COLUMN_CHARACTERS):
             self.hidden_columns.update(range(first, min(last, MAX_COLUMNS) + 1))
 
     def grid(self, name: str, merged: dict[int, list[tuple[int, int, int, str]]]) -> _Grid:
         hidden_rows = self.hidden_rows | self.unsized_rows if self.rows_hidden_by_default else self.hidden_rows
-        return _Grid(name, self.cells, self.formulas, hidden_rows, self.hidden_columns, merged, self.beyond)
+        return _Grid(name, self.cells, self.formulas, self.unshown, hidden_rows, self.hidden_columns, merged, self.beyond)
 
 
 def cell_text(value) -> str | None:
@@ -219,6 +228,18 @@ def _empty(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+def _iso_date(raw: str) -> datetime | time:
+    """A ``t="d"`` cell's value: a date and time, a date, or (as Excel writes a time alone) a time."""
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        pass
+    try:
+        return time.fromisoformat(raw)
+    except ValueError:
+        raise _BadCell(f"a date cell holds {quoted(raw)}, which is not a date.") from None
+
+
 def _flag(value: str | None, default: bool = False) -> bool:
     if value is None:
         return default
@@ -227,150 +248,25 @@ def _flag(value: str | None, default: bool = False) -> bool:
     raise ValueError(f"{quoted(value)} is not a boolean")
 
 
-class _Package:
-    """The parts of one .xlsx, checked as a zip before any of them is parsed."""
-
-    def __init__(self, name: str, data: bytes):
-        self.name = name
-        self.archive = zipfile.ZipFile(io.BytesIO(data))
-        self.parts = {info.filename: info for info in self.archive.infolist()}
-
-    def has(self, part: str) -> bool:
-        return part in self.parts
-
-    def events(self, part: str, events: tuple[str, ...] = ("end",)) -> Iterable[tuple[str, object]]:
-        """Parse a part as it is decompressed, refusing document type declarations."""
-        parser = XMLPullParser(events)
-        with self._parsing(part):
-            for chunk in self._chunks(part):
-                parser.feed(chunk)
-                yield from parser.read_events()
-            parser.close()
-            yield from parser.read_events()
-
-    def elements(self, part: str, tags: tuple[str, ...]) -> Iterable:
-        """The part's elements with these tags, each whole; those of one tag in document order,
-        not so those of different tags. A part of up to ``WHOLE_PART_BYTES`` is parsed whole and
-        searched by ElementTree itself, without visiting every element in Python (for a form's
-        sheet, 6% fewer instructions an import); a larger one is streamed and each element is
-        cleared once handled, so memory stays bounded (a parsed tree takes some 12 times the
-        bytes of its XML)."""
-        if self.parts[part].file_size <= WHOLE_PART_BYTES:
-            parser = XMLParser()
-            with self._parsing(part):
-                for chunk in self._chunks(part):
-                    parser.feed(chunk)
-                root = parser.close()
-            for tag in tags:
-                yield from root.iter(tag)
-            return
-        for _, element in self.events(part):
-            if element.tag in tags:
-                yield element
-                element.clear()
-
-    def _chunks(self, part: str) -> Iterable[bytes]:
-        """The part's bytes as they are decompressed, refused on a document type declaration."""
-        tail = b""
-        first = True
-        with self.archive.open(self.parts[part]) as stream:
-            while chunk := stream.read(CHUNK_BYTES):
-                if first:
-                    self._check_encoding(part, chunk)
-                    first = False
-                window = tail + chunk
-                if b"<!DOCTYPE" in window or b"<!ENTITY" in window or b"\x00" in chunk:
-                    raise FileRefused([f"{self.name}: part {part} declares a document type or entities, "
-                                       "which a workbook never does. It was not read."])
-                tail = chunk[-16:]
-                yield chunk
-
-    @contextmanager
-    def _parsing(self, part: str):
-        """Malformed XML or a damaged part refuses the file, saying how to mend it."""
-        try:
-            yield
-        except ParseError as exc:
-            line, column = exc.position
-            raise FileRefused([f"{self.name}: part {part} is not well-formed XML (line {line}, column {column}); "
-                               "it may hold characters XML forbids. Open the file in Excel or LibreOffice, "
-                               "save it as .xlsx and send it again."]) from None
-        except zipfile.BadZipFile:
-            raise FileRefused([f"{self.name}: part {part} is damaged (its checksum does not match); "
-                               "save the workbook again as .xlsx."]) from None
-
-    def _check_encoding(self, part: str, head: bytes) -> None:
-        declared = ENCODING.match(head)
-        if head.startswith((b"\xff\xfe", b"\xfe\xff")) or (declared and declared.group(1).lower() not in (b"utf-8", b"utf8")):
-            raise FileRefused([f"{self.name}: part {part} is not encoded in UTF-8, as Excel and LibreOffice "
-                               "write it. Save the workbook again as .xlsx."])
-
-    def relationships(self, part: str) -> dict[str, tuple[str, str]]:
-        """{id: (type, part name)} of a part's relationships."""
-        folder, base = posixpath.split(part)
-        rels = posixpath.join(folder, "_rels", base + ".rels")
-        found: dict[str, tuple[str, str]] = {}
-        if not self.has(rels):
-            return found
-        for _, element in self.events(rels):
-            if element.tag == PACKAGE_REL + "Relationship" and element.get("TargetMode") != "External":
-                target = element.get("Target") or ""
-                name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
-                found[element.get("Id")] = (element.get("Type") or "", name)
-        return found
-
-
-def check_zip(name: str, data: bytes) -> None:
-    """Refuse a file that is not a plain .xlsx workbook, before any of its XML is parsed."""
-    if len(data) > MAX_FILE_BYTES:
-        raise Refused(f"{name} is {len(data) / 1e6:.1f} MB; the limit is {MAX_FILE_BYTES / 1e6:.0f} MB. "
-                      "Send the form without pictures or extra sheets.")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise Refused(f"{name} is not an Excel .xlsx workbook (it looks like {_looks_like(data[:512])}). "
-                      "Open it in Excel or LibreOffice, save it as an Excel workbook (.xlsx), without a "
-                      "password, and import that.")
-    try:
-        members = zipfile.ZipFile(io.BytesIO(data)).infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise Refused(f"{name} is a damaged zip archive; save it again as .xlsx.") from None
-    if len(members) > MAX_MEMBERS:
-        raise Refused(f"{name} holds {len(members)} parts; a workbook form has far fewer. It was not read.")
-    if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
-        raise Refused(f"{name} would unpack to {sum(m.file_size for m in members) / 1e6:.0f} MB; it was not read.")
-    seen: set[str] = set()
-    for member in members:
-        lowered = member.filename.lower()
-        if lowered in seen:
-            raise Refused(f"{name} holds the part {member.filename} twice; it is damaged or was tampered with. "
-                          "Save it again as .xlsx.")
-        seen.add(lowered)
-        if any(part in lowered for part in MACRO_PARTS):
-            raise Refused(f"{name} contains macros or ActiveX controls ({member.filename}). "
-                          "Save it as a plain .xlsx workbook (not .xlsm) and send it again.")
-        if member.flag_bits & 0x1:
-            raise Refused(f"{name} is encrypted; save it as .xlsx without a password.")
-        if member.file_size > 1_000_000 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
-            raise Refused(f"{name}: part {member.filename} expands {member.file_size // max(member.compress_size, 1)} "
-                          "times; that is a decompression bomb, not a form. It was not read.")
-    if "xl/workbook.xml" not in {m.filename for m in members}:
-        if "content.xml" in seen and "mimetype" in seen:
-            raise Refused(f"{name} is an OpenDocument spreadsheet (.ods); save it as an Excel workbook "
-                          "(.xlsx) and import that.")
-        raise Refused(f"{name} is a zip archive but not an Excel workbook (no xl/workbook.xml).")
-
-
-def _looks_like(head: bytes) -> str:
-    if not head.strip():
-        return "an empty file"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "a legacy .xls workbook or a password-protected one"
-    if head.lstrip().startswith(b"<"):
-        return "an HTML or XML file"
-    try:
-        head.decode("utf-8")
-        return "a text file (CSV?)"
-    except UnicodeDecodeError:
-        return "not a workbook"
+def check_shown_identification(name: str, parsed: Parsed) -> None:
+    """The economy and year a form's sheet shows ("Japan (JPN)", "2008") must be those of its
+    identification, checked once its signature is (else a person reads one economy's form and
+    the answers go to another's)."""
+    identification = parsed.identification or {}
+    signed = {"economy": f"({identification.get('economy')})", "year": identification.get("year") or ""}
+    for row in parsed.sheet.preamble:
+        caption = normal(row.cells.get("0", (None, ""))[0])
+        key = next((k for k, title in SHOWN_ID_CAPTIONS.items() if normal(title) == caption), None)
+        if key is None:
+            continue
+        value, cell = row.cells.get("1", (None, f"B{row.number}"))
+        shown = " ".join((cell_text(value) or "").split())
+        if not (shown.endswith(signed["economy"]) if key == "economy" else shown == signed["year"]):
+            raise FileRefused([f"{name}, sheet {parsed.sheet.name}, cell {cell} shows {SHOWN_ID_CAPTIONS[key]} "
+                               f"{quoted(shown)}, but the form's signed identification is for "
+                               f"{identification.get('economy')} {identification.get('year')}; the sheet was copied "
+                               "from another form or altered. Type the answers into the form sent for that economy "
+                               "and year, or ask for a fresh form."])
 
 
 def read_workbook(name: str, data: bytes) -> Parsed:
@@ -378,7 +274,7 @@ def read_workbook(name: str, data: bytes) -> Parsed:
     check_zip(name, data)
     try:
         with redirect_stdout(io.StringIO()):
-            return _Reader(name, _Package(name, data)).parsed()
+            return _Reader(name, Package(name, data)).parsed()
     except Refused:
         raise
     except Exception as exc:  # any other failure while reading hostile bytes is a refusal, never a traceback
@@ -389,27 +285,40 @@ def read_workbook(name: str, data: bytes) -> Parsed:
 class _Reader:
     """One file's reading: the workbook's sheets, shared texts and styles, then the sheet wanted."""
 
-    def __init__(self, name: str, package: _Package):
+    def __init__(self, name: str, package: Package):
         self.name = name
         self.package = package
         self.epoch = CALENDAR_WINDOWS_1900
+        self.recalculates = False  # the workbook asks for every formula to be recalculated on opening
+        self.workbook = self._workbook_part()
         declared = self._workbook()
-        rels = package.relationships("xl/workbook.xml")
-        by_type = {kind: part for kind, part in rels.values()}
-        self.strings = self._shared_strings(by_type.get(SHARED_STRING_TYPE))
-        self.date_styles, self.timedelta_styles, self.style_count = self._styles(by_type.get(STYLES_TYPE))
-        self.plain_styles: set[str] = set()  # style numbers seen to be defined and not dates
+        rels = package.relationships(self.workbook)
+        self.strings = self._shared_strings(package.related(self.workbook, SHARED_STRING_TYPE))
+        self.number_formats = self._styles(package.related(self.workbook, STYLES_TYPE))
+        self.style_codes: dict[str, str] = {}  # the ``s`` of cells seen, checked, and their format codes
         #: (name, state, part) of each sheet, in workbook order.
         self.sheets = [(sheet, state, rels.get(rid, ("", ""))[1]) for sheet, state, rid in declared]
 
     def refuse(self, problem: str):
         raise FileRefused([f"{self.name}: {problem}"])
 
+    def _workbook_part(self) -> str:
+        """The workbook's part, found as Excel finds it: through the package's relationships."""
+        if self.package.related("", STRICT_DOCUMENT_TYPE):
+            self.refuse("the workbook is saved as Strict Open XML; save it as an ordinary Excel workbook (.xlsx).")
+        part = self.package.related("", DOCUMENT_TYPE)
+        if part is not None and part_name(part).endswith(".bin"):
+            self.refuse(f"this is {OTHER_FORMATS['.xlsb']}")
+        if part is None or not self.package.has(part):
+            self.refuse("this zip archive holds no workbook (its _rels/.rels names none that it holds). "
+                        "Import the .xlsx form itself, as Excel or LibreOffice saved it.")
+        return part
+
     def _workbook(self) -> list[tuple[str, str, str]]:
         """The sheets the workbook declares, as (name, state, relationship id); its date system."""
         sheets = []
         seen: set[str] = set()
-        for _, element in self.package.events("xl/workbook.xml"):
+        for _, element in self.package.events(self.workbook):
             tag = element.tag
             if tag.startswith(STRICT_MAIN):
                 self.refuse("the workbook is saved as Strict Open XML; save it as an ordinary Excel workbook (.xlsx).")
@@ -420,49 +329,77 @@ class _Reader:
                                 "Start again from the form you were sent.")
                 seen.add(sheet.casefold())
                 sheets.append((sheet, element.get("state", "visible"), element.get(REL + "id")))
+            elif tag == MAIN + "calcPr" and _flag(element.get("fullCalcOnLoad")):
+                self.recalculates = True
             elif tag == MAIN + "workbookPr" and _flag(element.get("date1904")):
                 self.epoch = CALENDAR_MAC_1904
         return sheets
 
     def _text_of(self, element) -> str:
-        """The text of a string item: its own <t>, or its runs' (phonetic guides left out)."""
-        own = element.find(TEXT)
-        if own is not None:
-            return own.text or ""
-        return "".join(run.findtext(TEXT) or "" for run in element.iter(RUN))
+        """The text of a string item as Excel shows it: its own <t> followed by every run's, in
+        order; phonetic guides (<rPh>) left out; Excel's ``_xHHHH_`` escapes decoded once."""
+        parts = []
+        own = 0
+        for child in element:
+            if child.tag == TEXT:
+                own += 1
+                if own > 1:
+                    raise _BadCell("holds a text in two parts where a spreadsheet writes one; the file was "
+                                   "altered. Save it again in Excel or LibreOffice.")
+                parts.append(child.text or "")
+            elif child.tag == RUN:
+                parts.append(child.findtext(TEXT) or "")
+        return decode_excel_escapes("".join(parts))
 
     def _shared_strings(self, part: str | None) -> list[str]:
         if not part or not self.package.has(part):
             return []
         strings = []
-        for _, element in self.package.events(part):
-            if element.tag == MAIN + "si":
-                strings.append(self._text_of(element))
-                element.clear()
+        characters = 0
+        root = None
+        for event, element in self.package.events(part, ("start", "end")):
+            if root is None:
+                root = element
+            elif event == "end" and element.tag == MAIN + "si":
+                try:
+                    strings.append(self._text_of(element))
+                except _BadCell as exc:
+                    self.refuse(f"part {part}, shared text number {len(strings)}: {exc}")
+                root.clear()  # the items read so far, which the root would otherwise keep
+                characters += len(strings[-1])
+                if len(strings) > MAX_SHARED_STRINGS or characters > MAX_SHARED_CHARACTERS:
+                    self.refuse(f"part {part} holds more than {MAX_SHARED_STRINGS:,} texts or "
+                                f"{MAX_SHARED_CHARACTERS:,} characters, far more than a form or table; it was not "
+                                "read. Send the form alone, or split the table into several files.")
         return strings
 
-    def _styles(self, part: str | None) -> tuple[set[int], set[int], int]:
-        """Which cell styles show a number as a date (and which as a duration), and how many there are."""
+    def _styles(self, part: str | None) -> list[str]:
+        """The number format code of each cell style, in order: from ``cellXfs`` and ``numFmts``
+        only (the formats of conditional formatting, in ``dxfs``, style no cell)."""
         if not part or not self.package.has(part):
-            return set(), set(), 1
+            return [GENERAL]
         custom: dict[int, str] = {}
         formats: list[int] = []
-        in_cell_xfs = False
+        in_cell_xfs = in_num_fmts = False
         for event, element in self.package.events(part, ("start", "end")):
             if element.tag == MAIN + "cellXfs":
                 in_cell_xfs = event == "start"
-            elif event == "end" and element.tag == MAIN + "numFmt":
+            elif element.tag == MAIN + "numFmts":
+                in_num_fmts = event == "start"
+            elif event == "end" and in_num_fmts and element.tag == MAIN + "numFmt":
                 custom[int(element.get("numFmtId"))] = element.get("formatCode") or ""
             elif event == "end" and in_cell_xfs and element.tag == MAIN + "xf":
                 formats.append(int(element.get("numFmtId", 0)))
-        dates, durations = set(), set()
-        for index, number_format in enumerate(formats):
-            code = custom.get(number_format, BUILTIN_FORMATS.get(number_format))
-            if code and is_date_format(code):
-                dates.add(index)
-                if is_timedelta_format(code):
-                    durations.add(index)
-        return dates, durations, max(len(formats), 1)
+        return [custom.get(number, BUILTIN_FORMATS.get(number, GENERAL)) for number in formats] or [GENERAL]
+
+    def _format_code(self, style: str) -> str:
+        """The number format code of a cell's style, which must be one the file defines."""
+        code = self.style_codes.get(style)
+        if code is None:
+            if not INDEX.fullmatch(style) or int(style) >= len(self.number_formats):
+                raise _BadCell(f"refers to style number {quoted(style)}, which the file does not define.")
+            code = self.style_codes[style] = self.number_formats[int(style)]
+        return code
 
     # The sheet -----------------------------------------------------------------------------
 
@@ -480,7 +417,7 @@ class _Reader:
                     raise FileRefused([f"{scan.where}: row {number} is given twice in the file; it cannot be told "
                                        "which one was seen. Save the workbook again in Excel or LibreOffice."])
                 scan.seen_rows.add(number)
-                scan.add_row(number, self._row_cells(element, number, scan.where, scan.formulas), element)
+                scan.add_row(number, self._row_cells(element, number, scan.where, scan.formulas, scan.unshown), element)
             elif tag == COL:
                 scan.hide_columns(element)
             elif tag == MERGE:
@@ -500,7 +437,7 @@ class _Reader:
             raise FileRefused([f"{where}: a row is numbered {number}, outside 1 to {MAX_SHEET_ROWS:,}."])
         return number
 
-    def _row_cells(self, row, number: int, where: str, formulas: set) -> dict[int, object]:
+    def _row_cells(self, row, number: int, where: str, formulas: set, unshown: set) -> dict[int, object]:
         values: dict[int, object] = {}
         column = 0
         digits = str(number)
@@ -518,6 +455,8 @@ class _Reader:
                                        "which is not a cell of that row."])
             if column > MAX_SHEET_COLUMNS:
                 raise FileRefused([f"{where}, row {number}: a cell lies past the last column of a sheet."])
+            if column > MAX_COLUMNS:  # never read: keeping it would cost memory for nothing
+                continue
             if column in values:
                 raise FileRefused([f"{where}, cell {column_letter(column)}{number}: given twice in the file; "
                                    "it cannot be told which value was seen."])
@@ -527,6 +466,8 @@ class _Reader:
                 raise FileRefused([f"{where}, cell {column_letter(column)}{number}: {exc}"]) from None
             if is_formula:
                 formulas.add((number, column))
+            if type(value) is Hidden:
+                unshown.add(number)
             if value is not None or is_formula:
                 values[column] = value
         return values
@@ -535,15 +476,17 @@ class _Reader:
         """The value a spreadsheet shows in the cell (its cached value for a formula), checked
         against the cell's type; and whether it holds a formula."""
         kind = cell.get("t", "n")
-        raw = inline = None
-        is_formula = False
+        raw = inline = formula = None
         for child in cell:
             tag = child.tag
             if tag == VALUE:
                 raw = child.text
             elif tag == FORMULA:
-                is_formula = True
+                formula = child.text or ""
             elif tag == INLINE:
+                if inline is not None:
+                    raise _BadCell("holds two texts where a spreadsheet writes one; the file was altered. "
+                                   "Save it again in Excel or LibreOffice.")
                 inline = child
         if kind == "inlineStr":
             value = self._text_of(inline) if inline is not None else None
@@ -557,41 +500,53 @@ class _Reader:
                                f"{len(self.strings)}. The file is damaged; save it again as .xlsx.")
             value = self.strings[int(raw)]
         elif kind == "str":
-            value = raw
+            value = decode_excel_escapes(raw)
         elif kind == "b":
             if raw not in ("0", "1"):
                 raise _BadCell(f"a TRUE/FALSE cell holds {quoted(raw)}.")
             value = raw == "1"
         elif kind == "d":
-            try:
-                value = datetime.fromisoformat(raw)
-            except ValueError:
-                raise _BadCell(f"a date cell holds {quoted(raw)}, which is not a date.") from None
+            value = _iso_date(raw)
         elif kind == "e":
             if raw not in ERROR_CODES:
                 raise _BadCell(f"holds an error value {quoted(raw)} no spreadsheet makes.")
-            value = raw
+            value = ErrorValue(raw)
         else:
             raise _BadCell(f"has a cell type {quoted(kind)} that no spreadsheet writes.")
-        if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
-            raise _BadCell(f"holds {quoted(value)}; a spreadsheet cell holds at most {MAX_CELL_CHARS:,} characters.")
-        return value, is_formula
+        if kind in TEXT_TYPES and value is not None:
+            if len(value) > MAX_CELL_CHARS:
+                raise _BadCell(f"holds {quoted(value)}; a spreadsheet cell holds at most {MAX_CELL_CHARS:,} characters.")
+            style = cell.get("s")
+            if style is not None and text_section(code := self._format_code(style)) is not None:
+                value = text_as_shown(value, code)
+        if (formula is not None and value is not None and not isinstance(value, ErrorValue)
+                and (self.recalculates or VOLATILE.search(formula))):
+            why = ("the workbook recalculates every formula when it is opened" if self.recalculates else
+                   f"its formula ({formula}) gives another value whenever the spreadsheet recalculates")
+            value = Hidden(value, f"{why}, so the value stored is not necessarily the one shown",
+                           "Type the value itself in place of the formula, then save and send the file again.")
+        return value, formula is not None
 
     def _number(self, raw: str, style: str | None):
+        """A number as its cell's format shows it: a date, a time, or as ``reader_formats`` says."""
         if not NUMBER.fullmatch(raw):
             raise _BadCell(f"a number cell holds {quoted(raw)}, which is not a number.")
         number = float(raw) if any(c in raw for c in ".eE") else int(raw)
         if isinstance(number, float) and not math.isfinite(number):
             raise _BadCell(f"a number cell holds {quoted(raw)}, which is out of range.")
-        if style is None or style in self.plain_styles:
-            return number
-        if not INDEX.fullmatch(style) or int(style) >= self.style_count:
-            raise _BadCell(f"refers to style number {quoted(style)}, which the file does not define.")
-        if int(style) not in self.date_styles:
-            self.plain_styles.add(style)
-            return number
+        code = GENERAL if style is None else self._format_code(style)
+        kind = format_kind(code)
+        if kind == "general":
+            return general(number)
+        if kind == "number":
+            return number_as_shown(number, code)
+        if number < 0:
+            raise _BadCell(f"holds {quoted(raw)} shown as a date or time, which Excel shows as ##### "
+                           "(no date or time is negative). Type the date itself.")
+        if kind == "elapsed":
+            return elapsed_as_shown(number, code)
         try:
-            value = from_excel(number, self.epoch, timedelta=int(style) in self.timedelta_styles)
+            value = from_excel(number, self.epoch)
         except (OverflowError, ValueError):
             value = None
         if value is None:
@@ -604,6 +559,8 @@ class _Reader:
         work = 0
         for ref in merges:
             corners = [COORDINATE.fullmatch(c) for c in ref.split(":")]
+            if len(corners) == 1:
+                corners *= 2  # a single cell, as Excel for Mac writes some merges
             if len(corners) != 2 or not all(corners):
                 raise FileRefused([f"{where}: a merged range is given as {quoted(ref)}, which is not a range."])
             (c1, r1), (c2, r2) = ((_column_number(m.group(1)), int(m.group(2))) for m in corners)
@@ -678,15 +635,22 @@ class _Reader:
         """One row's cells by title; the ``checked`` columns, whose values are imported, must be seen."""
         values = grid.cells.get(number, {})
         self._check_seen(grid, number, checked, problems)
+        if number in grid.unshown:  # refused above where imported; elsewhere the value is what counts
+            values = {c: v.value if type(v) is Hidden else v for c, v in values.items()}
         return Row(number, {key: (values.get(c), f"{column_letter(c)}{number}") for c, key in columns.items()})
 
     def _check_seen(self, grid: _Grid, number: int, columns: Collection[int], problems: list[str]) -> None:
         """A value read must be one a person could see."""
-        if number not in grid.hidden_rows and number not in grid.merged and grid.hidden_columns.isdisjoint(columns):
+        if (number not in grid.hidden_rows and number not in grid.merged and number not in grid.unshown
+                and grid.hidden_columns.isdisjoint(columns)):
             return
         values = grid.cells.get(number, {})
         for column in columns:
             value = values.get(column)
+            if type(value) is Hidden:
+                problems.append(f"{self.name}, sheet {grid.name}, cell {column_letter(column)}{number}: holds "
+                                f"{quoted(cell_text(value.value))}, but {value.why}. {value.advice}")
+                continue
             if _empty(value) and (number, column) not in grid.formulas:
                 continue
             if number in grid.hidden_rows:
@@ -714,23 +678,55 @@ class _Reader:
                 self.refuse(f"the sheet {FORM_SHEET} is hidden, so what it holds cannot be seen. Unhide it, "
                             "check it and send the file again.")
             grid = self._grid(FORM_SHEET, part, HEADER_SEARCH_ROWS + MAX_FORM_ROWS)
-            sheet = self._sheet(grid, [t for t, _, _ in COLUMNS], ["Ref", *FIELD_TITLES], MAX_FORM_ROWS)
+            sheet = self._sheet(grid, *FORM_READING)
             if sheet is None:
                 self.refuse(f"sheet {FORM_SHEET}: no header row with the columns "
                             f"{', '.join(['Ref', *FIELD_TITLES])} in the first {HEADER_SEARCH_ROWS} rows. "
                             "Do not rename or delete columns; start again from the form you were sent.")
-            return Parsed("form", sheet, self._identification(by_name),
-                          {f"{column_letter(c)}{r}" for r, c in grid.formulas})
+            identification = self._identification(by_name)
+            self._check_captions_once(sheet)
+            self._refuse_answers_elsewhere(FORM_SHEET, FORM_READING)
+            return Parsed("form", sheet, identification, {f"{column_letter(c)}{r}" for r, c in grid.formulas})
         for name, state, part in sorted(self.sheets, key=lambda s: s[0] != "Data"):
             grid = self._grid(name, part, HEADER_SEARCH_ROWS + MAX_TABLE_ROWS)
-            sheet = self._sheet(grid, [*TABLE_KEYS, *FIELD_TITLES], [*TABLE_KEYS, "Status"], MAX_TABLE_ROWS)
+            sheet = self._sheet(grid, *TABLE_READING)
             if sheet is not None:
                 if state != "visible":
                     self.refuse(f"the table is on the hidden sheet {name}, so what it holds cannot be seen. "
                                 "Unhide it, check it and send the file again.")
+                self._refuse_answers_elsewhere(name, TABLE_READING)
                 return Parsed("table", sheet, formulas={f"{column_letter(c)}{r}" for r, c in grid.formulas})
         self.refuse(f"no sheet named {FORM_SHEET!r}, and no sheet with a header row of {', '.join(TABLE_KEYS)}, "
                     "Status. Send back the form made by `tracker form`, or a table with those columns.")
+
+    def _refuse_answers_elsewhere(self, read: str, reading: tuple) -> None:
+        """Answers on another sheet with the columns of the one read (a copied "Form (2)", a second
+        table) would be left out in silence: the file is refused, naming that sheet. A hidden sheet
+        shows no one its answers, which are rightly left out."""
+        for name, state, part in self.sheets:
+            if name in (read, ID_SHEET) or state != "visible":
+                continue
+            other = self._sheet(self._grid(name, part, HEADER_SEARCH_ROWS + reading[2]), *reading)
+            if other is not None and any(not _empty(value) for row in other.rows
+                                         for title, (value, _) in row.cells.items() if title in FIELD_TITLES):
+                self.refuse(f"sheet {name} has the columns of sheet {read} and holds answers, but only sheet "
+                            f"{read} is imported. Copy those answers into sheet {read}, delete sheet {name}, "
+                            "then save and send the file again.")
+
+    def _check_captions_once(self, sheet: Sheet) -> None:
+        """A caption above the header (a contact point's, or whose form it is) given twice: which
+        of the two values counts cannot be told."""
+        seen: dict[str, str] = {}
+        for row in sheet.preamble:
+            caption, cell = row.cells.get("0", (None, f"A{row.number}"))
+            key = normal(caption)
+            if key not in FORM_CAPTIONS:
+                continue
+            if key in seen:
+                self.refuse(f"sheet {sheet.name}, cells {seen[key]} and {cell}: the caption {quoted(cell_text(caption))} is "
+                            "given twice; it cannot be told which value to read. Delete the extra row, or start again "
+                            "from the form you were sent.")
+            seen[key] = cell
 
     def _identification(self, by_name: dict[str, tuple[str, str]]) -> dict[str, str] | None:
         """The form's identification: custom document properties, else the hidden sheet."""
@@ -759,8 +755,9 @@ class _Reader:
 
     def _properties(self) -> dict[str, str]:
         found: dict[str, str] = {}
-        if self.package.has(CUSTOM_PROPS_PART):
-            for _, element in self.package.events(CUSTOM_PROPS_PART):
+        part = self.package.related("", CUSTOM_PROPS_TYPE)
+        if part is not None and self.package.has(part):
+            for _, element in self.package.events(part):
                 if element.tag != CUSTOM_PROPS + "property":
                     continue
                 name = element.get("name") or ""
