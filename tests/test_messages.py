@@ -257,7 +257,7 @@ def test_free_text_options_follow_the_visible_text_rule(tracker, store, tmp_path
     tracker("round", "close", "2008")
     before = snapshot(store)
     output = plain(tracker(*args, expect=2).output)
-    assert re.search(r"contains (an invisible formatting|a control) character", output)
+    assert re.search(r"contains (an invisible|a bidirectional formatting|a control) character", output)
     assert snapshot(store) == before
 
 

@@ -73,7 +73,7 @@ def test_a_value_equal_to_the_default_keeps_following_the_catalogue(store):
     ({"title": "  "}, "cannot be blank"),
     ({"title": "Two\nlines"}, "line break"),
     ({"publisher": "x" * 201}, "at most 200"),
-    ({"subject": "bad \u202e text"}, "invisible formatting character"),
+    ({"subject": "bad \u202e text"}, "bidirectional formatting character"),
     ({"colour": "red"}, "Unknown publication field"),
 ])
 def test_bad_values_are_refused_and_nothing_is_stored(store, values, problem):

@@ -219,6 +219,20 @@ def _returned_ids(session: Session, trend_years: list[int], economies: list[Econ
     return {y: returned_economies(session, y, as_of) & ids for y in trend_years}
 
 
+def _figures(session: Session, year: int, all_items: list[Item], items: list[Item], economies: list[Economy],
+             by_economy: dict, by_item: dict, as_of: datetime | None) -> dict:
+    """The figures both ways of gathering (now, or as of a moment) work out alike from the status
+    counts: the trend years, each economy's tally per year, who returned, each item's tally this year
+    and the basis of each year's change."""
+    trend_years = sorted({y for y, _ in by_economy if y <= year} | {year})
+    applying = {y: sum(1 for item in all_items if item.applies_in(y)) for y in trend_years}
+    trend = {(y, e.id): Tally(applying[y], by_economy.get((y, e.id), Counter())) for y in trend_years for e in economies}
+    returned = _returned_ids(session, trend_years, economies, as_of)
+    item_tallies = {item.id: Tally(len(returned[year]), by_item.get((year, item.id), Counter())) for item in items}
+    return {"trend_years": trend_years, "trend": trend, "returned_ids": returned, "item_tallies": item_tallies,
+            "trend_bases": _bases(all_items, trend_years, returned)}
+
+
 def _bases(all_items: list[Item], trend_years: list[int], returned: dict[int, set[int]]) -> dict[int, Basis]:
     """Per trend year after the first, the basis of the change from the year before: what the
     Trend sheet marks as a break when it changed."""
@@ -284,20 +298,12 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
         ).all()
     )
 
-    by_economy = status_counts(session, Entry.economy_id)
-    trend_years = sorted({y for y, _ in by_economy if y <= year} | {year})
-    applying = {y: sum(1 for item in all_items if item.applies_in(y)) for y in trend_years}
-    trend = {
-        (y, e.id): Tally(applying[y], by_economy.get((y, e.id), Counter())) for y in trend_years for e in economies
-    }
-    by_item = status_counts(session, Entry.item_id, year)
-    returned = _returned_ids(session, trend_years, economies, None)
-    item_tallies = {item.id: Tally(len(returned[year]), by_item.get((year, item.id), Counter())) for item in items}
+    figures = _figures(session, year, all_items, items, economies, status_counts(session, Entry.economy_id),
+                       status_counts(session, Entry.item_id, year), None)
     illustrative = session.get(Setting, ILLUSTRATIVE_KEY) is not None
-    bases = _bases(all_items, trend_years, returned)
-    basis = bases.get(year)
+    basis = figures["trend_bases"].get(year)
     comparison = None if basis is None else comparison_of(
-        basis, *counts_in_database(session, basis), pooled(item_tallies[i.id] for i in basis.added))
+        basis, *counts_in_database(session, basis), pooled(figures["item_tallies"][i.id] for i in basis.added))
     return ReportData(
         year=year,
         illustrative=illustrative,
@@ -310,14 +316,10 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
         contacts=contacts,
         returns=_returns(session, year, None),
         last_updated=last_updated,
-        trend_years=trend_years,
-        trend=trend,
-        item_tallies=item_tallies,
         texts=wordings_for(session, year, items),
         comparison=comparison,
         publication=publication_for(session, year),
-        trend_bases=bases,
-        returned_ids=returned,
+        **figures,
     )
 
 
@@ -352,18 +354,11 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
         .where(Change.year == year, Change.changed_at <= as_of)
         .group_by(Change.economy_id)
     ).all())
-    trend_years = sorted({y for y, _ in by_economy if y <= year} | {year})
-    applying = {y: sum(1 for item in all_items if item.applies_in(y)) for y in trend_years}
-    trend = {
-        (y, e.id): Tally(applying[y], by_economy.get((y, e.id), Counter())) for y in trend_years for e in economies
-    }
-    returned = _returned_ids(session, trend_years, economies, as_of)
-    item_tallies = {item.id: Tally(len(returned[year]), by_item.get((year, item.id), Counter())) for item in items}
-    bases = _bases(all_items, trend_years, returned)
-    basis = bases.get(year)
+    figures = _figures(session, year, all_items, items, economies, by_economy, by_item, as_of)
+    basis = figures["trend_bases"].get(year)
     comparison = None if basis is None else comparison_of(
         basis, *counts_of_entries(((y, e, i, v["status"]) for (e, i, y), v in state.items()), basis),
-        pooled(item_tallies[i.id] for i in basis.added))
+        pooled(figures["item_tallies"][i.id] for i in basis.added))
     return ReportData(
         year=year,
         illustrative=session.get(Setting, ILLUSTRATIVE_KEY) is not None,
@@ -376,12 +371,8 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
         contacts=contacts_as_of(session, year, as_of),
         returns=_returns(session, year, as_of),
         last_updated=last_updated,
-        trend_years=trend_years,
-        trend=trend,
-        item_tallies=item_tallies,
         texts=wordings_for(session, year, items),
         comparison=comparison,
         publication=publication_for(session, year),
-        trend_bases=bases,
-        returned_ids=returned,
+        **figures,
     )
