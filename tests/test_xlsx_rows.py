@@ -136,7 +136,7 @@ def cells(path) -> dict:
         ws.title: (
             [(cell.coordinate, cell.value, cell.data_type, cell.number_format,
               *(copy(style) for style in (cell.font, cell.fill, cell.border, cell.alignment, cell.protection)))
-             for row in ws.iter_rows() for cell in row],
+             for row in ws.iter_rows() for cell in row if cell.value is not None or cell.has_style],
             {number: dimension.height for number, dimension in ws.row_dimensions.items()},
             {letter: dimension.width for letter, dimension in ws.column_dimensions.items()},
         )
