@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import forms, overview, progress, rounds
+from tracker import forms, overview, progress, returns, rounds
 from tracker.catalogue import items_for, wordings_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
@@ -86,7 +86,7 @@ def _round_state(session: Session, year: int) -> dict:
 def _submission(session: Session, economy: Economy, year: int) -> dict:
     """When the return last came in (a form, a table or online), when it last changed, and
     whether it changed since it came in."""
-    returned = rounds.latest_returns(session, year).get(economy.id)
+    returned = returns.latest_returns(session, year).get(economy.id)
     changed = session.scalar(
         select(func.max(Change.changed_at)).where(Change.economy_id == economy.id, Change.year == year))
     return {"returned": returned[0] if returned else None, "returned_as": returned[1] if returned else None,

@@ -117,8 +117,9 @@ def economy_page(session: Session, economy_code: str, year: int | None) -> dict:
                       for row in sheet["items"]]
     round_ = session.get(Round, year)
     economy_id = session.scalar(select(Economy.id).where(Economy.code == sheet["economy"]))
-    received = rounds.latest_returns(session, year).get(economy_id)
-    returned = economy_id in returns.returned_economies(session, year)
+    latest = returns.latest_returns(session, year)
+    received = latest.get(economy_id)
+    returned = economy_id in returns.returned_economies(session, year, latest=latest)
     return sheet | {"history": changes, "round": _round_state(round_),
                     "returned": received[0] if received else None, "has_returned": returned}
 

@@ -63,7 +63,11 @@ def _answered(session: Session, year: int, as_of: datetime | None) -> set[int]:
     return {economy_id for (economy_id, _), status in latest.items() if status is not None}
 
 
-def returned_economies(session: Session, year: int, as_of: datetime | None = None) -> set[int]:
+def returned_economies(session: Session, year: int, as_of: datetime | None = None,
+                       latest: dict[int, tuple[datetime, str]] | None = None) -> set[int]:
     """The ids of the economies that returned for ``year`` (as things stood at ``as_of``, if
-    given): a return in force, or answers with a status. The one definition of "returned"."""
-    return set(latest_returns(session, year, as_of)) | _answered(session, year, as_of)
+    given): a return in force, or answers with a status. The one definition of "returned".
+    ``latest`` is ``latest_returns`` of the same year and moment, for a caller that has read it."""
+    if latest is None:
+        latest = latest_returns(session, year, as_of)
+    return set(latest) | _answered(session, year, as_of)

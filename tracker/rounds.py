@@ -157,7 +157,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
         select(Change.economy_id, func.max(Change.changed_at)).where(Change.year == year).group_by(Change.economy_id)
     ).all())
     returns = latest_returns(session, year)
-    returned_ids = returned_economies(session, year)
+    returned_ids = returned_economies(session, year, latest=returns)
     contacts = progress.latest_contacts(session, year)  # whom to chase: often last year's focal point
     rows = []
     for economy in economies_for(session, year):
