@@ -222,6 +222,9 @@ def test_item_history_imports_and_reports_pages_carry_the_commands_figures(web, 
     assert web.get("/reports.json").json() == cli_json(round_2008, "reports", "list")
     for path in ("/items/LC02-1", "/history?year=2008", "/imports", "/reports"):
         assert web.get(path).status_code == 200, path
+    page = web.get("/history?year=2008").text
+    fields = {row["field"] for row in history["rows"]}
+    assert "status" in fields and "<td>Status</td>" in page and "<td>status</td>" not in page
 
 
 def test_history_is_paginated(web, round_2008):

@@ -38,7 +38,7 @@ from tracker.progress import (
 )
 from tracker.status import label
 from tracker.store import Store
-from tracker.workbook.layout import CONTACT_LABELS, FIELD_TITLES, ID_FIELDS
+from tracker.workbook.layout import CONTACT_LABELS, FIELD_LABELS, FIELD_TITLES, ID_FIELDS
 from tracker.workbook.reader import (MAX_FILE_BYTES, OTHER_FORMATS, ErrorValue, FileRefused, cell_text,
                                      check_shown_identification, read_workbook)
 from tracker.workbook.reader import Parsed as _Parsed
@@ -47,9 +47,10 @@ from tracker.workbook.reader import normal as _normal
 from tracker.text import escaped
 from tracker.years import check_year
 
-TITLES_BY_FIELD = {name: title for title, name in FIELD_TITLES.items()}
 MAX_PROBLEMS_SHOWN = 25
 WORKBOOK_SUFFIX = ".xlsx"
+
+
 @dataclass
 class FileResult:
     """What happened to one file."""
@@ -250,7 +251,7 @@ def _resolve_conflicts(session, form: Form, economy: Economy, updates, force: bo
                 del values[name]
             elif not force:
                 shown = label if name == "status" else (lambda v: v)
-                title = TITLES_BY_FIELD[name]
+                title = FIELD_LABELS[name]
                 problems.append(
                     f"{where}, cell {row.cells[title][1]} ({title}): {item.ref} {name} was changed in the "
                     "database after this form was issued "

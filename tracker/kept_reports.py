@@ -98,15 +98,21 @@ def keep_file(session: Session, report_id: int, kind: str, path: Path) -> None:
     session.flush()
 
 
-def write_report(session: Session, year: int, destination: Path, pdf: bool = False,
-                 as_of: datetime | None = None, force: bool = False) -> tuple[report.ReportData, int]:
-    """``report.write_report`` after ``check_destination``, then its files kept: the report's
-    data and its id in ``tracker reports list``. The year is checked first: a report that cannot
-    be written says so whatever the destination."""
+def check_report_destination(session: Session, year: int, destination: Path, pdf: bool, force: bool) -> None:
+    """Before a report is written, in a transaction of its own: the year first (a report that
+    cannot be written says so whatever the destination), then the workbook's and the PDF's
+    destinations (``check_destination``). Not in ``write_report``'s transaction: a retry of that
+    one would find the file it had just written and refuse it."""
     known_year(session, year)
     check_destination(session, destination, "workbook", force)
     if pdf:
         check_destination(session, destination.with_suffix(".pdf"), "pdf", force)
+
+
+def write_report(session: Session, year: int, destination: Path, pdf: bool = False,
+                 as_of: datetime | None = None) -> tuple[report.ReportData, int]:
+    """``report.write_report``, then its files kept: the report's data and its id in ``tracker
+    reports list``. A destination chosen by the user is checked first (``check_report_destination``)."""
     data = report.write_report(session, year, destination, pdf, as_of)
     report_id = session.scalar(select(ReportLog.id).where(ReportLog.file_name == str(destination.resolve()))
                                .order_by(ReportLog.id.desc()).limit(1))

@@ -125,14 +125,6 @@ def return_page(session: Session, economy_code: str, year: int | None, typed: Ty
     } | _submission(session, economy, year)
 
 
-def _writable(session: Session, year: int, round_required: bool) -> None:
-    """Refuse a return for a year whose round is not open, when the one saving answers for one
-    economy only (a focal point); the write path itself refuses a closed year for everyone."""
-    if round_required and _round_state(session, year)["state"] != "open":
-        raise Refused(f"There is no {year} round open, so there is no {year} return to answer; "
-                      "ask the secretariat to open the round.")
-
-
 def _wanted(given: dict, current: dict, what: str) -> dict[str, str | None]:
     """The answers given for an item, validated; a text whose only difference from what is saved
     is its kind of line break is what is saved."""
@@ -149,7 +141,7 @@ def save_return(session: Session, economy_code: str, year: int, typed: Typed, so
     answers if the page left it as shown, and refuses the whole save (``ReturnConflict``) if it
     was typed over. Returns when, the items changed and the contact fields changed."""
     overview.known_year(session, year)
-    _writable(session, year, round_required)
+    rounds.check_writer(session, year, round_required)
     economy = resolve_economy(session, economy_code)
     progress.lock_economies(session, [economy.id])
     items, prefill = _prefill(session, economy, year)

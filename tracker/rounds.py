@@ -21,7 +21,7 @@ from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.models import Change, Entry, Form, Import, Round, RoundEvent, utcnow
 from tracker.rates import economies_for
-from tracker.returns import latest_returns, returned_economies
+from tracker.returns import latest_returns
 
 
 def check_writer(session: Session, year: int, focal_point: bool) -> None:
@@ -157,7 +157,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
         select(Change.economy_id, func.max(Change.changed_at)).where(Change.year == year).group_by(Change.economy_id)
     ).all())
     returns = latest_returns(session, year)
-    returned_ids = returned_economies(session, year, latest=returns)
+    returned_ids = set(returns) | set(answered)  # returns.returned_economies, from what was read above
     contacts = progress.latest_contacts(session, year)  # whom to chase: often last year's focal point
     rows = []
     for economy in economies_for(session, year):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from tracker.cli.common import (IMPORT_ID, _shown, checked_year, emit_json, json_option, percent, points, read, run,
+from tracker.cli.common import (IMPORT_ID, checked_year, emit_json, json_option, percent, points, read, run,
                                 shown_change, source, year_option)
 from tracker.status import label
 

@@ -162,7 +162,8 @@ def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: 
     from tracker import kept_reports
 
     out_file = out_file or kept_reports.free_destination(DEFAULT_REPORTS, year)
-    data, report_id = run(ctx, kept_reports.write_report, year, out_file, pdf, as_of, force)
+    run(ctx, kept_reports.check_report_destination, year, out_file, pdf, force)
+    data, report_id = run(ctx, kept_reports.write_report, year, out_file, pdf, as_of)
     if as_of:
         click.echo(f"As of {as_of:%Y-%m-%d %H:%M:%S} UTC (data as of {_second(data.data_last_changed)}).")
     region = data.region()

@@ -18,7 +18,7 @@ from tracker import __version__
 from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
 from tracker.percentages import percent_text, points_text
-from tracker.workbook.layout import FIELD_TITLES
+from tracker.workbook.layout import FIELD_LABELS, FIELD_TITLES
 from tracker.status import LABELS
 from tracker.web.sessions import csrf_token, current_viewer
 
@@ -59,6 +59,11 @@ def _points(change) -> str:
     return "-" if change is None else points_text(change)
 
 
+def _field_label(name: str) -> str:
+    """A stored field by its title on the form ("measures": "Measures undertaken")."""
+    return FIELD_LABELS.get(name, name)
+
+
 def _when(value) -> str:
     if value is None:
         return "-"
@@ -71,7 +76,8 @@ def templates() -> Environment:
     folder = str(importlib.resources.files("tracker.web").joinpath("templates"))
     environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True),
                               trim_blocks=True, lstrip_blocks=True)
-    environment.filters |= {"percent": percent_text, "points": _points, "when": _when, "status_cells": status_cells}
+    environment.filters |= {"percent": percent_text, "points": _points, "when": _when, "field_label": _field_label,
+                            "status_cells": status_cells}
     environment.globals |= {"LABELS": LABELS, "SHORT": SHORT, "NARRATIVE": NARRATIVE, "version": __version__}
     return environment
 

@@ -41,6 +41,9 @@ CONTACT_LABELS = {
     "email": "Contact e-mail",
     "phone": "Contact phone",
 }
+#: Each stored field by its title as people read it: the form's column, or the contact cell's label.
+FIELD_LABELS = {name: title for title, name in FIELD_TITLES.items()} | {
+    f"contact_{key}": label for key, label in CONTACT_LABELS.items()}
 #: The identification a form carries (as custom document properties named with
 #: ``PROPERTY_PREFIX``, and on the hidden ``ID_SHEET``), in the order its signature covers.
 ID_FIELDS = ("form_id", "economy", "year", "catalogue_version", "issued_at")
