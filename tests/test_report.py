@@ -8,7 +8,8 @@ from datetime import date, datetime
 import pytest
 from openpyxl import load_workbook
 
-from tracker.report.book import ILLUSTRATIVE_NOTE, PRINTED_AFTER_PROFILES, PRINTED_BEFORE_PROFILES, STATUS_CODES, WORKING_SHEETS
+from tracker.report.book import ILLUSTRATIVE_NOTE, PRINTED_AFTER_PROFILES, PRINTED_BEFORE_PROFILES, WORKING_SHEETS
+from tracker.status import STATUS_CODES
 from tracker.workbook.typesetting import text_lines
 
 SCALE = {

@@ -25,6 +25,7 @@ import uvicorn
 from tracker import demo, progress
 from tracker.economies import resolve_economy
 from tracker.catalogue import resolve_item
+from tracker.status import LABELS, STATUS_CODES
 from tracker.store import Store
 from formtools import fill
 from webtools import PASSWORD, add_accounts
@@ -152,18 +153,38 @@ def test_every_page_at_both_widths(browser, server, width):
     context.close()
 
 
-def test_matrix_headers_stay_in_view_and_the_filter_submits_itself(browser, server):
+def test_the_whole_matrix_fits_1280_px_with_headers_in_view_and_the_filter_submits_itself(browser, server):
     context, page = signed_in(browser, server, "vera", viewport={"width": 1280, "height": 700})
     page.goto(server["base"] + "/matrix")
     box = page.locator(".matrix-wrap")
-    box.evaluate("element => { element.scrollTop = 400; element.scrollLeft = 600; }")
+    sideways = box.evaluate("element => element.scrollWidth - element.clientWidth")
+    assert sideways <= 0, f"the matrix scrolls {sideways} px sideways at 1280 px"
+    assert page.locator(".matrix thead th").count() == 1 + 21
+    box.evaluate("element => { element.scrollTop = 400; }")
     header = page.locator(".matrix thead th").nth(3).bounding_box()
-    first_column = page.locator(".matrix tbody th").nth(10).bounding_box()
-    wrap = box.bounding_box()
-    assert abs(header["y"] - wrap["y"]) < 3 and abs(first_column["x"] - wrap["x"]) < 3
+    assert abs(header["y"] - box.bounding_box()["y"]) < 3
+    link = page.get_by_role("link", name="LC02-1", exact=True)
+    tip = page.locator("#" + link.get_attribute("aria-describedby"))
+    assert tip.is_hidden()
+    link.focus()
+    assert tip.is_visible() and "cybercrime" in tip.inner_text()
     page.get_by_label("Instrument").select_option("LOSCABOS-2002")
     page.wait_for_url("**instrument=LOSCABOS-2002**")
-    assert "LC02-1" in page.inner_text(".matrix thead")
+    assert "LC02-1" in page.inner_text(".matrix tbody")
+    context.close()
+
+
+def test_on_a_phone_the_matrix_is_one_economy_at_a_time(browser, server):
+    context, page = signed_in(browser, server, "vera", viewport={"width": 390, "height": 800})
+    page.goto(server["base"] + "/matrix")
+    assert page.locator(".matrix-wrap").is_hidden()
+    assert page.get_by_role("heading", level=2).inner_text().startswith("AUS")
+    page.get_by_label("Economy").select_option("JPN")
+    page.wait_for_url("**economy=JPN**")
+    assert page.get_by_role("heading", level=2).inner_text() == "JPN Japan"
+    code, text = page.locator(".statuses-list li", has_text="LC02-1").inner_text().split("\n", 1)
+    label = text.rsplit(": ", 1)[1]
+    assert text.startswith("LC02-1 Cybercrime laws") and code == STATUS_CODES[{v: k for k, v in LABELS.items()}[label]]
     context.close()
 
 
@@ -211,7 +232,7 @@ def test_the_matrix_prints_on_a4_landscape(browser, server):
     context, page = signed_in(browser, server, "vera", viewport={"width": 1047, "height": 740})  # 277 x 196 mm
     page.goto(server["base"] + "/matrix")
     page.emulate_media(media="print")
-    assert page.locator("header.top").is_hidden() and page.locator(".matrix .short").first.is_visible()
+    assert page.locator("header.top").is_hidden() and page.locator(".matrix .code").first.is_visible()
     width = page.evaluate("document.querySelector('.matrix').getBoundingClientRect().width")
     assert width <= 1047, f"the printed matrix is {width} px wide, wider than A4 landscape"
     pdf = page.pdf(prefer_css_page_size=True)

@@ -14,6 +14,7 @@ from sqlalchemy import event, insert, select
 from starlette.testclient import TestClient
 
 from tracker.models import Account, Item
+from tracker.status import STATUS_COLOURS
 from tracker.web.app import create_app
 from webtools import ONE_TIME, PASSWORD, Clock, add_accounts, client, csrf_of, sign_in, signed_in
 
@@ -203,11 +204,22 @@ def test_matrix_shows_status_as_text_and_no_return_apart_from_not_started(web):
     assert rows["AUS"]["labels"][refs.index("LC02-1")] == "Not started"
     assert rows["CAN"]["labels"][refs.index("LC02-1")] == "Not reported"
     page = web.get("/matrix?year=2008").text
-    assert '<td class="status s-not_started"><span class="long">Not started</span>' in page
-    assert '<td class="status s-none"><span class="long">Not reported</span>' in page
+    assert ('<td class="code c-not_started"><span aria-hidden="true">NS</span>'
+            '<span class="visually-hidden">Not started</span></td>') in page
+    assert ('<td class="code c-none"><span aria-hidden="true">-</span>'
+            '<span class="visually-hidden">Not reported</span></td>') in page
+    phone = web.get("/matrix?year=2008&economy=can").text
+    assert '<h2 id="one-economy">CAN Canada</h2>' in phone
     only = web.get("/matrix.json?year=2008&instrument=LOSCABOS-2002").json()
     assert only["items"] and {item["instrument"] for item in only["items"]} == {"LOSCABOS-2002"}
     assert len(only["items"]) < len(data["items"])
+
+
+def test_the_matrix_colours_are_the_reports(web):
+    stylesheet = web.get("/statuses.css")
+    assert stylesheet.headers["content-type"].startswith("text/css")
+    for key, colour in STATUS_COLOURS.items():
+        assert f".c-{key} {{ background: {colour};" in stylesheet.text
 
 
 def test_item_history_imports_and_reports_pages_carry_the_commands_figures(web, round_2008):

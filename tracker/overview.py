@@ -91,7 +91,8 @@ def status_matrix(session: Session, year: int | None, instrument: str | None = N
         "year": year,
         "instrument": instrument,
         "instruments": [{"code": code, "title": title} for code, title in instruments],
-        "items": [{"ref": i.ref, "instrument": i.instrument.code, "text": texts[i.id]} for i in items],
+        "items": [{"ref": i.ref, "instrument": i.instrument.code, "short_title": i.short_title, "text": texts[i.id]}
+                  for i in items],
         "economies": [
             {"code": e.code, "name": e.name,
              "statuses": [statuses.get((e.id, i.id)) for i in items],

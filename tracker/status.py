@@ -15,6 +15,30 @@ SCALE = {
 }
 STATUS_KEYS = tuple(SCALE)
 LABELS = {key: label for key, (label, _) in SCALE.items()}
+#: Each status as a short code, for matrices readable in print without colour (the report's, the
+#: browser's, the public site's); none of them one that pandas reads as missing ("NA" would be).
+STATUS_CODES = {
+    "not_started": "NS",
+    "planned": "PL",
+    "in_progress": "IP",
+    "partial": "PI",
+    "implemented": "IM",
+    "not_applicable": "NAP",
+}
+#: The code of "not reported" in those matrices.
+NOT_REPORTED_CODE = "-"
+#: One colour per status, the same in every matrix, legend and chart.
+STATUS_COLOURS = {
+    "not_started": "#E06666",
+    "planned": "#F6B26B",
+    "in_progress": "#FFD966",
+    "partial": "#93C47D",
+    "implemented": "#38761D",
+    "not_applicable": "#B7B7B7",
+}
+#: The colour of a code written on its status's colour: white on the dark green, black on the
+#: others, each legible at WCAG AA.
+STATUS_INK = {key: "#FFFFFF" if key == "implemented" else "#000000" for key in STATUS_COLOURS}
 
 
 def _normal(text: str) -> str:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import xlsxwriter
 
 from tracker.percentages import rounded_percent, rounded_points
-from tracker.status import LABELS
+from tracker.status import LABELS, STATUS_COLOURS, STATUS_INK
 from tracker.workbook.rows import RowWorksheet
 from tracker.workbook.typesetting import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, fits_unmeasured, text_lines, wrapped
 
@@ -28,25 +28,6 @@ if TYPE_CHECKING:
     from tracker.report.data import ReportData
 
 ILLUSTRATIVE_NOTE = "ILLUSTRATIVE DATA: the entries in this workbook are made up for demonstration."
-#: The Matrix shows each status as a short code, readable in print without colour, and none of
-#: them one that pandas reads as missing ("NA" would be).
-STATUS_CODES = {
-    "not_started": "NS",
-    "planned": "PL",
-    "in_progress": "IP",
-    "partial": "PI",
-    "implemented": "IM",
-    "not_applicable": "NAP",
-}
-#: One colour per status, the same in the Matrix, its legend and every chart.
-STATUS_COLOURS = {
-    "not_started": "#E06666",
-    "planned": "#F6B26B",
-    "in_progress": "#FFD966",
-    "partial": "#93C47D",
-    "implemented": "#38761D",
-    "not_applicable": "#B7B7B7",
-}
 #: The sheets of the workbook that are not an economy's profile, in order.
 PRINTED_BEFORE_PROFILES = ("Cover", "Contents", "Key findings", "Commitments", "Economies", "Matrix", "Rates chart",
                            "Statuses chart", "Trend", "Trend chart", "Overdue", "Needs")
@@ -55,7 +36,6 @@ WORKING_SHEETS = ("Data", "Returns", "Changes", "Chart data")
 FIXED_SHEETS = (*PRINTED_BEFORE_PROFILES, *PRINTED_AFTER_PROFILES, *WORKING_SHEETS)
 NOT_REPORTED = "Not reported"
 NO_RETURN = "No return"
-NOT_REPORTED_CODE = "-"
 PERCENT = "0.0%"
 POINTS_CHANGE = '+0.0" pp";-0.0" pp";0.0" pp"'
 DATETIME = "yyyy-mm-dd hh:mm"
@@ -134,7 +114,7 @@ class Book:
         self.indented_formats = (self.text, self.text_quoted, self.group, self.no_return)
         self.status = {
             key: add({"bg_color": colour, "align": "center", "border": 1, "border_color": "#FFFFFF",
-                      "font_color": "#FFFFFF" if key == "implemented" else "#000000"})
+                      "font_color": STATUS_INK[key]})
             for key, colour in STATUS_COLOURS.items()
         }
         self.status[None] = add({"align": "center", "border": 1, "border_color": "#D9D9D9"})

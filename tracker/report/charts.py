@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker.report.book import NOT_REPORTED, STATUS_COLOURS, Book, Sheet, page_header, short_label
-from tracker.status import LABELS, STATUS_KEYS
+from tracker.report.book import NOT_REPORTED, Book, Sheet, page_header, short_label
+from tracker.status import LABELS, STATUS_COLOURS, STATUS_KEYS
 from tracker.workbook.typesetting import FONT_NAME
 
 SHEET = "Chart data"

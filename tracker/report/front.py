@@ -5,10 +5,9 @@ from __future__ import annotations
 from tracker import __version__
 from tracker.comparison import BASIS_DEFINITION
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA
-from tracker.report.book import (ILLUSTRATIVE_NOTE, LINE_HEIGHT, NO_RETURN, NOT_REPORTED, NOT_REPORTED_CODE,
-                                 STATUS_CODES, Book, Sheet, profile_names)
+from tracker.report.book import ILLUSTRATIVE_NOTE, LINE_HEIGHT, NO_RETURN, NOT_REPORTED, Book, Sheet, profile_names
 from tracker.report.findings import key_findings
-from tracker.status import SCALE
+from tracker.status import NOT_REPORTED_CODE, SCALE, STATUS_CODES
 from tracker.workbook.typesetting import text_lines
 
 PAGE = 90  # characters of column width across an A4 portrait page

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 from tracker.models import Economy
 from tracker.percentages import points_text
 from tracker.rates import pooled
-from tracker.report.book import (NO_RETURN, NOT_REPORTED, NOT_REPORTED_CODE, STATUS_CODES, Book, Sheet, Styled,
-                                 pct, short_label, status_label)
-from tracker.status import LABELS, STATUS_KEYS
+from tracker.report.book import NO_RETURN, NOT_REPORTED, Book, Sheet, Styled, pct, short_label, status_label
+from tracker.status import LABELS, NOT_REPORTED_CODE, STATUS_CODES, STATUS_KEYS
 
 if TYPE_CHECKING:
     from tracker.report.data import ReportData

@@ -19,7 +19,7 @@ from tracker import history, import_log, kept_reports, overview, users
 from tracker.errors import Refused
 from tracker.years import check_year
 from tracker.users import Viewer
-from tracker.web.rendering import json_response, render, wants_json
+from tracker.web.rendering import json_response, render, status_stylesheet, wants_json
 from tracker.web.sessions import require_viewer
 
 HISTORY_PAGE = 100
@@ -155,6 +155,10 @@ def report_download(request: Request):
     return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def statuses_stylesheet(request: Request):
+    return Response(status_stylesheet(), media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
 def favicon(request: Request):
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/static/favicon.svg", status_code=301)
@@ -171,4 +175,5 @@ routes = [
     *twin("/users", "users.html", users_page),
     Route("/reports/{report_id:int}/{kind:str}", report_download, methods=["GET"]),
     Route("/favicon.ico", favicon, methods=["GET"]),
+    Route("/statuses.css", statuses_stylesheet, methods=["GET"]),
 ]

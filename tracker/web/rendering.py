@@ -19,7 +19,7 @@ from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
 from tracker.percentages import percent_text, points_text
 from tracker.workbook.layout import FIELD_LABELS, FIELD_TITLES
-from tracker.status import LABELS
+from tracker.status import LABELS, NOT_REPORTED_CODE, STATUS_CODES, STATUS_COLOURS, STATUS_INK
 from tracker.web.sessions import csrf_token, current_viewer
 
 log = logging.getLogger("tracker.web")
@@ -31,12 +31,19 @@ def json_default(value):
     raise TypeError(f"cannot show {type(value).__name__} as JSON")
 
 
-#: A status in two letters, for the printed matrix (the legend prints the labels beside them).
-SHORT = {"not_started": "NS", "planned": "PL", "in_progress": "IP", "partial": "PI", "implemented": "IM",
-         "not_applicable": "NA", None: "NR"}
-_CELLS = {
+#: Each status as the report's code (the legend gives the labels beside them).
+SHORT = {**STATUS_CODES, None: NOT_REPORTED_CODE}
+#: A cell per status, built once each since a large matrix has 100,000 of them: labelled (the
+#: label written out on screen, the code in print), or coded (the code on the status's colour,
+#: the label for screen readers).
+_LABELLED = {
     key: Markup('<td class="status s-{}"><span class="long">{}</span><span class="short" aria-hidden="true">{}</span></td>')
     .format(key or "none", LABELS.get(key, NOT_REPORTED), SHORT[key])
+    for key in SHORT
+}
+_CODED = {
+    key: Markup('<td class="code c-{}"><span aria-hidden="true">{}</span><span class="visually-hidden">{}</span></td>')
+    .format(key or "none", SHORT[key], LABELS.get(key, NOT_REPORTED))
     for key in SHORT
 }
 
@@ -45,9 +52,21 @@ _CELLS = {
 NARRATIVE = [(name, {n: t for t, n in FIELD_TITLES.items()}[name]) for name in NARRATIVE_FIELDS]
 
 
+def status_stylesheet() -> str:
+    """The coded matrix's colours, written from the one table of them, so that the browser shows
+    the report's colours (a stylesheet, since the pages' security policy allows no inline style)."""
+    rules = [f".c-{key} {{ background: {STATUS_COLOURS[key]}; color: {STATUS_INK[key]}; }}" for key in STATUS_COLOURS]
+    return "\n".join([*rules, ".c-none { background: #fff; color: #4a4a4f; }", ""])
+
+
 def status_cells(statuses) -> Markup:
-    """The matrix cells of one row: built once per status, since a large matrix has 100,000 of them."""
-    return Markup("".join(_CELLS[key] for key in statuses))
+    """A row of labelled cells (one item's statuses over the years)."""
+    return Markup("".join(_LABELLED[key] for key in statuses))
+
+
+def code_cells(economies, position: int) -> Markup:
+    """A commitment's row of the coded matrix: each economy's status at ``position``."""
+    return Markup("".join(_CODED[economy["statuses"][position]] for economy in economies))
 
 
 def json_response(data, status_code: int = 200) -> Response:
@@ -77,8 +96,8 @@ def templates() -> Environment:
     environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True),
                               trim_blocks=True, lstrip_blocks=True)
     environment.filters |= {"percent": percent_text, "points": _points, "when": _when, "field_label": _field_label,
-                            "status_cells": status_cells}
-    environment.globals |= {"LABELS": LABELS, "SHORT": SHORT, "NARRATIVE": NARRATIVE, "version": __version__}
+                            "status_cells": status_cells, "code_cells": code_cells}
+    environment.globals |= {"LABELS": LABELS, "SHORT": SHORT, "COLOURS": STATUS_COLOURS, "NARRATIVE": NARRATIVE, "version": __version__}
     return environment
 
 
