@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from formtools import fill
 from tracker.catalogue import built_in_path
 
-HISTORY_KEYS = {"changed_at", "economy", "ref", "year", "field", "old", "new", "confirmed", "source", "import_id"}
+HISTORY_KEYS = {"changed_at", "economy", "ref", "year", "field", "old", "new", "confirmed", "source", "file", "import_id"}
 
 
 def history(tracker, *args):
@@ -45,6 +45,7 @@ def test_history_by_economy_item_year_and_import(tracker, tmp_path):
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     assert (change["economy"], change["ref"], change["old"], change["new"]) == ("PER", "LC02-2", "partial", "implemented")
     assert change["source"] == f"import PER-2008.xlsx, SHA-256 {digest}" and change["import_id"] == imported["id"]
+    assert change["file"] == "PER-2008.xlsx"
     text = tracker("history", "--import", str(imported["id"])).output
     assert "PER 2008 LC02-2 status: Partially implemented -> Implemented" in text and digest in text
     assert "There is no import 77" in tracker("history", "--import", "77", expect=1).output

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from conftest import Tracker
 from formtools import fill, snapshot
 from tracker.web.app import create_app
+from tracker.workbook.layout import FIELD_LABELS
 from webtools import ONE_TIME, add_accounts, client, csrf_of, signed_in
 
 
@@ -146,12 +147,13 @@ def test_an_upload_is_previewed_then_applied_as_the_import_command_does(web, sto
     before = snapshot(store)
     preview = upload(web, filled)
     assert preview.status_code == 200 and "JPN-2008.xlsx: would apply" in preview.text
-    assert "<td>LC02-2</td><td>status</td><td></td><td>implemented</td>" in preview.text
+    assert "<td>LC02-2</td><td>Status</td><td></td><td>Implemented</td>" in preview.text
+    assert "1 file: 1 would apply." in preview.text and preview.text.count('<button type="submit">Apply</button>') == 2
     assert snapshot(store) == before
     dry_run = json.loads(round_2008("import", str(filled), "--dry-run", "--json").output)
     assert dry_run[0]["status"] == "would apply"
     for change in dry_run[0]["changes"]:
-        assert f"<td>{change['ref']}</td><td>{change['field']}</td>" in preview.text
+        assert f"<td>{change['ref'] or 'contact point'}</td><td>{FIELD_LABELS[change['field']]}</td>" in preview.text
     applied = apply(web, preview.text)
     assert applied.status_code == 200 and "JPN-2008.xlsx: applied" in applied.text
     assert (entry(round_2008, "JPN", "LC02-2")["status"], entry(round_2008, "JPN", "LC02-2")["evidence"]) == (
@@ -212,15 +214,19 @@ def test_an_import_is_undone_with_the_commands_refusals_and_force(web, store, ro
     signed_in(web, "eddie")
     apply(web, upload(web, filled).text)
     import_id = web.get("/imports.json").json()[0]["id"]
-    page = web.get("/imports").text
-    assert f'action="/imports/{import_id}/undo"' in page
+    assert f'href="/imports/{import_id}/undo"' in web.get("/imports").text
     round_2008("record", "JPN", "LC02-2", "--year", "2008", "--evidence", "Gazette 5")
     before = snapshot(store)
+    page = web.get(f"/imports/{import_id}/undo").text
+    assert f"Undo import {import_id}?" in page and "1 of these values was changed after the import" in page
+    assert "<td>Status</td>\n<td>Implemented</td><td>(blank)</td>" in page
+    assert snapshot(store) == before, "the confirmation page changes nothing"
     refused = web.post(f"/imports/{import_id}/undo", data={"csrf": csrf_of(page)})
     assert refused.status_code == 409 and "was not undone" in refused.text and "--force" in refused.text
     assert snapshot(store) == before
     response = web.post(f"/imports/{import_id}/undo", data={"csrf": csrf_of(page), "force": "yes"})
-    assert response.status_code == 303
+    assert response.status_code == 200 and f"Import {import_id} undone" in response.text
+    assert "<td>Status</td>\n<td>Implemented</td><td>(blank)</td>" in response.text
     assert entry(round_2008, "JPN", "LC02-2")["status"] is None
     assert web.get("/imports.json").json()[0]["undone"] is True
     assert any(h["source"] == "web (eddie)" for h in history(round_2008))

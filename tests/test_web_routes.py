@@ -236,7 +236,7 @@ def test_item_history_imports_and_reports_pages_carry_the_commands_figures(web, 
         assert web.get(path).status_code == 200, path
     page = web.get("/history?year=2008").text
     fields = {row["field"] for row in history["rows"]}
-    assert "status" in fields and "<td>Status</td>" in page and "<td>status</td>" not in page
+    assert "status" in fields and "<td data-label=\"Field\">Status</td>" in page and ">status</td>" not in page
 
 
 def test_history_is_paginated(web, round_2008):

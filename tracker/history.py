@@ -77,6 +77,7 @@ def history(
             "new": change.new_value,
             "confirmed": change.confirmed,
             "source": change_source(change.source, file_name, sha256),
+            "file": file_name,
             "import_id": change.import_id,
             "order": change.id,
         }
@@ -87,7 +88,7 @@ def history(
             {
                 "changed_at": event.at, "economy": None, "ref": None, "year": event.year,
                 "field": "round", "old": None, "new": event.action + (f": {event.reason}" if event.reason else ""),
-                "confirmed": False, "source": event.source, "import_id": None, "order": event.id,
+                "confirmed": False, "source": event.source, "file": None, "import_id": None, "order": event.id,
             }
             for event in rounds.round_events(session, year)
         ]

@@ -132,3 +132,24 @@ def _restore(session: Session, undo: Import, first: dict[tuple, Change], economi
                 for c in outcome.changes
             ]
     return restored
+
+
+def undo_preview(session: Session, import_id: int) -> dict:
+    """What undoing import ``import_id`` would do, for the page that asks to confirm it: the
+    import, each value it would put back (as the import left it, and as it was before), and the
+    values changed by something else since (only a forced undo writes over those). Refused as
+    the undo itself would be."""
+    record = _undoable(session, import_id)
+    first, last_id = _changes_of(session, record)
+    codes = dict(session.execute(select(Economy.id, Economy.code)).all())
+    refs = dict(session.execute(select(Item.id, Item.ref).where(Item.id.in_({k[1] for k in first if k[1]}))).all())
+    left = dict(session.execute(select(Change.id, Change.new_value).where(Change.id.in_(last_id.values()))).all())
+    later = set(_changed_since(session, import_id, last_id)) if last_id else set()
+    values = [
+        {"economy": codes[economy_id], "year": year, "ref": refs.get(item_id), "field": name,
+         "set": left[last_id[key]], "back": change.old_value, "changed_since": key in later}
+        for key, change in first.items()
+        for economy_id, item_id, year, name in [key]
+    ]
+    return {"id": record.id, "file": import_label(record), "economy": codes.get(record.economy_id),
+            "year": record.year, "values": values, "changed_since": len(later)}

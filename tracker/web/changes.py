@@ -29,7 +29,7 @@ from starlette.routing import Route
 from tracker import file_import, progress, rounds, years
 from tracker.errors import Refused
 from tracker.models import ENTRY_FIELDS
-from tracker.undo import undo_import
+from tracker.undo import undo_import, undo_preview
 from tracker.users import Viewer
 from tracker.web.rendering import render
 from tracker.web.sessions import check_csrf, require_viewer
@@ -201,18 +201,32 @@ async def apply_upload(request: Request):
     return render(request, "upload.html", {"stage": "applied", "results": results})
 
 
+def undo_page(request: Request):
+    """What undoing an import would put back, and the button that does it: nothing is undone
+    without this second step."""
+    viewer = require_viewer(request)
+    editor(viewer)
+    import_id = request.path_params["import_id"]
+    try:
+        with request.app.state.store.transaction() as session:
+            data = undo_preview(session, import_id)
+    except Refused as exc:
+        raise HTTPException(404, str(exc)) from None
+    return render(request, "undo.html", {"stage": "confirm", "data": data})
+
+
 async def undo(request: Request):
-    """``tracker imports undo ID [--force]``."""
+    """``tracker imports undo ID [--force]``, once confirmed; then what it put back."""
     viewer, form = await change_request(request)
     editor(viewer)
     import_id = request.path_params["import_id"]
     force = form.get("force") == "yes"
     back = f"{request.scope.get('root_path', '')}/imports"
     try:
-        await run_in_threadpool(request.app.state.store.run, undo_import, import_id, force, viewer.source)
+        result = await run_in_threadpool(request.app.state.store.run, undo_import, import_id, force, viewer.source)
     except Refused as exc:
         return _refused(request, str(exc), back)
-    return RedirectResponse(back, status_code=303)
+    return render(request, "undo.html", {"stage": "done", "result": result})
 
 
 def upload_state() -> dict:
@@ -225,5 +239,6 @@ routes = [
     Route("/upload", upload_page, methods=["GET"]),
     Route("/upload", upload, methods=["POST"]),
     Route("/upload/apply", apply_upload, methods=["POST"]),
+    Route("/imports/{import_id:int}/undo", undo_page, methods=["GET"]),
     Route("/imports/{import_id:int}/undo", undo, methods=["POST"]),
 ]

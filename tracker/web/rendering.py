@@ -83,6 +83,13 @@ def _field_label(name: str) -> str:
     return FIELD_LABELS.get(name, name)
 
 
+def _value_text(value, name: str) -> str:
+    """A stored value as people read it: a status by its label, nothing for no value."""
+    if value is None:
+        return ""
+    return LABELS.get(value, value) if name == "status" else value
+
+
 def _when(value) -> str:
     if value is None:
         return "-"
@@ -95,7 +102,7 @@ def templates() -> Environment:
     folder = str(importlib.resources.files("tracker.web").joinpath("templates"))
     environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True),
                               trim_blocks=True, lstrip_blocks=True)
-    environment.filters |= {"percent": percent_text, "points": _points, "when": _when, "field_label": _field_label,
+    environment.filters |= {"percent": percent_text, "points": _points, "when": _when, "field_label": _field_label, "value_text": _value_text,
                             "status_cells": status_cells, "code_cells": code_cells}
     environment.globals |= {"LABELS": LABELS, "SHORT": SHORT, "COLOURS": STATUS_COLOURS, "NARRATIVE": NARRATIVE, "version": __version__}
     return environment
