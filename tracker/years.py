@@ -12,9 +12,11 @@ heavy is imported.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from tracker.errors import Refused
+from tracker.text import escaped
 
 MIN_YEAR = 1900
 
@@ -33,3 +35,14 @@ def check_year(year: int, today: date | None = None) -> int:
         raise Refused(f"{year} is not a plausible year: give a year from {MIN_YEAR} up to {latest}, such as 2008.")
     return year
 
+
+
+def calendar_day(text: str) -> date:
+    """A date typed as YYYY-MM-DD (a due date), refused unless that day exists."""
+    text = (text or "").strip()
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise Refused(f"{escaped(text)} is not a date that exists: give one as YYYY-MM-DD, such as 2009-03-31.")

@@ -21,6 +21,7 @@ import click
 from tracker.errors import Refused
 from tracker.status import label
 from tracker.text import check_text, escaped
+from tracker.years import calendar_day
 
 DEFAULT_REPORTS = Path("reports")
 
@@ -224,12 +225,9 @@ class Day(click.ParamType):
         if isinstance(value, date):
             return value
         try:
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                return date.fromisoformat(value)
-        except ValueError:
-            pass
-        self.fail(f"{escaped(value)} is not a date that exists: give one as YYYY-MM-DD, such as 2009-03-31.",
-                  param, ctx)
+            return calendar_day(value)
+        except Refused as exc:
+            self.fail(str(exc), param, ctx)
 
 
 class Number(click.ParamType):

@@ -18,7 +18,7 @@ from tracker import __version__
 from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
 from tracker.percentages import percent_text, points_text
-from tracker.workbook.layout import FIELD_LABELS, FIELD_TITLES
+from tracker.workbook.layout import CONTACT_LABELS, FIELD_LABELS, FIELD_TITLES
 from tracker.status import LABELS, NOT_REPORTED_CODE, STATUS_CODES, STATUS_COLOURS, STATUS_INK
 from tracker.web.sessions import csrf_token, current_viewer
 
@@ -104,7 +104,7 @@ def templates() -> Environment:
                               trim_blocks=True, lstrip_blocks=True)
     environment.filters |= {"percent": percent_text, "points": _points, "when": _when, "field_label": _field_label, "value_text": _value_text,
                             "status_cells": status_cells, "code_cells": code_cells}
-    environment.globals |= {"LABELS": LABELS, "SHORT": SHORT, "COLOURS": STATUS_COLOURS, "NARRATIVE": NARRATIVE, "version": __version__}
+    environment.globals |= {"CONTACT_LABELS": CONTACT_LABELS, "LABELS": LABELS, "SHORT": SHORT, "COLOURS": STATUS_COLOURS, "NARRATIVE": NARRATIVE, "version": __version__}
     return environment
 
 
