@@ -7,9 +7,19 @@ from __future__ import annotations
 import json
 
 import pytest
+from markupsafe import escape
+from starlette.testclient import TestClient
 
 from formtools import fill
 from tracker import reviews
+from webtools import add_accounts, client, csrf_of, signed_in
+
+HOSTILE = '<script>alert("owned")</script>=1+1'
+
+
+def client_of(browser: TestClient) -> TestClient:
+    """Another browser on the same application."""
+    return TestClient(browser.app, follow_redirects=False)
 
 
 @pytest.fixture
@@ -94,3 +104,59 @@ def test_the_round_counts_returns_one_way(tracker):
     status = tracker("round", "status", "2007").output
     assert "1 returned" in status
     assert status_rows(tracker, 2007)["JPN"]["has_returned"] is True
+
+
+@pytest.fixture
+def web(store, returned_2009):
+    add_accounts(store)
+    return client(store)
+
+
+def review(browser, code, data, page="/?year=2009"):
+    token = csrf_of(browser.get(page).text)
+    return browser.post(f"/economies/{code}/review", data={"csrf": token, "year": "2009"} | data)
+
+
+def test_an_editor_reviews_from_the_round_page_and_the_focal_point_reads_the_notes(web, tracker):
+    signed_in(web, "eddie")
+    page = web.get("/?year=2009").text
+    assert 'id="review-JPN"' in page and 'id="review-NZL"' not in page and 'value="changes_requested"' in page
+    response = review(web, "JPN", {"state": "changes_requested", "note": HOSTILE, "note:LC02-1": "Which law?",
+                                   "page": "round"})
+    assert response.status_code == 303 and response.headers["location"] == "/?year=2009#review-JPN"
+    assert escape(HOSTILE) in web.get("/?year=2009").text and HOSTILE not in web.get("/?year=2009").text
+    assert status_rows(tracker)["JPN"]["review"]["items"] == [{"ref": "LC02-1", "note": "Which law?"}]
+
+    focal = signed_in(client_of(web), "fumiko")
+    data = focal.get("/economies/JPN/return.json?year=2009").json()
+    assert data["review"]["state"] == "changes_requested" and data["review"]["note"] == HOSTILE
+    assert {row["ref"]: row["review_note"] for row in data["items"]}["LC02-1"] == "Which law?"
+    page = focal.get("/economies/JPN/return?year=2009").text
+    assert "Review: changes requested" in page and "Which law?" in page and 'id="review-form"' not in page
+    assert "submit the return again" in page
+
+
+def test_only_editors_review_with_a_token_and_refusals_are_pages(web, store):
+    focal = signed_in(web, "fumiko")
+    assert review(focal, "JPN", {"state": "accepted"}, "/economies/JPN/return?year=2009").status_code == 403
+    viewer = signed_in(client_of(web), "vera")
+    assert review(viewer, "JPN", {"state": "accepted"}).status_code == 403
+    editor = signed_in(client_of(web), "eddie")
+    assert editor.post("/economies/JPN/review", data={"year": "2009", "state": "accepted"}).status_code == 403
+    refused = review(editor, "NZL", {"state": "accepted"})
+    assert refused.status_code == 409 and "NZL has no return for 2009 to review" in refused.text
+    assert review(editor, "JPN", {"state": "changes_requested"}).status_code == 409
+    with store.transaction() as session:
+        assert reviews.not_accepted(session, 2009) == [("JPN", "received"), ("PER", "received")]
+    accepted = review(editor, "JPN", {"state": "accepted", "page": "return"}, "/economies/JPN/return?year=2009")
+    assert accepted.headers["location"] == "/economies/JPN/return?year=2009#review"
+    assert "Review: accepted" in editor.get("/economies/JPN/return?year=2009").text
+
+
+def test_the_round_page_says_when_a_year_has_no_round_and_counts_returns_one_way(web, tracker):
+    tracker("record", "JPN", "LC02-1", "--year", "2007", "--status", "implemented")
+    signed_in(web, "vera")
+    data = web.get("/.json?year=2007").json()
+    assert data["round_status"]["totals"]["returned"] == data["summary"]["region"]["economies_returned"] == 1
+    page = web.get("/?year=2007").text
+    assert "There is no 2007 round: it was never opened" in page and "answers on record" in page
