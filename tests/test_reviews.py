@@ -8,6 +8,7 @@ import json
 
 import pytest
 from markupsafe import escape
+from openpyxl import load_workbook
 from starlette.testclient import TestClient
 
 from formtools import fill
@@ -160,3 +161,14 @@ def test_the_round_page_says_when_a_year_has_no_round_and_counts_returns_one_way
     assert data["round_status"]["totals"]["returned"] == data["summary"]["region"]["economies_returned"] == 1
     page = web.get("/?year=2007").text
     assert "There is no 2007 round: it was never opened" in page and "answers on record" in page
+
+
+def test_the_reports_returns_sheet_shows_each_review(tracker, returned_2009, tmp_path):
+    tracker("returns", "accept", "JPN", "--year", "2009")
+    tracker("returns", "request-changes", "PER", "--year", "2009", "--note", "Evidence, please.")
+    tracker("report", "--year", "2009", "--out", str(tmp_path / "progress-2009.xlsx"))
+    sheet = load_workbook(tmp_path / "progress-2009.xlsx", read_only=True)["Returns"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = next(row for row in rows if row[0] == "Economy code")
+    review = {row[0]: row[header.index("Review")] for row in rows[rows.index(header) + 1:] if row[1]}
+    assert (review["JPN"], review["PER"], review["NZL"]) == ("Accepted", "Changes requested", None)

@@ -27,10 +27,11 @@ from tracker.returns import latest_returns, returned_economies
 STATES = {"received": "received", "accepted": "accepted", "changes_requested": "changes requested"}
 
 
-def _latest_reviews(session: Session, year: int, economy_ids=None) -> dict[int, ReturnReview]:
-    query = select(ReturnReview).where(ReturnReview.year == year).order_by(ReturnReview.id)
-    if economy_ids is not None:
-        query = query.where(ReturnReview.economy_id.in_(list(economy_ids)))
+def _latest_reviews(session: Session, year: int, economy_ids, as_of: datetime | None) -> dict[int, ReturnReview]:
+    query = (select(ReturnReview).where(ReturnReview.year == year, ReturnReview.economy_id.in_(list(economy_ids)))
+             .order_by(ReturnReview.id))
+    if as_of is not None:
+        query = query.where(ReturnReview.at <= as_of)
     return {review.economy_id: review for review in session.scalars(query)}
 
 
@@ -45,12 +46,13 @@ def _item_notes(session: Session, review_ids) -> dict[int, list[dict]]:
 
 
 def review_states(session: Session, year: int, returned: set[int],
-                  latest: dict[int, tuple[datetime, str]]) -> dict[int, dict]:
-    """Per economy that returned for ``year`` (``returned``, with ``latest``: ``returns.latest_returns``),
-    its review: ``state`` (a key of ``STATES``) and ``label``; for a review in force, its ``note``,
-    the ``items`` noted (ref and note), ``by`` whom and ``at`` when. A review older than the
-    return in force no longer holds: the return is "received" again."""
-    reviews = _latest_reviews(session, year, returned)
+                  latest: dict[int, tuple[datetime, str]], as_of: datetime | None = None) -> dict[int, dict]:
+    """Per economy that returned for ``year`` (``returned``, with ``latest``: ``returns.latest_returns``,
+    both as of the moment ``as_of`` if given), its review: ``state`` (a key of ``STATES``) and
+    ``label``; for a review in force, its ``note``, the ``items`` noted (ref and note), ``by`` whom
+    and ``at`` when. A review older than the return in force no longer holds: the return is
+    "received" again."""
+    reviews = _latest_reviews(session, year, returned, as_of)
     holding = {economy_id: review for economy_id, review in reviews.items()
                if economy_id not in latest or review.at >= latest[economy_id][0]}
     notes = _item_notes(session, [review.id for review in holding.values()])
