@@ -33,11 +33,14 @@ def _no_serious_violation(page) -> list[str]:
     return [f"{v['id']}: {v['help']}" for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
-def _shots(page, server, name: str) -> None:
+def _shots(page, server, name: str, anchor: str) -> None:
+    """The page at both widths: whole, and the screen at ``anchor`` (an element)."""
     for width, size in (("1280", WIDE), ("390", PHONE)):
         page.set_viewport_size(size)
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1, f"{name} at {width}"
         page.screenshot(path=str(server["folder"] / f"{name}-{width}.png"), full_page=True)
+        page.locator(anchor).scroll_into_view_if_needed()
+        page.screenshot(path=str(server["folder"] / f"{name}-note-{width}.png"))
 
 
 def test_changes_requested_read_on_a_phone_corrected_and_resubmitted(browser, server):
@@ -53,7 +56,7 @@ def test_changes_requested_read_on_a_phone_corrected_and_resubmitted(browser, se
     japan = page.locator("#review-JPN")
     assert "changes requested" in japan.inner_text() and "Please say which law was adopted." in japan.inner_text()
     assert _no_serious_violation(page) == []
-    _shots(page, server, "round-review")
+    _shots(page, server, "round-review", "#review-JPN")
     context.close()
 
     context, page = signed_in(browser, server, "fumiko", viewport=PHONE, bypass_csp=True)
@@ -65,7 +68,7 @@ def test_changes_requested_read_on_a_phone_corrected_and_resubmitted(browser, se
     assert beside.is_visible() and "Name the law and its year." in beside.inner_text()
     assert page.get_by_label("Note on the whole return").count() == 0  # a focal point does not review
     assert _no_serious_violation(page) == []
-    _shots(page, server, "return-review")
+    _shots(page, server, "return-review", "#LC02-1 .review-note")
     page.set_viewport_size(PHONE)
     page.locator("#evidence-LC02-1").fill("Act on the Prohibition of Unauthorised Computer Access, 1999")
     page.get_by_role("button", name="Submit return").click()
