@@ -58,7 +58,7 @@ def test_a_return_is_received_then_accepted_or_sent_back_with_notes(tracker, ret
     text = tracker("round", "status", "2009").output
     assert "changes requested" in text and "Reviewed: 1 accepted, 1 with changes requested, 0 received" in text
     history = tracker("history", "--year", "2009").output
-    assert "review" in history and "Name the law adopted." in history
+    assert "PER 2009 return review: changes requested: Please add evidence.; LC02-1: Name the law adopted." in history
 
 
 def test_the_next_import_makes_the_return_received_again(tracker, returned_2009):
