@@ -266,7 +266,7 @@ def round_list(ctx: click.Context, as_json: bool):
 @json_option
 @click.pass_context
 def round_status(ctx: click.Context, year: int, as_json: bool):
-    """Per economy: form issued, returned, items answered, last updated, contact, late.
+    """Per economy: form issued, returned, review, items answered, last updated, contact, late.
 
     \b
     Example:
