@@ -41,7 +41,7 @@ def write_changes(book: Book) -> None:
 
 def write_returns(book: Book) -> None:
     data = book.data
-    s = Sheet(book, "Returns", [8, 17, 11, 13, 9, 9, 16, 9, 9, 10, 9, 24, 26, 16], printed=False)
+    s = Sheet(book, "Returns", [8, 17, 11, 18, 9, 9, 16, 9, 9, 10, 9, 24, 26, 16], printed=False)
     s.table(["Economy code", "Economy", f"Return for {data.year}", "Review", "Forms issued", "Forms returned",
              "Last form imported", "Items answered", "Items that apply", "Complete", "Last return", "Contact point",
              "E-mail", "Phone"], 2, (4, 5, 6, 7, 8, 9, 10))
