@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 
 from tracker.errors import Refused
 from tracker.initialise import initialise
-from tracker.models import SCHEMA_REVISION, Base, Economy, Item
+from tracker.models import SCHEMA_REVISION, Base, Economy, Entry, Item
 from tracker.progress import record_entries
+from tracker.reviews import review_of
 from tracker.store import Store, alembic_config, head_revision
 
 
@@ -172,3 +173,21 @@ def test_upgrade_to_0004_keeps_entries_and_history_and_checks_history_against_en
         with pytest.raises(IntegrityError):
             with store.engine.begin() as connection:
                 _history_row(connection, economy, item, year)
+
+
+def test_upgrade_to_0008_keeps_entries_and_starts_every_return_received(target):
+    """0008 adds the reviews: the entries stay, and a return that came in before is "received"."""
+    store = Store(target)
+    initialise(store)
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
+        item = session.scalar(select(Item).where(Item.ref == "LC02-1"))
+        record_entries(session, economy, 2008, [(item, {"status": "planned"})], "test")
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0007_returns_and_membership")
+        assert "return_review" not in inspect(connection).get_table_names()
+    store.upgrade()
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
+        assert session.scalar(select(func.count()).select_from(Entry)) == 1
+        assert review_of(session, economy, 2008)["state"] == "received"

@@ -364,7 +364,7 @@ def test_titles_fit_their_columns_and_long_text_wraps(report):
     text = laws[1]
     lines = math.ceil(len(text.value) / (1.3 * commitments.column_dimensions["B"].width))  # 10 pt Arial
     assert lines > 3 and text.alignment.wrap_text and commitments.row_dimensions[text.row].height >= 12.75 * lines
-    assert report["Returns"].column_dimensions["F"].width >= 16, "a date and time needs 16 characters, not ###"
+    assert report["Returns"].column_dimensions["G"].width >= 16, "a date and time needs 16 characters, not ###"
 
 
 def test_no_text_touches_the_column_beside_it(report):
@@ -413,7 +413,7 @@ def test_needs_and_returns(recorded, tmp_path, store):
     per = returns["PER"]
     assert (per["Return for 2008"], per["Forms issued"], per["Forms returned"], per["Items answered"]) == ("Returned", 2, 1, 1)
     assert per["Last form imported"] is not None and per["E-mail"] == "ana@example.gob.pe"
-    assert per["Complete"] == shown(1 / per["Items that apply"])
+    assert per["Complete"] == shown(1 / per["Items that apply"]) and per["Review"] == "Received"
     aus = returns["AUS"]
     assert (aus["Forms issued"], aus["Forms returned"], aus["Items answered"]) == (0, 0, 3)
     assert aus["Contact point"] == "=Jo Citizen" and aus["E-mail"] == "jo@example.gov.au"

@@ -157,7 +157,7 @@ def test_a_round_closed_in_the_transaction_that_found_it_open_refuses_what_follo
         economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
         item = session.scalar(select(Item).where(Item.ref == "LC02-1"))
         record_entries(session, economy, YEAR, [(item, {"status": "planned"})], "test")
-        close_round(session, YEAR, "test")
+        close_round(session, YEAR, "test", force=True)
         with pytest.raises(Refused, match="round is closed"):
             record_entries(session, economy, YEAR, [(item, {"status": "implemented"})], "test")
         reopen_round(session, YEAR, "a late answer", "test")

@@ -94,7 +94,7 @@ def test_undo_refused_when_a_later_change_touched_the_same_values(imported, stor
 def test_undo_of_an_unknown_import_and_in_a_closed_year(imported, store):
     tracker = imported
     assert "There is no import 999" in tracker("imports", "undo", "999", expect=1).output
-    tracker("round", "close", "2008")
+    tracker("round", "close", "2008", "--force")
     rows_before = change_rows(store)
     assert "The 2008 round is closed" in tracker("imports", "undo", str(listed(tracker)[0]["id"]), expect=1).output
     assert change_rows(store) == rows_before and len(listed(tracker)) == 1

@@ -114,7 +114,7 @@ def test_a_save_based_on_an_older_page_is_refused_showing_both_values(store, web
 def test_a_closed_year_shows_no_edit_form_and_refuses_a_save(web, store, round_2008):
     signed_in(web, "eddie")
     page = web.get("/economies/JPN?year=2008").text
-    round_2008("round", "close", "2008")
+    round_2008("round", "close", "2008", "--force")
     closed = web.get("/economies/JPN?year=2008").text
     assert 'class="entry"' not in closed and "Submit return" not in closed and "round is closed" in closed
     before = snapshot(store)

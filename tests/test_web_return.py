@@ -180,7 +180,7 @@ def test_a_submitted_return_is_updated_until_the_round_closes(web, store, round_
     assert web.post("/economies/JPN/return", data=page_fields(page)).status_code == 200  # unanswered: asks again
     assert web.post("/economies/JPN/return", data=page_fields(page) | {"confirm": "yes"}).status_code == 303
     assert returned(round_2008) > first
-    round_2008("round", "close", "2008")
+    round_2008("round", "close", "2008", "--force")
     page = web.get("/economies/JPN/return?year=2008").text
     assert 'id="return-form"' not in page and "round is closed" in page
     before = snapshot(store)

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timezone
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import rounds
+from tracker import reviews, rounds
 from tracker.catalogue import resolve_item
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
@@ -48,16 +48,18 @@ def history(
     year: int | None = None,
     import_id: int | None = None,
 ) -> list[dict]:
-    """Every recorded change matching the filters given, newest first; with a year, the round's
-    openings, closings and reopenings too (who, when and why)."""
+    """Every recorded change matching the filters given, newest first; with a year, the reviews of
+    the year's returns (of the economy, if given), and the round's openings, closings and
+    reopenings too (who, when and why)."""
     query = (
         select(Change, Item.ref, Economy.code, Import.file_name, Import.sha256)
         .join(Economy, Economy.id == Change.economy_id)
         .outerjoin(Item, Item.id == Change.item_id)
         .outerjoin(Import, Import.id == Change.import_id)
     )
-    if economy_code is not None:
-        query = query.where(Change.economy_id == resolve_economy(session, economy_code).id)
+    economy = resolve_economy(session, economy_code) if economy_code is not None else None
+    if economy is not None:
+        query = query.where(Change.economy_id == economy.id)
     if ref is not None:
         query = query.where(Change.item_id == resolve_item(session, ref).id)
     if year is not None:
@@ -91,6 +93,15 @@ def history(
                 "confirmed": False, "source": event.source, "file": None, "import_id": None, "order": event.id,
             }
             for event in rounds.round_events(session, year)
+        ]
+    if year is not None and ref is None and import_id is None:
+        rows += [
+            {
+                "changed_at": row["review"].at, "economy": row["economy"], "ref": None, "year": year,
+                "field": "review", "old": None, "new": row["text"], "confirmed": False,
+                "source": row["review"].source, "import_id": None, "order": row["review"].id,
+            }
+            for row in reviews.review_history(session, year, economy.id if economy else None)
         ]
     rows.sort(key=lambda row: (row["changed_at"], row["field"] != "round", row["order"]), reverse=True)
     for row in rows:

@@ -103,3 +103,11 @@ class Account(Base):
     __table__ = tables.account
 
     economy: Mapped[Economy | None] = relationship()
+
+
+class ReturnReview(Base):
+    __table__ = tables.return_review
+
+
+class ReviewItemNote(Base):
+    __table__ = tables.review_item_note

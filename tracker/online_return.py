@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import forms, overview, progress, returns, rounds
+from tracker import forms, overview, progress, returns, reviews, rounds
 from tracker.catalogue import items_for, wordings_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
@@ -94,11 +94,14 @@ def _submission(session: Session, economy: Economy, year: int) -> dict:
 
 
 def return_page(session: Session, economy_code: str, year: int | None, typed: Typed | None = None) -> dict:
-    """Everything the return page shows: the economy's form for the year as data. ``typed``, when
-    a save was refused, is put back over the answers it changed, so that nothing typed is lost."""
+    """Everything the return page shows: the economy's form for the year as data, with its review
+    (``reviews.review_of``) and each item's ``review_note``. ``typed``, when a save was refused,
+    is put back over the answers it changed, so that nothing typed is lost."""
     year = overview.known_year(session, year)
     economy = resolve_economy(session, economy_code)
     items, prefill = _prefill(session, economy, year)
+    review = reviews.review_of(session, economy, year)
+    item_notes = {noted["ref"]: noted["note"] for noted in review["items"]} if review else {}
     latest, earlier = prefill.latest.get(economy.id, {}), prefill.earlier.get(economy.id, {})
     rows = []
     for item, (_, cells, first_year, _) in zip(items, prefill.catalogue):
@@ -111,6 +114,7 @@ def return_page(session: Session, economy_code: str, year: int | None, typed: Ty
         rows.append({"ref": item.ref, "instrument": cells[1], "text": cells[2], "deadline": cells[3] or None,
                      "last_reported": forms.last_reported(entry, year, earlier.get(item.id), first_year),
                      "this_year": bool(entry and entry.year == year and entry.status),
+                     "review_note": item_notes.get(item.ref),
                      "shown": shown} | answers)
     contact = prefill.contacts.get(economy.id)
     contact_values = {name: getattr(contact, name) if contact else None for name in CONTACT_FIELDS}
@@ -118,7 +122,7 @@ def return_page(session: Session, economy_code: str, year: int | None, typed: Ty
         contact_values |= {name: value for name, value in typed.contact.items() if value and name in CONTACT_FIELDS}
     return {
         "economy": economy.code, "name": economy.name, "year": year,
-        "round": _round_state(session, year),
+        "round": _round_state(session, year), "review": review,
         "contact": contact_values, "contact_from": contact.year if contact else None,
         "items": rows,
         "unanswered": [row["ref"] for row in rows if not row["this_year"]],

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import progress, years
+from tracker import progress, reviews, years
 from tracker.catalogue import items_for
 from tracker.closed_rounds import closed_message, refuse_if_closed
 from tracker.economies import resolve_economy
@@ -63,9 +63,25 @@ def open_round(session: Session, year: int, due: date | None, source: str) -> tu
     return ensure_open(session, year, due, source), not existed
 
 
-def close_round(session: Session, year: int, source: str) -> Round:
-    """``tracker round close``: make the year read-only (opening its round first if it never was)."""
+class ReturnsNotAccepted(Refused):
+    """A round close refused because returns are not accepted yet; ``returns`` lists them as
+    (economy code, state), so that a page can ask to confirm."""
+
+    def __init__(self, year: int, waiting: list[tuple[str, str]]):
+        self.returns = waiting
+        listed = ", ".join(f"{code} ({state})" for code, state in waiting)
+        super().__init__(f"{len(waiting)} return{'s' if len(waiting) != 1 else ''} of {year} "
+                         f"{'are' if len(waiting) != 1 else 'is'} not accepted yet: {listed}. Review them first "
+                         f"(tracker returns accept CODE --year {year}), or close the round anyway with --force.")
+
+
+def close_round(session: Session, year: int, source: str, force: bool = False) -> Round:
+    """``tracker round close``: make the year read-only (opening its round first if it never was).
+    Refused (``ReturnsNotAccepted``) while returns are not accepted, unless ``force``."""
     round_ = ensure_open(session, year, None, source)
+    waiting = reviews.not_accepted(session, year)
+    if waiting and not force:
+        raise ReturnsNotAccepted(year, waiting)
     round_.closed_at = utcnow()
     _event(session, year, "closed", source)
     session.flush()
@@ -115,7 +131,7 @@ def list_rounds(session: Session) -> list[dict]:
     forms = dict(session.execute(select(Form.year, func.count(func.distinct(Form.economy_id))).group_by(Form.year)).all())
     rows = []
     for round_ in session.scalars(select(Round).order_by(Round.year)):
-        returned = sum(1 for row in round_status(session, round_.year) if row["returned"])
+        returned = sum(1 for row in round_status(session, round_.year) if row["has_returned"])
         rows.append({
             "year": round_.year,
             "state": _state(round_),
@@ -136,9 +152,10 @@ def round_events(session: Session, year: int | None = None) -> list[RoundEvent]:
 
 
 def round_status(session: Session, year: int, today: date | None = None) -> list[dict]:
-    """One row per economy: form issued, returned (when and which file; for answers recorded
-    without a file, when they were last changed: ``returns.returned_economies``), items answered
-    of those that apply, last updated, contact, and whether it is late (due date passed, no return)."""
+    """One row per economy: form issued, returned (``has_returned``: ``returns.returned_economies``;
+    when and which file; for answers recorded without a file, when they were last changed), its
+    review (``reviews.review_states``; ``None`` without a return), items answered of those that
+    apply, last updated, contact, and whether it is late (due date passed, no return)."""
     years.check_year(year)
     today = today or date.today()
     round_ = session.get(Round, year)
@@ -159,6 +176,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
     returns = latest_returns(session, year)
     returned_ids = set(returns) | set(answered)  # returns.returned_economies, from what was read above
     contacts = progress.latest_contacts(session, year)  # whom to chase: often last year's focal point
+    review = reviews.review_states(session, year, returned_ids, returns)
     rows = []
     for economy in economies_for(session, year):
         returned = returns.get(economy.id) or ((updated.get(economy.id), None) if economy.id in returned_ids else None)
@@ -166,8 +184,10 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
         rows.append({
             "economy": economy.code,
             "form_issued": issued.get(economy.id),
+            "has_returned": economy.id in returned_ids,
             "returned": returned[0] if returned else None,
             "file": returned[1] if returned else None,
+            "review": review.get(economy.id),
             "items_answered": answered.get(economy.id, 0),
             "items_applicable": len(applying),
             "last_updated": updated.get(economy.id),
@@ -190,10 +210,12 @@ def status_report(session: Session, year: int, today: date | None = None) -> dic
         "totals": {
             "economies": len(rows),
             "forms_issued": sum(1 for r in rows if r["form_issued"]),
-            "returned": sum(1 for r in rows if r["returned"]),
+            "returned": sum(1 for r in rows if r["has_returned"]),
+            "accepted": sum(1 for r in rows if r["review"] and r["review"]["state"] == "accepted"),
+            "changes_requested": sum(1 for r in rows if r["review"] and r["review"]["state"] == "changes_requested"),
             "late": sum(1 for r in rows if r["late"]),
             "items_answered": sum(r["items_answered"] for r in rows),
             "items_applicable": sum(r["items_applicable"] for r in rows),
         },
-        "to_chase": [r for r in rows if not r["returned"] and (r["form_issued"] or r["late"])],
+        "to_chase": [r for r in rows if not r["has_returned"] and (r["form_issued"] or r["late"])],
     }

@@ -43,7 +43,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0007_returns_and_membership"
+SCHEMA_REVISION = "0008_return_reviews"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns).
 NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
@@ -303,4 +303,29 @@ account = Table(
     _required("failed_sign_ins", Integer, default=0, server_default="0"),
     Column("last_failed_at", DateTime),
     CheckConstraint("role IN (%s)" % ", ".join(f"'{r}'" for r in ROLES), name="role"),
+)
+
+#: An editor's review of an economy's return for a year: accepted, or changes requested, with a
+#: note, who and when. Append-only: the latest review made after the return last came in is the
+#: return's state; a return received after it (submitted, imported) is "received" again.
+return_review = Table(
+    "return_review", metadata,
+    _id(),
+    _required("economy_id", Integer, ForeignKey("economy.id")),
+    _required("year", Integer, index=True),
+    _required("state", String(32)),
+    Column("note", Text),
+    _required("at", DateTime),
+    _required("source", Text),
+    CheckConstraint("state IN ('accepted', 'changes_requested')", name="state"),
+)
+
+#: A review's note on one item of the return: what to put right there, shown beside the item.
+review_item_note = Table(
+    "review_item_note", metadata,
+    _id(),
+    _required("review_id", Integer, ForeignKey("return_review.id")),
+    _required("item_id", Integer, ForeignKey("item.id")),
+    _required("note", Text),
+    UniqueConstraint("review_id", "item_id"),
 )

@@ -18,6 +18,7 @@ from tracker.cli import (
     database_commands,
     progress_commands,
     publication_commands,
+    review_commands,
     round_commands,
     web_commands,
 )
@@ -68,6 +69,7 @@ for command in (
     round_commands.import_command,
     round_commands.round_group,
     round_commands.imports_group,
+    review_commands.returns_group,
     round_commands.reports_group,
     round_commands.report_command,
     round_commands.demo_command,

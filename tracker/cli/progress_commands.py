@@ -7,6 +7,7 @@ import click
 from tracker.cli.common import (IMPORT_ID, checked_year, emit_json, json_option, percent, points, read, run,
                                 shown_change, source, year_option)
 from tracker.status import label
+from tracker.text import escaped
 
 
 @click.command("record")
@@ -183,6 +184,10 @@ def history_command(ctx: click.Context, economy: str | None, ref: str | None, it
     for row in rows:
         if row["field"] == "round":
             click.echo(f"{row['changed_at']}  {row['year']} round {row['new']}  [{row['source']}]")
+            continue
+        if row["field"] == "review":
+            click.echo(f"{row['changed_at']}  {row['economy']} {row['year']} return review: {escaped(row['new'])}  "
+                       f"[{row['source']}]")
             continue
         click.echo(f"{row['changed_at']}  {row['economy']} {row['year']} {row['ref'] or 'return'} {row['field']}: "
                    f"{shown_change(row['field'], row['old'], row['new'], row['confirmed'])}  [{row['source']}]")

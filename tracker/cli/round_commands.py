@@ -204,17 +204,21 @@ def round_open(ctx: click.Context, year: int, due):
 
 @round_group.command("close")
 @click.argument("year", type=int, callback=checked_year)
+@click.option("--force", is_flag=True, help="Close even though some returns are not accepted yet.")
 @click.pass_context
-def round_close(ctx: click.Context, year: int):
+def round_close(ctx: click.Context, year: int, force: bool):
     """Close the round of a year: its data become read-only (until `tracker round reopen`).
+
+    Refused, listing them, while returns are not accepted (`tracker returns accept`), unless --force.
 
     \b
     Example:
         tracker round close 2009
+        tracker round close 2009 --force
     """
     from tracker import rounds
 
-    run(ctx, rounds.close_round, year, source("round close"))
+    run(ctx, rounds.close_round, year, source("round close"), force)
     click.echo(f"Closed the {year} round: {year} is now read-only. To change it: {reopen_hint(year)}")
 
 
@@ -262,7 +266,7 @@ def round_list(ctx: click.Context, as_json: bool):
 @json_option
 @click.pass_context
 def round_status(ctx: click.Context, year: int, as_json: bool):
-    """Per economy: form issued, returned, items answered, last updated, contact, late.
+    """Per economy: form issued, returned, review, items answered, last updated, contact, late.
 
     \b
     Example:
@@ -276,17 +280,23 @@ def round_status(ctx: click.Context, year: int, as_json: bool):
         emit_json(status["rows"])
         return
     click.echo(f"Round {year}: {status['state']}, due {status['due'] or 'not set'}")
-    click.echo(f"{'code':<6}{'form issued':<18}{'returned':<18}{'answered':>10}  {'last updated':<18}contact")
+    click.echo(f"{'code':<6}{'form issued':<18}{'returned':<18}{'review':<19}{'answered':>10}  {'last updated':<18}"
+               "contact")
     for row in status["rows"]:
         when = [f"{row[k]:%Y-%m-%d %H:%M}" if row[k] else "-" for k in ("form_issued", "returned", "last_updated")]
         late = "  LATE" if row["late"] else ""
-        click.echo(f"{row['economy']:<6}{when[0]:<18}{when[1]:<18}"
+        review = row["review"]["label"] if row["review"] else "-"
+        click.echo(f"{row['economy']:<6}{when[0]:<18}{when[1]:<18}{review:<19}"
                    f"{row['items_answered']:>4}/{row['items_applicable']:<5}  {when[2]:<18}"
                    f"{row['contact_name'] or '-'}{late}")
     totals = status["totals"]
     click.echo(f"\nTotal: {totals['economies']} economies, {totals['forms_issued']} forms issued, "
                f"{totals['returned']} returned, {totals['late']} late; "
                f"{totals['items_answered']} of {totals['items_applicable']} items answered.")
+    if totals["returned"]:
+        waiting = totals["returned"] - totals["accepted"] - totals["changes_requested"]
+        click.echo(f"Reviewed: {totals['accepted']} accepted, {totals['changes_requested']} with changes requested, "
+                   f"{waiting} received and not reviewed yet.")
     if status["to_chase"]:
         click.echo("To chase:")
         for row in status["to_chase"]:

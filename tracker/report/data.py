@@ -26,6 +26,7 @@ from tracker.publication import Publication, publication_for
 from tracker.years import check_year
 from tracker.rates import Tally, economies_for, pooled, status_counts
 from tracker.returns import latest_returns, returned_economies
+from tracker.reviews import review_states
 
 ILLUSTRATIVE_KEY = "illustrative"
 NEEDS_INDEX = 1 + NARRATIVE_FIELDS.index("needs")  # position in an entry tuple (status first)
@@ -38,6 +39,7 @@ class ReturnRecord:
     forms_issued: int = 0
     forms_returned: int = 0
     last_returned: datetime | None = None
+    review: str | None = None  # the return's review (``reviews.STATES``), when it returned
 
 
 @dataclass
@@ -207,8 +209,12 @@ def _returns(session: Session, year: int, as_of: datetime | None) -> dict[int, R
     for import_id, economy_id in session.execute(returned):
         if import_id not in undone and economy_id is not None:
             records.setdefault(economy_id, ReturnRecord()).forms_returned += 1
-    for economy_id, (at, _file) in latest_returns(session, year, as_of).items():
+    latest = latest_returns(session, year, as_of)
+    for economy_id, (at, _file) in latest.items():
         records.setdefault(economy_id, ReturnRecord()).last_returned = at
+    returned = returned_economies(session, year, as_of, latest)
+    for economy_id, review in review_states(session, year, returned, latest, as_of).items():
+        records.setdefault(economy_id, ReturnRecord()).review = review["label"]
     return records
 
 

@@ -41,10 +41,10 @@ def write_changes(book: Book) -> None:
 
 def write_returns(book: Book) -> None:
     data = book.data
-    s = Sheet(book, "Returns", [8, 17, 11, 9, 9, 16, 9, 9, 10, 9, 24, 26, 16], printed=False)
-    s.table(["Economy code", "Economy", f"Return for {data.year}", "Forms issued", "Forms returned", "Last form imported",
-             "Items answered", "Items that apply", "Complete", "Last return", "Contact point", "E-mail", "Phone"], 2,
-            (3, 4, 5, 6, 7, 8, 9))
+    s = Sheet(book, "Returns", [8, 17, 11, 18, 9, 9, 16, 9, 9, 10, 9, 24, 26, 16], printed=False)
+    s.table(["Economy code", "Economy", f"Return for {data.year}", "Review", "Forms issued", "Forms returned",
+             "Last form imported", "Items answered", "Items that apply", "Complete", "Last return", "Contact point",
+             "E-mail", "Phone"], 2, (4, 5, 6, 7, 8, 9, 10))
     for economy in data.economies:
         record = data.returns.get(economy.id)
         tally = data.tally(economy.id)
@@ -52,13 +52,14 @@ def write_returns(book: Book) -> None:
         returned = data.returned(economy.id)
         last = data.last_return(economy.id)
         s.put([economy.code, economy.name, "Returned" if returned else Styled(NO_RETURN, book.no_return),
-               record.forms_issued if record else 0, record.forms_returned if record else 0,
+               record.review.capitalize() if record and record.review else None, record.forms_issued if record else 0, record.forms_returned if record else 0,
                record.last_returned if record else None, tally.reported, len(data.items),
                pct(book, tally.coverage) if returned else None, None if returned or not last else last[0],
                contact_name(contact, data.year), contact.email if contact else None, contact.phone if contact else None])
     s.blank()
     s.sentence("Forms issued and returned count the signed forms written and imported for the year; items answered "
-               "are the entries with a status, however they came in.", columns=8)
+               "are the entries with a status, however they came in. Review: received until the secretariat accepts "
+               "the return or asks for changes; received again when the economy returns it again.", columns=8)
 
 
 def write_data(book: Book) -> None:

@@ -5,7 +5,8 @@ document.addEventListener("DOMContentLoaded", function () {
   if (!form) { return; }
   var state = form.querySelector(".save-state");
   var unsaved = false;
-  function changed() {
+  function changed(event) {
+    if (event.target.form !== form) { return; }  // a reviewer's note belongs to the review form
     if (!unsaved) {
       unsaved = true;
       state.textContent = "Unsaved changes";
