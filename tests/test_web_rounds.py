@@ -91,3 +91,16 @@ def test_an_editor_sets_an_economys_contact_point(store, tracker):
     history = json.loads(tracker("history", "PER", "--year", "2009", "--json").output)
     assert {(h["field"], h["new"], h["source"]) for h in history} == {
         ("contact_name", "Rosa Quispe", "web (eddie)"), ("contact_email", "rosa@example.pe", "web (eddie)")}
+
+
+def test_closing_with_returns_not_accepted_asks_to_confirm_first(store, tracker):
+    add_accounts(store)
+    web = client(store)
+    signed_in(web, "eddie")
+    post(web, "/rounds", year="2009")
+    tracker("record", "JPN", "LC02-1", "--year", "2009", "--status", "planned")
+    asked = post(web, "/rounds/2009/close")
+    assert asked.status_code == 409 and "Close the 2009 round?" in asked.text and "JPN</a>: received" in asked.text
+    assert rounds(tracker)[2009]["state"] == "open"
+    assert post(web, "/rounds/2009/close", force="yes").headers["location"] == "/rounds?done=closed"
+    assert rounds(tracker)[2009]["state"] == "closed"

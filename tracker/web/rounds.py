@@ -75,8 +75,18 @@ async def open_round(request: Request):
 
 
 async def close_round(request: Request):
-    year = request.path_params["year"]
-    return await _act(request, rounds.close_round, lambda form, viewer: (year, viewer.source), note="closed")
+    """``tracker round close YEAR [--force]``: while returns are not accepted, a page lists them
+    and asks to confirm ("Close anyway" posts again with ``force``)."""
+    viewer, form = await change_request(request)
+    editor(viewer)
+    year, force = request.path_params["year"], form.get("force") == "yes"
+    try:
+        await run_in_threadpool(request.app.state.store.run, rounds.close_round, year, viewer.source, force)
+    except rounds.ReturnsNotAccepted as exc:
+        return render(request, "round_close.html", {"year": year, "waiting": exc.returns}, 409)
+    except Refused as exc:
+        return _refused(request, str(exc), f"{request.scope.get('root_path', '')}/rounds")
+    return _back(request, "closed")
 
 
 async def reopen_round(request: Request):
