@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from tracker.cli import cli
 from tracker.percentages import percent_text as shown
+from tracker.percentages import points_text
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -23,6 +24,13 @@ from tracker.percentages import percent_text as shown
 ])
 def test_a_percentage_is_rounded_half_away_from_zero(value, expected):
     assert shown(value) == expected
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (0.127, "+12.7 pp"), (-0.0625 / 100, "-0.1 pp"), (0.0, "0.0 pp"), (-0.0004, "0.0 pp"), (0.0004, "0.0 pp"),
+])
+def test_a_change_is_signed_except_no_change_as_the_report_prints_it(change, expected):
+    assert points_text(change) == expected
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +86,7 @@ def test_summary_shows_every_figure_as_the_report_prints_it(demo, tmp_path):
 
 
 def test_json_keeps_the_exact_rate(demo):
-    rows = json.loads(tracker_output(demo, "summary", "--year", "2010", "--json"))
-    malaysia = next(row for row in rows if row["code"] == "MYS")
-    assert malaysia["implementation_rate"] == pytest.approx(56.25 / 100)
-    assert shown(malaysia["implementation_rate"]) == "56.3%"
+    rows = json.loads(tracker_output(demo, "summary", "--year", "2008", "--json"))
+    chile = next(row for row in rows if row["code"] == "CHL")
+    assert chile["implementation_rate"] == pytest.approx(56.25 / 100)
+    assert shown(chile["implementation_rate"]) == "56.3%"

@@ -67,12 +67,13 @@ CONVENTION = {
     "CAN": lambda year: ("in_progress", "Signed the Convention on Cybercrime on 23 November 2001; "
                                         "ratification under study."),
 }
+#: Measures that read well beside any commitment (illustrative).
 MEASURES = [
-    "Draft legislation circulated for public comment.",
+    "Work plan agreed with the agencies concerned.",
     "Inter-agency working group established.",
-    "National CERT staffed and operating around the clock.",
-    "Awareness campaign run with industry associations.",
-    "Training delivered to investigators and prosecutors.",
+    "Consultation held with industry and civil society.",
+    "Budget allocated for the next steps.",
+    "Officials trained; guidance published.",
 ]
 
 
@@ -84,14 +85,14 @@ class DemoResult:
 
 
 def _next_status(rng: random.Random, status: str | None) -> str:
-    """A plausible next status: mostly the same or one step forward on the scale."""
+    """A plausible next status: mostly the same or one step forward on the scale, now and then one back."""
     progression = ["not_started", "planned", "in_progress", "partial", "implemented"]
     if status is None:
         return rng.choices(progression + ["not_applicable"], weights=[3, 3, 3, 2, 2, 1])[0]
     if status == "not_applicable" or status == "implemented":
         return status
-    step = rng.choices([0, 1, 2], weights=[4, 5, 1])[0]
-    return progression[min(progression.index(status) + step, len(progression) - 1)]
+    step = rng.choices([-1, 0, 1, 2], weights=[0.5, 4, 5, 1])[0]
+    return progression[max(0, min(progression.index(status) + step, len(progression) - 1))]
 
 
 def _answer(rng: random.Random, last: dict, economy: str, ref: str, year: int) -> dict:
