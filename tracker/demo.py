@@ -42,6 +42,7 @@ YEARS = (2006, 2007, 2008, 2009, 2010)
 FORM_YEARS = (2008, 2010)  # the years answered on forms; the others recorded as returns received otherwise
 NEW_CATALOGUE_YEAR = 2010  # the catalogue's newest version is loaded before this year's round
 REPORT_YEARS = (2008, 2010)
+ROUND_YEAR = YEARS[-1]  # the round the demo leaves open, for a newcomer to try
 SOURCE = "tracker demo (illustrative)"
 #: The economies with no return each year (illustrative); "late" ones return after the round closed.
 ABSENT = {
@@ -82,6 +83,7 @@ class DemoResult:
     database: Path
     reports: list[Path]
     story: list[str] = field(default_factory=list)  # one line per year: what happened in the round
+    forms: list[Path] = field(default_factory=list)  # the open round's forms, returned or not
 
 
 def _next_status(rng: random.Random, status: str | None) -> str:
@@ -145,14 +147,14 @@ def _forms(store: Store, year: int, codes: list[str], folder: Path, progress) ->
 
 
 def _returned_forms(store: Store, year: int, codes: list[str], rng, last, folder: Path,
-                    progress) -> tuple[int, list[FileResult]]:
+                    progress) -> tuple[list[Path], list[FileResult]]:
     """Write the year's forms (for every economy, or those named), fill in those returned and
-    import them: how many forms were written, and what each import did."""
+    import them: the forms written, and what each import did."""
     forms = {path.name.split("-")[0]: path for path in _forms(store, year, codes, folder, progress)}
     returned = codes or [code for code in forms if code not in ABSENT[year] and (year, code) != WRONG_FILE]
     for code in returned:
         _fill_form(forms[code], lambda ref, code=code: _answer(rng, last, code, ref, year), code)
-    return len(forms), import_files(store, [str(forms[code]) for code in returned],
+    return list(forms.values()), import_files(store, [str(forms[code]) for code in returned],
                                     progress=progress(f"Importing the {year} forms"))
 
 
@@ -168,11 +170,12 @@ def _wrong_file_undone(store: Store, year: int, economy: str, folder: Path) -> i
     return wrong
 
 
-def _form_year(store: Store, year: int, rng, last, folder: Path, progress) -> str:
-    """Forms out, returns in (a wrong file undone and a late return, where the story has them)."""
+def _form_year(store: Store, year: int, rng, last, folder: Path, progress) -> tuple[str, list[Path]]:
+    """Forms out, returns in (a wrong file undone and a late return, where the story has them):
+    what happened, and the forms written."""
     written, imported = _returned_forms(store, year, [], rng, last, folder, progress)
     applied = sum(result.status == "applied" for result in imported)
-    line = f"{year}: {written} forms written, {applied} filled in and imported"
+    line = f"{year}: {len(written)} forms written, {applied} filled in and imported"
     if year == WRONG_FILE[0]:
         wrong = _wrong_file_undone(store, year, WRONG_FILE[1], folder)
         _returned_forms(store, year, [WRONG_FILE[1]], rng, last, folder / "fresh", progress)
@@ -186,7 +189,7 @@ def _form_year(store: Store, year: int, rng, last, folder: Path, progress) -> st
         with store.transaction() as session:
             close_round(session, year, SOURCE)
         line += f"; closed, reopened for {LATE[year]}'s late return, imported, closed again"
-    return line + ("" if year in LATE else "; the round is open")
+    return line + ("; the round is open" if year == ROUND_YEAR else ""), written
 
 
 def newest_shipped_catalogue(session: Session) -> Path | None:
@@ -249,7 +252,8 @@ def run_demo(out_dir: Path, progress: Callable[[str], Callable[[Iterable], Itera
             with store.transaction() as session:
                 result.story.append(f"{year - 1}-{year}: {_new_catalogue(session)}")
         if year in FORM_YEARS:
-            result.story.append(_form_year(store, year, rng, last, out_dir / "forms" / str(year), progress))
+            line, result.forms = _form_year(store, year, rng, last, out_dir / "forms" / str(year), progress)
+            result.story.append(line)
         else:
             with store.transaction() as session:
                 result.story.append(_record_year(session, year, rng, last))

@@ -415,4 +415,4 @@ def demo_command(out_dir: Path):
     for line in result.story:
         click.echo(line)
     click.echo(f"Reports: {', '.join(str(path) for path in result.reports)}")
-    click.echo(f"Try: tracker --db {result.database} summary --year {demo.REPORT_YEARS[-1]}")
+    click.echo(f"Try: tracker --db {result.database} summary --year {demo.ROUND_YEAR}")
