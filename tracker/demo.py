@@ -154,8 +154,8 @@ def _returned_forms(store: Store, year: int, codes: list[str], rng, last, folder
     returned = codes or [code for code in forms if code not in ABSENT[year] and (year, code) != WRONG_FILE]
     for code in returned:
         _fill_form(forms[code], lambda ref, code=code: _answer(rng, last, code, ref, year), code)
-    return list(forms.values()), import_files(store, [str(forms[code]) for code in returned],
-                                    progress=progress(f"Importing the {year} forms"))
+    imported = import_files(store, [str(forms[code]) for code in returned], progress=progress(f"Importing the {year} forms"))
+    return list(forms.values()), imported
 
 
 def _wrong_file_undone(store: Store, year: int, economy: str, folder: Path) -> int:
@@ -185,7 +185,9 @@ def _form_year(store: Store, year: int, rng, last, folder: Path, progress) -> tu
             close_round(session, year, SOURCE)
         with store.transaction() as session:
             reopen_round(session, year, REOPEN_REASON, SOURCE)
-        _returned_forms(store, year, [LATE[year]], rng, last, folder / "late", progress)
+        late = folder / f"{LATE[year]}-{year}.xlsx"
+        _fill_form(late, lambda ref: _answer(rng, last, LATE[year], ref, year), LATE[year])
+        import_files(store, [str(late)])
         with store.transaction() as session:
             close_round(session, year, SOURCE)
         line += f"; closed, reopened for {LATE[year]}'s late return, imported, closed again"
