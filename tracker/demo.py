@@ -5,8 +5,8 @@ year over year hard: rounds 2006 to 2010, economies returning some years and not
 catalogue's second version loaded before 2010 (a commitment reworded, one retired, new ones), a
 wrong file imported and undone, a closed round reopened for a late return. Everything goes through
 the library's functions, as the commands do. Its entries are made up (seeded, so every run gives
-the same data) and every sheet of its reports says so; the only facts in them are the public dates
-of three signatures of the Convention on Cybercrime (``CONVENTION``).
+the same data) and every sheet of its reports says so; the only facts in them are public ones about
+the Convention on Cybercrime: who signed it when, and the United States' ratification (``CONVENTION``).
 """
 
 from __future__ import annotations
