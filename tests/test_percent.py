@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from tracker.cli import cli
 from tracker.percentages import percent_text as shown
+from tracker.percentages import points_text
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -23,6 +24,13 @@ from tracker.percentages import percent_text as shown
 ])
 def test_a_percentage_is_rounded_half_away_from_zero(value, expected):
     assert shown(value) == expected
+
+
+@pytest.mark.parametrize(("change", "expected"), [
+    (0.127, "+12.7 pp"), (-0.0625 / 100, "-0.1 pp"), (0.0, "0.0 pp"), (-0.0004, "0.0 pp"), (0.0004, "0.0 pp"),
+])
+def test_a_change_is_signed_except_no_change_as_the_report_prints_it(change, expected):
+    assert points_text(change) == expected
 
 
 @pytest.fixture(scope="module")
@@ -71,13 +79,14 @@ def test_summary_shows_every_figure_as_the_report_prints_it(demo, tmp_path):
         if shown_figures[1] == "no return":
             assert printed[code] == ("", "", ""), code
         else:
-            assert shown_figures == printed[code], code
+            # no change to show (no return the year before): "-" in the text table, a blank cell in print
+            assert shown_figures == printed[code][:2] + (printed[code][2] or "-",), code
     region = re.match(r"\s+Region-wide .* (\S+%)\s+(\S+%)\s+(\S+ pp)$", next(l for l in lines if "Region-wide" in l))
     assert region.groups() == printed_region
 
 
 def test_json_keeps_the_exact_rate(demo):
     rows = json.loads(tracker_output(demo, "summary", "--year", "2008", "--json"))
-    malaysia = next(row for row in rows if row["code"] == "MYS")
-    assert malaysia["implementation_rate"] == pytest.approx(56.25 / 100)
-    assert shown(malaysia["implementation_rate"]) == "56.3%"
+    chile = next(row for row in rows if row["code"] == "CHL")
+    assert chile["implementation_rate"] == pytest.approx(56.25 / 100)
+    assert shown(chile["implementation_rate"]) == "56.3%"

@@ -29,11 +29,11 @@ STATUS_LABELS = ("Not started", "Planned", "In progress", "Partially implemented
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    """The demo's report and a fresh (not filled-in) JPN form from the demo database."""
+    """The demo's 2008 report and a fresh (not filled-in) JPN form of its open round, 2010."""
     folder = tmp_path_factory.mktemp("demo")
     Tracker(str(folder / "unused.db"))("demo", "--out", str(folder))
-    Tracker(str(folder / "demo.db"))("form", "--year", "2008", "--economy", "JPN", "--out", str(folder / "fresh"))
-    return folder / "progress-2008.xlsx", folder / "fresh" / "JPN-2008.xlsx"
+    Tracker(str(folder / "demo.db"))("form", "--year", "2010", "--economy", "JPN", "--out", str(folder / "fresh"))
+    return folder / "progress-2008.xlsx", folder / "fresh" / "JPN-2010.xlsx"
 
 
 @pytest.fixture(scope="module")
@@ -185,7 +185,7 @@ def test_form_prints_readably(demo, tmp_path):
         heights = sorted(w[3] - w[1] for w in body_of(page))
         body = heights[len(heights) // 10] / BOX_PER_POINT
         assert body >= FORM_SMALLEST_POINTS, f"page {number} prints at {body:.1f} pt"
-        assert "Progress form: Japan (JPN), 2008" in text[number - 1] and f"of {len(pages)}" in text[number - 1]
+        assert "Progress form: Japan (JPN), 2010" in text[number - 1] and f"of {len(pages)}" in text[number - 1]
     printed = " ".join(text)
     assert "Contact e-mail" in printed and "Contact phone" in printed
     assert re.search(r"Convention on Cybercrime \(2001\) by October (\S+ ){0,12}2003\.", printed), \
@@ -202,7 +202,7 @@ def test_gnumeric_opens_both_without_a_warning(demo, tmp_path):
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Workbook contains no default style")  # openpyxl on Gnumeric's styles
-        resaved = load_workbook(tmp_path / "JPN-2008.xlsx")
+        resaved = load_workbook(tmp_path / "JPN-2010.xlsx")
     (validation,) = resaved["Form"].data_validations.dataValidation
     assert validation.formula1 == "StatusLabels", "the drop-down survives Gnumeric's save"
 
@@ -234,7 +234,7 @@ def test_exceljs_and_sheetjs_open_both(demo):
                             env={**os.environ, "NODE_PATH": node_modules()})
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].endswith("29 32") and lines[1].endswith("4 4"), lines  # SheetJS counts the 3 chart sheets too
+    assert lines[0].endswith("30 33") and lines[1].endswith("4 4"), lines  # 16 profiles; SheetJS counts the 3 chart sheets too
 
 
 def test_pandas_reads_every_table_from_its_header_row(demo):

@@ -289,9 +289,9 @@ def test_demo_marks_every_sheet_and_keeps_away_from_real_data(tmp_path, target):
     from conftest import Tracker
 
     result = Tracker(str(tmp_path / "mine.db"))("demo", "--out", str(tmp_path / "demo"))
-    assert "15 filled in and imported (15 applied)" in result.output
+    assert "2008: 21 forms written, 14 filled in and imported; KOR's draft" in result.output
     assert not (tmp_path / "mine.db").exists()
-    wb = load_workbook(tmp_path / "demo" / "progress-2008.xlsx")
+    wb = load_workbook(tmp_path / "demo" / "progress-2010.xlsx")
     for ws in wb.worksheets[1:]:
         assert ws.oddHeader.right.text.endswith(" | ILLUSTRATIVE DATA"), ws.title
     assert wb["Data"]["A1"].value == "Economy code", "the notice never sits above a table"
@@ -299,7 +299,7 @@ def test_demo_marks_every_sheet_and_keeps_away_from_real_data(tmp_path, target):
         notice = next(row for row in wb[name].iter_rows() if row[0].value == ILLUSTRATIVE_NOTE)
         assert {cell.fill.fgColor.rgb for cell in notice[:columns]} == {"FFF4CCCC"}, f"{name}: shaded under the whole sentence"
     again = Tracker(str(tmp_path / "mine.db"))("demo", "--out", str(tmp_path / "demo"))
-    assert "Report:" in again.output
+    assert "Reports:" in again.output
     (tmp_path / "other").mkdir()
     Tracker(str(tmp_path / "other" / "demo.db"))("init")
     refused = Tracker("unused.db")("demo", "--out", str(tmp_path / "other"), expect=1)

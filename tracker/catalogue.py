@@ -249,10 +249,12 @@ class LoadResult:
     instruments: list[str]  # "added CODE" or "updated CODE"
     retired: list[str] = field(default_factory=list)
     reworded: list[str] = field(default_factory=list)
+    described: list[str] = field(default_factory=list)  # "title: OLD -> NEW": the catalogue's own fields
 
     @property
     def changed_anything(self) -> bool:
-        return bool(self.added or self.updated or self.instruments or self.retired or self.reworded)
+        return bool(self.added or self.updated or self.instruments or self.retired or self.reworded
+                    or self.described)
 
     def note(self, ref: str, before: dict, after: dict) -> None:
         """Count a stored item's change from the ``before`` to the ``after`` column values."""
@@ -338,12 +340,12 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
     except OSError as exc:
         raise Refused(f"Cannot read the catalogue {path}: {exc.strerror or exc}.") from None
     parsed = parse_catalogue(text, path.name)
-    catalogue = _catalogue_row(session, parsed)
+    catalogue, described = _catalogue_row(session, parsed)
     instruments = {i.code: i for i in session.scalars(select(Instrument))}
     items = {i.ref: i for i in items_for(session)}
     _refuse_foreign(parsed, catalogue, instruments, items)
     result = LoadResult(parsed.code, parsed.version, [], [], 0, [],
-                        _load_instruments(session, parsed, catalogue, instruments))
+                        _load_instruments(session, parsed, catalogue, instruments), described=described)
     new_wordings = _check_items(session, parsed, instruments, items, result, path.name)
     _write_items(session, parsed, instruments, items, new_wordings)
     in_file = {spec["ref"] for spec in parsed.items}
@@ -355,20 +357,26 @@ def load_catalogue(session: Session, path: Path | str) -> LoadResult:
     return result
 
 
-def _catalogue_row(session: Session, parsed: ParsedCatalogue) -> Catalogue:
-    """The file's catalogue, added or updated; a new version is recorded in its history."""
+def _catalogue_row(session: Session, parsed: ParsedCatalogue) -> tuple[Catalogue, list[str]]:
+    """The file's catalogue, added or updated; a new version is recorded in its history. Also
+    returns the changes to the catalogue's own title and report defaults, as "name: OLD -> NEW"."""
     catalogue = session.scalar(select(Catalogue).where(Catalogue.code == parsed.code))
     new_version = catalogue is None or catalogue.version != parsed.version
+    described: list[str] = []
     if catalogue is None:
         catalogue = Catalogue(code=parsed.code, title=parsed.title, version=parsed.version, loaded_at=utcnow(),
                               **parsed.proposed)
         session.add(catalogue)
         session.flush()
-    elif _assign(catalogue, {"title": parsed.title, "version": parsed.version} | parsed.proposed):
-        catalogue.loaded_at = utcnow()
+    else:
+        values = {"title": parsed.title} | parsed.proposed
+        described = [f"{name.replace('_', ' ')}: {getattr(catalogue, name) or '(none)'} -> {value or '(none)'}"
+                     for name, value in values.items() if getattr(catalogue, name) != value]
+        if _assign(catalogue, values | {"version": parsed.version}):
+            catalogue.loaded_at = utcnow()
     if new_version:
         session.add(CatalogueVersion(catalogue_id=catalogue.id, version=parsed.version, loaded_at=catalogue.loaded_at))
-    return catalogue
+    return catalogue, described
 
 
 def _refuse_foreign(parsed: ParsedCatalogue, catalogue: Catalogue, instruments: dict[str, Instrument],

@@ -33,4 +33,8 @@ def percent_text(value: float | None) -> str:
 
 
 def points_text(change: float | None) -> str:
-    return "n/a" if change is None else f"{rounded_points(change):+.1f} pp"
+    """A change in points with its sign; no change reads "0.0 pp", unsigned, as the report's cell shows it."""
+    if change is None:
+        return "n/a"
+    points = rounded_points(change)
+    return "0.0 pp" if points == 0 else f"{points:+.1f} pp"

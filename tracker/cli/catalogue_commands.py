@@ -88,7 +88,8 @@ def catalog_load(ctx: click.Context, file: str):
     _echo_load(result)
     changed = [("added", result.added), ("retired", result.retired), ("reworded", result.reworded),
                ("updated", result.updated)]
-    for line in [f"{what} {ref}" for what, refs in changed for ref in refs]:
+    for line in [f"catalogue {line}" for line in result.described] + [
+            f"{what} {ref}" for what, refs in changed for ref in refs]:
         click.echo(f"  {line}")
     for line in result.instruments:
         click.echo(f"  {line.replace(' ', ' instrument ', 1)}")
@@ -110,6 +111,8 @@ def catalog_diff(ctx: click.Context, file: str):
 
     result = run(ctx, catalogue.diff_catalogue, file)
     click.echo(f"Loading {file} ({result.catalogue}@{result.version}) would change:")
+    for line in result.described:
+        click.echo(f"  catalogue {line}")
     groups = [("added", result.added), ("retired", result.retired), ("reworded", result.reworded),
               ("otherwise updated", result.updated)]
     for name, refs in groups:

@@ -405,11 +405,13 @@ def reports_get(ctx: click.Context, report_id: int, out_file: Path, pdf: bool, f
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_REPORTS / "demo",
               show_default=True, help="Folder for the demo database, its forms and its report.")
 def demo_command(out_dir: Path):
-    """Run a whole round on a separate demo database and write its report.
+    """Run five yearly rounds on a separate demo database and write two of its reports.
 
     Builds OUT/demo.db (never your own database) with the real catalogue and economies and
-    illustrative entries for 2006 and 2007, writes the 2008 forms, fills in and imports some of
-    them as focal points would, and writes the 2008 report. Every sheet says the data are made up.
+    illustrative returns for 2006 to 2010: economies returning some years and not others, forms
+    filled in and imported in 2008 and 2010, a wrong file undone, a closed round reopened for a
+    late return, and the catalogue's newer version loaded before 2010. Writes the 2008 and 2010
+    reports. Every sheet says the data are made up.
 
     \b
     Example:
@@ -419,9 +421,8 @@ def demo_command(out_dir: Path):
     from tracker import demo
 
     result = demo.run_demo(out_dir, progress_bar)
-    applied = sum(1 for r in result.imports if r.status == "applied")
     click.echo(f"Demo database: {result.database}")
-    click.echo(f"Forms written: {len(result.forms)} in {result.forms[0].parent}/; "
-               f"{len(result.imports)} filled in and imported ({applied} applied).")
-    click.echo(f"Report: {result.report}")
+    for line in result.story:
+        click.echo(line)
+    click.echo(f"Reports: {', '.join(str(path) for path in result.reports)}")
     click.echo(f"Try: tracker --db {result.database} summary --year {demo.ROUND_YEAR}")
