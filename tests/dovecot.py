@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import imaplib
 import os
-import pwd
 import grp
+import pwd
 import shutil
 import socket
 import ssl
 import subprocess
+import tempfile
 import time
 import uuid
 from contextlib import contextmanager
@@ -144,11 +145,21 @@ def _wait_for(port: int, process: subprocess.Popen, log: Path) -> None:
 
 
 @contextmanager
-def dovecot(folder: Path) -> Iterator[ImapServer]:
-    """A Dovecot serving IMAP over TLS on 127.0.0.1, its files in ``folder`` (world-readable, so
-    that its unprivileged processes can reach them), stopped at the end."""
-    folder.mkdir(parents=True, exist_ok=True)
+def dovecot() -> Iterator[ImapServer]:
+    """A Dovecot serving IMAP over TLS on 127.0.0.1, stopped and its folder removed at the end. The
+    folder is a new one in the system's temporary folder, not pytest's: pytest's are private to the
+    user, and the server's processes run as ``nobody`` when the tests run as root."""
+    folder = Path(tempfile.mkdtemp(prefix="tracker-dovecot-"))
     folder.chmod(0o755)
+    try:
+        with _started(folder) as server:
+            yield server
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _started(folder: Path) -> Iterator[ImapServer]:
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
                     "-keyout", str(folder / "key.pem"), "-out", str(folder / "cert.pem"),
                     "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],

@@ -222,11 +222,13 @@ def _mark(client: imaplib.IMAP4_SSL, message: MessageResult) -> None:
         message.problem = f"imported, but the server refused to mark it ({_answer(data)}); the next run will say so."
 
 
-def import_mailbox(store: Store, url: str, password: str, dry_run: bool = False, force: bool = False) -> MailboxRun:
+def import_mailbox(store: Store, url: str, password_file: Path | None = None, dry_run: bool = False,
+                   force: bool = False) -> MailboxRun:
     """Import the workbooks attached to the folder's unmarked messages, each on its own, and mark
-    each message all of whose workbooks are in (none with ``dry_run``)."""
+    each message all of whose workbooks are in (none with ``dry_run``). The password is read from
+    ``password_file``, else from the environment (``mailbox_password``)."""
     address = mailbox_address(url)
-    with _folder(address, password, readonly=dry_run) as client:
+    with _folder(address, mailbox_password(password_file), readonly=dry_run) as client:
         messages, sources, without = [], [], 0
         for uid, size in _unmarked(client).items():
             message, found = _read_message(client, uid, size)

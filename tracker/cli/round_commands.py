@@ -137,10 +137,10 @@ def _echo_totals(results: list[file_import.FileResult], dry_run: bool) -> None:
 
 def _import_mailbox(ctx: click.Context, store, url: str, password_file: Path | None, dry_run: bool, force: bool,
                     as_json: bool) -> None:
+    """``import --mailbox``: the messages' results, as text or JSON; exit 1 when one stays unmarked."""
     from tracker import mailbox_import
 
-    password = run(ctx, mailbox_import.mailbox_password, password_file)
-    outcome = run(ctx, mailbox_import.import_mailbox, store, url, password, dry_run, force)
+    outcome = mailbox_import.import_mailbox(store, url, password_file, dry_run, force)
     if as_json:
         emit_json(vars(outcome) | {"messages": [vars(m) | {"files": [vars(f) for f in m.files]}
                                                 for m in outcome.messages]})
