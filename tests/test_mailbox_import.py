@@ -49,15 +49,15 @@ def test_the_mailbox_imported_twice_takes_each_message_once(tracker, issue, imap
     before = snapshot(store)
     preview = tracker("import", "--mailbox", url, "--dry-run", expect=1)
     assert "2 message(s) with spreadsheets not yet imported; 1 other message(s) left alone" in preview.output
-    assert "Message 1 from h.sato@example.go.jp, sent 2009-03-20 19:12 UTC: would be marked" in preview.output
+    assert 'Message 1 from h.sato@example.go.jp, sent 2009-03-20 19:12 UTC, "Our return": would be marked' in preview.output
     assert "JPN-2008.xlsx: would apply (form JPN 2008): 1 new" in preview.output
     assert "Dry run: nothing was written and no message was marked." in preview.output
     assert snapshot(store) == before
     assert not any(MARK in flags for flags in imap_server.flags(mailbox))
 
     first = tracker("import", "--mailbox", url, expect=1)
-    assert "Message 1 from h.sato@example.go.jp, sent 2009-03-20 19:12 UTC: marked as imported" in first.output
-    assert "Message 3 from p.focal@example.pe, sent 2009-03-20 19:12 UTC: left unmarked" in first.output
+    assert 'Message 1 from h.sato@example.go.jp, sent 2009-03-20 19:12 UTC, "Our return": marked as imported' in first.output
+    assert 'Message 3 from p.focal@example.pe, sent 2009-03-20 19:12 UTC, "Our return": left unmarked' in first.output
     assert "PER-2008.xlsx: applied (form PER 2008)" in first.output
     assert "old.xls: refused" in first.output and "save it as an Excel workbook (.xlsx)" in first.output
     assert "Left unmarked, to be taken again next time: message(s) 3." in first.output

@@ -60,6 +60,7 @@ class MessageResult:
     uid: str
     sender: str | None = None
     sent_at: datetime | None = None
+    subject: str | None = None
     files: list[FileResult] = field(default_factory=list)
     problem: str | None = None  # the message itself could not be read
     marked: bool = False
@@ -210,7 +211,8 @@ def _read_message(client: imaplib.IMAP4_SSL, uid: bytes, size: int) -> tuple[Mes
         message.problem = str(exc)
         return message, []
     if found:
-        message.sender, message.sent_at = found[0].origin.sender, found[0].origin.sent_at
+        origin = found[0].origin
+        message.sender, message.sent_at, message.subject = origin.sender, origin.sent_at, origin.subject
     return message, [attached(item) for item in found]
 
 

@@ -36,11 +36,13 @@ _ANGLED_ADDRESS = re.compile(r"<([^<>@\s]+@[^<>@\s]+)>")
 @dataclass(frozen=True)
 class MailOrigin:
     """Where an attached workbook came from: the message's sender and date (UTC, or None when the
-    message gave none that could be read) and the message itself (file name or mailbox place)."""
+    message gave none that could be read), the message itself (file name or mailbox place) and its
+    subject."""
 
     sender: str
     sent_at: datetime | None
     message: str
+    subject: str
 
 
 @dataclass(frozen=True)
@@ -138,7 +140,7 @@ def attachments(data: bytes, message: str) -> list[Attachment | Unreadable]:
                       "returning forms; it was not read. Ask for the forms in separate messages.")
     try:
         parsed = email.message_from_bytes(data, policy=email.policy.default)
-        origin = MailOrigin(_sender(parsed), _sent_at(parsed), message)
+        origin = MailOrigin(_sender(parsed), _sent_at(parsed), message, _header(parsed, "Subject"))
         parts = [part for part in parsed.walk() if not part.is_multipart()]
     except (ValueError, LookupError, TypeError, UnicodeError, RecursionError, email.errors.MessageError):
         raise Refused(f"{message} is not an e-mail message that can be read; save the message again "

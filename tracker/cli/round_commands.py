@@ -116,9 +116,12 @@ def import_command(ctx: click.Context, paths: tuple[str, ...], mailbox_url: str 
 
 
 def _echo_imports(results: list[file_import.FileResult], dry_run: bool) -> None:
-    """Each file's result, then the totals."""
+    """Each file's result (under the message it came attached to, said once), then the totals."""
+    previous = None
     for result in results:
-        _echo_import(result)
+        came_with = (result.message, result.sender, result.sent_at)
+        _echo_import(result, with_message=came_with != previous)
+        previous = came_with
     _echo_totals(results, dry_run)
     if dry_run:
         click.echo("Dry run: nothing was written.")
@@ -158,7 +161,8 @@ def _echo_mailbox(outcome) -> None:
         sent = f", sent {message.sent_at:%Y-%m-%d %H:%M} UTC" if message.sent_at else ""
         verdict = ("marked as imported" if message.marked else
                    "would be marked as imported" if outcome.dry_run and message.ok else "left unmarked")
-        click.echo(f"\nMessage {message.uid} from {message.sender or 'an unknown sender'}{sent}: {verdict}")
+        subject = f', "{message.subject}"' if message.subject else ""
+        click.echo(f"\nMessage {message.uid} from {message.sender or 'an unknown sender'}{sent}{subject}: {verdict}")
         if message.problem:
             click.echo(f"  {escaped(message.problem)}")
         for result in message.files:
@@ -177,7 +181,7 @@ def _counts(counts: dict) -> str:
     return f"{counts['new']} new, {counts['changed']} changed, {confirmed}{counts['unchanged']} unchanged"
 
 
-def _echo_import(result: file_import.FileResult, with_message: bool = True) -> None:
+def _echo_import(result: file_import.FileResult, with_message: bool) -> None:
     """A file's result and its changes; for a workbook attached to a message (unless the message
     was shown above it), the message, its sender and date."""
     if with_message and result.message:
