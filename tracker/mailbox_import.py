@@ -38,6 +38,10 @@ IMAPS_PORT = 993
 TIMEOUT_SECONDS = 60
 _SIZE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
 _EXAMPLE = "imaps://returns@mail.example.org:993/INBOX"
+#: In a message's BODYSTRUCTURE, what any attachment shows: a part of an application/* type, an
+#: attachment disposition, or a file name. A message with none of them (text, text and HTML)
+#: carries no spreadsheet and is not read.
+_MAY_BE_ATTACHMENT = re.compile(rb'"(APPLICATION|ATTACHMENT|NAME\*?|FILENAME\*?)"', re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -192,10 +196,23 @@ def _unmarked(client: imaplib.IMAP4_SSL) -> dict[bytes, int]:
     return {uid: sizes.get(uid, 0) for uid in uids}
 
 
+def _may_carry_attachments(client: imaplib.IMAP4_SSL, uid: bytes) -> bool:
+    """Whether the message's structure shows any attachment, asked before reading it whole: a
+    shared inbox holds many messages that are not returns, and stay unmarked, run after run."""
+    kind, data = client.uid("FETCH", uid.decode(), "(BODYSTRUCTURE)")
+    if kind != "OK":
+        return True
+    structure = b" ".join(part for item in data for part in (item if isinstance(item, tuple) else (item,))
+                          if isinstance(part, bytes))
+    return _MAY_BE_ATTACHMENT.search(structure) is not None
+
+
 def _read_message(client: imaplib.IMAP4_SSL, uid: bytes, size: int) -> tuple[MessageResult, list[Source]]:
     """A message's result so far and the workbooks to import from it (none: it carries no spreadsheet)."""
     message = MessageResult(uid.decode())
     label = f"message {message.uid}"
+    if not _may_carry_attachments(client, uid):
+        return message, []
     if size > MAX_MESSAGE_BYTES:
         message.problem = (f"{label} is over {MAX_MESSAGE_BYTES // (1024 * 1024)} MB, far larger than a message "
                            "returning forms; it was not read. Save its attachments and import them as files.")
