@@ -451,7 +451,7 @@ def expand_paths(paths: Iterable[str]) -> list[Source]:
             raise Refused(f"The folder {path} cannot be read: {exc.strerror or exc}.") from None
         verdicts = [(p, _found_in_folder(p)) for p in found]
         if not any(v is None or v.status == "refused" for _, v in verdicts):
-            raise Refused(f"The folder {path} holds no .xlsx or .eml files.")
+            raise Refused(f"The folder {path} holds no .xlsx files (nor .eml messages).")
         for found_path, verdict in verdicts:
             files += _opened(found_path) if verdict is None else [verdict]
     return files
