@@ -8,6 +8,7 @@ import pytest
 
 from formtools import fill, snapshot
 from mailtools import message
+from webtools import add_accounts, client, signed_in
 
 
 @pytest.fixture
@@ -39,6 +40,16 @@ def test_a_message_with_a_form_imports_it_and_keeps_sender_and_date(tracker, iss
     assert history[0]["source"].endswith(", e-mailed by h.sato@example.go.jp on 2009-03-20 19:12 UTC")
     again = tracker("import", str(saved(tmp_path, message(form), "forwarded again.eml")))
     assert "JPN-2008.xlsx: already imported" in again.output
+
+
+
+def test_the_imports_page_names_the_sender_and_date(tracker, issue, store, tmp_path):
+    form = fill(issue("JPN"), {"LC02-1": {"Status": "Implemented"}})
+    tracker("import", str(saved(tmp_path, message(form, sender="<b>no address</b>"))))
+    add_accounts(store)
+    with client(store) as browser:
+        page = signed_in(browser, "vera").get("/imports").text
+    assert "e-mailed by &lt;b&gt;no address&lt;/b&gt; on 2009-03-20 19:12" in page
 
 
 def test_two_forms_in_one_message_and_a_message_in_a_folder(tracker, issue, tmp_path):

@@ -69,6 +69,11 @@ def _header(message: EmailMessage, name: str) -> str:
         value = str(message.get(name, "") or "")
     except (ValueError, LookupError, TypeError, UnicodeError, email.errors.MessageError):
         return "(unreadable)"
+    return _one_line(value)
+
+
+def _one_line(value: str) -> str:
+    """Text from a header as one short line that is safe to show (``text.escaped``)."""
     value = escaped(" ".join(value.split()))
     return value if len(value) <= MAX_HEADER_CHARS else value[:MAX_HEADER_CHARS] + "..."
 
@@ -92,11 +97,12 @@ def _sender(message: EmailMessage) -> str:
             addresses = [a.addr_spec for a in getattr(header, "addresses", ()) if a.domain]
         except (ValueError, LookupError, TypeError, UnicodeError, email.errors.MessageError):
             addresses = []
-        addresses += _ANGLED_ADDRESS.findall(_decoded(str(raw.get(name.casefold(), ""))))
+        written = _decoded(str(raw.get(name.casefold(), "")))
+        addresses += _ANGLED_ADDRESS.findall(written)
         if addresses:
-            return escaped(addresses[0])[:MAX_HEADER_CHARS]
-        if _header(message, name):
-            return _header(message, name)
+            return _one_line(addresses[0])
+        if written.strip():
+            return _one_line(written)
     return "(no sender)"
 
 
