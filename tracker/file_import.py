@@ -3,7 +3,9 @@
 Each file is checked whole before anything is written, then applied in one transaction
 through the one write path (``progress.record_entries``), or not at all. A dry run is the same
 import rolled back. Every file imported is recorded with the SHA-256 of its bytes, so the same
-file imported twice changes nothing.
+file imported twice changes nothing. An e-mail message (``.eml``) stands for the workbooks
+attached to it (``received_mail``), each imported the same way, with the message's sender and
+date kept.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from tracker.errors import Refused, not_found, quoted
 from tracker.forms import signature, signing_key
 from tracker.import_log import undone_ids
 from tracker.models import Change, Economy, Form, Import, utcnow
-from tracker.received_mail import MESSAGE_SUFFIX, WORKBOOK_SUFFIX, Attachment, MailOrigin, Unreadable, message_file
 from tracker.progress import (
     CLEAR_MARKER,
     Outcome,
@@ -38,6 +39,7 @@ from tracker.progress import (
     record_contact,
     record_entries,
 )
+from tracker.received_mail import MESSAGE_SUFFIX, WORKBOOK_SUFFIX, Attachment, MailOrigin, Unreadable, message_file
 from tracker.status import label
 from tracker.store import Store
 from tracker.workbook.layout import CONTACT_LABELS, FIELD_LABELS, FIELD_TITLES, ID_FIELDS

@@ -170,7 +170,12 @@ def _folder(address: MailboxAddress, password: str, readonly: bool) -> Iterator[
             raise Refused(f"The folder {quoted(address.folder)} does not keep keywords such as {MARK}, so the "
                           "messages imported could not be marked; use a folder that does (any folder of a "
                           "Dovecot, Cyrus or Gmail mailbox).")
-        yield client
+        try:
+            yield client
+        except (imaplib.IMAP4.error, OSError) as exc:
+            raise Refused(f"The connection to the mail server was lost or refused ({escaped(str(exc))[:200]}); "
+                          "what was imported stays imported and its messages marked: run the import again "
+                          "to take the rest.") from None
     finally:
         try:
             client.logout()
