@@ -2,7 +2,10 @@
 given on its own, with the message's sender and date kept; what cannot be imported is one clear
 message, the database unchanged."""
 
+import email
+import email.policy
 import json
+from email.message import EmailMessage
 
 import pytest
 
@@ -117,3 +120,15 @@ def test_a_huge_attachment_is_refused_unread(tracker, store, tmp_path):
     result = tracker("import", str(path), expect=1)
     assert "huge.xlsx is over 20 MB; a form is far smaller. It was not read." in result.output
     assert snapshot(store) == before
+
+
+def test_a_return_forwarded_as_an_attached_message_is_found(tracker, issue, tmp_path):
+    """A colleague forwards the focal point's message as an attachment (message/rfc822)."""
+    form = fill(issue("JPN"), {"LC02-1": {"Status": "Implemented"}})
+    forwarded = EmailMessage()
+    forwarded["From"], forwarded["Subject"] = "colleague@example.org", "Fwd: Our return"
+    forwarded.set_content("See the attached message.\n")
+    forwarded.add_attachment(email.message_from_bytes(message(form), policy=email.policy.default))
+    result = tracker("import", str(saved(tmp_path, bytes(forwarded))))
+    assert "Our return.eml, e-mailed by colleague@example.org:" in result.output
+    assert "JPN-2008.xlsx: applied (form JPN 2008): 1 new" in result.output
