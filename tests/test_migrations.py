@@ -191,3 +191,22 @@ def test_upgrade_to_0008_keeps_entries_and_starts_every_return_received(target):
         economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
         assert session.scalar(select(func.count()).select_from(Entry)) == 1
         assert review_of(session, economy, 2008)["state"] == "received"
+
+
+def test_upgrade_to_0010_keeps_imports_and_leaves_their_mail_empty(target):
+    """0010 adds the sender and date of an e-mailed workbook to the imports; those before it came
+    as files, and keep every other value."""
+    store = Store(target)
+    initialise(store)
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0007_returns_and_membership")
+        connection.execute(text(
+            "INSERT INTO file_import (file_name, sha256, kind, imported_at, new, changed, unchanged) "
+            "VALUES ('JPN-2008.xlsx', :digest, 'form', '2009-03-21 10:00:00', 3, 1, 22)"
+        ), {"digest": "a" * 64})
+    store.upgrade()
+    with store.engine.connect() as connection:
+        rows = connection.execute(text(
+            "SELECT file_name, sha256, new, changed, unchanged, mail_from, mail_sent_at FROM file_import"
+        )).all()
+    assert [tuple(row) for row in rows] == [("JPN-2008.xlsx", "a" * 64, 3, 1, 22, None, None)]

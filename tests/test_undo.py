@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from formtools import fill
 from tracker.models import Change
 
-LIST_KEYS = {"id", "file", "sha256", "economy", "year", "at", "changes", "undone"}
+LIST_KEYS = {"id", "file", "sha256", "economy", "year", "at", "changes", "undone", "mail_from", "mail_sent_at"}
 
 
 @pytest.fixture

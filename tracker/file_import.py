@@ -3,7 +3,9 @@
 Each file is checked whole before anything is written, then applied in one transaction
 through the one write path (``progress.record_entries``), or not at all. A dry run is the same
 import rolled back. Every file imported is recorded with the SHA-256 of its bytes, so the same
-file imported twice changes nothing.
+file imported twice changes nothing. An e-mail message (``.eml``) stands for the workbooks
+attached to it (``received_mail``), each imported the same way, with the message's sender and
+date kept.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hmac
 import json
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -36,6 +39,7 @@ from tracker.progress import (
     record_contact,
     record_entries,
 )
+from tracker.received_mail import MESSAGE_SUFFIX, WORKBOOK_SUFFIX, Attachment, MailOrigin, Unreadable, message_file
 from tracker.status import label
 from tracker.store import Store
 from tracker.workbook.layout import CONTACT_LABELS, FIELD_LABELS, FIELD_TITLES, ID_FIELDS
@@ -48,7 +52,6 @@ from tracker.text import escaped
 from tracker.years import check_year
 
 MAX_PROBLEMS_SHOWN = 25
-WORKBOOK_SUFFIX = ".xlsx"
 
 
 @dataclass
@@ -67,6 +70,9 @@ class FileResult:
     changes: list[dict] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what was applied anyway, such as a missing row
+    sender: str | None = None  # for a workbook attached to an e-mail message: its sender, date and message
+    sent_at: datetime | None = None
+    message: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -282,9 +288,11 @@ def _change_rows(economy: Economy, year: int, outcome: Outcome) -> list[dict]:
     ]
 
 
-def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: bool, result: FileResult) -> None:
+def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: bool, result: FileResult,
+           origin: MailOrigin | None) -> None:
     """Check the parsed file against the database and write it through the one write path."""
-    record = Import(file_name=name, sha256=digest, kind=parsed.kind, imported_at=utcnow(), new=0, changed=0, unchanged=0)
+    record = Import(file_name=name, sha256=digest, kind=parsed.kind, imported_at=utcnow(), new=0, changed=0, unchanged=0,
+                    mail_from=origin and origin.sender, mail_sent_at=origin and origin.sent_at)
     where = f"{name}, sheet {parsed.sheet.name}"
     form = None
     if parsed.kind == "form":
@@ -320,8 +328,13 @@ def _apply(session: Session, name: str, digest: str, parsed: _Parsed, force: boo
     record.new, record.changed, record.unchanged = result.new, result.changed, result.unchanged
 
 
+def _came_with(origin: MailOrigin | None) -> dict:
+    """A result's fields saying which message a workbook came attached to (none for a file)."""
+    return {"sender": origin.sender, "sent_at": origin.sent_at, "message": origin.message} if origin else {}
+
+
 def _check_and_apply(session: Session, name: str, digest: str, parsed: _Parsed, force: bool,
-                     status: str) -> FileResult:
+                     status: str, origin: MailOrigin | None = None) -> FileResult:
     """One attempt at the import's transaction. The same file imported at the same moment by
     someone else takes its SHA-256 first; the store then runs this again, and it says so."""
     earlier = session.scalar(select(Import).where(Import.sha256 == digest))
@@ -331,15 +344,31 @@ def _check_and_apply(session: Session, name: str, digest: str, parsed: _Parsed, 
         return FileResult(name, "already imported", earlier.kind, problems=[
             f"{name} was already imported on {earlier.imported_at:%Y-%m-%d %H:%M} UTC "
             f"(as {earlier.file_name}, import {earlier.id}); nothing changed.{undone}"
-        ])
-    result = FileResult(name, status, parsed.kind)
-    _apply(session, name, digest, parsed, force, result)
+        ], **_came_with(origin))
+    result = FileResult(name, status, parsed.kind, **_came_with(origin))
+    _apply(session, name, digest, parsed, force, result, origin)
     return result
 
 
-def _read_one(path: Path) -> tuple[str, str, _Parsed]:
+#: What is imported: a workbook's path, a workbook attached to a message, or the result already
+#: known for what cannot be imported (skipped or refused).
+Source = Path | Attachment | FileResult
+
+
+def _origin(source: Path | Attachment) -> MailOrigin | None:
+    return source.origin if isinstance(source, Attachment) else None
+
+
+def _shown_name(source: Path | Attachment) -> str:
+    return source.name if isinstance(source, Attachment) else escaped(source.name)
+
+
+def _read_one(source: Path | Attachment) -> tuple[str, str, _Parsed]:
     """A file's name (escaped: ``text.escaped``, as it is stored and shown), the SHA-256 of its
-    bytes and its sheet, read whole (refused when too large)."""
+    bytes and its sheet, read whole (refused when too large). An attachment's bytes are in hand."""
+    if isinstance(source, Attachment):
+        return source.name, hashlib.sha256(source.data).hexdigest(), read_workbook(source.name, source.data)
+    path = source
     name = escaped(path.name)
     if path.exists() and not path.is_file():
         raise Refused(f"{path} is not a file (a device, such as /dev/null, or a pipe): give a workbook (.xlsx) "
@@ -355,21 +384,21 @@ def _read_one(path: Path) -> tuple[str, str, _Parsed]:
     return name, hashlib.sha256(data).hexdigest(), read_workbook(name, data)
 
 
-def _refusal(name: str, exc: Refused | FileRefused) -> FileResult:
+def _refusal(source: Path | Attachment, exc: Refused | FileRefused) -> FileResult:
     problems = exc.problems if isinstance(exc, FileRefused) else [str(exc)]
     if len(problems) > MAX_PROBLEMS_SHOWN:
         problems = problems[:MAX_PROBLEMS_SHOWN] + [f"... and {len(problems) - MAX_PROBLEMS_SHOWN} more."]
-    return FileResult(name, "refused", problems=problems)
+    return FileResult(_shown_name(source), "refused", problems=problems, **_came_with(_origin(source)))
 
 
-def _import_one(store: Store, path: Path, dry_run: bool, force: bool) -> FileResult:
+def _import_one(store: Store, source: Path | Attachment, dry_run: bool, force: bool) -> FileResult:
     """Import one file: read it whole first, then check and apply it in one transaction."""
     try:
-        name, digest, parsed = _read_one(path)
+        name, digest, parsed = _read_one(source)
         status = "would apply" if dry_run else "applied"
-        return store.run(_check_and_apply, name, digest, parsed, force, status, dry_run=dry_run)
+        return store.run(_check_and_apply, name, digest, parsed, force, status, _origin(source), dry_run=dry_run)
     except (FileRefused, Refused) as exc:
-        return _refusal(escaped(path.name), exc)
+        return _refusal(source, exc)
 
 
 def _found_in_folder(path: Path) -> FileResult | None:
@@ -385,20 +414,38 @@ def _found_in_folder(path: Path) -> FileResult | None:
         return FileResult(name, "skipped", problems=[
             f"{name}: a folder; what it holds is not imported (name it to import it)."])
     suffix = path.suffix.lower()
-    if suffix == WORKBOOK_SUFFIX:
+    if suffix in (WORKBOOK_SUFFIX, MESSAGE_SUFFIX):
         return None
     return FileResult(name, "refused", problems=[
         f"{name}: " + OTHER_FORMATS.get(suffix, "not an Excel workbook (.xlsx), so it was not read.")])
 
 
-def expand_paths(paths: Iterable[str]) -> list[Path | FileResult]:
-    """Files as given; a folder stands for every file in it, each either a workbook to import
-    (``.xlsx`` in any case) or the result saying why it is skipped or refused."""
-    files: list[Path | FileResult] = []
+def attached(found: Attachment | Unreadable) -> Attachment | FileResult:
+    """A spreadsheet attached to a message: the workbook to import, or why it is refused."""
+    if isinstance(found, Attachment):
+        return found
+    return FileResult(found.name, "refused", problems=[found.reason], **_came_with(found.origin))
+
+
+def _opened(path: Path) -> list[Source]:
+    """A file given or found: itself, or for an e-mail message (``.eml``) the workbooks attached to
+    it, each imported as if it had been given on its own."""
+    if path.suffix.lower() != MESSAGE_SUFFIX:
+        return [path]
+    try:
+        return [attached(found) for found in message_file(path)]
+    except Refused as exc:
+        return [FileResult(escaped(path.name), "refused", problems=[str(exc)])]
+
+
+def expand_paths(paths: Iterable[str]) -> list[Source]:
+    """Files as given; a folder stands for every file in it, each either a workbook or message to
+    import (``.xlsx``, ``.eml`` in any case) or the result saying why it is skipped or refused."""
+    files: list[Source] = []
     for given in paths:
         path = Path(given)
         if not path.is_dir():
-            files.append(path)
+            files += _opened(path)
             continue
         try:
             found = sorted(path.iterdir())
@@ -406,8 +453,9 @@ def expand_paths(paths: Iterable[str]) -> list[Path | FileResult]:
             raise Refused(f"The folder {path} cannot be read: {exc.strerror or exc}.") from None
         verdicts = [(p, _found_in_folder(p)) for p in found]
         if not any(v is None or v.status == "refused" for _, v in verdicts):
-            raise Refused(f"The folder {path} holds no .xlsx files.")
-        files += [p if v is None else v for p, v in verdicts]
+            raise Refused(f"The folder {path} holds no .xlsx files (nor .eml messages).")
+        for found_path, verdict in verdicts:
+            files += _opened(found_path) if verdict is None else [verdict]
     return files
 
 
@@ -418,13 +466,23 @@ def import_files(
     force: bool = False,
     progress: Callable[[Iterable], Iterable] = lambda files: files,
 ) -> list[FileResult]:
-    """Import each file (or every .xlsx of a folder) on its own: applied whole, or not at all.
-    Every other file of a folder is accounted for, skipped or refused."""
-    files = expand_paths(paths)
-    with store.kept_open(), _collector_past_what_is_loaded(len(files)):
+    """Import each file (or every .xlsx and .eml of a folder) on its own: applied whole, or not at
+    all. Every other file of a folder is accounted for, skipped or refused."""
+    return import_sources(store, expand_paths(paths), dry_run, force, progress)
+
+
+def import_sources(
+    store: Store,
+    sources: list[Source],
+    dry_run: bool = False,
+    force: bool = False,
+    progress: Callable[[Iterable], Iterable] = lambda files: files,
+) -> list[FileResult]:
+    """Import each workbook (a file, or attached to a message) on its own, as ``import_files``."""
+    with store.kept_open(), _collector_past_what_is_loaded(len(sources)):
         return [
-            _import_one(store, path, dry_run, force) if isinstance(path, Path) else path
-            for path in progress(files)
+            source if isinstance(source, FileResult) else _import_one(store, source, dry_run, force)
+            for source in progress(sources)
         ]
 
 
@@ -465,7 +523,7 @@ def preview_fingerprint(results: list[FileResult]) -> str:
     return hashlib.sha256(shown.encode()).hexdigest()
 
 
-def _all_in_one(session: Session, files: list[Path | FileResult], fingerprint: str | None) -> list[FileResult]:
+def _all_in_one(session: Session, files: list[Source], fingerprint: str | None) -> list[FileResult]:
     """Each file checked and applied in turn, each in a savepoint of one transaction (a refused
     file leaves nothing behind); with ``fingerprint``, refused whole unless the results are the
     ones previewed."""
@@ -477,9 +535,9 @@ def _all_in_one(session: Session, files: list[Path | FileResult], fingerprint: s
         try:
             name, digest, parsed = _read_one(path)
             with session.begin_nested():
-                results.append(_check_and_apply(session, name, digest, parsed, False, "would apply"))
+                results.append(_check_and_apply(session, name, digest, parsed, False, "would apply", _origin(path)))
         except (FileRefused, Refused) as exc:
-            results.append(_refusal(escaped(path.name), exc))
+            results.append(_refusal(path, exc))
     if fingerprint is not None and preview_fingerprint(results) != fingerprint:
         raise _PreviewOutdated(results)
     return results

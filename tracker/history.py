@@ -17,6 +17,7 @@ from tracker import reviews, rounds
 from tracker.catalogue import resolve_item
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
+from tracker.import_log import mailed
 from tracker.models import CONTACT_FIELDS, ENTRY_FIELDS, Change, Economy, Import, Item, Return
 
 
@@ -34,11 +35,13 @@ def moment(text: str) -> datetime:
     return parsed
 
 
-def change_source(source: str, file_name: str | None, sha256: str | None) -> str:
-    """Where a change came from: the command and user, or the imported file and its SHA-256."""
-    if sha256:
-        return f"import {file_name}, SHA-256 {sha256}"
-    return source
+def change_source(source: str, file_name: str | None, sha256: str | None, mail_from: str | None = None,
+                  mail_sent_at: datetime | None = None) -> str:
+    """Where a change came from: the command and user, or the imported file and its SHA-256 (and
+    for a workbook that came by e-mail, the message's sender and date)."""
+    if not sha256:
+        return source
+    return f"import {file_name}, SHA-256 {sha256}{mailed(mail_from, mail_sent_at)}"
 
 
 def history(
@@ -52,7 +55,7 @@ def history(
     the year's returns (of the economy, if given), and the round's openings, closings and
     reopenings too (who, when and why)."""
     query = (
-        select(Change, Item.ref, Economy.code, Import.file_name, Import.sha256)
+        select(Change, Item.ref, Economy.code, Import.file_name, Import.sha256, Import.mail_from, Import.mail_sent_at)
         .join(Economy, Economy.id == Change.economy_id)
         .outerjoin(Item, Item.id == Change.item_id)
         .outerjoin(Import, Import.id == Change.import_id)
@@ -78,12 +81,12 @@ def history(
             "old": change.old_value,
             "new": change.new_value,
             "confirmed": change.confirmed,
-            "source": change_source(change.source, file_name, sha256),
+            "source": change_source(change.source, file_name, sha256, mail_from, mail_sent_at),
             "file": file_name,
             "import_id": change.import_id,
             "order": change.id,
         }
-        for change, item_ref, code, file_name, sha256 in session.execute(query)
+        for change, item_ref, code, file_name, sha256, mail_from, mail_sent_at in session.execute(query)
     ]
     if year is not None and economy_code is None and ref is None and import_id is None:
         rows += [

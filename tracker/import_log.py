@@ -38,12 +38,20 @@ def undone_ids(session: Session, as_of: datetime | None = None) -> set[int]:
     return {import_id for import_id in {*undoes, *undoes.values()} if is_undone(import_id)}
 
 
+def mailed(mail_from: str | None, mail_sent_at: datetime | None) -> str:
+    """", e-mailed by SENDER on DATE" for an import of a workbook attached to a message; else nothing."""
+    if mail_from is None:
+        return ""
+    return f", e-mailed by {mail_from}" + (f" on {mail_sent_at:%Y-%m-%d %H:%M} UTC" if mail_sent_at else "")
+
+
 def import_label(record: Import) -> str:
     return f"undo of import {record.undoes_id}" if record.kind == UNDO else record.file_name
 
 
 def list_imports(session: Session) -> list[dict]:
-    """Every import and undo, oldest first: file, SHA-256, economy, year, when, values changed, undone."""
+    """Every import and undo, oldest first: file, SHA-256, economy, year, when, values changed, undone,
+    and for a workbook that came by e-mail, the message's sender and date."""
     counts = dict(session.execute(
         select(Change.import_id, func.count()).where(Change.import_id.is_not(None)).group_by(Change.import_id)
     ).all())
@@ -59,6 +67,8 @@ def list_imports(session: Session) -> list[dict]:
             "at": record.imported_at,
             "changes": counts.get(record.id, 0),
             "undone": record.id in undone,
+            "mail_from": record.mail_from,
+            "mail_sent_at": record.mail_sent_at,
         }
         for record in session.scalars(select(Import).order_by(Import.id))
     ]

@@ -43,7 +43,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0008_return_reviews"
+SCHEMA_REVISION = "0010_mail_imports"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns).
 NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
@@ -178,7 +178,8 @@ economy_return = Table(
 
 #: A file that was imported, identified by the SHA-256 of its bytes; ``kind`` is "form", "table"
 #: or "undo". An undo has no file and no SHA-256, and ``undoes_id`` names the import (or undo) it
-#: takes back.
+#: takes back. A workbook that came attached to an e-mail message keeps the message's sender and
+#: date (``mail_from``, ``mail_sent_at``, UTC).
 file_import = Table(
     "file_import", metadata,
     _id(),
@@ -193,6 +194,8 @@ file_import = Table(
     _required("changed", Integer),
     _required("unchanged", Integer),
     Column("undoes_id", Integer, ForeignKey("file_import.id")),
+    Column("mail_from", Text),
+    Column("mail_sent_at", DateTime),
 )
 
 #: A form issued to an economy for a year; its id and signature travel inside the workbook.

@@ -63,49 +63,116 @@ def form(ctx: click.Context, year: int, economy_codes: tuple[str, ...], out_dir:
 
 
 @click.command("import")
-@click.argument("paths", nargs=-1, required=True, metavar="PATH...")
+@click.argument("paths", nargs=-1, metavar="PATH...")
+@click.option("--mailbox", "mailbox_url", metavar="URL",
+              help="Import the workbooks attached to the messages of a mailbox folder "
+                   "(imaps://USER@HOST:PORT/FOLDER), and mark the messages imported; the password from "
+                   "TRACKER_MAILBOX_PASSWORD or --mailbox-password-file.")
+@click.option("--mailbox-password-file", type=click.Path(dir_okay=False, path_type=Path), metavar="FILE",
+              help="A file holding the mailbox's password on its first line.")
 @click.option("--dry-run", is_flag=True, help="Check and show every change without writing anything.")
 @click.option("--force", is_flag=True, help="Let a form win where the database changed after it was issued.")
 @json_option
 @click.pass_context
-def import_command(ctx: click.Context, paths: tuple[str, ...], dry_run: bool, force: bool, as_json: bool):
-    """Import filled-in forms or tidy tables (a PATH may be a folder of .xlsx files).
+def import_command(ctx: click.Context, paths: tuple[str, ...], mailbox_url: str | None,
+                   mailbox_password_file: Path | None, dry_run: bool, force: bool, as_json: bool):
+    """Import filled-in forms or tidy tables (a PATH may be a folder), or the returns in a mailbox.
 
     Each file is checked whole and applied whole, or not at all. Blank cells keep what is
-    stored. In a folder, every other file is listed as refused (.xls, .ods, .csv ...) or
-    skipped (hidden files, Office lock files). Exits 0 when every file was applied (or, with
-    --dry-run, would be), 1 otherwise.
+    stored. An e-mail message saved as .eml stands for the workbooks attached to it, each
+    imported as if given on its own, with the message's sender and date kept. In a folder,
+    every other file is listed as refused (.xls, .ods, .csv ...) or skipped (hidden files,
+    Office lock files). With --mailbox, the folder's messages not yet imported are read over
+    IMAP with TLS; each message whose workbooks all went in is marked $TrackerImported, and
+    one with a refused workbook stays unmarked and is listed. Exits 0 when every file was
+    applied (or, with --dry-run, would be), 1 otherwise.
 
     \b
     Example:
         tracker import --dry-run reports/returned/
-        tracker import reports/returned/ JPN-2009.xlsx
+        tracker import reports/returned/ JPN-2009.xlsx reply-from-peru.eml
+        TRACKER_MAILBOX_PASSWORD=... tracker import --mailbox imaps://returns@mail.example.org/INBOX
     """
     from tracker import file_import
     from tracker.store import open_store
 
+    if bool(paths) == bool(mailbox_url):
+        raise Refused("Give the files or folders to import (such as reports/returned/), or --mailbox URL, "
+                      "one or the other.")
     if any(not path.strip() for path in paths):
         raise Refused("An empty PATH was given (\"\"), which would mean the current folder: give a file or a folder "
                       "to import, such as reports/returned/ (or . for the current folder).")
     store = closed_at_end(ctx, open_store(ctx.find_root().obj))
+    if mailbox_url:
+        _import_mailbox(ctx, store, mailbox_url, mailbox_password_file, dry_run, force, as_json)
+        return
     results = file_import.import_files(store, paths, dry_run, force, progress_bar("Importing"))
     if as_json:
         emit_json([vars(r) for r in results])
     else:
-        for result in results:
-            _echo_import(result)
-        applied = [escaped(r.file) for r in results if r.status in ("applied", "would apply")]
-        refused = [escaped(r.file) for r in results if not r.ok]
-        totals = {k: sum(getattr(r, k) for r in results) for k in ("new", "changed", "confirmed", "unchanged")}
-        verb = "would apply" if dry_run else "applied"
-        click.echo(f"\nTotal: {len(applied)} file(s) {verb}, {len(refused)} refused; "
-                   f"entries {_counts(totals)}.")
-        if refused:
-            click.echo(f"Not applied: {', '.join(refused)}")
-        if dry_run:
-            click.echo("Dry run: nothing was written.")
+        _echo_imports(results, dry_run)
     if not all(r.ok for r in results):
         ctx.exit(1)
+
+
+def _echo_imports(results: list[file_import.FileResult], dry_run: bool) -> None:
+    """Each file's result (under the message it came attached to, said once), then the totals."""
+    previous = None
+    for result in results:
+        came_with = (result.message, result.sender, result.sent_at)
+        _echo_import(result, with_message=came_with != previous)
+        previous = came_with
+    _echo_totals(results, dry_run)
+    if dry_run:
+        click.echo("Dry run: nothing was written.")
+
+
+def _echo_totals(results: list[file_import.FileResult], dry_run: bool) -> None:
+    applied = [escaped(r.file) for r in results if r.status in ("applied", "would apply")]
+    refused = [escaped(r.file) for r in results if not r.ok]
+    totals = {k: sum(getattr(r, k) for r in results) for k in ("new", "changed", "confirmed", "unchanged")}
+    verb = "would apply" if dry_run else "applied"
+    click.echo(f"\nTotal: {len(applied)} file(s) {verb}, {len(refused)} refused; "
+               f"entries {_counts(totals)}.")
+    if refused:
+        click.echo(f"Not applied: {', '.join(refused)}")
+
+
+def _import_mailbox(ctx: click.Context, store, url: str, password_file: Path | None, dry_run: bool, force: bool,
+                    as_json: bool) -> None:
+    """``import --mailbox``: the messages' results, as text or JSON; exit 1 when one stays unmarked."""
+    from tracker import mailbox_import
+
+    outcome = mailbox_import.import_mailbox(store, url, password_file, dry_run, force)
+    if as_json:
+        emit_json(vars(outcome) | {"messages": [vars(m) | {"files": [vars(f) for f in m.files]}
+                                                for m in outcome.messages]})
+    else:
+        _echo_mailbox(outcome)
+    if not all(message.ok for message in outcome.messages):
+        ctx.exit(1)
+
+
+def _echo_mailbox(outcome) -> None:
+    """Each message with spreadsheets: marked or left unmarked and why, and its workbooks' results."""
+    click.echo(f"{outcome.mailbox}: {len(outcome.messages)} message(s) with spreadsheets not yet imported; "
+               f"{outcome.without_workbook} other message(s) left alone.")
+    for message in outcome.messages:
+        sent = f", sent {message.sent_at:%Y-%m-%d %H:%M} UTC" if message.sent_at else ""
+        verdict = ("marked as imported" if message.marked else
+                   "would be marked as imported" if outcome.dry_run and message.ok else "left unmarked")
+        subject = f', "{message.subject}"' if message.subject else ""
+        click.echo(f"\nMessage {message.uid} from {message.sender or 'an unknown sender'}{sent}{subject}: {verdict}")
+        if message.problem:
+            click.echo(f"  {escaped(message.problem)}")
+        for result in message.files:
+            _echo_import(result, with_message=False)
+    _echo_totals([result for message in outcome.messages for result in message.files], outcome.dry_run)
+    unmarked = [message.uid for message in outcome.messages if not message.ok]
+    if unmarked:
+        click.echo(f"Left unmarked, to be taken again next time: message(s) {', '.join(unmarked)}.")
+    if outcome.dry_run:
+        click.echo("Dry run: nothing was written and no message was marked.")
 
 
 def _counts(counts: dict) -> str:
@@ -114,7 +181,12 @@ def _counts(counts: dict) -> str:
     return f"{counts['new']} new, {counts['changed']} changed, {confirmed}{counts['unchanged']} unchanged"
 
 
-def _echo_import(result: file_import.FileResult) -> None:
+def _echo_import(result: file_import.FileResult, with_message: bool) -> None:
+    """A file's result and its changes; for a workbook attached to a message (unless the message
+    was shown above it), the message, its sender and date."""
+    if with_message and result.message:
+        sent = f" on {result.sent_at:%Y-%m-%d %H:%M} UTC" if result.sent_at else ""
+        click.echo(f"{escaped(result.message)}, e-mailed by {escaped(result.sender or '')}{sent}:")
     if result.status in ("refused", "already imported", "skipped"):
         click.echo(f"{escaped(result.file)}: {result.status}")
         for problem in result.problems:
@@ -315,6 +387,8 @@ def imports_group():
 def imports_list(ctx: click.Context, as_json: bool):
     """List every import (and undo): file, SHA-256, economy, year, when, values changed, undone.
 
+    A workbook that came attached to an e-mail message is listed with the message's sender and date.
+
     \b
     Example:
         tracker imports list --json
@@ -323,7 +397,8 @@ def imports_list(ctx: click.Context, as_json: bool):
 
     def line(row):
         whose = f"{row['economy'] or 'table'} {row['year'] or ''}".strip()
-        return (f"{row['id']:>4}  {row['at']:%Y-%m-%d %H:%M}  {escaped(row['file'])}  ({whose}): "
+        return (f"{row['id']:>4}  {row['at']:%Y-%m-%d %H:%M}  {escaped(row['file'])}  ({whose}"
+                f"{escaped(import_log.mailed(row['mail_from'], row['mail_sent_at']))}): "
                 f"{row['changes']} values changed{'  UNDONE' if row['undone'] else ''}")
 
     emit_rows(run(ctx, import_log.list_imports), as_json, "No imports yet.", line)
