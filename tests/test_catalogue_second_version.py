@@ -21,7 +21,7 @@ def answered(tracker):
                               (2009, "T7-2", "implemented"), (2009, "AMM05-1", "not_applicable")]:
         tracker("record", "USA", ref, "--year", str(year), "--status", status, "--measures", f"{ref} in {year}")
     tracker("record", "JPN", "T7-2", "--year", "2009", "--status", "planned")
-    tracker("round", "close", "2008")
+    tracker("round", "close", "2008", "--force")
     return tracker
 
 

@@ -31,6 +31,7 @@ from tracker.initialise import initialise, version_key
 from tracker.models import Catalogue, Economy, Setting
 from tracker.progress import record_contact, record_entries
 from tracker.report import ILLUSTRATIVE_KEY, write_report
+from tracker.reviews import not_accepted, review_return
 from tracker.rounds import close_round, open_round, reopen_round
 from tracker.status import LABELS
 from tracker.store import Store
@@ -108,6 +109,13 @@ def _answer(rng: random.Random, last: dict, economy: str, ref: str, year: int) -
     return {"status": status, "measures": measures} if measures else {"status": status}
 
 
+def _accept_and_close(session: Session, year: int) -> None:
+    """The secretariat's end of a round: every return reviewed and accepted, then the round closed."""
+    for code, _state in not_accepted(session, year):
+        review_return(session, code, year, "accepted", None, {}, SOURCE)
+    close_round(session, year, SOURCE)
+
+
 def _record_year(session: Session, year: int, rng: random.Random, last: dict) -> str:
     """Record the year's returns as received other than by form, and close the round."""
     open_round(session, year, date(year, 3, 31), SOURCE)
@@ -117,7 +125,7 @@ def _record_year(session: Session, year: int, rng: random.Random, last: dict) ->
         updates = [(item, _answer(rng, last, economy.code, item.ref, year)) for item in items]
         record_entries(session, economy, year, updates, SOURCE)
         record_contact(session, economy, year, {"name": f"Focal point of {economy.name}"}, SOURCE)
-    close_round(session, year, SOURCE)
+    _accept_and_close(session, year)
     return f"{year}: {len(economies)} economies returned (recorded by the secretariat); closed"
 
 
@@ -182,14 +190,14 @@ def _form_year(store: Store, year: int, rng, last, folder: Path, progress) -> tu
         line += f"; {WRONG_FILE[1]}'s draft imported by mistake, undone (import {wrong}), a fresh form sent and imported"
     if year in LATE:
         with store.transaction() as session:
-            close_round(session, year, SOURCE)
+            _accept_and_close(session, year)
         with store.transaction() as session:
             reopen_round(session, year, REOPEN_REASON, SOURCE)
         late = folder / f"{LATE[year]}-{year}.xlsx"
         _fill_form(late, lambda ref: _answer(rng, last, LATE[year], ref, year), LATE[year])
         import_files(store, [str(late)])
         with store.transaction() as session:
-            close_round(session, year, SOURCE)
+            _accept_and_close(session, year)
         line += f"; closed, reopened for {LATE[year]}'s late return, imported, closed again"
     return line + ("; the round is open" if year == ROUND_YEAR else ""), written
 
