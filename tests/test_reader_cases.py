@@ -274,3 +274,107 @@ def test_a_row_inside_an_extension_list_is_refused():
         '<extLst><ext uri="{x}"><row r="3"><c r="A3" t="inlineStr"><is><t>JPN</t></is></c></row></ext></extLst>'))
     with pytest.raises(FileRefused, match="part xl/worksheets/sheet1.xml holds a <row> inside <extLst>"):
         read(members)
+
+
+def _styled(cell: str, fonts: str, fills: str = '<fill><patternFill patternType="none"/></fill>', extra: str = ""):
+    """E2 (``cell``, a format string for its ``r`` and ``s``) in cell style 1: ``fonts``' second
+    font on ``fills``' second fill (or none); the reader's value."""
+    styles_xml = (f'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                  f'<fonts><font><sz val="11"/></font>{fonts}</fonts>'
+                  f'<fills><fill><patternFill patternType="none"/></fill>{fills}</fills>'
+                  '<cellXfs><xf numFmtId="0" fontId="0" fillId="0"/><xf numFmtId="0" fontId="1" fillId="1"/></cellXfs>'
+                  f"{extra}</styleSheet>")
+    return measures(parts(table_rows(cell.format(f'r="{MEASURES}" s="1"')), styles_xml=styles_xml))
+
+
+SOLID_YELLOW = '<fill><patternFill patternType="solid"><fgColor rgb="FFFFFF00"/><bgColor indexed="64"/></patternFill></fill>'
+TEXT_CELL = '<c {} t="inlineStr"><is><t>Implemented</t></is></c>'
+UNSEEN_FONTS = {
+    "white text": ('<font><color rgb="FFFFFFFF"/></font>', None, TEXT_CELL, "its font is coloured #FFFFFF, the colour of its background (#FFFFFF)"),
+    "white number": ('<font><color rgb="FFFFFFFF"/></font>', None, "<c {}><v>5</v></c>", "its font is coloured #FFFFFF"),
+    "the theme's background colour": ('<font><color theme="0"/></font>', None, TEXT_CELL, "its font is coloured #FFFFFF"),
+    "black lightened to near white": ('<font><color theme="1" tint="0.95"/></font>', None, TEXT_CELL, "is coloured #F2F2F2, the colour"),
+    "nearly the background's colour": ('<font><color rgb="FFF8F8F8"/></font>', None, TEXT_CELL, "is coloured #F8F8F8"),
+    "the fill's colour": ('<font><color indexed="13"/></font>', SOLID_YELLOW, TEXT_CELL, "is coloured #FFFF00, the colour of its background (#FFFF00)"),
+    "automatic on black": ("<font/>", SOLID_YELLOW.replace("FFFFFF00", "FF000000"), TEXT_CELL, "is coloured #000000"),
+    "a font of 1 pt": ('<font><sz val="1"/></font>', None, TEXT_CELL, "its font is 1 pt, too small to read"),
+}
+
+
+@pytest.mark.parametrize("case", UNSEEN_FONTS)
+def test_text_in_a_font_no_one_can_see_is_refused_naming_the_cell(case):
+    font, fill, cell, message = UNSEEN_FONTS[case]
+    with pytest.raises(FileRefused, match="cell E2: holds ") as refused:
+        _styled(cell, font, fill or '<fill><patternFill patternType="none"/></fill>')
+    assert message in str(refused.value) and "so it cannot be seen" in str(refused.value)
+    assert "Set the cell's font colour to Automatic" in str(refused.value)
+
+
+SEEN_FONTS = {
+    "white on a dark fill, as the form's header": ('<font><color rgb="FFFFFFFF"/></font>',
+                                                   SOLID_YELLOW.replace("FFFFFF00", "FF1F4E79")),
+    "yellow on white": ('<font><color rgb="FFFFFF00"/></font>', None),
+    "light grey on white": ('<font><color rgb="FFBFBFBF"/></font>', None),
+    "the theme's text colour": ('<font><color theme="1"/></font>', None),
+    "small but readable": ('<font><sz val="6"/></font>', None),
+    "automatic on yellow": ("<font/>", SOLID_YELLOW),
+    "a pattern, not a solid fill": ('<font><color rgb="FFFFFF00"/></font>', SOLID_YELLOW.replace("solid", "gray125")),
+}
+
+
+@pytest.mark.parametrize("case", SEEN_FONTS)
+def test_text_in_a_font_that_shows_is_read(case):
+    font, fill = SEEN_FONTS[case]
+    assert _styled(TEXT_CELL, font, fill or '<fill><patternFill patternType="none"/></fill>') == "Implemented"
+
+
+def test_the_files_own_palette_gives_indexed_colours():
+    palette = "<colors><indexedColors>" + '<rgbColor rgb="FF000000"/>' * 8 + '<rgbColor rgb="FFFFFFFF"/>' * 60 + "</indexedColors></colors>"
+    with pytest.raises(FileRefused, match="cell E2: holds 'Implemented', but its font is coloured #FFFFFF"):
+        _styled(TEXT_CELL, '<font><color indexed="10"/></font>', extra=palette)
+    assert _styled(TEXT_CELL, '<font><color indexed="10"/></font>') == "Implemented"  # Excel's 10 is red
+
+
+def test_the_themes_own_colours_are_read_from_its_part():
+    members = parts(table_rows(TEXT_CELL.format(f'r="{MEASURES}" s="1"')), styles_xml=(
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts><font/>'
+        '<font><color theme="4"/></font></fonts><fills><fill/></fills><cellXfs><xf/><xf fontId="1"/></cellXfs></styleSheet>'))
+    drawing = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    members["xl/theme/theme1.xml"] = (
+        f'<a:theme xmlns:a="{drawing}"><a:themeElements><a:clrScheme name="x">'
+        '<a:dk1><a:sysClr val="windowText" lastClr="000000"/></a:dk1><a:lt1><a:sysClr val="window" lastClr="FFFFFF"/></a:lt1>'
+        '<a:dk2><a:srgbClr val="1F497D"/></a:dk2><a:lt2><a:srgbClr val="EEECE1"/></a:lt2>'
+        '<a:accent1><a:srgbClr val="FEFEFE"/></a:accent1><a:accent2><a:srgbClr val="C0504D"/></a:accent2>'
+        '</a:clrScheme></a:themeElements></a:theme>').encode()
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+        b'<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme" '
+        b'Target="theme/theme1.xml"/></Relationships>'))
+    with pytest.raises(FileRefused, match="its font is coloured #FEFEFE"):
+        read(members)
+
+
+RICH = '<c {} t="inlineStr"><is><r><t>Not started</t></r><r><rPr>{}</rPr><t> Implemented</t></r></is></c>'
+
+
+@pytest.mark.parametrize("run_font", ['<color rgb="FFFFFFFF"/>', '<sz val="1"/>'])
+def test_part_of_a_text_in_a_font_no_one_can_see_is_refused_naming_that_part(run_font):
+    with pytest.raises(FileRefused, match="cell E2: holds 'Not started Implemented', but part of its text "
+                                          r"\('Implemented'\) has a font that"):
+        _styled(RICH.replace("{}", "{}", 1).format('r="E2" s="1"', run_font), "<font/>")
+
+
+def test_a_shared_text_with_a_run_no_one_can_see_is_refused_where_it_is_imported():
+    shared = '<si><r><t>Not started</t></r><r><rPr><color rgb="FFFFFFFF"/></rPr><t> Implemented</t></r></si>'
+    members = parts(table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'), shared_strings=shared)
+    with pytest.raises(FileRefused, match=r"cell E2: holds 'Not started Implemented', but part of its text \('Implemented'\)"):
+        read(members)
+    bold = shared.replace('<color rgb="FFFFFFFF"/>', "<b/>")
+    assert measures(parts(table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'), shared_strings=bold)) == "Not started Implemented"
+
+
+def test_a_value_no_one_can_see_outside_the_imported_columns_is_left_alone():
+    styled = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>shown</t></is></c>'
+                              '<c r="F2" s="1" t="inlineStr"><is><t>a note in white</t></is></c>'), styles_xml=(
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts><font/>'
+        '<font><color rgb="FFFFFFFF"/></font></fonts><cellXfs><xf/><xf fontId="1"/></cellXfs></styleSheet>'))
+    assert measures(styled) == "shown"
