@@ -3,6 +3,7 @@ written by hand as the XML it is about, read as Excel shows it or refused naming
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, time
 
 import zipfile
@@ -11,7 +12,7 @@ import pytest
 
 from handmade import MEASURES, measures, parts, read, styles, table_rows, zipped
 from tracker.errors import Refused
-from tracker.workbook import reader
+from tracker.workbook import reader, reader_package
 from tracker.workbook.reader import OTHER_FORMATS, FileRefused
 
 
@@ -378,3 +379,48 @@ def test_a_value_no_one_can_see_outside_the_imported_columns_is_left_alone():
         '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts><font/>'
         '<font><color rgb="FFFFFFFF"/></font></fonts><cellXfs><xf/><xf fontId="1"/></cellXfs></styleSheet>'))
     assert measures(styled) == "shown"
+
+
+X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+XM = "http://schemas.microsoft.com/office/excel/2006/main"
+
+
+def _excel_2010_extensions(rules: int = 1, seed: int = 0) -> str:
+    """The ``<extLst>`` Excel 2010 and later write after a sheet's data: a drop-down's list on
+    another sheet (x14 data validation), data bars over the table (x14 conditional formats, as
+    many as ``rules``, each with an id of its own) with the font colour of a differential format."""
+    ids = random.Random(seed)
+    bars = "".join(
+        f'<x14:conditionalFormatting xmlns:xm="{XM}"><x14:cfRule type="dataBar" id="{{{ids.getrandbits(128):032X}}}">'
+        '<x14:dataBar minLength="0" maxLength="100"><x14:cfvo type="autoMin"/><x14:cfvo type="autoMax"/>'
+        '<x14:negativeFillColor rgb="FFFF0000"/><x14:axisColor rgb="FF000000"/></x14:dataBar>'
+        '<x14:dxf><font><color rgb="FFFFFFFF"/><sz val="1"/></font><numFmt numFmtId="14" formatCode="0.00%"/></x14:dxf>'
+        f"</x14:cfRule><xm:sqref>C{2 + n % 1000}:E{2 + n % 1000}</xm:sqref></x14:conditionalFormatting>" for n in range(rules))
+    return (f'<extLst><ext uri="{{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}}" xmlns:x14="{X14}">'
+            f'<x14:dataValidations count="1" xmlns:xm="{XM}"><x14:dataValidation type="list" allowBlank="1">'
+            "<x14:formula1><xm:f>Lists!$A$1:$A$6</xm:f></x14:formula1><xm:sqref>D2:E100</xm:sqref>"
+            "</x14:dataValidation></x14:dataValidations></ext>"
+            f'<ext uri="{{78C0D931-6437-407d-A8EE-F0AAD7539E65}}" xmlns:x14="{X14}"><x14:conditionalFormattings>'
+            f"{bars}</x14:conditionalFormattings></ext></extLst>")
+
+
+#: Enough data bars that the sheet's part is streamed, not parsed whole (``WHOLE_PART_BYTES``).
+STREAMED_RULES = 13_000
+
+
+@pytest.mark.parametrize("rules", [1, STREAMED_RULES], ids=["parsed whole", "streamed"])
+def test_excel_2010_extensions_neither_stop_the_reader_nor_change_a_value(rules):
+    members = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>as typed</t></is></c>'
+                               '<c r="F2"><v>42062</v></c>'), sheet_extra=_excel_2010_extensions(rules))
+    assert (len(members["xl/worksheets/sheet1.xml"]) > reader_package.WHOLE_PART_BYTES) == (rules == STREAMED_RULES)
+    row = read(members).sheet.rows[0]
+    assert row.cells["Measures undertaken"][0] == "as typed" and row.cells["Status"][0] == "Implemented"
+
+
+def test_a_row_inside_an_extension_list_of_a_streamed_sheet_is_refused():
+    extensions = _excel_2010_extensions(STREAMED_RULES).replace(
+        "</extLst>", '<ext uri="{x}"><row r="3"><c r="A3" t="inlineStr"><is><t>JPN</t></is></c></row></ext></extLst>')
+    members = parts(table_rows(""), sheet_extra=extensions)
+    assert len(members["xl/worksheets/sheet1.xml"]) > reader_package.WHOLE_PART_BYTES
+    with pytest.raises(FileRefused, match="part xl/worksheets/sheet1.xml holds a <row> inside <extLst>"):
+        read(members)
