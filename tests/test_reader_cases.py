@@ -424,3 +424,16 @@ def test_a_row_inside_an_extension_list_of_a_streamed_sheet_is_refused():
     assert len(members["xl/worksheets/sheet1.xml"]) > reader_package.WHOLE_PART_BYTES
     with pytest.raises(FileRefused, match="part xl/worksheets/sheet1.xml holds a <row> inside <extLst>"):
         read(members)
+
+
+@pytest.mark.parametrize("defaults", ['defaultColWidth="0"', 'baseColWidth="0"', 'defaultColWidth="0.3" baseColWidth="8"'])
+def test_columns_too_narrow_by_the_sheets_default_are_refused_where_imported(defaults):
+    members = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>tiny</t></is></c>'))
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(
+        b"<sheetData>", f'<sheetFormatPr defaultRowHeight="15" {defaults}/><cols><col min="1" max="4" width="12" '
+                        'customWidth="1"/></cols><sheetData>'.encode())
+    with pytest.raises(FileRefused, match="cell E1: holds 'Measures undertaken', but column E is hidden") as refused:
+        read(members)
+    assert "cell E2: holds 'tiny', but column E is hidden" in str(refused.value)
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(b'max="4"', b'max="5"')
+    assert measures(members) == "tiny"

@@ -156,6 +156,8 @@ class _Scan:
     unsized_rows: set[int] = field(default_factory=set)  # hidden too when the sheet hides rows by default
     rows_hidden_by_default: bool = False
     hidden_columns: set[int] = field(default_factory=set)
+    sized_columns: set[int] = field(default_factory=set)  # the others are as wide as the sheet's default
+    columns_narrow_by_default: bool = False
     merges: list[str] = field(default_factory=list)
     seen_rows: set[int] = field(default_factory=set)
     previous_row: int = 0
@@ -183,10 +185,22 @@ class _Scan:
             raise FileRefused([f"{self.where}: a column range {first} to {last} is out of range."])
         if _flag(element.get("hidden")) or (width is not None and float(width) < MIN_COLUMN_CHARACTERS):
             self.hidden_columns.update(range(first, min(last, MAX_COLUMNS) + 1))
+        if width is not None:
+            self.sized_columns.update(range(first, min(last, MAX_COLUMNS) + 1))
+
+    def read_defaults(self, element) -> None:
+        """The sheet's defaults (``sheetFormatPr``): rows hidden unless sized; columns too narrow to
+        read unless sized (a default width, or else a base width, under ``MIN_COLUMN_CHARACTERS``)."""
+        self.rows_hidden_by_default = _flag(element.get("zeroHeight"))
+        width = element.get("defaultColWidth", element.get("baseColWidth"))
+        self.columns_narrow_by_default = width is not None and float(width) < MIN_COLUMN_CHARACTERS
 
     def grid(self, name: str, merged: dict[int, list[tuple[int, int, int, str]]]) -> _Grid:
         hidden_rows = self.hidden_rows | self.unsized_rows if self.rows_hidden_by_default else self.hidden_rows
-        return _Grid(name, self.cells, self.formulas, self.unshown, hidden_rows, self.hidden_columns, merged, self.beyond)
+        hidden_columns = self.hidden_columns
+        if self.columns_narrow_by_default:
+            hidden_columns = hidden_columns | (set(range(1, MAX_COLUMNS + 1)) - self.sized_columns)
+        return _Grid(name, self.cells, self.formulas, self.unshown, hidden_rows, hidden_columns, merged, self.beyond)
 
 
 def cell_text(value) -> str | None:
@@ -429,7 +443,7 @@ class _Reader:
             elif tag == MERGE:
                 scan.merges.append(element.get("ref") or "")
             elif tag == FORMAT_PR:
-                scan.rows_hidden_by_default = _flag(element.get("zeroHeight"))
+                scan.read_defaults(element)
         return scan.grid(sheet, self._merged(scan.merges, sorted(scan.cells), scan.where))
 
     def _row_number(self, given: str | None, previous: int, where: str) -> int:
