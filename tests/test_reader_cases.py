@@ -16,23 +16,44 @@ from tracker.workbook import reader, reader_package
 from tracker.workbook.reader import OTHER_FORMATS, FileRefused
 
 
+#: Cases read as Excel shows them, each as its parts: {case: (parts, the value read in E2)}; the
+#: differential test (test_reader_differential.py) reads them with openpyxl and calamine too.
+READ_AS_SHOWN = {
+    "a date under a conditional format's number format of the same id": (parts(
+        table_rows(f'<c r="{MEASURES}" s="1"><v>42062</v></c>'), styles_xml=styles(
+            cell_formats='<xf numFmtId="0"/><xf numFmtId="14"/>', dxfs='<dxf><numFmt numFmtId="14" formatCode="0.00%"/></dxf>')),
+        datetime(2015, 2, 27)),
+    "a shared string's text then its runs, without phonetic guides": (parts(
+        table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'), shared_strings=(
+            '<si><t>tval</t><r><t>rval1</t></r><r><rPr><b/></rPr><t>rval2</t></r>'
+            '<rPh sb="0" eb="1"><t>カケ</t></rPh><phoneticPr fontId="1"/></si>')), "tvalrval1rval2"),
+    "an inline string's runs, without phonetic guides": (parts(table_rows(
+        f'<c r="{MEASURES}" t="inlineStr"><is><r><t>掛</t></r><r><t>け</t></r><rPh sb="0" eb="1"><t>カ</t></rPh></is></c>')),
+        "掛け"),
+    "an escaped underscore": (parts(table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'),
+                                    shared_strings="<si><t>typed _x005F_x0041_ here</t></si>"), "typed _x0041_ here"),
+    "escaped line breaks": (parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>line_x000D__x000A_two</t></is></c>')),
+                            "line\r\ntwo"),
+    "a merge of a single cell": (parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>merged alone</t></is></c>'),
+                                       sheet_extra='<mergeCells count="1"><mergeCell ref="E2"/></mergeCells>'), "merged alone"),
+    "a time alone in a date cell": (parts(table_rows(f'<c r="{MEASURES}" t="d"><v>10:10:10</v></c>')), time(10, 10, 10)),
+    "a General number": (parts(table_rows(f'<c r="{MEASURES}"><v>0.30000000000000004</v></c>')), "0.3"),
+}
+
+
 def test_conditional_formats_number_formats_do_not_turn_a_date_into_a_number():
-    dated = parts(table_rows(f'<c r="{MEASURES}" s="1"><v>42062</v></c>'), styles_xml=styles(
-        cell_formats='<xf numFmtId="0"/><xf numFmtId="14"/>',
-        dxfs='<dxf><numFmt numFmtId="14" formatCode="0.00%"/></dxf>'))
-    assert measures(dated) == datetime(2015, 2, 27)
+    members, shown = READ_AS_SHOWN["a date under a conditional format's number format of the same id"]
+    assert measures(members) == shown
 
 
 def test_a_shared_string_is_its_text_then_every_run_in_order_without_phonetic_guides():
-    text = parts(table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'), shared_strings=(
-        '<si><t>tval</t><r><t>rval1</t></r><r><rPr><b/></rPr><t>rval2</t></r>'
-        '<rPh sb="0" eb="1"><t>カケ</t></rPh><phoneticPr fontId="1"/></si>'))
-    assert measures(text) == "tvalrval1rval2"
+    members, shown = READ_AS_SHOWN["a shared string's text then its runs, without phonetic guides"]
+    assert measures(members) == shown
 
 
 def test_an_inline_string_of_runs_is_read_whole_without_phonetic_guides():
-    cell = f'<c r="{MEASURES}" t="inlineStr"><is><r><t>掛</t></r><r><t>け</t></r><rPh sb="0" eb="1"><t>カ</t></rPh></is></c>'
-    assert measures(parts(table_rows(cell))) == "掛け"
+    members, shown = READ_AS_SHOWN["an inline string's runs, without phonetic guides"]
+    assert measures(members) == shown
 
 
 def test_excel_escapes_in_a_workbook_are_decoded_exactly_once():
@@ -103,13 +124,13 @@ def test_two_shared_string_parts_are_refused():
 
 
 def test_a_merge_of_a_single_cell_is_a_valid_merge():
-    members = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>merged alone</t></is></c>'),
-                    sheet_extra='<mergeCells count="1"><mergeCell ref="E2"/></mergeCells>')
-    assert measures(members) == "merged alone"
+    members, shown = READ_AS_SHOWN["a merge of a single cell"]
+    assert measures(members) == shown
 
 
 def test_a_time_alone_in_a_date_cell_is_read_as_that_time():
-    assert measures(parts(table_rows(f'<c r="{MEASURES}" t="d"><v>10:10:10</v></c>'))) == time(10, 10, 10)
+    members, shown = READ_AS_SHOWN["a time alone in a date cell"]
+    assert measures(members) == shown
 
 
 def test_a_negative_date_serial_is_refused_as_excel_shows_it():
@@ -194,7 +215,8 @@ def test_a_number_format_that_changes_what_is_shown_stores_what_is_shown(case):
 
 
 def test_a_general_number_without_a_style_is_stored_as_excel_shows_it():
-    assert measures(parts(table_rows(f'<c r="{MEASURES}"><v>0.30000000000000004</v></c>'))) == "0.3"
+    members, shown = READ_AS_SHOWN["a General number"]
+    assert measures(members) == shown
 
 
 UNSHOWN = {

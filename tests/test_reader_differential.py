@@ -24,6 +24,8 @@ from openpyxl.cell.text import InlineFont
 
 from conftest import Tracker
 from formtools import fill
+from handmade import zipped
+from test_reader_cases import READ_AS_SHOWN
 from test_rendering import node_modules
 from tracker.workbook import reader
 from tracker.workbook.layout import CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, HEADER_ROW
@@ -211,3 +213,18 @@ def test_the_answers_read_are_those_typed_whoever_saved_the_form(written, writer
         pytest.skip(f"{writer} is not installed")
     mine = ours(written[writer])
     assert {cell: shown(mine[cell]) for cell in TYPED_SHOWN} == TYPED_SHOWN
+
+
+@pytest.mark.parametrize("case", READ_AS_SHOWN)
+def test_the_hand_made_cases_read_as_the_independent_readers_read_them(case, tmp_path):
+    members, expected = READ_AS_SHOWN[case]
+    path = tmp_path / "hand.xlsx"
+    path.write_bytes(zipped(members))
+    mine = reader.read_workbook(path.name, path.read_bytes()).sheet.rows[0].cells["Measures undertaken"][0]
+    calamine = pytest.importorskip("python_calamine")
+    theirs = {"by_calamine": calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Data").to_python()[1][4],
+              "by_openpyxl": load_workbook(path, data_only=True)["Data"]["E2"].value}
+    assert shown(mine) == shown(expected)
+    assert {name: shown(value) for name, value in theirs.items()
+            if shown(value) != shown(mine) and not any(
+                test(mine, value) for other, _, _, test in DIFFERENCES if other == name)} == {}
