@@ -85,3 +85,15 @@ def test_an_answer_typed_in_a_font_no_one_can_see_is_refused_naming_the_cell(tra
     workbook.save(japan)
     _refused(tracker, store, japan, "sheet Form, cell G12: holds 'Act passed in secret', but its font ",
              "so it cannot be seen. Set the cell's font colour to Automatic")
+
+
+def test_the_hidden_identification_sheet_is_read_whatever_its_font(tracker, store, forms):
+    japan = forms / "JPN-2008.xlsx"
+    workbook = load_workbook(japan)
+    for row in workbook["Identification"].iter_rows():
+        for cell in row:
+            cell.font = Font(color="FFFFFF")
+    for name in [prop.name for prop in workbook.custom_doc_props.props]:  # lost: the sheet identifies the form
+        del workbook.custom_doc_props[name]
+    workbook.save(japan)
+    assert "applied" in tracker("import", str(japan)).output

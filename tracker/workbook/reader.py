@@ -762,13 +762,14 @@ class _Reader:
         return found or None
 
     def _identification_sheet(self, by_name: dict[str, tuple[str, str]]) -> dict[str, str]:
-        """The identification kept on the hidden sheet: names in column A, values in column B."""
+        """The identification kept on the hidden sheet: names in column A, values in column B (signed,
+        not read by a person, so taken as stored whatever their style shows)."""
         found: dict[str, str] = {}
         if ID_SHEET not in by_name:
             return found
         grid = self._grid(ID_SHEET, by_name[ID_SHEET][1], ID_ROWS)
         for number in range(1, ID_ROWS + 1):
-            row = grid.cells.get(number, {})
+            row = {c: v.value if type(v) is Hidden else v for c, v in grid.cells.get(number, {}).items()}
             key = row.get(1)
             if not key:
                 continue
