@@ -313,6 +313,7 @@ class _Reader:
         rels = package.relationships(self.workbook)
         self.styles, self.palette = self._styles(package.related(self.workbook, STYLES_TYPE))
         self.checked_styles: dict[str, CellStyle] = {}  # the ``s`` of cells seen, checked, and their styles
+        self.unseen_fonts: dict[str | None, str | None] = {}  # by ``s``: why its font hides a value, if it does
         #: The texts shared by cells, and the runs of those that give some runs a font of their own.
         self.string_runs: dict[int, tuple[tuple[Font, str], ...]] = {}
         self.strings = self._shared_strings(package.related(self.workbook, SHARED_STRING_TYPE))
@@ -496,6 +497,7 @@ class _Reader:
         """The value a spreadsheet shows in the cell (its cached value for a formula), checked
         against the cell's type; and whether it holds a formula."""
         kind = cell.get("t", "n")
+        style = cell.get("s")
         raw = inline = formula = None
         runs = ()
         for child in cell:
@@ -514,13 +516,15 @@ class _Reader:
         elif not raw:
             value = None
         elif kind == "n":
-            value = self._number(raw, cell.get("s"))
+            value = self._number(raw, style)
         elif kind == "s":
             if not INDEX.fullmatch(raw) or int(raw) >= len(self.strings):
                 raise _BadCell(f"refers to shared text number {quoted(raw)}, but the file holds "
                                f"{len(self.strings)}. The file is damaged; save it again as .xlsx.")
-            value = self.strings[int(raw)]
-            runs = self.string_runs.get(int(raw), ())
+            index = int(raw)
+            value = self.strings[index]
+            if self.string_runs:
+                runs = self.string_runs.get(index, ())
         elif kind == "str":
             value = decode_excel_escapes(raw)
         elif kind == "b":
@@ -538,11 +542,14 @@ class _Reader:
         if kind in TEXT_TYPES and value is not None:
             if len(value) > MAX_CELL_CHARS:
                 raise _BadCell(f"holds {quoted(value)}; a spreadsheet cell holds at most {MAX_CELL_CHARS:,} characters.")
-            style = cell.get("s")
             if style is not None and text_section(code := self._style(style).code) is not None:
                 value = text_as_shown(value, code)
-        if value is not None and type(value) is not Hidden and (why := self._style(cell.get("s")).unseen(runs)):
-            value = Hidden(value, why, FONT_ADVICE)
+        if value is not None and type(value) is not Hidden:
+            why = self.unseen_fonts.get(style, "")
+            if why == "":
+                why = self.unseen_fonts[style] = self._style(style).unseen()
+            if why or (runs and (why := self._style(style).unseen(runs))):
+                value = Hidden(value, why, FONT_ADVICE)
         if (formula is not None and value is not None and not isinstance(value, ErrorValue)
                 and (self.recalculates or VOLATILE.search(formula))):
             why = ("the workbook recalculates every formula when it is opened" if self.recalculates else

@@ -93,15 +93,12 @@ class Package:
             for tag in tags:
                 yield from root.iter(tag)
             return
-        inside_extensions = 0
-        for event, element in self.events(part, ("start", "end")):
-            if element.tag == EXTENSIONS:
-                inside_extensions += 1 if event == "start" else -1
-            elif event == "end" and element.tag in tags:
-                if inside_extensions:
-                    self._refuse_extension(part, element.tag)
+        for _, element in self.events(part):
+            if element.tag in tags:
                 yield element
-                element.clear()
+                element.clear()  # emptied, but left in its parent: an <extLst> ending below still finds it
+            elif element.tag == EXTENSIONS:
+                self._refuse_inside_extensions(part, element, tags)
 
     def _refuse_inside_extensions(self, part: str, root, tags: tuple[str, ...]) -> None:
         for extensions in root.iter(EXTENSIONS):
