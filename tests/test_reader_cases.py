@@ -459,3 +459,12 @@ def test_columns_too_narrow_by_the_sheets_default_are_refused_where_imported(def
     assert "cell E2: holds 'tiny', but column E is hidden" in str(refused.value)
     members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(b'max="4"', b'max="5"')
     assert measures(members) == "tiny"
+
+
+def test_a_cell_without_a_style_takes_the_first_and_its_font():
+    members = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>Implemented</t></is></c>'), styles_xml=(
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts><font><color rgb="FFFFFFFF"/>'
+        '</font><font/></fonts><cellXfs><xf fontId="0"/><xf fontId="1"/></cellXfs></styleSheet>'))
+    with pytest.raises(FileRefused, match="cell A1: holds 'Economy code', but its font is coloured #FFFFFF") as refused:
+        read(members)
+    assert "cell E2: holds 'Implemented', but its font is coloured #FFFFFF" in str(refused.value)

@@ -40,8 +40,7 @@ from tracker.workbook.reader_package import (MAIN, MAX_FILE_BYTES, OTHER_FORMATS
                                              check_zip, part_name)
 from tracker.workbook.reader_formats import (GENERAL, Hidden, elapsed_as_shown, format_kind, general,
                                              number_as_shown, text_as_shown, text_section)
-from tracker.workbook.reader_styles import (DEFAULT_THEME, FONT_ADVICE, CellStyle, Font, Palette, cell_styles,
-                                            theme_colours)
+from tracker.workbook.reader_styles import FONT_ADVICE, CellStyle, Font, read_styles
 from tracker.workbook.layout import (COLUMNS, CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX,
                                      SHOWN_ID_CAPTIONS)
 
@@ -81,8 +80,6 @@ ROW, CELL, VALUE, FORMULA, INLINE, TEXT, RUN = (MAIN + t for t in ("row", "c", "
 RUN_PROPERTIES = MAIN + "rPr"
 COL, MERGE, FORMAT_PR = MAIN + "col", MAIN + "mergeCell", MAIN + "sheetFormatPr"
 SHARED_STRING_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
-STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
-THEME_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme"
 DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 STRICT_DOCUMENT_TYPE = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 CUSTOM_PROPS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
@@ -311,7 +308,7 @@ class _Reader:
         self.workbook = self._workbook_part()
         declared = self._workbook()
         rels = package.relationships(self.workbook)
-        self.styles, self.palette = self._styles(package.related(self.workbook, STYLES_TYPE))
+        self.styles, self.palette = read_styles(package, self.workbook)
         self.checked_styles: dict[str, CellStyle] = {}  # the ``s`` of cells seen, checked, and their styles
         self.unseen_fonts: dict[str | None, str | None] = {}  # by ``s``: why its font hides a value, if it does
         #: The texts shared by cells, and the runs of those that give some runs a font of their own.
@@ -401,15 +398,6 @@ class _Reader:
                                 f"{MAX_SHARED_CHARACTERS:,} characters, far more than a form or table; it was not "
                                 "read. Send the form alone, or split the table into several files.")
         return strings
-
-    def _styles(self, part: str | None) -> tuple[list[CellStyle], Palette]:
-        """Each cell style (``reader_styles``), resolving colours by the workbook's theme."""
-        theme_part = self.package.related(self.workbook, THEME_TYPE)
-        theme = (theme_colours(self.package.events(theme_part)) if theme_part and self.package.has(theme_part)
-                 else DEFAULT_THEME)
-        if not part or not self.package.has(part):
-            return [CellStyle(GENERAL)], Palette(theme)
-        return cell_styles(self.package.events(part, ("start", "end")), theme)
 
     def _style(self, style: str | None) -> CellStyle:
         """A cell's style, which must be one the file defines (no ``s``: the first)."""
@@ -645,6 +633,7 @@ class _Reader:
         for number in range(1, HEADER_SEARCH_ROWS + 1):
             found: dict[str, list[int]] = {}
             for column, value in grid.cells.get(number, {}).items():
+                value = value.value if type(value) is Hidden else value  # found, then refused as unseen
                 if column <= MAX_COLUMNS and normal(value) in wanted:
                     found.setdefault(normal(value), []).append(column)
             if not needed <= set(found):

@@ -23,7 +23,7 @@ from openpyxl.styles.colors import COLOR_INDEX
 from openpyxl.styles.numbers import BUILTIN_FORMATS
 
 from tracker.workbook.reader_formats import GENERAL
-from tracker.workbook.reader_package import MAIN
+from tracker.workbook.reader_package import MAIN, Package
 
 #: A font smaller than this (points) shows nothing readable (as a row lower than 3 pt).
 MIN_FONT_POINTS = 3
@@ -32,6 +32,8 @@ MIN_FONT_POINTS = 3
 MIN_COLOUR_DIFFERENCE = 32
 WHITE, BLACK = (255, 255, 255), (0, 0, 0)
 DRAWING = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
+THEME_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme"
 #: The theme's colours in the order of a ``theme="n"`` index (Excel swaps the first two pairs).
 THEME_ORDER = ("lt1", "dk1", "lt2", "dk2", "accent1", "accent2", "accent3", "accent4", "accent5", "accent6",
                "hlink", "folHlink")
@@ -148,6 +150,15 @@ def theme_colours(events) -> list[Colour | None]:
 DEFAULT_THEME: list[Colour | None] = [WHITE, BLACK]
 FONT_ADVICE = ("Set the cell's font colour to Automatic and its size to that of the other cells, check what it "
                "shows, then save and send the file again.")
+
+
+def read_styles(package: Package, workbook: str) -> tuple[list[CellStyle], Palette]:
+    """The workbook's cell styles, their colours resolved by its theme; and its palette."""
+    part, theme_part = (package.related(workbook, kind) for kind in (STYLES_TYPE, THEME_TYPE))
+    theme = theme_colours(package.events(theme_part)) if theme_part and package.has(theme_part) else DEFAULT_THEME
+    if not part or not package.has(part):
+        return [CellStyle(GENERAL)], Palette(theme)
+    return cell_styles(package.events(part, ("start", "end")), theme)
 
 
 def cell_styles(events, theme: list[Colour | None]) -> tuple[list[CellStyle], Palette]:
