@@ -10,8 +10,8 @@ written once for the module; a writer that is not installed is skipped, saying s
 from __future__ import annotations
 
 import math
-import re
 import os
+import re
 import shutil
 import subprocess
 from datetime import date, datetime, time
@@ -28,7 +28,7 @@ from handmade import zipped
 from test_reader_cases import READ_AS_SHOWN
 from test_rendering import node_modules
 from tracker.workbook import reader
-from tracker.workbook.layout import CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, HEADER_ROW
+from tracker.workbook.layout import FIELD_TITLES, FORM_SHEET
 
 #: Answers on record before the form is written, so XlsxWriter writes them: {ref: {option: value}}.
 RECORDED = {
