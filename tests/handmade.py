@@ -11,6 +11,7 @@ from tracker.workbook import reader
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 DOCUMENT_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PACKAGE_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+SHEET_TYPES = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 HEADER = ("Economy code", "Ref", "Year", "Status", "Measures undertaken")
 #: The cell under "Measures undertaken" in the table's first row; tests put their case there.
 MEASURES = "E2"
@@ -42,7 +43,11 @@ def parts(sheet_data: str, *, sheet_extra: str = "", styles_xml: str | None = No
         "[Content_Types].xml": (
             '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/></Types>'),
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            + "".join(f'<Override PartName="/xl/{name}.xml" ContentType="{SHEET_TYPES}.{kind}+xml"/>'
+                      for name, kind in (("workbook", "sheet.main"), ("worksheets/sheet1", "worksheet"), ("styles", "styles"),
+                                         *[("sharedStrings", "sharedStrings")] * (shared_strings is not None)))
+            + "</Types>"),
         "_rels/.rels": (f'<Relationships xmlns="{PACKAGE_REL_NS}"><Relationship Id="rId1" '
                         f'Type="{DOCUMENT_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
         "xl/workbook.xml": (f'<workbook xmlns="{MAIN_NS}" xmlns:r="{DOCUMENT_REL}">{workbook_extra}'

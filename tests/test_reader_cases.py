@@ -3,6 +3,7 @@ written by hand as the XML it is about, read as Excel shows it or refused naming
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, time
 
 import zipfile
@@ -11,27 +12,48 @@ import pytest
 
 from handmade import MEASURES, measures, parts, read, styles, table_rows, zipped
 from tracker.errors import Refused
-from tracker.workbook import reader
+from tracker.workbook import reader, reader_package
 from tracker.workbook.reader import OTHER_FORMATS, FileRefused
 
 
+#: Cases read as Excel shows them, each as its parts: {case: (parts, the value read in E2)}; the
+#: differential test (test_reader_differential.py) reads them with openpyxl and calamine too.
+READ_AS_SHOWN = {
+    "a date under a conditional format's number format of the same id": (parts(
+        table_rows(f'<c r="{MEASURES}" s="1"><v>42062</v></c>'), styles_xml=styles(
+            cell_formats='<xf numFmtId="0"/><xf numFmtId="14"/>', dxfs='<dxf><numFmt numFmtId="14" formatCode="0.00%"/></dxf>')),
+        datetime(2015, 2, 27)),
+    "a shared string's text then its runs, without phonetic guides": (parts(
+        table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'), shared_strings=(
+            '<si><t>tval</t><r><t>rval1</t></r><r><rPr><b/></rPr><t>rval2</t></r>'
+            '<rPh sb="0" eb="1"><t>カケ</t></rPh><phoneticPr fontId="1"/></si>')), "tvalrval1rval2"),
+    "an inline string's runs, without phonetic guides": (parts(table_rows(
+        f'<c r="{MEASURES}" t="inlineStr"><is><r><t>掛</t></r><r><t>け</t></r><rPh sb="0" eb="1"><t>カ</t></rPh></is></c>')),
+        "掛け"),
+    "an escaped underscore": (parts(table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'),
+                                    shared_strings="<si><t>typed _x005F_x0041_ here</t></si>"), "typed _x0041_ here"),
+    "escaped line breaks": (parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>line_x000D__x000A_two</t></is></c>')),
+                            "line\r\ntwo"),
+    "a merge of a single cell": (parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>merged alone</t></is></c>'),
+                                       sheet_extra='<mergeCells count="1"><mergeCell ref="E2"/></mergeCells>'), "merged alone"),
+    "a time alone in a date cell": (parts(table_rows(f'<c r="{MEASURES}" t="d"><v>10:10:10</v></c>')), time(10, 10, 10)),
+    "a General number": (parts(table_rows(f'<c r="{MEASURES}"><v>0.30000000000000004</v></c>')), "0.3"),
+}
+
+
 def test_conditional_formats_number_formats_do_not_turn_a_date_into_a_number():
-    dated = parts(table_rows(f'<c r="{MEASURES}" s="1"><v>42062</v></c>'), styles_xml=styles(
-        cell_formats='<xf numFmtId="0"/><xf numFmtId="14"/>',
-        dxfs='<dxf><numFmt numFmtId="14" formatCode="0.00%"/></dxf>'))
-    assert measures(dated) == datetime(2015, 2, 27)
+    members, shown = READ_AS_SHOWN["a date under a conditional format's number format of the same id"]
+    assert measures(members) == shown
 
 
 def test_a_shared_string_is_its_text_then_every_run_in_order_without_phonetic_guides():
-    text = parts(table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'), shared_strings=(
-        '<si><t>tval</t><r><t>rval1</t></r><r><rPr><b/></rPr><t>rval2</t></r>'
-        '<rPh sb="0" eb="1"><t>カケ</t></rPh><phoneticPr fontId="1"/></si>'))
-    assert measures(text) == "tvalrval1rval2"
+    members, shown = READ_AS_SHOWN["a shared string's text then its runs, without phonetic guides"]
+    assert measures(members) == shown
 
 
 def test_an_inline_string_of_runs_is_read_whole_without_phonetic_guides():
-    cell = f'<c r="{MEASURES}" t="inlineStr"><is><r><t>掛</t></r><r><t>け</t></r><rPh sb="0" eb="1"><t>カ</t></rPh></is></c>'
-    assert measures(parts(table_rows(cell))) == "掛け"
+    members, shown = READ_AS_SHOWN["an inline string's runs, without phonetic guides"]
+    assert measures(members) == shown
 
 
 def test_excel_escapes_in_a_workbook_are_decoded_exactly_once():
@@ -102,13 +124,13 @@ def test_two_shared_string_parts_are_refused():
 
 
 def test_a_merge_of_a_single_cell_is_a_valid_merge():
-    members = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>merged alone</t></is></c>'),
-                    sheet_extra='<mergeCells count="1"><mergeCell ref="E2"/></mergeCells>')
-    assert measures(members) == "merged alone"
+    members, shown = READ_AS_SHOWN["a merge of a single cell"]
+    assert measures(members) == shown
 
 
 def test_a_time_alone_in_a_date_cell_is_read_as_that_time():
-    assert measures(parts(table_rows(f'<c r="{MEASURES}" t="d"><v>10:10:10</v></c>'))) == time(10, 10, 10)
+    members, shown = READ_AS_SHOWN["a time alone in a date cell"]
+    assert measures(members) == shown
 
 
 def test_a_negative_date_serial_is_refused_as_excel_shows_it():
@@ -193,7 +215,8 @@ def test_a_number_format_that_changes_what_is_shown_stores_what_is_shown(case):
 
 
 def test_a_general_number_without_a_style_is_stored_as_excel_shows_it():
-    assert measures(parts(table_rows(f'<c r="{MEASURES}"><v>0.30000000000000004</v></c>'))) == "0.3"
+    members, shown = READ_AS_SHOWN["a General number"]
+    assert measures(members) == shown
 
 
 UNSHOWN = {
@@ -274,3 +297,174 @@ def test_a_row_inside_an_extension_list_is_refused():
         '<extLst><ext uri="{x}"><row r="3"><c r="A3" t="inlineStr"><is><t>JPN</t></is></c></row></ext></extLst>'))
     with pytest.raises(FileRefused, match="part xl/worksheets/sheet1.xml holds a <row> inside <extLst>"):
         read(members)
+
+
+def _styled(cell: str, fonts: str, fills: str = '<fill><patternFill patternType="none"/></fill>', extra: str = ""):
+    """E2 (``cell``, a format string for its ``r`` and ``s``) in cell style 1: ``fonts``' second
+    font on ``fills``' second fill (or none); the reader's value."""
+    styles_xml = (f'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                  f'<fonts><font><sz val="11"/></font>{fonts}</fonts>'
+                  f'<fills><fill><patternFill patternType="none"/></fill>{fills}</fills>'
+                  '<cellXfs><xf numFmtId="0" fontId="0" fillId="0"/><xf numFmtId="0" fontId="1" fillId="1"/></cellXfs>'
+                  f"{extra}</styleSheet>")
+    return measures(parts(table_rows(cell.format(f'r="{MEASURES}" s="1"')), styles_xml=styles_xml))
+
+
+SOLID_YELLOW = '<fill><patternFill patternType="solid"><fgColor rgb="FFFFFF00"/><bgColor indexed="64"/></patternFill></fill>'
+TEXT_CELL = '<c {} t="inlineStr"><is><t>Implemented</t></is></c>'
+UNSEEN_FONTS = {
+    "white text": ('<font><color rgb="FFFFFFFF"/></font>', None, TEXT_CELL, "its font is coloured #FFFFFF, the colour of its background (#FFFFFF)"),
+    "white number": ('<font><color rgb="FFFFFFFF"/></font>', None, "<c {}><v>5</v></c>", "its font is coloured #FFFFFF"),
+    "the theme's background colour": ('<font><color theme="0"/></font>', None, TEXT_CELL, "its font is coloured #FFFFFF"),
+    "black lightened to near white": ('<font><color theme="1" tint="0.95"/></font>', None, TEXT_CELL, "is coloured #F2F2F2, the colour"),
+    "nearly the background's colour": ('<font><color rgb="FFF8F8F8"/></font>', None, TEXT_CELL, "is coloured #F8F8F8"),
+    "the fill's colour": ('<font><color indexed="13"/></font>', SOLID_YELLOW, TEXT_CELL, "is coloured #FFFF00, the colour of its background (#FFFF00)"),
+    "automatic on black": ("<font/>", SOLID_YELLOW.replace("FFFFFF00", "FF000000"), TEXT_CELL, "is coloured #000000"),
+    "a font of 1 pt": ('<font><sz val="1"/></font>', None, TEXT_CELL, "its font is 1 pt, too small to read"),
+}
+
+
+@pytest.mark.parametrize("case", UNSEEN_FONTS)
+def test_text_in_a_font_no_one_can_see_is_refused_naming_the_cell(case):
+    font, fill, cell, message = UNSEEN_FONTS[case]
+    with pytest.raises(FileRefused, match="cell E2: holds ") as refused:
+        _styled(cell, font, fill or '<fill><patternFill patternType="none"/></fill>')
+    assert message in str(refused.value) and "so it cannot be seen" in str(refused.value)
+    assert "Set the cell's font colour to Automatic" in str(refused.value)
+
+
+SEEN_FONTS = {
+    "white on a dark fill, as the form's header": ('<font><color rgb="FFFFFFFF"/></font>',
+                                                   SOLID_YELLOW.replace("FFFFFF00", "FF1F4E79")),
+    "yellow on white": ('<font><color rgb="FFFFFF00"/></font>', None),
+    "light grey on white": ('<font><color rgb="FFBFBFBF"/></font>', None),
+    "the theme's text colour": ('<font><color theme="1"/></font>', None),
+    "small but readable": ('<font><sz val="6"/></font>', None),
+    "automatic on yellow": ("<font/>", SOLID_YELLOW),
+    "a pattern, not a solid fill": ('<font><color rgb="FFFFFF00"/></font>', SOLID_YELLOW.replace("solid", "gray125")),
+}
+
+
+@pytest.mark.parametrize("case", SEEN_FONTS)
+def test_text_in_a_font_that_shows_is_read(case):
+    font, fill = SEEN_FONTS[case]
+    assert _styled(TEXT_CELL, font, fill or '<fill><patternFill patternType="none"/></fill>') == "Implemented"
+
+
+def test_the_files_own_palette_gives_indexed_colours():
+    palette = "<colors><indexedColors>" + '<rgbColor rgb="FF000000"/>' * 8 + '<rgbColor rgb="FFFFFFFF"/>' * 60 + "</indexedColors></colors>"
+    with pytest.raises(FileRefused, match="cell E2: holds 'Implemented', but its font is coloured #FFFFFF"):
+        _styled(TEXT_CELL, '<font><color indexed="10"/></font>', extra=palette)
+    assert _styled(TEXT_CELL, '<font><color indexed="10"/></font>') == "Implemented"  # Excel's 10 is red
+
+
+def test_the_themes_own_colours_are_read_from_its_part():
+    members = parts(table_rows(TEXT_CELL.format(f'r="{MEASURES}" s="1"')), styles_xml=(
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts><font/>'
+        '<font><color theme="4"/></font></fonts><fills><fill/></fills><cellXfs><xf/><xf fontId="1"/></cellXfs></styleSheet>'))
+    drawing = "http://schemas.openxmlformats.org/drawingml/2006/main"
+    members["xl/theme/theme1.xml"] = (
+        f'<a:theme xmlns:a="{drawing}"><a:themeElements><a:clrScheme name="x">'
+        '<a:dk1><a:sysClr val="windowText" lastClr="000000"/></a:dk1><a:lt1><a:sysClr val="window" lastClr="FFFFFF"/></a:lt1>'
+        '<a:dk2><a:srgbClr val="1F497D"/></a:dk2><a:lt2><a:srgbClr val="EEECE1"/></a:lt2>'
+        '<a:accent1><a:srgbClr val="FEFEFE"/></a:accent1><a:accent2><a:srgbClr val="C0504D"/></a:accent2>'
+        '</a:clrScheme></a:themeElements></a:theme>').encode()
+    members["xl/_rels/workbook.xml.rels"] = members["xl/_rels/workbook.xml.rels"].replace(b"</Relationships>", (
+        b'<Relationship Id="rId7" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/theme" '
+        b'Target="theme/theme1.xml"/></Relationships>'))
+    with pytest.raises(FileRefused, match="its font is coloured #FEFEFE"):
+        read(members)
+
+
+RICH = '<c {} t="inlineStr"><is><r><t>Not started</t></r><r><rPr>{}</rPr><t> Implemented</t></r></is></c>'
+
+
+@pytest.mark.parametrize("run_font", ['<color rgb="FFFFFFFF"/>', '<sz val="1"/>'])
+def test_part_of_a_text_in_a_font_no_one_can_see_is_refused_naming_that_part(run_font):
+    with pytest.raises(FileRefused, match="cell E2: holds 'Not started Implemented', but part of its text "
+                                          r"\('Implemented'\) has a font that"):
+        _styled(RICH.replace("{}", "{}", 1).format('r="E2" s="1"', run_font), "<font/>")
+
+
+def test_a_shared_text_with_a_run_no_one_can_see_is_refused_where_it_is_imported():
+    shared = '<si><r><t>Not started</t></r><r><rPr><color rgb="FFFFFFFF"/></rPr><t> Implemented</t></r></si>'
+    members = parts(table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'), shared_strings=shared)
+    with pytest.raises(FileRefused, match=r"cell E2: holds 'Not started Implemented', but part of its text \('Implemented'\)"):
+        read(members)
+    bold = shared.replace('<color rgb="FFFFFFFF"/>', "<b/>")
+    assert measures(parts(table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'), shared_strings=bold)) == "Not started Implemented"
+
+
+def test_a_value_no_one_can_see_outside_the_imported_columns_is_left_alone():
+    styled = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>shown</t></is></c>'
+                              '<c r="F2" s="1" t="inlineStr"><is><t>a note in white</t></is></c>'), styles_xml=(
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts><font/>'
+        '<font><color rgb="FFFFFFFF"/></font></fonts><cellXfs><xf/><xf fontId="1"/></cellXfs></styleSheet>'))
+    assert measures(styled) == "shown"
+
+
+X14 = "http://schemas.microsoft.com/office/spreadsheetml/2009/9/main"
+XM = "http://schemas.microsoft.com/office/excel/2006/main"
+
+
+def _excel_2010_extensions(rules: int = 1, seed: int = 0) -> str:
+    """The ``<extLst>`` Excel 2010 and later write after a sheet's data: a drop-down's list on
+    another sheet (x14 data validation), data bars over the table (x14 conditional formats, as
+    many as ``rules``, each with an id of its own) with the font colour of a differential format."""
+    ids = random.Random(seed)
+    bars = "".join(
+        f'<x14:conditionalFormatting xmlns:xm="{XM}"><x14:cfRule type="dataBar" id="{{{ids.getrandbits(128):032X}}}">'
+        '<x14:dataBar minLength="0" maxLength="100"><x14:cfvo type="autoMin"/><x14:cfvo type="autoMax"/>'
+        '<x14:negativeFillColor rgb="FFFF0000"/><x14:axisColor rgb="FF000000"/></x14:dataBar>'
+        '<x14:dxf><font><color rgb="FFFFFFFF"/><sz val="1"/></font><numFmt numFmtId="14" formatCode="0.00%"/></x14:dxf>'
+        f"</x14:cfRule><xm:sqref>C{2 + n % 1000}:E{2 + n % 1000}</xm:sqref></x14:conditionalFormatting>" for n in range(rules))
+    return (f'<extLst><ext uri="{{CCE6A557-97BC-4b89-ADB6-D9C93CAAB3DF}}" xmlns:x14="{X14}">'
+            f'<x14:dataValidations count="1" xmlns:xm="{XM}"><x14:dataValidation type="list" allowBlank="1">'
+            "<x14:formula1><xm:f>Lists!$A$1:$A$6</xm:f></x14:formula1><xm:sqref>D2:E100</xm:sqref>"
+            "</x14:dataValidation></x14:dataValidations></ext>"
+            f'<ext uri="{{78C0D931-6437-407d-A8EE-F0AAD7539E65}}" xmlns:x14="{X14}"><x14:conditionalFormattings>'
+            f"{bars}</x14:conditionalFormattings></ext></extLst>")
+
+
+#: Enough data bars that the sheet's part is streamed, not parsed whole (``WHOLE_PART_BYTES``).
+STREAMED_RULES = 13_000
+
+
+@pytest.mark.parametrize("rules", [1, STREAMED_RULES], ids=["parsed whole", "streamed"])
+def test_excel_2010_extensions_neither_stop_the_reader_nor_change_a_value(rules):
+    members = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>as typed</t></is></c>'
+                               '<c r="F2"><v>42062</v></c>'), sheet_extra=_excel_2010_extensions(rules))
+    assert (len(members["xl/worksheets/sheet1.xml"]) > reader_package.WHOLE_PART_BYTES) == (rules == STREAMED_RULES)
+    row = read(members).sheet.rows[0]
+    assert row.cells["Measures undertaken"][0] == "as typed" and row.cells["Status"][0] == "Implemented"
+
+
+def test_a_row_inside_an_extension_list_of_a_streamed_sheet_is_refused():
+    extensions = _excel_2010_extensions(STREAMED_RULES).replace(
+        "</extLst>", '<ext uri="{x}"><row r="3"><c r="A3" t="inlineStr"><is><t>JPN</t></is></c></row></ext></extLst>')
+    members = parts(table_rows(""), sheet_extra=extensions)
+    assert len(members["xl/worksheets/sheet1.xml"]) > reader_package.WHOLE_PART_BYTES
+    with pytest.raises(FileRefused, match="part xl/worksheets/sheet1.xml holds a <row> inside <extLst>"):
+        read(members)
+
+
+@pytest.mark.parametrize("defaults", ['defaultColWidth="0"', 'baseColWidth="0"', 'defaultColWidth="0.3" baseColWidth="8"'])
+def test_columns_too_narrow_by_the_sheets_default_are_refused_where_imported(defaults):
+    members = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>tiny</t></is></c>'))
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(
+        b"<sheetData>", f'<sheetFormatPr defaultRowHeight="15" {defaults}/><cols><col min="1" max="4" width="12" '
+                        'customWidth="1"/></cols><sheetData>'.encode())
+    with pytest.raises(FileRefused, match="cell E1: holds 'Measures undertaken', but column E is hidden") as refused:
+        read(members)
+    assert "cell E2: holds 'tiny', but column E is hidden" in str(refused.value)
+    members["xl/worksheets/sheet1.xml"] = members["xl/worksheets/sheet1.xml"].replace(b'max="4"', b'max="5"')
+    assert measures(members) == "tiny"
+
+
+def test_a_cell_without_a_style_takes_the_first_and_its_font():
+    members = parts(table_rows(f'<c r="{MEASURES}" t="inlineStr"><is><t>Implemented</t></is></c>'), styles_xml=(
+        '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><fonts><font><color rgb="FFFFFFFF"/>'
+        '</font><font/></fonts><cellXfs><xf fontId="0"/><xf fontId="1"/></cellXfs></styleSheet>'))
+    with pytest.raises(FileRefused, match="cell A1: holds 'Economy code', but its font is coloured #FFFFFF") as refused:
+        read(members)
+    assert "cell E2: holds 'Implemented', but its font is coloured #FFFFFF" in str(refused.value)

@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.styles import Color, Font, PatternFill
 
 from formtools import fill, form_sheet_member, rewrite_member, snapshot
 from handmade import MEASURES, parts, table_rows, zipped
@@ -72,3 +73,27 @@ def test_answers_on_a_copied_form_sheet_are_refused_naming_it(tracker, store, fo
     copy.title = "Form (2)"
     workbook.save(japan)
     _refused(tracker, store, japan, "sheet Form (2) has the columns of sheet Form and holds answers, but only sheet Form is imported")
+
+
+@pytest.mark.parametrize("font", [Font(color="FFFFFF"), Font(color=Color(theme=0)), Font(size=1)],
+                         ids=["white", "the theme's background", "1 pt"])
+def test_an_answer_typed_in_a_font_no_one_can_see_is_refused_naming_the_cell(tracker, store, forms, font):
+    japan = forms / "JPN-2008.xlsx"
+    workbook = load_workbook(japan)
+    cell = workbook[FORM_SHEET]["G12"]  # LC02-1's Measures undertaken, on the form's white input fill
+    cell.value, cell.font, cell.fill = "Act passed in secret", font, PatternFill()
+    workbook.save(japan)
+    _refused(tracker, store, japan, "sheet Form, cell G12: holds 'Act passed in secret', but its font ",
+             "so it cannot be seen. Set the cell's font colour to Automatic")
+
+
+def test_the_hidden_identification_sheet_is_read_whatever_its_font(tracker, store, forms):
+    japan = forms / "JPN-2008.xlsx"
+    workbook = load_workbook(japan)
+    for row in workbook["Identification"].iter_rows():
+        for cell in row:
+            cell.font = Font(color="FFFFFF")
+    for name in [prop.name for prop in workbook.custom_doc_props.props]:  # lost: the sheet identifies the form
+        del workbook.custom_doc_props[name]
+    workbook.save(japan)
+    assert "applied" in tracker("import", str(japan)).output

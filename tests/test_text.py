@@ -11,6 +11,9 @@ import regex
 from sqlalchemy import select
 
 from formtools import fill, snapshot
+from handmade import MEASURES, parts, table_rows, zipped
+from test_web_return import page_fields, round_2008, show, web  # noqa: F401 (fixtures)
+from webtools import signed_in
 from tracker.errors import Refused
 from tracker.models import Change, Economy
 from tracker.text import decode_excel_escapes, normalise
@@ -161,3 +164,29 @@ def test_economy_names_are_checked(tracker, store, name, message):
     with store.transaction() as session:
         assert session.scalar(select(Economy).where(Economy.code == "XYZ")) is None
         assert session.scalar(select(Economy.name).where(Economy.code == "JPN")) == "Japan"
+
+
+def test_an_escaped_underscore_in_a_workbook_is_stored_as_the_literal_escape_a_person_typed(tracker, tmp_path):
+    """Excel, LibreOffice and XlsxWriter write a typed ``_x0041_`` as ``_x005F_x0041_``: decoded
+    once by the reader, never again on the write path."""
+    table = tmp_path / "table.xlsx"
+    table.write_bytes(zipped(parts(table_rows(f'<c r="{MEASURES}" t="s"><v>0</v></c>'),
+                                   shared_strings="<si><t>typed _x005F_x0041_ here</t></si>")))
+    tracker("import", str(table))
+    rows = {row["ref"]: row for row in json.loads(tracker("show", "JPN", "--year", "2008", "--json").output)}
+    assert rows["LC02-1"]["measures"] == "typed _x0041_ here"
+
+
+def test_answers_typed_online_are_checked_by_the_same_rule_and_never_decoded(web, store, round_2008):
+    signed_in(web, "fumiko")
+    fields = page_fields(web.get("/economies/JPN/return?year=2008").text)
+    before = snapshot(store)
+    refused = web.post("/economies/JPN/return/save", data=fields | {"measures:LC02-1": "zero\u200bwidth"})
+    assert refused.status_code == 409
+    assert "JPN LC02-1 2008, measures contains an invisible character, U+200B (ZERO WIDTH SPACE)" in refused.text
+    assert snapshot(store) == before
+    visible = {"measures:LC02-1": "typed _x0041_ here", "needs:LC02-1": "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+               "evidence:LC02-1": "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"}
+    assert web.post("/economies/JPN/return/save", data=fields | visible).status_code == 303
+    entry = show(round_2008)["LC02-1"]
+    assert (entry["measures"], entry["needs"], entry["evidence"]) == tuple(visible.values())

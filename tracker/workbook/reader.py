@@ -14,7 +14,8 @@ Anything that does not fit (a value not matching its type, an index out of range
 person could not see, a header given twice) refuses the whole file with a message that names
 the file and the cell. Any other failure while reading is one refusal naming the file.
 
-The zip and its parts are ``reader_package``'s; what a number format shows is ``reader_formats``'.
+The zip and its parts are ``reader_package``'s; what a number format shows is ``reader_formats``';
+whether a style's font can be seen at all is ``reader_styles``'.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ from functools import cache
 from typing import Collection, Iterable
 
 from openpyxl.cell.cell import ERROR_CODES
-from openpyxl.styles.numbers import BUILTIN_FORMATS
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from tracker.errors import Refused, quoted
@@ -40,6 +40,7 @@ from tracker.workbook.reader_package import (MAIN, MAX_FILE_BYTES, OTHER_FORMATS
                                              check_zip, part_name)
 from tracker.workbook.reader_formats import (GENERAL, Hidden, elapsed_as_shown, format_kind, general,
                                              number_as_shown, text_as_shown, text_section)
+from tracker.workbook.reader_styles import FONT_ADVICE, CellStyle, Font, read_styles
 from tracker.workbook.layout import (COLUMNS, CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX,
                                      SHOWN_ID_CAPTIONS)
 
@@ -76,9 +77,9 @@ STRICT_MAIN = "{http://purl.oclc.org/ooxml/spreadsheetml/main}"
 REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 CUSTOM_PROPS = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
 ROW, CELL, VALUE, FORMULA, INLINE, TEXT, RUN = (MAIN + t for t in ("row", "c", "v", "f", "is", "t", "r"))
+RUN_PROPERTIES = MAIN + "rPr"
 COL, MERGE, FORMAT_PR = MAIN + "col", MAIN + "mergeCell", MAIN + "sheetFormatPr"
 SHARED_STRING_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
-STYLES_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles"
 DOCUMENT_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument"
 STRICT_DOCUMENT_TYPE = "http://purl.oclc.org/ooxml/officeDocument/relationships/officeDocument"
 CUSTOM_PROPS_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties"
@@ -152,6 +153,8 @@ class _Scan:
     unsized_rows: set[int] = field(default_factory=set)  # hidden too when the sheet hides rows by default
     rows_hidden_by_default: bool = False
     hidden_columns: set[int] = field(default_factory=set)
+    sized_columns: set[int] = field(default_factory=set)  # the others are as wide as the sheet's default
+    columns_narrow_by_default: bool = False
     merges: list[str] = field(default_factory=list)
     seen_rows: set[int] = field(default_factory=set)
     previous_row: int = 0
@@ -179,10 +182,22 @@ class _Scan:
             raise FileRefused([f"{self.where}: a column range {first} to {last} is out of range."])
         if _flag(element.get("hidden")) or (width is not None and float(width) < MIN_COLUMN_CHARACTERS):
             self.hidden_columns.update(range(first, min(last, MAX_COLUMNS) + 1))
+        if width is not None:
+            self.sized_columns.update(range(first, min(last, MAX_COLUMNS) + 1))
+
+    def read_defaults(self, element) -> None:
+        """The sheet's defaults (``sheetFormatPr``): rows hidden unless sized; columns too narrow to
+        read unless sized (a default width, or else a base width, under ``MIN_COLUMN_CHARACTERS``)."""
+        self.rows_hidden_by_default = _flag(element.get("zeroHeight"))
+        width = element.get("defaultColWidth", element.get("baseColWidth"))
+        self.columns_narrow_by_default = width is not None and float(width) < MIN_COLUMN_CHARACTERS
 
     def grid(self, name: str, merged: dict[int, list[tuple[int, int, int, str]]]) -> _Grid:
         hidden_rows = self.hidden_rows | self.unsized_rows if self.rows_hidden_by_default else self.hidden_rows
-        return _Grid(name, self.cells, self.formulas, self.unshown, hidden_rows, self.hidden_columns, merged, self.beyond)
+        hidden_columns = self.hidden_columns
+        if self.columns_narrow_by_default:
+            hidden_columns = hidden_columns | (set(range(1, MAX_COLUMNS + 1)) - self.sized_columns)
+        return _Grid(name, self.cells, self.formulas, self.unshown, hidden_rows, hidden_columns, merged, self.beyond)
 
 
 def cell_text(value) -> str | None:
@@ -293,9 +308,12 @@ class _Reader:
         self.workbook = self._workbook_part()
         declared = self._workbook()
         rels = package.relationships(self.workbook)
+        self.styles, self.palette = read_styles(package, self.workbook)
+        self.checked_styles: dict[str, CellStyle] = {}  # the ``s`` of cells seen, checked, and their styles
+        self.unseen_fonts: dict[str | None, str | None] = {}  # by ``s``: why its font hides a value, if it does
+        #: The texts shared by cells, and the runs of those that give some runs a font of their own.
+        self.string_runs: dict[int, tuple[tuple[Font, str], ...]] = {}
         self.strings = self._shared_strings(package.related(self.workbook, SHARED_STRING_TYPE))
-        self.number_formats = self._styles(package.related(self.workbook, STYLES_TYPE))
-        self.style_codes: dict[str, str] = {}  # the ``s`` of cells seen, checked, and their format codes
         #: (name, state, part) of each sheet, in workbook order.
         self.sheets = [(sheet, state, rels.get(rid, ("", ""))[1]) for sheet, state, rid in declared]
 
@@ -335,10 +353,12 @@ class _Reader:
                 self.epoch = CALENDAR_MAC_1904
         return sheets
 
-    def _text_of(self, element) -> str:
+    def _text_of(self, element) -> tuple[str, tuple[tuple[Font, str], ...]]:
         """The text of a string item as Excel shows it: its own <t> followed by every run's, in
-        order; phonetic guides (<rPh>) left out; Excel's ``_xHHHH_`` escapes decoded once."""
+        order; phonetic guides (<rPh>) left out; Excel's ``_xHHHH_`` escapes decoded once. And
+        the runs that set their own font, with their text, for ``CellStyle.unseen``."""
         parts = []
+        runs = []
         own = 0
         for child in element:
             if child.tag == TEXT:
@@ -349,7 +369,10 @@ class _Reader:
                 parts.append(child.text or "")
             elif child.tag == RUN:
                 parts.append(child.findtext(TEXT) or "")
-        return decode_excel_escapes("".join(parts))
+                properties = child.find(RUN_PROPERTIES)
+                if properties is not None and len(properties):
+                    runs.append((self.palette.font(properties), decode_excel_escapes(parts[-1])))
+        return decode_excel_escapes("".join(parts)), tuple(runs)
 
     def _shared_strings(self, part: str | None) -> list[str]:
         if not part or not self.package.has(part):
@@ -362,7 +385,10 @@ class _Reader:
                 root = element
             elif event == "end" and element.tag == MAIN + "si":
                 try:
-                    strings.append(self._text_of(element))
+                    text, runs = self._text_of(element)
+                    if runs:
+                        self.string_runs[len(strings)] = runs
+                    strings.append(text)
                 except _BadCell as exc:
                     self.refuse(f"part {part}, shared text number {len(strings)}: {exc}")
                 root.clear()  # the items read so far, which the root would otherwise keep
@@ -373,33 +399,16 @@ class _Reader:
                                 "read. Send the form alone, or split the table into several files.")
         return strings
 
-    def _styles(self, part: str | None) -> list[str]:
-        """The number format code of each cell style, in order: from ``cellXfs`` and ``numFmts``
-        only (the formats of conditional formatting, in ``dxfs``, style no cell)."""
-        if not part or not self.package.has(part):
-            return [GENERAL]
-        custom: dict[int, str] = {}
-        formats: list[int] = []
-        in_cell_xfs = in_num_fmts = False
-        for event, element in self.package.events(part, ("start", "end")):
-            if element.tag == MAIN + "cellXfs":
-                in_cell_xfs = event == "start"
-            elif element.tag == MAIN + "numFmts":
-                in_num_fmts = event == "start"
-            elif event == "end" and in_num_fmts and element.tag == MAIN + "numFmt":
-                custom[int(element.get("numFmtId"))] = element.get("formatCode") or ""
-            elif event == "end" and in_cell_xfs and element.tag == MAIN + "xf":
-                formats.append(int(element.get("numFmtId", 0)))
-        return [custom.get(number, BUILTIN_FORMATS.get(number, GENERAL)) for number in formats] or [GENERAL]
-
-    def _format_code(self, style: str) -> str:
-        """The number format code of a cell's style, which must be one the file defines."""
-        code = self.style_codes.get(style)
-        if code is None:
-            if not INDEX.fullmatch(style) or int(style) >= len(self.number_formats):
+    def _style(self, style: str | None) -> CellStyle:
+        """A cell's style, which must be one the file defines (no ``s``: the first)."""
+        if style is None:
+            return self.styles[0]
+        found = self.checked_styles.get(style)
+        if found is None:
+            if not INDEX.fullmatch(style) or int(style) >= len(self.styles):
                 raise _BadCell(f"refers to style number {quoted(style)}, which the file does not define.")
-            code = self.style_codes[style] = self.number_formats[int(style)]
-        return code
+            found = self.checked_styles[style] = self.styles[int(style)]
+        return found
 
     # The sheet -----------------------------------------------------------------------------
 
@@ -423,7 +432,7 @@ class _Reader:
             elif tag == MERGE:
                 scan.merges.append(element.get("ref") or "")
             elif tag == FORMAT_PR:
-                scan.rows_hidden_by_default = _flag(element.get("zeroHeight"))
+                scan.read_defaults(element)
         return scan.grid(sheet, self._merged(scan.merges, sorted(scan.cells), scan.where))
 
     def _row_number(self, given: str | None, previous: int, where: str) -> int:
@@ -476,7 +485,9 @@ class _Reader:
         """The value a spreadsheet shows in the cell (its cached value for a formula), checked
         against the cell's type; and whether it holds a formula."""
         kind = cell.get("t", "n")
+        style = cell.get("s")
         raw = inline = formula = None
+        runs = ()
         for child in cell:
             tag = child.tag
             if tag == VALUE:
@@ -489,16 +500,19 @@ class _Reader:
                                    "Save it again in Excel or LibreOffice.")
                 inline = child
         if kind == "inlineStr":
-            value = self._text_of(inline) if inline is not None else None
+            value, runs = self._text_of(inline) if inline is not None else (None, ())
         elif not raw:
             value = None
         elif kind == "n":
-            value = self._number(raw, cell.get("s"))
+            value = self._number(raw, style)
         elif kind == "s":
             if not INDEX.fullmatch(raw) or int(raw) >= len(self.strings):
                 raise _BadCell(f"refers to shared text number {quoted(raw)}, but the file holds "
                                f"{len(self.strings)}. The file is damaged; save it again as .xlsx.")
-            value = self.strings[int(raw)]
+            index = int(raw)
+            value = self.strings[index]
+            if self.string_runs:
+                runs = self.string_runs.get(index, ())
         elif kind == "str":
             value = decode_excel_escapes(raw)
         elif kind == "b":
@@ -516,9 +530,14 @@ class _Reader:
         if kind in TEXT_TYPES and value is not None:
             if len(value) > MAX_CELL_CHARS:
                 raise _BadCell(f"holds {quoted(value)}; a spreadsheet cell holds at most {MAX_CELL_CHARS:,} characters.")
-            style = cell.get("s")
-            if style is not None and text_section(code := self._format_code(style)) is not None:
+            if style is not None and text_section(code := self._style(style).code) is not None:
                 value = text_as_shown(value, code)
+        if value is not None and type(value) is not Hidden:
+            why = self.unseen_fonts.get(style, "")
+            if why == "":
+                why = self.unseen_fonts[style] = self._style(style).unseen()
+            if why or (runs and (why := self._style(style).unseen(runs))):
+                value = Hidden(value, why, FONT_ADVICE)
         if (formula is not None and value is not None and not isinstance(value, ErrorValue)
                 and (self.recalculates or VOLATILE.search(formula))):
             why = ("the workbook recalculates every formula when it is opened" if self.recalculates else
@@ -534,7 +553,7 @@ class _Reader:
         number = float(raw) if any(c in raw for c in ".eE") else int(raw)
         if isinstance(number, float) and not math.isfinite(number):
             raise _BadCell(f"a number cell holds {quoted(raw)}, which is out of range.")
-        code = GENERAL if style is None else self._format_code(style)
+        code = GENERAL if style is None else self._style(style).code
         kind = format_kind(code)
         if kind == "general":
             return general(number)
@@ -614,6 +633,7 @@ class _Reader:
         for number in range(1, HEADER_SEARCH_ROWS + 1):
             found: dict[str, list[int]] = {}
             for column, value in grid.cells.get(number, {}).items():
+                value = value.value if type(value) is Hidden else value  # found, then refused as unseen
                 if column <= MAX_COLUMNS and normal(value) in wanted:
                     found.setdefault(normal(value), []).append(column)
             if not needed <= set(found):
@@ -738,13 +758,14 @@ class _Reader:
         return found or None
 
     def _identification_sheet(self, by_name: dict[str, tuple[str, str]]) -> dict[str, str]:
-        """The identification kept on the hidden sheet: names in column A, values in column B."""
+        """The identification kept on the hidden sheet: names in column A, values in column B (signed,
+        not read by a person, so taken as stored whatever their style shows)."""
         found: dict[str, str] = {}
         if ID_SHEET not in by_name:
             return found
         grid = self._grid(ID_SHEET, by_name[ID_SHEET][1], ID_ROWS)
         for number in range(1, ID_ROWS + 1):
-            row = grid.cells.get(number, {})
+            row = {c: v.value if type(v) is Hidden else v for c, v in grid.cells.get(number, {}).items()}
             key = row.get(1)
             if not key:
                 continue

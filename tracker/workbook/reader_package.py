@@ -40,6 +40,7 @@ CHUNK_BYTES = 1 << 16
 WHOLE_PART_BYTES = 4 * 1024 * 1024
 ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([^"']*)["']""")
 PACKAGE_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+EXTENSIONS = MAIN + "extLst"
 
 
 class FileRefused(Refused):
@@ -95,16 +96,23 @@ class Package:
         for _, element in self.events(part):
             if element.tag in tags:
                 yield element
-                element.clear()
+                element.clear()  # emptied, but left in its parent: an <extLst> ending below still finds it
+            elif element.tag == EXTENSIONS:
+                self._refuse_inside_extensions(part, element, tags)
 
     def _refuse_inside_extensions(self, part: str, root, tags: tuple[str, ...]) -> None:
-        """A row (or column, or merge) inside ``<extLst>``, which no spreadsheet shows, refuses the file."""
-        for extensions in root.iter(MAIN + "extLst"):
+        for extensions in root.iter(EXTENSIONS):
             for tag in tags:
                 if next(extensions.iter(tag), None) is not None:
-                    raise FileRefused([f"{self.name}: part {part} holds a <{tag.split('}')[-1]}> inside <extLst>, "
-                                       "where no spreadsheet shows it; the file was altered. Save it again in "
-                                       "Excel or LibreOffice."])
+                    self._refuse_extension(part, tag)
+
+    def _refuse_extension(self, part: str, tag: str):
+        """A row (or column, or merge) inside ``<extLst>``, which no spreadsheet shows, refuses the
+        file; what else extensions hold (Excel 2010's data validations and conditional formats)
+        is left unread."""
+        raise FileRefused([f"{self.name}: part {part} holds a <{tag.split('}')[-1]}> inside <extLst>, "
+                           "where no spreadsheet shows it; the file was altered. Save it again in "
+                           "Excel or LibreOffice."])
 
     def _chunks(self, part: str) -> Iterable[bytes]:
         """The part's bytes as they are decompressed, refused on a document type declaration."""
