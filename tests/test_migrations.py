@@ -172,3 +172,18 @@ def test_upgrade_to_0004_keeps_entries_and_history_and_checks_history_against_en
         with pytest.raises(IntegrityError):
             with store.engine.begin() as connection:
                 _history_row(connection, economy, item, year)
+
+
+def test_upgrade_to_0013_keeps_accounts_and_forgets_only_their_failure_counts(target):
+    store = Store(target)
+    initialise(store)
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0007_returns_and_membership")
+        connection.execute(text(
+            "INSERT INTO account (name, role, password_hash, created_at, failed_sign_ins, last_failed_at) "
+            "VALUES ('vera', 'viewer', 'a hash', '2026-01-02 03:04:05', 7, '2026-01-02 03:04:05')"))
+    store.upgrade()
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT name, role, password_hash FROM account")).all() == [("vera", "viewer", "a hash")]
+        assert "failed_sign_ins" not in {c["name"] for c in inspect(connection).get_columns("account")}
+        assert connection.execute(text("SELECT count(*) FROM sign_in_attempt")).scalar() == 0

@@ -103,3 +103,7 @@ class Account(Base):
     __table__ = tables.account
 
     economy: Mapped[Economy | None] = relationship()
+
+
+class SignInAttempt(Base):
+    __table__ = tables.sign_in_attempt
