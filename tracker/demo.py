@@ -25,6 +25,7 @@ from tracker.progress import record_contact, record_entries
 from tracker.report import ILLUSTRATIVE_KEY, write_report
 from tracker.status import LABELS
 from tracker.store import Store
+from tracker.text import escaped
 from tracker.workbook.layout import COLUMNS, CONTACT_LABELS, FORM_SHEET, HEADER_ROW
 
 DEMO_DB = "demo.db"
@@ -116,6 +117,10 @@ def run_demo(out_dir: Path, progress: Callable[[str], Callable[[Iterable], Itera
     except OSError as exc:
         raise refusal("the demo", out_dir, exc) from None
     database = out_dir / DEMO_DB
+    forms_dir, report_path = out_dir / "forms" / str(ROUND_YEAR), out_dir / f"progress-{ROUND_YEAR}.xlsx"
+    if not database.exists() and (report_path.exists() or any(forms_dir.glob("*.xlsx"))):
+        raise Refused(f"{escaped(out_dir)} already holds a {ROUND_YEAR} report or forms that no demo wrote; "
+                      "choose another --out folder.")
     if database.exists():
         existing = Store(str(database))
         if existing.schema_state()[0] != "empty":
@@ -131,16 +136,14 @@ def run_demo(out_dir: Path, progress: Callable[[str], Callable[[Iterable], Itera
     rng = random.Random(ROUND_YEAR)
     last = _record_years(store, rng)
 
-    forms_dir = out_dir / "forms" / str(ROUND_YEAR)
-    with store.transaction() as session:
+    with store.transaction() as session:  # the folder is the demo's own (checked above): its forms are replaced
         forms = write_forms(session, ROUND_YEAR, [], forms_dir, FormRequest(return_to="the demo secretariat"),
-                            progress("Writing the demo's forms"))
+                            progress("Writing the demo's forms"), force=True)
     returned = forms[:RETURNED_FORMS]
     for path in returned:
         _fill_form(path, rng, last, path.name.split("-")[0])
     imports = import_files(store, [str(p) for p in returned], progress=progress("Importing the filled forms"))
 
-    report_path = out_dir / f"progress-{ROUND_YEAR}.xlsx"
     with store.transaction() as session:
         write_report(session, ROUND_YEAR, report_path)
     store.engine.dispose()

@@ -39,12 +39,16 @@ from tracker.text import escaped
               help="Folder for the forms  [default: reports/forms/YEAR/]")
 @click.option("--due", type=Day(), help="Date the forms are due back (YYYY-MM-DD).")
 @click.option("--return-to", callback=visible_text, help="Whom to send the filled form to, such as an e-mail address.")
+@click.option("--force", is_flag=True,
+              help="Replace files in the folder that tracker did not write as these forms, or that changed since.")
 @click.pass_context
-def form(ctx: click.Context, year: int, economy_codes: tuple[str, ...], out_dir: Path | None, due, return_to):
+def form(ctx: click.Context, year: int, economy_codes: tuple[str, ...], out_dir: Path | None, due, return_to, force):
     """Write the Excel forms economies fill in for a year, one workbook per economy.
 
     Each form is prefilled with the economy's latest answers and carries a signed, hidden
-    identification so that `tracker import` knows whose answers it holds.
+    identification so that `tracker import` knows whose answers it holds. A form already in the
+    folder is replaced when tracker wrote it and nobody changed it since (or it was imported);
+    any other file there is left alone, and nothing is written, unless --force is given.
 
     \b
     Example:
@@ -56,7 +60,7 @@ def form(ctx: click.Context, year: int, economy_codes: tuple[str, ...], out_dir:
     out_dir = out_dir or DEFAULT_REPORTS / "forms" / str(year)
     request = forms.FormRequest(due=due, return_to=return_to)
     paths = run(ctx, forms.write_forms, year, list(economy_codes), out_dir, request,
-                progress_bar("Writing forms"))
+                progress_bar("Writing forms"), force=force)
     click.echo(f"Wrote {len(paths)} form{'s' if len(paths) != 1 else ''} to {out_dir}/")
     for path in paths:
         click.echo(f"  {path.name}")
