@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from tracker.models import Change, Economy, Import
@@ -43,10 +43,12 @@ def import_label(record: Import) -> str:
 
 
 def list_imports(session: Session) -> list[dict]:
-    """Every import and undo, oldest first: file, SHA-256, economy, year, when, values changed, undone."""
-    counts = dict(session.execute(
-        select(Change.import_id, func.count()).where(Change.import_id.is_not(None)).group_by(Change.import_id)
-    ).all())
+    """Every import and undo, oldest first: file, SHA-256, economy, year, when, its history rows
+    (``changes``; of them ``confirmed``: answers returned unchanged, not changes of value), undone."""
+    counts = {import_id: (rows, confirmed or 0) for import_id, rows, confirmed in session.execute(
+        select(Change.import_id, func.count(), func.sum(case((Change.confirmed, 1), else_=0)))
+        .where(Change.import_id.is_not(None)).group_by(Change.import_id)
+    )}
     codes = dict(session.execute(select(Economy.id, Economy.code)).all())
     undone = undone_ids(session)
     return [
@@ -57,7 +59,8 @@ def list_imports(session: Session) -> list[dict]:
             "economy": codes.get(record.economy_id),
             "year": record.year,
             "at": record.imported_at,
-            "changes": counts.get(record.id, 0),
+            "changes": counts.get(record.id, (0, 0))[0],
+            "confirmed": counts.get(record.id, (0, 0))[1],
             "undone": record.id in undone,
         }
         for record in session.scalars(select(Import).order_by(Import.id))

@@ -317,8 +317,9 @@ def imports_list(ctx: click.Context, as_json: bool):
 
     def line(row):
         whose = f"{row['economy'] or 'table'} {row['year'] or ''}".strip()
+        confirmed = f", {row['confirmed']} values confirmed" if row["confirmed"] else ""
         return (f"{row['id']:>4}  {row['at']:%Y-%m-%d %H:%M}  {escaped(row['file'])}  ({whose}): "
-                f"{row['changes']} values changed{'  UNDONE' if row['undone'] else ''}")
+                f"{row['changes'] - row['confirmed']} values changed{confirmed}{'  UNDONE' if row['undone'] else ''}")
 
     emit_rows(run(ctx, import_log.list_imports), as_json, "No imports yet.", line)
 
