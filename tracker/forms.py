@@ -19,7 +19,7 @@ from typing import Callable, Iterable
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
-from sqlalchemy import Row, and_, func, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker import rounds
@@ -27,7 +27,7 @@ from tracker.atomic import replacing
 from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.economies import member_in, resolve_member
 from tracker.errors import Refused
-from tracker.models import Economy, Entry, Form, Import, Return, Setting, utcnow
+from tracker.models import ENTRY_FIELDS, Economy, Entry, Form, Import, Return, Setting, utcnow
 from tracker.progress import CLEAR_MARKER, latest_contacts
 from tracker.text import escaped
 from tracker.years import check_year
@@ -138,7 +138,7 @@ def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: F
          "address.", None),
         ("3. The form is prefilled with your latest answers; change only what has changed. "
          "A cell left blank keeps the answer already on record; to change an answer, type the new one; "
-         f"to empty it, type {CLEAR_MARKER} in its cell. "
+         f"to empty it, type {CLEAR_MARKER} in its cell (for the Status, choose {CLEAR_MARKER} at the end of its list). "
          "The column Last reported status says, for each commitment, when its answer was given and "
          f"whether it is carried forward from an earlier year; a commitment added this year says New in {year}.",
          None),
@@ -161,12 +161,17 @@ def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: F
         _text(ws, row, 0, text, fmt or formats.text, formats.quoted)
 
 
+#: What the Status drop-down offers: the scale, then the marker that empties a stored status
+#: (the drop-down refuses anything else typed, so the marker must be in it to be usable there).
+STATUS_CHOICES = (*LABELS.values(), CLEAR_MARKER)
+
+
 def _status_list(wb) -> None:
     ws = wb.add_worksheet(LISTS_SHEET)
-    for row, text in enumerate(LABELS.values()):
+    for row, text in enumerate(STATUS_CHOICES):
         ws.write_string(row, 0, text)
     ws.hide()
-    wb.define_name(STATUS_LIST_NAME, f"={LISTS_SHEET}!$A$1:$A${len(LABELS)}")
+    wb.define_name(STATUS_LIST_NAME, f"={LISTS_SHEET}!$A$1:$A${len(STATUS_CHOICES)}")
 
 
 def _identification(wb, identification: dict[str, str]) -> None:
@@ -202,10 +207,13 @@ def _at_newest(newest, *columns):
 
 
 def _latest_entries(ids: list[int], year: int):
-    """Each item's latest entry up to ``year``, for the economies ``ids``: the database finds its
-    year in the index on (economy, item, year) and sends that one row, not the item's history."""
+    """Each item's latest entry up to ``year`` that holds an answer, for the economies ``ids``: the
+    database finds its year and sends that one row, not the item's history. An entry emptied
+    (withdrawn, or every field cleared) is no answer: the one before it carries forward, as if it
+    had never been recorded."""
+    holds_an_answer = or_(*(getattr(Entry, field).is_not(None) for field in ENTRY_FIELDS))
     newest = (select(Entry.economy_id, Entry.item_id, func.max(Entry.year).label("year"))
-              .where(Entry.economy_id.in_(ids), Entry.year <= year)
+              .where(Entry.economy_id.in_(ids), Entry.year <= year, holds_an_answer)
               .group_by(Entry.economy_id, Entry.item_id).subquery())
     answers = [getattr(Entry, field) for _, field, _ in COLUMNS if field]
     return _at_newest(newest, Entry.economy_id, Entry.item_id, Entry.year, *answers)
@@ -331,7 +339,8 @@ def _form_sheet(wb, formats: _Formats, economy, year, widths, catalogue, latest,
     status_column = next(i for i, (_, f, _) in enumerate(COLUMNS) if f == "status")
     ws.data_validation(first, status_column, last, status_column, {
         "validate": "list", "source": f"={STATUS_LIST_NAME}", "ignore_blank": True,
-        "error_title": "Status", "error_message": "Choose a status from the list.",
+        "error_title": "Status",
+        "error_message": f"Choose a status from the list ({CLEAR_MARKER}, at its end, empties the status on record).",
     })
     ws.freeze_panes(HEADER_ROW, 1)
     ws.protect("", {"format_columns": True, "format_rows": True})
