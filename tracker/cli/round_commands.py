@@ -169,7 +169,9 @@ def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: 
     run(ctx, kept_reports.check_report_destination, year, out_file, pdf, force)
     data, report_id = run(ctx, kept_reports.write_report, year, out_file, pdf, as_of)
     if as_of:
-        click.echo(f"As of {as_of:%Y-%m-%d %H:%M:%S} UTC (data as of {_second(data.data_last_changed)}).")
+        changed = data.data_last_changed
+        click.echo(f"As of {_second(as_of)}: " + (f"the data as last changed before then, at {_second(changed)}."
+                                                  if changed else "nothing had been recorded for the year by then."))
     region = data.region()
     click.echo(f"Wrote {escaped(out_file)}: {len(data.economies)} economies ({len(data.returning())} returned), "
                f"{len(data.items)} items; region-wide implementation rate {percent(region.rate)}, "
@@ -179,8 +181,8 @@ def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: 
     click.echo(f"Kept as report {report_id}: `tracker reports get {report_id} --out FILE` gives it back.")
 
 
-def _second(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "no change yet"
+def _second(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 @click.group("round")
