@@ -7,6 +7,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import pytest
 from argon2 import PasswordHasher
@@ -99,6 +101,16 @@ def test_a_guesser_at_one_address_never_holds_back_the_owner_at_another(store, r
     assert sign_in(guesser, "vera").status_code == 429
     assert sign_in(owner, "vera").status_code == 303 and owner.get("/").status_code == 200
     assert sign_in(guesser, "vera").status_code == 429  # the owner's success frees only the owner's address
+
+
+def test_failed_sign_ins_at_the_same_moment_are_each_counted(store):
+    """Six wrong passwords at once from one address: whatever the order, exactly three are
+    checked (401) and three wait (429), so no failure was lost to a race."""
+    add_accounts(store)
+    now = datetime(2030, 1, 1)
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: store.run(users.sign_in, "vera", "wrong password", now, "192.0.2.1"), range(6)))
+    assert sorted(result.status for result in results) == [401] * 3 + [429] * 3
 
 
 def test_a_sign_in_under_an_unknown_name_checks_a_hash_of_the_same_cost():
