@@ -74,3 +74,35 @@ def test_the_clear_marker_typed_in_a_form_empties_the_answer(tracker, tmp_path):
     assert "JPN 2009 LC02-1: evidence wrong law -> (blank)" in result.output
     assert entry(tracker, "JPN", "LC02-1", 2009)["evidence"] is None
     assert entry(tracker, "JPN", "LC02-1", 2009)["status"] == "planned"
+
+
+def test_the_status_drop_down_offers_the_clear_marker_and_choosing_it_empties_the_status(tracker, tmp_path):
+    tracker("record", "JPN", "LC02-1", "--year", "2009", "--status", "planned", "--measures", "Draft bill")
+    tracker("form", "--year", "2009", "--economy", "JPN", "--out", str(tmp_path))
+    form = tmp_path / "JPN-2009.xlsx"
+    wb = load_workbook(form)
+    assert [c.value for c in wb["Lists"]["A"]][-1] == CLEAR_MARKER
+    instructions = " ".join(str(c.value) for row in wb["Instructions"].iter_rows() for c in row if c.value)
+    assert f"for the Status, choose {CLEAR_MARKER} at the end of its list" in instructions
+    fill(form, {"LC02-1": {"Status": CLEAR_MARKER}})
+    assert "JPN 2009 LC02-1: status Planned -> (blank)" in tracker("import", str(form)).output
+    assert entry(tracker, "JPN", "LC02-1", 2009)["status"] is None
+    assert entry(tracker, "JPN", "LC02-1", 2009)["measures"] == "Draft bill"
+
+
+def test_a_form_written_after_a_withdrawal_shows_the_answer_before_it_or_blanks(tracker, tmp_path):
+    tracker("record", "PER", "LC02-2", "--year", "2007", "--status", "implemented", "--needs", "training")
+    tracker("record", "PER", "LC02-2", "--year", "2008", "--status", "planned", "--measures", "meant for 2009")
+    tracker("record", "PER", "LC02-1", "--year", "2008", "--status", "partial", "--measures", "wrong item")
+    for ref in ("LC02-1", "LC02-2"):
+        tracker("record", "PER", ref, "--year", "2008", "--withdraw")
+    tracker("form", "--year", "2008", "--economy", "PER", "--out", str(tmp_path))
+    sheet = load_workbook(tmp_path / "PER-2008.xlsx")[FORM_SHEET]
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True) if row and row[0] in ("Ref", "LC02-1", "LC02-2")}
+    answers = {ref: dict(zip(rows["Ref"][4:], rows[ref][4:])) for ref in ("LC02-1", "LC02-2")}
+    assert answers["LC02-1"] == {"Last reported status": "Not reported", "Status": None, "Measures undertaken": None,
+                                 "Further measures planned": None, "Timeframe": None, "Capacity-building needs": None,
+                                 "Evidence": None}
+    assert answers["LC02-2"]["Last reported status"] == "Implemented (2007; carried forward)"
+    assert (answers["LC02-2"]["Status"], answers["LC02-2"]["Capacity-building needs"]) == ("Implemented", "training")
+    assert answers["LC02-2"]["Measures undertaken"] is None

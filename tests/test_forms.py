@@ -3,6 +3,7 @@
 from openpyxl import load_workbook
 
 from tracker.workbook.layout import COLUMNS, FORM_SHEET, HEADER_ROW, ID_SHEET, LISTS_SHEET, STATUS_LIST_NAME
+from tracker.progress import CLEAR_MARKER
 from tracker.status import LABELS
 
 
@@ -48,8 +49,8 @@ def test_form_layout(tracker, tmp_path):
     (validation,) = ws.data_validations.dataValidation
     assert validation.formula1 == STATUS_LIST_NAME, "stored as Excel stores it, without '='"
     assert str(validation.sqref) == f"F{HEADER_ROW + 1}:F{HEADER_ROW + 26}"
-    assert wb.defined_names[STATUS_LIST_NAME].attr_text == f"{LISTS_SHEET}!$A$1:$A$6"
-    assert [c.value for c in wb[LISTS_SHEET]["A"]] == list(LABELS.values())
+    assert wb.defined_names[STATUS_LIST_NAME].attr_text == f"{LISTS_SHEET}!$A$1:$A$7"
+    assert [c.value for c in wb[LISTS_SHEET]["A"]] == [*LABELS.values(), CLEAR_MARKER]
 
     properties = {p.name: p.value for p in wb.custom_doc_props}
     assert properties["tracker_economy"] == "PER" and properties["tracker_year"] == "2008"

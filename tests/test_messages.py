@@ -274,3 +274,12 @@ def test_every_refusal_is_json_with_json(tracker, tmp_path):
     assert "holds no .xlsx files" in json.loads(result.output)["error"]
     assert "error" in json.loads(tracker("summary", "--year", "1800", "--json", expect=1).output)
     assert "error" in json.loads(tracker("summary", "--year", "soon", "--json", expect=2).output)
+
+
+def test_report_as_of_says_what_the_data_were_then_without_microseconds(tracker, tmp_path):
+    early = tracker("report", "--year", "2008", "--as-of", "2008-05-01T10:00:00.5", "--out", str(tmp_path / "a.xlsx"))
+    assert early.output.startswith("As of 2008-05-01 10:00:00 UTC: nothing had been recorded for the year by then.\n")
+    tracker("record", "JPN", "LC02-1", "--year", "2008", "--status", "planned")
+    later = tracker("report", "--year", "2008", "--as-of", "2030-01-01T00:00:00", "--out", str(tmp_path / "b.xlsx"))
+    assert re.match(r"As of 2030-01-01 00:00:00 UTC: the data as last changed before then, at "
+                    r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.\n", later.output)

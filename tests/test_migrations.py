@@ -210,3 +210,18 @@ def test_upgrade_to_0010_keeps_imports_and_leaves_their_mail_empty(target):
             "SELECT file_name, sha256, new, changed, unchanged, mail_from, mail_sent_at FROM file_import"
         )).all()
     assert [tuple(row) for row in rows] == [("JPN-2008.xlsx", "a" * 64, 3, 1, 22, None, None)]
+
+
+def test_upgrade_to_0013_keeps_accounts_and_forgets_only_their_failure_counts(target):
+    store = Store(target)
+    initialise(store)
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0007_returns_and_membership")
+        connection.execute(text(
+            "INSERT INTO account (name, role, password_hash, created_at, failed_sign_ins, last_failed_at) "
+            "VALUES ('vera', 'viewer', 'a hash', '2026-01-02 03:04:05', 7, '2026-01-02 03:04:05')"))
+    store.upgrade()
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT name, role, password_hash FROM account")).all() == [("vera", "viewer", "a hash")]
+        assert "failed_sign_ins" not in {c["name"] for c in inspect(connection).get_columns("account")}
+        assert connection.execute(text("SELECT count(*) FROM sign_in_attempt")).scalar() == 0

@@ -132,3 +132,55 @@ def test_a_failing_report_keeps_the_previous_one(tracker, tmp_path, monkeypatch)
     assert "Cannot write the report to" in output and "No space left on device" in output
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if not p.name.startswith("tracker.db")] == ["report.xlsx"]
+
+
+def test_form_never_writes_over_a_file_it_did_not_write_unless_forced(tracker, tmp_path):
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    (folder / "JPN-2008.xlsx").write_text("someone's own file")
+    output = tracker("form", "--year", "2008", "--out", str(folder), expect=1).output
+    assert f"{folder / 'JPN-2008.xlsx'} already exists and tracker did not write it as JPN's 2008 form" in output
+    assert "add --force to replace it" in output
+    assert [p.name for p in folder.iterdir()] == ["JPN-2008.xlsx"]  # no form written, not even the others
+    assert (folder / "JPN-2008.xlsx").read_text() == "someone's own file"
+    tracker("form", "--year", "2008", "--economy", "JPN", "--out", str(folder), "--force")
+    assert load_workbook(folder / "JPN-2008.xlsx").sheetnames
+
+
+def test_form_replaces_its_own_unchanged_form_but_not_one_changed_since(tracker, tmp_path):
+    folder = tmp_path / "forms"
+    tracker("form", "--year", "2008", "--economy", "JPN", "--economy", "AUS", "--out", str(folder))
+    tracker("form", "--year", "2008", "--economy", "JPN", "--economy", "AUS", "--out", str(folder))
+    changed = folder / "AUS-2008.xlsx"
+    later = changed.stat().st_mtime + 300
+    os.utime(changed, (later, later))  # saved by someone five minutes after tracker wrote it
+    before = changed.read_bytes()
+    output = tracker("form", "--year", "2008", "--economy", "JPN", "--economy", "AUS", "--out", str(folder), expect=1).output
+    assert "AUS-2008.xlsx already exists and it was changed after tracker wrote it" in output
+    assert "may hold answers not imported yet (import it first)" in output
+    assert changed.read_bytes() == before
+    tracker("import", str(changed))
+    tracker("form", "--year", "2008", "--economy", "JPN", "--economy", "AUS", "--out", str(folder))
+    assert changed.read_bytes() != before
+
+
+def test_demo_never_writes_over_forms_or_a_report_no_demo_wrote(tmp_path):
+    from conftest import Tracker
+
+    forms = tmp_path / "reports" / "forms" / "2008"
+    forms.mkdir(parents=True)
+    (forms / "JPN-2008.xlsx").write_text("a real return")
+    output = Tracker(str(tmp_path / "unused.db"))("demo", "--out", str(tmp_path / "reports"), expect=1).output
+    assert "already holds a 2008 report or forms that no demo wrote; choose another --out folder." in output
+    assert (forms / "JPN-2008.xlsx").read_text() == "a real return"
+
+
+def test_form_never_writes_over_the_database_even_with_force(tmp_path):
+    from conftest import Tracker
+
+    database = tmp_path / "JPN-2008.xlsx"
+    tracker = Tracker(str(database))
+    tracker("init")
+    output = tracker("form", "--year", "2008", "--economy", "JPN", "--out", str(tmp_path), "--force", expect=1).output
+    assert f"{database} is the database itself: writing a form there would destroy it." in output
+    assert "No problems found" in tracker("check").output

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from formtools import fill
 from tracker.models import Change
 
-LIST_KEYS = {"id", "file", "sha256", "economy", "year", "at", "changes", "undone", "mail_from", "mail_sent_at"}
+LIST_KEYS = {"id", "file", "sha256", "economy", "year", "at", "changes", "confirmed", "undone", "mail_from", "mail_sent_at"}
 
 
 @pytest.fixture
@@ -98,3 +98,12 @@ def test_undo_of_an_unknown_import_and_in_a_closed_year(imported, store):
     rows_before = change_rows(store)
     assert "The 2008 round is closed" in tracker("imports", "undo", str(listed(tracker)[0]["id"]), expect=1).output
     assert change_rows(store) == rows_before and len(listed(tracker)) == 1
+
+
+def test_imports_list_counts_answers_returned_unchanged_as_confirmed_not_changed(tracker, tmp_path):
+    tracker("record", "JPN", "LC02-1", "--year", "2007", "--status", "planned", "--measures", "Draft bill")
+    tracker("form", "--year", "2008", "--economy", "JPN", "--out", str(tmp_path))
+    assert "0 new, 0 changed, 1 confirmed" in tracker("import", str(tmp_path / "JPN-2008.xlsx")).output
+    row = json.loads(tracker("imports", "list", "--json").output)[-1]
+    assert (row["changes"], row["confirmed"]) == (2, 2)
+    assert tracker("imports", "list").output.rstrip().endswith("(JPN 2008): 0 values changed, 2 values confirmed")

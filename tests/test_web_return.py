@@ -241,3 +241,17 @@ def test_the_same_return_as_a_form_and_online_gives_the_same_entries(web, round_
     assert show(round_2008, "KOR") == by_form
     contacts = [web.get(f"/economies/{code}/return.json?year=2008").json()["contact"] for code in ("JPN", "KOR")]
     assert contacts[0] == contacts[1] and contacts[0]["phone"] == "+81 3 0000 0000"
+
+
+def test_answers_saved_online_count_as_returned_everywhere_and_the_return_is_on_record_once_submitted(web, round_2008):
+    """Saving records the page's answers (the carried-forward ones as confirmed), and answers with
+    a status count as returned in every place, as answers recorded any other way do; the return
+    itself (the file column) is on record only once submitted."""
+    signed_in(web, "fumiko")
+    assert returned(round_2008) is None
+    page = web.get("/economies/JPN/return?year=2008").text
+    assert web.post("/economies/JPN/return/save", data=page_fields(page)).status_code in (200, 303)
+    assert show(round_2008)["LC02-2"]["status"] == "planned"  # carried forward and saved: confirmed for 2008
+    assert returned(round_2008) is not None and submitted(round_2008) is None
+    summary = {row["code"]: row for row in json.loads(round_2008("summary", "--year", "2008", "--json").output)}
+    assert summary["JPN"]["returned"]

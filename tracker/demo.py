@@ -35,6 +35,7 @@ from tracker.reviews import not_accepted, review_return
 from tracker.rounds import close_round, open_round, reopen_round
 from tracker.status import LABELS
 from tracker.store import Store
+from tracker.text import escaped
 from tracker.undo import undo_import
 from tracker.workbook.layout import COLUMNS, CONTACT_LABELS, FIELD_LABELS, FORM_SHEET, HEADER_ROW
 
@@ -150,8 +151,9 @@ def _fill_form(path: Path, answers: Callable[[str], dict], economy: str) -> None
 def _forms(store: Store, year: int, codes: list[str], folder: Path, progress) -> list[Path]:
     with store.transaction() as session:
         open_round(session, year, date(year, 3, 31), SOURCE)
+        # The folder is the demo's own (checked by _fresh_database): its earlier forms are replaced.
         return write_forms(session, year, codes, folder, FormRequest(return_to="the demo secretariat"),
-                           progress(f"Writing the demo's {year} forms") if not codes else (lambda e: e))
+                           progress(f"Writing the demo's {year} forms") if not codes else (lambda e: e), force=True)
 
 
 def _returned_forms(store: Store, year: int, codes: list[str], rng, last, folder: Path,
@@ -228,6 +230,10 @@ def _fresh_database(out_dir: Path) -> Store:
     except OSError as exc:
         raise refusal("the demo", out_dir, exc) from None
     database = out_dir / DEMO_DB
+    forms_dir, report_path = out_dir / "forms" / str(ROUND_YEAR), out_dir / f"progress-{ROUND_YEAR}.xlsx"
+    if not database.exists() and (report_path.exists() or any(forms_dir.glob("*.xlsx"))):
+        raise Refused(f"{escaped(out_dir)} already holds a {ROUND_YEAR} report or forms that no demo wrote; "
+                      "choose another --out folder.")
     if database.exists():
         existing = Store(str(database))
         if existing.schema_state()[0] != "empty":

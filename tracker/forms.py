@@ -13,13 +13,13 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable, Iterable
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
-from sqlalchemy import Row, and_, func, select
+from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from tracker import rounds
@@ -27,12 +27,15 @@ from tracker.atomic import replacing
 from tracker.catalogue import catalogue_version, items_for, wordings_for
 from tracker.economies import member_in, resolve_member
 from tracker.errors import Refused
-from tracker.models import Economy, Entry, Form, Return, Setting, utcnow
+from tracker.models import ENTRY_FIELDS, Economy, Entry, Form, Import, Return, Setting, utcnow
 from tracker.progress import CLEAR_MARKER, latest_contacts
+from tracker.text import escaped
 from tracker.years import check_year
 from tracker.status import LABELS, SCALE, label
+from tracker.store import database_files
 from tracker.workbook.layout import (CATALOGUE_COLUMNS, COLUMNS, CONTACT_LABELS, FORM_SHEET, HEADER_ROW, ID_FIELDS,
                                      ID_SHEET, LISTS_SHEET, PROPERTY_PREFIX, SHOWN_ID_CAPTIONS, STATUS_LIST_NAME)
+from tracker.workbook.reader import MAX_FILE_BYTES, FileRefused, read_workbook
 from tracker.workbook.typesetting import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, close_workbook, text_lines
 
 INPUT_FILL_COLOR = "#FFF2CC"
@@ -135,7 +138,7 @@ def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: F
          "address.", None),
         ("3. The form is prefilled with your latest answers; change only what has changed. "
          "A cell left blank keeps the answer already on record; to change an answer, type the new one; "
-         f"to empty it, type {CLEAR_MARKER} in its cell. "
+         f"to empty it, type {CLEAR_MARKER} in its cell (for the Status, choose {CLEAR_MARKER} at the end of its list). "
          "The column Last reported status says, for each commitment, when its answer was given and "
          f"whether it is carried forward from an earlier year; a commitment added this year says New in {year}.",
          None),
@@ -158,12 +161,17 @@ def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: F
         _text(ws, row, 0, text, fmt or formats.text, formats.quoted)
 
 
+#: What the Status drop-down offers: the scale, then the marker that empties a stored status
+#: (the drop-down refuses anything else typed, so the marker must be in it to be usable there).
+STATUS_CHOICES = (*LABELS.values(), CLEAR_MARKER)
+
+
 def _status_list(wb) -> None:
     ws = wb.add_worksheet(LISTS_SHEET)
-    for row, text in enumerate(LABELS.values()):
+    for row, text in enumerate(STATUS_CHOICES):
         ws.write_string(row, 0, text)
     ws.hide()
-    wb.define_name(STATUS_LIST_NAME, f"={LISTS_SHEET}!$A$1:$A${len(LABELS)}")
+    wb.define_name(STATUS_LIST_NAME, f"={LISTS_SHEET}!$A$1:$A${len(STATUS_CHOICES)}")
 
 
 def _identification(wb, identification: dict[str, str]) -> None:
@@ -199,10 +207,13 @@ def _at_newest(newest, *columns):
 
 
 def _latest_entries(ids: list[int], year: int):
-    """Each item's latest entry up to ``year``, for the economies ``ids``: the database finds its
-    year in the index on (economy, item, year) and sends that one row, not the item's history."""
+    """Each item's latest entry up to ``year`` that holds an answer, for the economies ``ids``: the
+    database finds its year and sends that one row, not the item's history. An entry emptied
+    (withdrawn, or every field cleared) is no answer: the one before it carries forward, as if it
+    had never been recorded."""
+    holds_an_answer = or_(*(getattr(Entry, field).is_not(None) for field in ENTRY_FIELDS))
     newest = (select(Entry.economy_id, Entry.item_id, func.max(Entry.year).label("year"))
-              .where(Entry.economy_id.in_(ids), Entry.year <= year)
+              .where(Entry.economy_id.in_(ids), Entry.year <= year, holds_an_answer)
               .group_by(Entry.economy_id, Entry.item_id).subquery())
     answers = [getattr(Entry, field) for _, field, _ in COLUMNS if field]
     return _at_newest(newest, Entry.economy_id, Entry.item_id, Entry.year, *answers)
@@ -328,7 +339,8 @@ def _form_sheet(wb, formats: _Formats, economy, year, widths, catalogue, latest,
     status_column = next(i for i, (_, f, _) in enumerate(COLUMNS) if f == "status")
     ws.data_validation(first, status_column, last, status_column, {
         "validate": "list", "source": f"={STATUS_LIST_NAME}", "ignore_blank": True,
-        "error_title": "Status", "error_message": "Choose a status from the list.",
+        "error_title": "Status",
+        "error_message": f"Choose a status from the list ({CLEAR_MARKER}, at its end, empties the status on record).",
     })
     ws.freeze_panes(HEADER_ROW, 1)
     ws.protect("", {"format_columns": True, "format_rows": True})
@@ -366,6 +378,62 @@ def write_form(session: Session, economy: Economy, year: int, path: Path, reques
     return form
 
 
+#: How long after a form was issued its file may still be last modified by tracker writing it.
+WRITTEN_WITHIN = timedelta(minutes=1)
+
+
+def _issued_form(session: Session, path: Path, data: bytes, economy: Economy, year: int) -> Form | None:
+    """The form this database issued for ``economy`` and ``year`` that the file is, if it is one."""
+    try:
+        identification = read_workbook(escaped(path.name), data).identification
+    except (Refused, FileRefused):
+        return None
+    if (not identification or any(not identification.get(k) for k in (*ID_FIELDS, "signature"))
+            or not hmac.compare_digest(signature(signing_key(session), identification), identification["signature"])):
+        return None
+    form = session.get(Form, identification["form_id"])
+    return form if form is not None and form.economy_id == economy.id and form.year == year else None
+
+
+def _why_not_replace(session: Session, path: Path, economy: Economy, year: int) -> str | None:
+    """Why the file at ``path`` must not be written over unasked, or ``None`` when it may: no file
+    there, or a form of the economy and year that tracker wrote and nobody changed since, or a
+    file already imported (its answers are in the database)."""
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_FILE_BYTES:
+            return "tracker did not write it" if path.is_file() else None
+        data, modified = path.read_bytes(), datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    except OSError:
+        return None  # writing it will say what is wrong
+    if session.scalar(select(Import.id).where(Import.sha256 == hashlib.sha256(data).hexdigest())) is not None:
+        return None
+    form = _issued_form(session, path, data, economy, year)
+    if form is None:
+        return f"tracker did not write it as {economy.code}'s {year} form"
+    if modified.replace(tzinfo=None) > form.issued_at + WRITTEN_WITHIN:
+        return (f"it was changed after tracker wrote it on {form.issued_at:%Y-%m-%d %H:%M} UTC "
+                "and may hold answers not imported yet (import it first)")
+    return None
+
+
+def _check_destinations(session: Session, out_dir: Path, economies: list[Economy], year: int, force: bool) -> None:
+    """Refuse, before any form is written, a destination that is the database (always) or that
+    must not be replaced unasked (unless ``force``)."""
+    destinations = [(out_dir / f"{economy.code}-{year}.xlsx", economy) for economy in economies]
+    for path, _ in destinations:
+        if path.resolve() in database_files(session):
+            raise Refused(f"{escaped(path)} is the database itself: writing a form there would destroy it. "
+                          "Write the forms to another folder with --out.")
+    if force:
+        return
+    problems = [(path, why) for path, economy in destinations if (why := _why_not_replace(session, path, economy, year))]
+    if problems:
+        path, why = problems[0]
+        more = f" (and {len(problems) - 1} more form{'s' if len(problems) > 2 else ''} like it)" if len(problems) > 1 else ""
+        raise Refused(f"{escaped(path)} already exists and {why}{more}; no form was written. Move it away, "
+                      "write the forms to another folder with --out, or add --force to replace it.")
+
+
 def write_forms(
     session: Session,
     year: int,
@@ -373,8 +441,11 @@ def write_forms(
     out_dir: Path,
     request: FormRequest,
     progress: Callable[[Iterable], Iterable] = lambda economies: economies,
+    force: bool = False,
 ) -> list[Path]:
-    """Write ``<CODE>-<YEAR>.xlsx`` for each economy named (all active ones when none is)."""
+    """Write ``<CODE>-<YEAR>.xlsx`` for each economy named (all active ones when none is). A file
+    already there is replaced only when tracker wrote it as that form, unchanged, or with ``force``;
+    otherwise nothing is written."""
     check_year(year)
     items = items_for(session, year)
     if not items:
@@ -384,6 +455,7 @@ def write_forms(
     else:
         economies = list(session.scalars(
             select(Economy).where(Economy.active.is_(True), member_in(year)).order_by(Economy.code)))
+    _check_destinations(session, out_dir, economies, year, force)
     rounds.ensure_open(session, year, request.due, "tracker form")
     key, version = signing_key(session), catalogue_version(session)
     prefill = Prefill.read(session, economies, year, items)

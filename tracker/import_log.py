@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from tracker.models import Change, Economy, Import
@@ -50,11 +50,13 @@ def import_label(record: Import) -> str:
 
 
 def list_imports(session: Session) -> list[dict]:
-    """Every import and undo, oldest first: file, SHA-256, economy, year, when, values changed, undone,
+    """Every import and undo, oldest first: file, SHA-256, economy, year, when, its history rows
+    (``changes``; of them ``confirmed``: answers returned unchanged, not changes of value), undone,
     and for a workbook that came by e-mail, the message's sender and date."""
-    counts = dict(session.execute(
-        select(Change.import_id, func.count()).where(Change.import_id.is_not(None)).group_by(Change.import_id)
-    ).all())
+    counts = {import_id: (rows, confirmed or 0) for import_id, rows, confirmed in session.execute(
+        select(Change.import_id, func.count(), func.sum(case((Change.confirmed, 1), else_=0)))
+        .where(Change.import_id.is_not(None)).group_by(Change.import_id)
+    )}
     codes = dict(session.execute(select(Economy.id, Economy.code)).all())
     undone = undone_ids(session)
     return [
@@ -65,7 +67,8 @@ def list_imports(session: Session) -> list[dict]:
             "economy": codes.get(record.economy_id),
             "year": record.year,
             "at": record.imported_at,
-            "changes": counts.get(record.id, 0),
+            "changes": counts.get(record.id, (0, 0))[0],
+            "confirmed": counts.get(record.id, (0, 0))[1],
             "undone": record.id in undone,
             "mail_from": record.mail_from,
             "mail_sent_at": record.mail_sent_at,

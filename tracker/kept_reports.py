@@ -26,22 +26,14 @@ from tracker.report.data import known_year
 from tracker.atomic import replacing
 from tracker.errors import Refused
 from tracker.models import KeptReportFile, ReportLog
+from tracker.store import database_files
 from tracker.text import escaped
 
 SUFFIXES = {"workbook": ".xlsx", "pdf": ".pdf"}
-DATABASE_JOURNALS = ("", "-wal", "-shm", "-journal")
 
 
 def _digest(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-def _database_files(session: Session) -> set[Path]:
-    url = session.get_bind().url
-    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
-        return set()
-    database = Path(url.database).resolve()
-    return {database.with_name(database.name + journal) for journal in DATABASE_JOURNALS}
 
 
 def _kept_as(session: Session, path: Path) -> int | None:
@@ -64,7 +56,7 @@ def check_destination(session: Session, destination: Path, kind: str, force: boo
     if destination.suffix.lower() != suffix:
         raise Refused(f"{shown} does not end in {suffix}, and the file is a{' PDF' if kind == 'pdf' else 'n Excel workbook'}: "
                       f"give a name that ends in {suffix}, such as progress-2008{suffix}.")
-    if destination.resolve() in _database_files(session):
+    if destination.resolve() in database_files(session):
         raise Refused(f"{shown} is the database itself (or its journal): writing there would destroy it. "
                       "Give another file name.")
     if destination.exists() and not destination.is_dir() and not force:

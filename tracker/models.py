@@ -111,3 +111,7 @@ class ReturnReview(Base):
 
 class ReviewItemNote(Base):
     __table__ = tables.review_item_note
+
+
+class SignInAttempt(Base):
+    __table__ = tables.sign_in_attempt

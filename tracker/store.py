@@ -69,6 +69,19 @@ def sqlite_path(target: str) -> Path | None:
     return None
 
 
+#: What SQLite keeps beside a database file: writing over any of these destroys the database.
+DATABASE_JOURNALS = ("", "-wal", "-shm", "-journal")
+
+
+def database_files(session: Session) -> set[Path]:
+    """The files of the database ``session`` works on (none for a server): no output may go there."""
+    url = session.get_bind().url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return set()
+    database = Path(url.database).resolve()
+    return {database.with_name(database.name + journal) for journal in DATABASE_JOURNALS}
+
+
 def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions start (see _begin).
     dbapi_connection.isolation_level = None

@@ -43,7 +43,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0010_mail_imports"
+SCHEMA_REVISION = "0013_sign_in_attempts"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns).
 NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
@@ -293,8 +293,7 @@ kept_report_file = Table(
 )
 
 #: A person who may sign in to the browser view; only a memory-hard hash of the password is kept.
-#: A focal point belongs to one economy (``economy_id``); the other roles to none. Failed sign-ins
-#: are counted so that repeated guesses are slowed down.
+#: A focal point belongs to one economy (``economy_id``); the other roles to none.
 account = Table(
     "account", metadata,
     _id(),
@@ -303,8 +302,6 @@ account = Table(
     Column("economy_id", Integer, ForeignKey("economy.id")),
     _required("password_hash", Text),
     _required("created_at", DateTime),
-    _required("failed_sign_ins", Integer, default=0, server_default="0"),
-    Column("last_failed_at", DateTime),
     CheckConstraint("role IN (%s)" % ", ".join(f"'{r}'" for r in ROLES), name="role"),
 )
 
@@ -331,4 +328,18 @@ review_item_note = Table(
     _required("item_id", Integer, ForeignKey("item.id")),
     _required("note", Text),
     UniqueConstraint("review_id", "item_id"),
+)
+
+#: Failed sign-ins in a row, counted per user name and client address together, so that guessing
+#: from one address is slowed down while the owner signing in from another is not held back. A
+#: name nobody has is counted like a known one (so the answers never tell names apart); only the
+#: SHA-256 of the name typed is kept, never the text itself.
+sign_in_attempt = Table(
+    "sign_in_attempt", metadata,
+    _id(),
+    _required("name_sha256", String(64)),
+    _required("client", String(64)),
+    _required("failures", Integer),
+    _required("last_failed_at", DateTime, index=True),
+    UniqueConstraint("name_sha256", "client"),
 )

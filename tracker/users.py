@@ -1,8 +1,10 @@
 """Accounts of the browser view: who may sign in, with which role, and what each role may do.
 
 Passwords are kept only as argon2id hashes (memory-hard, so a stolen table is slow to guess from).
-Repeated failed sign-ins on an account are slowed down: after a few, each further attempt must
-wait, twice as long each time, before the password is even checked.
+Repeated failed sign-ins of a user name from one client address are slowed down: after a few,
+each further attempt from there must wait, twice as long each time, before the password is even
+checked. Counting name and address together means a guesser never holds back the owner signing
+in from elsewhere; a name nobody has is counted, answered and timed like a known one.
 
 The roles, from the most to the least they may do:
 
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import math
 import re
 import secrets
 from dataclasses import dataclass
@@ -23,17 +26,19 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
-from tracker.models import Account, Setting, utcnow
+from tracker.models import Account, Setting, SignInAttempt, utcnow
 from tracker.roles import ROLES
 
 MIN_PASSWORD = 8
 FREE_ATTEMPTS = 3
 MAX_WAIT_SECONDS = 300
+#: A name's failures from an address are forgotten after a day without another.
+FORGET_FAILURES_AFTER = timedelta(days=1)
 SESSION_SECRET_KEY = "web_session_secret"
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 #: argon2-cffi's defaults (RFC 9106's low-memory choice): 64 MiB and three passes per hash.
@@ -123,7 +128,7 @@ def add_user(session: Session, name: str, role: str, economy_code: str | None, p
         raise Refused(f"User {name} already exists; `tracker users password {name}` changes the password.")
     economy = resolve_economy(session, economy_code) if economy_code else None
     account = Account(name=name, role=role, economy=economy, password_hash=_hasher.hash(_check_password(password)),
-                      created_at=utcnow(), failed_sign_ins=0)
+                      created_at=utcnow())
     session.add(account)
     session.flush()
     return account
@@ -148,7 +153,7 @@ def set_password(session: Session, name: str, password: str) -> str:
     """``tracker users password``: a new password; sessions signed in with the old one end."""
     account = _account(session, name)
     account.password_hash = _hasher.hash(_check_password(password))
-    account.failed_sign_ins, account.last_failed_at = 0, None
+    session.execute(delete(SignInAttempt).where(SignInAttempt.name_sha256 == _name_sha256(account.name)))
     return account.name
 
 
@@ -156,45 +161,68 @@ def has_accounts(session: Session) -> bool:
     return session.scalar(select(Account.id).limit(1)) is not None
 
 
-def wait_before_next_try(account: Account, now: datetime) -> int:
-    """Seconds the account must wait before another password is checked (0: it may try now)."""
-    over = account.failed_sign_ins - FREE_ATTEMPTS
-    if over < 0 or account.last_failed_at is None:
+def _name_sha256(name: str) -> str:
+    return hashlib.sha256(name.strip().encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def wait_before_next_try(attempts: SignInAttempt | None, now: datetime) -> int:
+    """Seconds a name must wait at an address before another password is checked (0: it may try now)."""
+    over = (attempts.failures if attempts else 0) - FREE_ATTEMPTS
+    if over < 0:
         return 0
     wait = timedelta(seconds=min(2 ** over, MAX_WAIT_SECONDS))
-    return max(0, int((account.last_failed_at + wait - now).total_seconds() + 0.999))
+    return max(0, math.ceil((attempts.last_failed_at + wait - now).total_seconds()))
+
+
+def _seconds(number: int) -> str:
+    return f"{number} second" if number == 1 else f"{number} seconds"
 
 
 @dataclass
 class SignIn:
     """What a sign-in attempt gave: the viewer and its session fingerprint, or the problem (and
-    the status code the browser gets: 401 wrong, 429 wait)."""
+    the status code the browser gets: 401 wrong, 429 wait ``retry_after`` seconds)."""
 
     viewer: Viewer | None = None
     fingerprint: str = ""
     problem: str | None = None
     status: int = 200
+    retry_after: int = 0
 
 
-def sign_in(session: Session, name: str, password: str, now: datetime) -> SignIn:
-    """Check a user name and password at the moment ``now`` (what the wait after failures counts
-    from). A failure is counted on the account (so the caller commits it) and its message never
-    tells whether the name exists."""
-    account = session.scalar(
-        select(Account).options(joinedload(Account.economy)).where(Account.name == name.strip()).with_for_update(of=Account)
-    )
-    wrong = SignIn(problem="The user name or the password is wrong.", status=401)
-    if account is None:
-        _verify(_hash_of_nothing(_hasher), password)
-        return wrong
-    wait = wait_before_next_try(account, now)
+def _attempts(session: Session, name: str, client: str, now: datetime) -> SignInAttempt | None:
+    """The failures of ``name`` from ``client``, held until the transaction ends (two guesses at
+    once are counted one after the other); failures forgotten by now are removed first."""
+    session.execute(delete(SignInAttempt).where(SignInAttempt.last_failed_at < now - FORGET_FAILURES_AFTER))
+    return session.scalar(select(SignInAttempt).where(SignInAttempt.name_sha256 == _name_sha256(name),
+                                                      SignInAttempt.client == client).with_for_update())
+
+
+def _count_failure(session: Session, attempts: SignInAttempt | None, name: str, client: str, now: datetime) -> None:
+    if attempts is None:
+        session.add(SignInAttempt(name_sha256=_name_sha256(name), client=client, failures=1, last_failed_at=now))
+    else:
+        attempts.failures += 1
+        attempts.last_failed_at = now
+
+
+def sign_in(session: Session, name: str, password: str, now: datetime, client: str) -> SignIn:
+    """Check a user name and password typed at the client address ``client`` at the moment ``now``
+    (what the wait after failures counts from). A failure is counted for the name and address (so
+    the caller commits it). An unknown name and a wrong password get the same answer after the
+    same work: the password is checked against a hash of nothing, and the failure is counted."""
+    client = client[:64]
+    attempts = _attempts(session, name, client, now)
+    wait = wait_before_next_try(attempts, now)
     if wait:
-        return SignIn(problem=f"Too many failed sign-ins: wait {wait} seconds, then try again.", status=429)
-    if not _verify(account.password_hash, password):
-        account.failed_sign_ins += 1
-        account.last_failed_at = now
-        return wrong
-    account.failed_sign_ins, account.last_failed_at = 0, None
+        return SignIn(problem=f"Too many failed sign-ins: wait {_seconds(wait)}, then try again.", status=429,
+                      retry_after=wait)
+    account = session.scalar(select(Account).options(joinedload(Account.economy)).where(Account.name == name.strip()))
+    if not _verify(account.password_hash if account else _hash_of_nothing(_hasher), password) or account is None:
+        _count_failure(session, attempts, name, client, now)
+        return SignIn(problem="The user name or the password is wrong.", status=401)
+    if attempts is not None:
+        session.delete(attempts)
     return SignIn(viewer_of(account), fingerprint(account))
 
 

@@ -39,12 +39,16 @@ from tracker.text import escaped
               help="Folder for the forms  [default: reports/forms/YEAR/]")
 @click.option("--due", type=Day(), help="Date the forms are due back (YYYY-MM-DD).")
 @click.option("--return-to", callback=visible_text, help="Whom to send the filled form to, such as an e-mail address.")
+@click.option("--force", is_flag=True,
+              help="Replace files in the folder that tracker did not write as these forms, or that changed since.")
 @click.pass_context
-def form(ctx: click.Context, year: int, economy_codes: tuple[str, ...], out_dir: Path | None, due, return_to):
+def form(ctx: click.Context, year: int, economy_codes: tuple[str, ...], out_dir: Path | None, due, return_to, force):
     """Write the Excel forms economies fill in for a year, one workbook per economy.
 
     Each form is prefilled with the economy's latest answers and carries a signed, hidden
-    identification so that `tracker import` knows whose answers it holds.
+    identification so that `tracker import` knows whose answers it holds. A form already in the
+    folder is replaced when tracker wrote it and nobody changed it since (or it was imported);
+    any other file there is left alone, and nothing is written, unless --force is given.
 
     \b
     Example:
@@ -56,7 +60,7 @@ def form(ctx: click.Context, year: int, economy_codes: tuple[str, ...], out_dir:
     out_dir = out_dir or DEFAULT_REPORTS / "forms" / str(year)
     request = forms.FormRequest(due=due, return_to=return_to)
     paths = run(ctx, forms.write_forms, year, list(economy_codes), out_dir, request,
-                progress_bar("Writing forms"))
+                progress_bar("Writing forms"), force=force)
     click.echo(f"Wrote {len(paths)} form{'s' if len(paths) != 1 else ''} to {out_dir}/")
     for path in paths:
         click.echo(f"  {path.name}")
@@ -237,7 +241,9 @@ def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: 
     run(ctx, kept_reports.check_report_destination, year, out_file, pdf, force)
     data, report_id = run(ctx, kept_reports.write_report, year, out_file, pdf, as_of)
     if as_of:
-        click.echo(f"As of {as_of:%Y-%m-%d %H:%M:%S} UTC (data as of {_second(data.data_last_changed)}).")
+        changed = data.data_last_changed
+        click.echo(f"As of {_second(as_of)}: " + (f"the data as last changed before then, at {_second(changed)}."
+                                                  if changed else "nothing had been recorded for the year by then."))
     region = data.region()
     click.echo(f"Wrote {escaped(out_file)}: {len(data.economies)} economies ({len(data.returning())} returned), "
                f"{len(data.items)} items; region-wide implementation rate {percent(region.rate)}, "
@@ -247,8 +253,8 @@ def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: 
     click.echo(f"Kept as report {report_id}: `tracker reports get {report_id} --out FILE` gives it back.")
 
 
-def _second(moment: datetime | None) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else "no change yet"
+def _second(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC"
 
 
 @click.group("round")
@@ -397,9 +403,10 @@ def imports_list(ctx: click.Context, as_json: bool):
 
     def line(row):
         whose = f"{row['economy'] or 'table'} {row['year'] or ''}".strip()
+        confirmed = f", {row['confirmed']} values confirmed" if row["confirmed"] else ""
         return (f"{row['id']:>4}  {row['at']:%Y-%m-%d %H:%M}  {escaped(row['file'])}  ({whose}"
                 f"{escaped(import_log.mailed(row['mail_from'], row['mail_sent_at']))}): "
-                f"{row['changes']} values changed{'  UNDONE' if row['undone'] else ''}")
+                f"{row['changes'] - row['confirmed']} values changed{confirmed}{'  UNDONE' if row['undone'] else ''}")
 
     emit_rows(run(ctx, import_log.list_imports), as_json, "No imports yet.", line)
 

@@ -24,7 +24,10 @@ def _next(request: Request, wanted: str | None) -> str:
 
 
 def _sign_in(request: Request, name: str, password: str) -> users.SignIn:
-    return request.app.state.store.run(users.sign_in, name, password, request.app.state.clock())
+    """Failures are counted per name and client address: the address uvicorn gives, which behind a
+    trusted proxy is the one the proxy forwarded."""
+    client = request.client.host if request.client else ""
+    return request.app.state.store.run(users.sign_in, name, password, request.app.state.clock(), client)
 
 
 def login_page(request: Request):
@@ -38,7 +41,10 @@ async def login(request: Request):
     result = await run_in_threadpool(_sign_in, request, name, password)
     if result.viewer is None:
         context = {"next": form.get("next", "/"), "problem": result.problem, "name": name}
-        return render(request, "login.html", context, result.status)
+        response = render(request, "login.html", context, result.status)
+        if result.retry_after:
+            response.headers["Retry-After"] = str(result.retry_after)
+        return response
     sign_in_as(request, result.viewer.name, result.fingerprint)
     return RedirectResponse(_next(request, str(form.get("next", "/"))), status_code=303)
 
