@@ -230,10 +230,11 @@ def _fresh_database(out_dir: Path) -> Store:
     except OSError as exc:
         raise refusal("the demo", out_dir, exc) from None
     database = out_dir / DEMO_DB
-    forms_dir, report_path = out_dir / "forms" / str(ROUND_YEAR), out_dir / f"progress-{ROUND_YEAR}.xlsx"
-    if not database.exists() and (report_path.exists() or any(forms_dir.glob("*.xlsx"))):
-        raise Refused(f"{escaped(out_dir)} already holds a {ROUND_YEAR} report or forms that no demo wrote; "
-                      "choose another --out folder.")
+    if not database.exists():
+        for year in sorted({*FORM_YEARS, *REPORT_YEARS}):
+            if (out_dir / f"progress-{year}.xlsx").exists() or any((out_dir / "forms" / str(year)).glob("*.xlsx")):
+                raise Refused(f"{escaped(out_dir)} already holds a {year} report or forms that no demo wrote; "
+                              "choose another --out folder.")
     if database.exists():
         existing = Store(str(database))
         if existing.schema_state()[0] != "empty":
