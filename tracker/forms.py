@@ -366,6 +366,14 @@ def write_form(session: Session, economy: Economy, year: int, path: Path, reques
     return form
 
 
+def economies_asked(session: Session, year: int, economy_codes: list[str]) -> list[Economy]:
+    """The economies named (each refused unless a member in ``year``), or every active member."""
+    if economy_codes:
+        return [resolve_member(session, code, year) for code in economy_codes]
+    return list(session.scalars(
+        select(Economy).where(Economy.active.is_(True), member_in(year)).order_by(Economy.code)))
+
+
 def write_forms(
     session: Session,
     year: int,
@@ -379,11 +387,7 @@ def write_forms(
     items = items_for(session, year)
     if not items:
         raise Refused(f"No checklist item applies in {year}; there is nothing to ask for.")
-    if economy_codes:
-        economies = [resolve_member(session, code, year) for code in economy_codes]
-    else:
-        economies = list(session.scalars(
-            select(Economy).where(Economy.active.is_(True), member_in(year)).order_by(Economy.code)))
+    economies = economies_asked(session, year, economy_codes)
     rounds.ensure_open(session, year, request.due, "tracker form")
     key, version = signing_key(session), catalogue_version(session)
     prefill = Prefill.read(session, economies, year, items)

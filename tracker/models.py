@@ -103,3 +103,11 @@ class Account(Base):
     __table__ = tables.account
 
     economy: Mapped[Economy | None] = relationship()
+
+
+class MailMessage(Base):
+    __table__ = tables.mail_message
+
+
+class PersonalLink(Base):
+    __table__ = tables.personal_link
