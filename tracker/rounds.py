@@ -19,6 +19,7 @@ from tracker.catalogue import items_for
 from tracker.closed_rounds import closed_message, refuse_if_closed
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
+from tracker.mail.log import last_contacted
 from tracker.models import Change, Entry, Form, Import, Round, RoundEvent, utcnow
 from tracker.rates import economies_for
 from tracker.returns import latest_returns
@@ -138,7 +139,7 @@ def round_events(session: Session, year: int | None = None) -> list[RoundEvent]:
 def round_status(session: Session, year: int, today: date | None = None) -> list[dict]:
     """One row per economy: form issued, returned (when and which file; for answers recorded
     without a file, when they were last changed: ``returns.returned_economies``), items answered
-    of those that apply, last updated, contact, and whether it is late (due date passed, no return)."""
+    of those that apply, last updated, contact, when a message last reached it, and whether it is late (due date passed, no return)."""
     years.check_year(year)
     today = today or date.today()
     round_ = session.get(Round, year)
@@ -159,6 +160,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
     returns = latest_returns(session, year)
     returned_ids = set(returns) | set(answered)  # returns.returned_economies, from what was read above
     contacts = progress.latest_contacts(session, year)  # whom to chase: often last year's focal point
+    contacted = last_contacted(session, year)
     rows = []
     for economy in economies_for(session, year):
         returned = returns.get(economy.id) or ((updated.get(economy.id), None) if economy.id in returned_ids else None)
@@ -173,6 +175,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
             "last_updated": updated.get(economy.id),
             "contact_name": contact.name if contact else None,
             "contact_email": contact.email if contact else None,
+            "last_contacted": contacted.get(economy.id),
             "late": bool(due and due < today and not returned),
         })
     return rows

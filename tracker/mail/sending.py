@@ -39,6 +39,14 @@ def _context(settings: MailSettings) -> ssl.SSLContext:
                       "name a PEM file with `tracker mail set --ca-file`, or clear it with --ca-file ''.") from None
 
 
+def _start_tls(server: smtplib.SMTP, settings: MailSettings, where: str) -> None:
+    try:
+        server.starttls(context=_context(settings))
+    except smtplib.SMTPNotSupportedError:
+        raise Refused(f"The mail server {where} offers no STARTTLS: set --security tls (port 465) "
+                      "if it speaks TLS from the start, or none for a relay on this machine.") from None
+
+
 def _reply(code: int, text: bytes | str) -> str:
     return f"{code} {text.decode('utf-8', 'replace') if isinstance(text, bytes) else text}".strip()
 
@@ -56,15 +64,15 @@ def connected(settings: MailSettings) -> Iterator[smtplib.SMTP]:
         else:
             server = smtplib.SMTP(settings.host, settings.port_used, timeout=TIMEOUT_SECONDS)
             if settings.security == "starttls":
-                server.starttls(context=_context(settings))
+                _start_tls(server, settings, where)
         if settings.user:
             server.login(settings.user, settings.password() or "")
     except smtplib.SMTPAuthenticationError as exc:
         raise Refused(f"The mail server {where} refused the sign-in of {settings.user} "
                       f"({_reply(exc.smtp_code, exc.smtp_error)}): check the user and the password.") from None
     except smtplib.SMTPNotSupportedError:
-        raise Refused(f"The mail server {where} offers no STARTTLS: set --security tls (port 465) "
-                      "if it speaks TLS from the start, or none for a relay on this machine.") from None
+        raise Refused(f"The mail server {where} offers no sign-in: clear the user with `tracker mail set --user ''`, "
+                      "or check the security (a server may offer it only over TLS).") from None
     except (OSError, smtplib.SMTPException) as exc:
         raise Refused(f"The mail server {where} cannot be reached ({exc}): check the host, port and "
                       "security with `tracker mail show`.") from None
