@@ -8,7 +8,7 @@ from formtools import fill, snapshot
 
 STATUS_KEYS = {
     "economy", "form_issued", "returned", "file", "items_answered", "items_applicable",
-    "last_updated", "contact_name", "contact_email", "late",
+    "last_updated", "contact_name", "contact_email", "last_contacted", "late",
 }
 
 
