@@ -12,6 +12,7 @@ import pytest
 from openpyxl import load_workbook
 
 from mailtools import PASSWORD, USER, Mailbox, certificate, start
+from webtools import add_accounts, client, csrf_of, signed_in
 
 ROUND = "2009"
 
@@ -160,3 +161,24 @@ def test_settings_keep_no_password(tracker, tmp_path):
     assert "password:" not in result.output
     tracker("mail", "set", "--security", "smtp", expect=2)
     assert "not an e-mail address" in tracker("mail", "set", "--sender", "spsg", expect=1).output
+
+
+def test_the_browser_previews_the_messages_and_sends_them(store, round_2009, server, mailbox):
+    add_accounts(store)
+    vera = signed_in(client(store), "vera")
+    assert vera.get("/mail?year=2009").status_code == 403
+    web = signed_in(client(store), "eddie")
+    page = web.get("/mail?year=2009")
+    assert page.status_code == 200
+    assert "Japan: the 2009 progress form, due 2009-03-31" in page.text and "Kenji &lt;Sato&gt;" in page.text
+    assert "CHL (no e-mail on record)" in page.text
+    data = web.get("/mail.json?year=2009").json()
+    assert data["ready"] and {m["economy"] for m in data["invitations"]["messages"] if m["outcome"] == "to send"} == {
+        "JPN", "PER", "AUS"}
+    assert mailbox.received == []
+    assert web.post("/mail/invite", data={"year": "2009"}).status_code == 403  # no form token
+    sent = web.post("/mail/invite", data={"year": "2009", "csrf": csrf_of(page.text)})
+    assert sent.status_code == 200 and "550" in sent.text
+    assert len(mailbox.received) == 2
+    after = web.get("/mail?year=2009").text
+    assert "JPN (already invited)" in after

@@ -61,6 +61,7 @@ class Outcome:
     file: str | None = None
     contact_year: int | None = None
     subject: str | None = None
+    text: str | None = None
 
 
 @dataclass
@@ -156,9 +157,9 @@ def _form(session: Session, plan: Planned, year: int, settings: MailSettings) ->
         return path.name, path.read_bytes()
 
 
-def _message(session: Session, settings: MailSettings, plan: Planned, year: int, source: str):
+def _message(session: Session, settings: MailSettings, plan: Planned, year: int, source: str, attach: bool = True):
     """The message of ``plan``: its link issued, and for an invitation its form written (and
-    recorded as issued)."""
+    recorded as issued) unless ``attach`` is false (a preview)."""
     economy = forms.economies_asked(session, year, [plan.economy])[0]
     round_ = session.get(Round, year)
     values = {
@@ -170,7 +171,7 @@ def _message(session: Session, settings: MailSettings, plan: Planned, year: int,
         "online": _online(settings, session, plan, year, source),
     }
     subject, text, page = messages.rendered(settings, plan.kind, values)
-    attachment = _form(session, plan, year, settings) if plan.kind == "invitation" else None
+    attachment = _form(session, plan, year, settings) if attach and plan.kind == "invitation" else None
     return messages.compose(settings, plan.to, subject, text, page, attachment)
 
 
@@ -223,6 +224,39 @@ def remind(store, year: int, source: str, today: date | None = None, out: Path |
     settings = _settings(store, out)
     todo, skipped, note = store.run(_plan_reminders, year, today or date.today(), days_before, every)
     return Mailing(_send(store, settings, year, todo, source, out) + skipped, note)
+
+
+def preview(store, year: int, kind: str, today: date | None = None) -> Mailing:
+    """What ``invite`` (``kind`` "invitation") or ``remind`` would send now: each message's subject
+    and text (the form not attached), with nothing sent or kept (the links shown do not work)."""
+    settings = store.run(read_settings)
+    if kind == "invitation":
+        todo, skipped = store.run(_plan_invitations, year, [], "preview", dry_run=True)
+        note = None
+    else:
+        todo, skipped, note = store.run(_plan_reminders, year, today or date.today(), DAYS_BEFORE, CHASE_EVERY)
+    outcomes = []
+    for plan in todo:
+        message = store.run(_message, settings, plan, year, "preview", False, dry_run=True)
+        outcomes.append(Outcome(plan.economy, plan.to, plan.kind, "to send", plan.step, contact_year=plan.contact_year,
+                                subject=str(message["Subject"]), text=message.get_body(("plain",)).get_content()))
+    return Mailing(outcomes + skipped, note)
+
+
+def _previewed(store, year: int, kind: str, today: date | None) -> dict:
+    try:
+        mailing = preview(store, year, kind, today)
+    except Refused as exc:
+        return {"note": str(exc), "messages": []}
+    return {"note": mailing.note, "messages": [vars(outcome) for outcome in mailing.outcomes]}
+
+
+def round_mail(store, year: int, today: date | None = None) -> dict:
+    """The browser's mail page of a round: whether mail is set up, and the invitations and today's
+    reminders that sending now would make."""
+    return {"year": year, "ready": store.run(read_settings).ready, "today": today or date.today(),
+            "invitations": _previewed(store, year, "invitation", today),
+            "reminders": _previewed(store, year, "reminder", today)}
 
 
 def send_test(store, address: str) -> Outcome:
