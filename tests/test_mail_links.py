@@ -5,6 +5,7 @@ working when revoked, replaced, expired or when the round closes."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from sqlalchemy import select
 from test_web_return import page_fields
 from tracker import personal_links
 from tracker.models import PersonalLink
-from webtools import client
+from webtools import add_accounts, client, csrf_of, signed_in
 
 
 @pytest.fixture
@@ -85,3 +86,20 @@ def test_only_the_hash_is_kept_and_a_past_date_is_refused(store, round_2009):
     assert kept == [personal_links.token_hash(token)] and token not in kept
     assert "is past" in round_2009("round", "link", "2009", "JPN", "--expires", "2001-01-01", expect=1).output
     assert "no 2011 round" in round_2009("round", "link", "2011", "JPN", expect=1).output
+
+
+def test_an_editor_issues_and_revokes_a_link_from_the_economys_page(store, round_2009):
+    add_accounts(store)
+    web = signed_in(client(store), "eddie")
+    page = web.get("/economies/JPN?year=2009").text
+    issued = web.post("/economies/JPN/link", data={"year": "2009", "action": "issue", "csrf": csrf_of(page)})
+    address = re.search(r"http://testserver/link/[\w-]+", issued.text).group(0)
+    focal = client(store)
+    assert focal.get(address.removeprefix("http://testserver")).status_code == 303
+    revoked = web.post("/economies/JPN/link", data={"year": "2009", "action": "revoke", "csrf": csrf_of(page)})
+    assert "Revoked 1 link of JPN" in revoked.text
+    assert focal.get("/economies/JPN/return?year=2009").status_code == 303
+    fumiko = signed_in(client(store), "fumiko")
+    assert fumiko.post("/economies/JPN/link", data={"year": "2009", "action": "issue",
+                                                   "csrf": csrf_of(fumiko.get("/economies/JPN?year=2009").text)}
+                       ).status_code == 403
