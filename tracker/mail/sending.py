@@ -109,4 +109,8 @@ def deliver(server: smtplib.SMTP, message: EmailMessage) -> Answer:
         raise Refused(f"The mail server closed the connection ({exc}); what was sent is in "
                       "`tracker mail log`: run the command again to send the rest.") from None
     except smtplib.SMTPException as exc:
+        try:
+            server.rset()  # the next message starts a transaction of its own
+        except (OSError, smtplib.SMTPException):
+            pass
         return Answer(False, str(exc))
