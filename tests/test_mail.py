@@ -4,6 +4,8 @@ on a driven calendar, the log, and what happens with no mail set up."""
 
 from __future__ import annotations
 
+import email
+import email.policy
 import io
 import json
 import re
@@ -130,7 +132,8 @@ def test_reminders_before_on_and_after_the_due_date_reach_each_economy_once(roun
     chaser = remind(round_2009, "2009-04-07", expect=1)
     assert chaser["PER"]["kind"] == "chaser" and chaser["PER"]["step"] == "after-7"
     assert remind(round_2009, "2009-04-14", expect=1)["PER"]["step"] == "after-14"
-    assert [m["Subject"].split(":")[0] for m in mailbox.to("ana@example.pe")] == ["Reminder", "Reminder", "Overdue", "Overdue"]
+    subjects = [message["Subject"].split(":")[0] for message in mailbox.to("ana@example.pe")]
+    assert subjects == ["Reminder", "Reminder", "Overdue", "Overdue"]
     assert len(mailbox.to("kenji@example.jp")) == 1
     round_2009("round", "close", ROUND)
     closed = round_2009("round", "remind", ROUND, "--today", "2009-04-21")
@@ -182,3 +185,20 @@ def test_the_browser_previews_the_messages_and_sends_them(store, round_2009, ser
     assert len(mailbox.received) == 2
     after = web.get("/mail?year=2009").text
     assert "JPN (already invited)" in after
+
+
+def test_the_secretariats_own_templates_replace_the_shipped_ones(round_2009, tmp_path):
+    own = tmp_path / "templates"
+    own.mkdir()
+    (own / "invitation.txt").write_text("Subject: Formulario $year de $economy_code\n\nHola $contact_name: $online\n")
+    round_2009("mail", "set", "--templates", str(own), "--web-address", "https://tracker.example.org")
+    round_2009("round", "invite", ROUND, "--economy", "JPN", "--dry-run", "--out", str(tmp_path / "out"))
+    with open(tmp_path / "out" / "JPN-2009-invitation.eml", "rb") as file:
+        message = email.message_from_binary_file(file, policy=email.policy.default)
+    assert message["Subject"] == "Formulario 2009 de JPN"
+    assert message.get_body(("plain",)).get_content().startswith("Hola Kenji <Sato>: To answer online")
+    page = message.get_body(("html",)).get_content()  # the shipped HTML, with the link as an anchor
+    assert re.search(r'<a href="https://tracker\.example\.org/link/[\w-]+">', page) and "Kenji &lt;Sato&gt;" in page
+    (own / "invitation.txt").write_text("Subject: $nonsense\n\nHola\n")
+    refused = round_2009("round", "invite", ROUND, "--dry-run", "--out", str(tmp_path / "out"), expect=1)
+    assert "invitation.txt uses a placeholder that is not known ('nonsense')" in refused.output

@@ -38,7 +38,8 @@ def test_a_link_opens_its_economys_return_of_its_year_and_nothing_else(store, ro
     assert web.get("/economies/JPN/return.json?year=2009").json()["economy"] == "JPN"
     assert web.get("/economies/JPN/return").headers["location"] == "/economies/JPN/return?year=2009"
     for address in ("/economies/PER/return?year=2009", "/economies/JPN/return?year=2010", "/", "/economies/JPN",
-                    "/economies/JPN?year=2009", "/history", "/imports", "/upload", "/users", "/economies/PER/return.json"):
+                    "/economies/JPN?year=2009", "/history", "/imports", "/upload", "/users", "/mail",
+                    "/economies/PER/return.json"):
         assert web.get(address).status_code == 403, address
     fields = page_fields(web.get("/economies/JPN/return?year=2009").text)
     assert web.post("/economies/JPN/return/save", data=fields | {"year": "2010"}).status_code == 403

@@ -12,6 +12,7 @@ message is written there as an ``.eml`` file instead, and nothing is sent or kep
 
 from __future__ import annotations
 
+import html
 import tempfile
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -142,12 +143,14 @@ def _plan_reminders(session: Session, year: int, today: date, days_before, every
     return todo, skipped, None
 
 
-def _online(settings: MailSettings, session: Session, plan: Planned, year: int, source: str) -> str:
+def _online(settings: MailSettings, session: Session, plan: Planned, year: int, source: str) -> tuple[str, str]:
+    """The sentence giving the economy's new personal link, as text and as HTML (with an anchor)."""
     if not settings.web_address:
-        return "Answer on the attached form."
-    token = personal_links.issue_link(session, plan.economy, year, source)
-    return (f"To answer online instead, open your personal link (it replaces any earlier one, and works "
-            f"until the round closes): {personal_links.address(settings.web_address, token)}")
+        return "Answer on the attached form.", "Answer on the attached form."
+    url = personal_links.address(settings.web_address, personal_links.issue_link(session, plan.economy, year, source))
+    said = ("To answer online instead, open your personal link (it replaces any earlier one, and works until "
+            "the round closes)")
+    return f"{said}: {url}", f'{html.escape(said)}: <a href="{html.escape(url)}">{html.escape(url)}</a>'
 
 
 def _form(session: Session, plan: Planned, year: int, settings: MailSettings) -> tuple[str, bytes]:
@@ -168,9 +171,9 @@ def _message(session: Session, settings: MailSettings, plan: Planned, year: int,
         "return_to": settings.reply_to or settings.sender or "the secretariat",
         "contact_name": plan.contact_name or f"focal point of {economy.name}",
         "sender": settings.sender or "the secretariat",
-        "online": _online(settings, session, plan, year, source),
     }
-    subject, text, page = messages.rendered(settings, plan.kind, values)
+    values["online"], online_html = _online(settings, session, plan, year, source)
+    subject, text, page = messages.rendered(settings, plan.kind, values, {"online": online_html})
     attachment = _form(session, plan, year, settings) if attach and plan.kind == "invitation" else None
     return messages.compose(settings, plan.to, subject, text, page, attachment)
 

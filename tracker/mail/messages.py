@@ -39,15 +39,17 @@ def _filled(text: str, values: dict, name: str) -> str:
                       f"{', '.join('$' + key for key in sorted(values))}.") from None
 
 
-def rendered(settings: MailSettings, kind: str, values: dict[str, str]) -> tuple[str, str, str]:
+def rendered(settings: MailSettings, kind: str, values: dict[str, str],
+             markup: dict[str, str] | None = None) -> tuple[str, str, str]:
     """The subject, plain text and HTML of a message of ``kind`` (its templates ``KIND.txt`` and
-    ``KIND.html``), with ``values`` put in (escaped for the HTML)."""
+    ``KIND.html``), with ``values`` put in (escaped for the HTML); ``markup`` holds the HTML
+    template's own values, built from escaped parts by the caller (a link's anchor)."""
     stem = kind.replace(" ", "_")
     text = _filled(_template(settings, f"{stem}.txt"), values, f"{stem}.txt")
     first, _, body = text.partition("\n")
     if not first.startswith("Subject:"):
         raise Refused(f"The mail template {stem}.txt must start with a line 'Subject: ...'.")
-    escaped = {key: html.escape(value) for key, value in values.items()}
+    escaped = {key: html.escape(value) for key, value in values.items()} | (markup or {})
     page = _filled(_template(settings, f"{stem}.html"), escaped, f"{stem}.html")
     return first.removeprefix("Subject:").strip(), body.lstrip("\n"), page
 
