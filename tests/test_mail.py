@@ -38,8 +38,9 @@ def server(request, mailbox, tls_files, tracker, monkeypatch):
     cert, key = tls_files
     controller = start(mailbox, request.param, cert, key)
     monkeypatch.setenv("TEST_MAIL_PASSWORD", PASSWORD)
+    signing_in = ["--user", USER, "--password-env", "TEST_MAIL_PASSWORD"] if request.param != "none" else []
     tracker("mail", "set", "--host", "127.0.0.1", "--port", str(controller.port), "--security", request.param,
-            "--user", USER, "--password-env", "TEST_MAIL_PASSWORD", "--sender", "spsg@example.org",
+            *signing_in, "--sender", "spsg@example.org",
             "--reply-to", "returns@example.org", "--web-address", "https://tracker.example.org", "--ca-file", str(cert))
     yield controller
     controller.stop()
@@ -140,8 +141,8 @@ def test_reminders_before_on_and_after_the_due_date_reach_each_economy_once(roun
     assert "Nothing sent" in closed.output and len(mailbox.received) == 5
 
 
-@pytest.mark.parametrize("server", ["tls"], indirect=True)
-def test_the_test_message_goes_through_implicit_tls_and_is_logged(tracker, server, mailbox):
+@pytest.mark.parametrize("server", ["tls", "none"], indirect=True)
+def test_the_test_message_goes_through_implicit_tls_or_a_plain_relay_and_is_logged(tracker, server, mailbox):
     result = tracker("mail", "test", "officer@example.org")
     assert result.output.startswith("Sent: officer@example.org: 250")
     assert mailbox.to("officer@example.org")[0]["Subject"] == "Test message from the tracker"

@@ -90,6 +90,7 @@ def deliver(server: smtplib.SMTP, message: EmailMessage) -> Answer:
     recipients = [address.addr_spec for header in ("To", "Cc") for address in
                   getattr(message[header], "addresses", ())]
     try:
+        server.ehlo_or_helo_if_needed()
         code, reply = server.mail(message["From"].addresses[0].addr_spec)
         if code != 250:
             server.rset()
