@@ -9,11 +9,14 @@ import email.policy
 import io
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from openpyxl import load_workbook
 
 from mailtools import PASSWORD, USER, Mailbox, certificate, start
+from tracker import mailings
+from tracker.store import Store
 from webtools import add_accounts, client, csrf_of, signed_in
 
 ROUND = "2009"
@@ -203,3 +206,18 @@ def test_the_secretariats_own_templates_replace_the_shipped_ones(round_2009, tmp
     (own / "invitation.txt").write_text("Subject: $nonsense\n\nHola\n")
     refused = round_2009("round", "invite", ROUND, "--dry-run", "--out", str(tmp_path / "out"), expect=1)
     assert "invitation.txt uses a placeholder that is not known ('nonsense')" in refused.output
+
+
+def test_two_runs_at_once_send_each_invitation_once(store, round_2009, server, mailbox):
+    """The daily reminder from cron and an officer's click in the browser may run together."""
+    def run(_):
+        return mailings.invite(Store(store.target), 2009, [], "test run")
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = list(pool.map(run, range(2)))
+    assert len(mailbox.to("kenji@example.jp")) == len(mailbox.to("ana@example.pe")) == 1
+    outcomes = sorted(o.outcome for mailing in runs for o in mailing.outcomes if o.economy == "JPN")
+    assert outcomes in (["already invited", "sent"], ["already sent", "sent"])
+    log = json.loads(round_2009("mail", "log", "--json").output)
+    assert sorted((row["economy"], row["accepted"]) for row in log if row["economy"] != "AUS") == [
+        ("JPN", True), ("PER", True)]

@@ -178,6 +178,17 @@ def _message(session: Session, settings: MailSettings, plan: Planned, year: int,
     return messages.compose(settings, plan.to, subject, text, page, attachment)
 
 
+def _claimed(session: Session, settings: MailSettings, plan: Planned, year: int, source: str):
+    """The message of ``plan`` and its row in the log, recorded as being sent; None when another
+    run sent it meanwhile (checked with the economy held, so two runs never send it both)."""
+    progress.lock_economies(session, [plan.economy_id])
+    if plan.step in log.sent(session, year, plan.kind, plan.economy_id).get(plan.economy_id, ()):
+        return None
+    message = _message(session, settings, plan, year, source)
+    return message, log.record(session, plan.kind, plan.to, str(message["Subject"]), False, log.SENDING,
+                               str(message["Message-ID"]), year, plan.economy_id, plan.step)
+
+
 def _written(message, out: Path, plan: Planned, year: int) -> str:
     out.mkdir(parents=True, exist_ok=True)
     name = f"{plan.economy}-{year}-{plan.kind}{'-' + plan.step if plan.step else ''}.eml"
@@ -192,17 +203,25 @@ def _send(store, settings: MailSettings, year: int, plans: list[Planned], source
     outcomes = []
     with sending.connected(settings) if plans and out is None else nullcontext() as server:
         for plan in plans:
-            message = store.run(_message, settings, plan, year, source, dry_run=out is not None)
-            outcome = Outcome(plan.economy, plan.to, plan.kind, "written", plan.step,
-                              contact_year=plan.contact_year, subject=str(message["Subject"]))
-            if out is not None:
-                outcome.file = _written(message, out, plan, year)
-            else:
-                answer = sending.deliver(server, message)
-                store.run(log.record, plan.kind, plan.to, str(message["Subject"]), answer.accepted, answer.reply,
-                          str(message["Message-ID"]), year, plan.economy_id, plan.step)
-                outcome.outcome, outcome.reply = ("sent" if answer.accepted else "refused"), answer.reply
+            outcome = Outcome(plan.economy, plan.to, plan.kind, "written", plan.step, contact_year=plan.contact_year)
             outcomes.append(outcome)
+            if out is not None:
+                message = store.run(_message, settings, plan, year, source, dry_run=True)
+                outcome.subject, outcome.file = str(message["Subject"]), _written(message, out, plan, year)
+                continue
+            claimed = store.run(_claimed, settings, plan, year, source)
+            if claimed is None:
+                outcome.outcome = "already sent"
+                continue
+            message, row = claimed
+            try:
+                answer = sending.deliver(server, message)
+            except Refused as exc:
+                store.run(log.answered, row, False, str(exc))
+                raise
+            store.run(log.answered, row, answer.accepted, answer.reply)
+            outcome.outcome, outcome.reply = ("sent" if answer.accepted else "refused"), answer.reply
+            outcome.subject = str(message["Subject"])
     return outcomes
 
 
