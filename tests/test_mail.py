@@ -175,6 +175,7 @@ def test_the_browser_previews_the_messages_and_sends_them(store, round_2009, ser
     vera = signed_in(client(store), "vera")
     assert vera.get("/mail?year=2009").status_code == 403
     web = signed_in(client(store), "eddie")
+    assert 'href="/mail?year=2009"' in web.get("/?year=2009").text
     page = web.get("/mail?year=2009")
     assert page.status_code == 200
     assert "Japan: the 2009 progress form, due 2009-03-31" in page.text and "Kenji &lt;Sato&gt;" in page.text
