@@ -10,7 +10,7 @@ from email.message import EmailMessage
 import pytest
 
 from formtools import fill, snapshot
-from mailtools import message
+from mail_messages import message
 from webtools import add_accounts, client, signed_in
 
 

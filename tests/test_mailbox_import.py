@@ -8,7 +8,7 @@ import pytest
 
 import dovecot
 from formtools import fill, snapshot
-from mailtools import message
+from mail_messages import message
 from tracker.mailbox_import import MARK, PASSWORD_VARIABLE
 
 pytestmark = pytest.mark.skipif(not dovecot.available(),

@@ -8,7 +8,7 @@ from formtools import fill, snapshot
 
 STATUS_KEYS = {
     "economy", "form_issued", "returned", "file", "items_answered", "items_applicable",
-    "last_updated", "contact_name", "contact_email", "late", "has_returned", "review",
+    "last_updated", "contact_name", "contact_email", "last_contacted", "late", "has_returned", "review",
 }
 
 

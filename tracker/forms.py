@@ -434,6 +434,14 @@ def _check_destinations(session: Session, out_dir: Path, economies: list[Economy
                       "write the forms to another folder with --out, or add --force to replace it.")
 
 
+def economies_asked(session: Session, year: int, economy_codes: list[str]) -> list[Economy]:
+    """The economies named (each refused unless a member in ``year``), or every active member."""
+    if economy_codes:
+        return [resolve_member(session, code, year) for code in economy_codes]
+    return list(session.scalars(
+        select(Economy).where(Economy.active.is_(True), member_in(year)).order_by(Economy.code)))
+
+
 def write_forms(
     session: Session,
     year: int,
@@ -450,11 +458,7 @@ def write_forms(
     items = items_for(session, year)
     if not items:
         raise Refused(f"No checklist item applies in {year}; there is nothing to ask for.")
-    if economy_codes:
-        economies = [resolve_member(session, code, year) for code in economy_codes]
-    else:
-        economies = list(session.scalars(
-            select(Economy).where(Economy.active.is_(True), member_in(year)).order_by(Economy.code)))
+    economies = economies_asked(session, year, economy_codes)
     _check_destinations(session, out_dir, economies, year, force)
     rounds.ensure_open(session, year, request.due, "tracker form")
     key, version = signing_key(session), catalogue_version(session)

@@ -115,3 +115,11 @@ class ReviewItemNote(Base):
 
 class SignInAttempt(Base):
     __table__ = tables.sign_in_attempt
+
+
+class MailMessage(Base):
+    __table__ = tables.mail_message
+
+
+class PersonalLink(Base):
+    __table__ = tables.personal_link

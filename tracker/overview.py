@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from tracker import checklist, comparison, history, progress, rates, reports_log, returns, rounds, years
 from tracker.catalogue import items_for, resolve_item, show_item, wordings_for
 from tracker.errors import Refused
+from tracker.mail.log import last_contacted
 from tracker.models import Economy, Entry, Item, Round
 from tracker.status import label
 
@@ -122,7 +123,8 @@ def economy_page(session: Session, economy_code: str, year: int | None) -> dict:
     received = latest.get(economy_id)
     returned = economy_id in returns.returned_economies(session, year, latest=latest)
     return sheet | {"history": changes, "round": _round_state(round_),
-                    "returned": received[0] if received else None, "has_returned": returned}
+                    "returned": received[0] if received else None, "has_returned": returned,
+                    "last_contacted": last_contacted(session, year).get(economy_id)}
 
 
 def _round_state(round_: Round | None) -> str:

@@ -19,6 +19,7 @@ from tracker.catalogue import items_for
 from tracker.closed_rounds import closed_message, refuse_if_closed
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
+from tracker.mail.log import last_contacted
 from tracker.models import Change, Entry, Form, Import, Round, RoundEvent, utcnow
 from tracker.rates import economies_for
 from tracker.returns import latest_returns
@@ -155,7 +156,8 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
     """One row per economy: form issued, returned (``has_returned``: ``returns.returned_economies``;
     when and which file; for answers recorded without a file, when they were last changed), its
     review (``reviews.review_states``; ``None`` without a return), items answered of those that
-    apply, last updated, contact, and whether it is late (due date passed, no return)."""
+    apply, last updated, contact, when a message last reached it, and whether it is late (due date
+    passed, no return)."""
     years.check_year(year)
     today = today or date.today()
     round_ = session.get(Round, year)
@@ -177,6 +179,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
     returned_ids = set(returns) | set(answered)  # returns.returned_economies, from what was read above
     contacts = progress.latest_contacts(session, year)  # whom to chase: often last year's focal point
     review = reviews.review_states(session, year, returned_ids, returns)
+    contacted = last_contacted(session, year)
     rows = []
     for economy in economies_for(session, year):
         returned = returns.get(economy.id) or ((updated.get(economy.id), None) if economy.id in returned_ids else None)
@@ -193,6 +196,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
             "last_updated": updated.get(economy.id),
             "contact_name": contact.name if contact else None,
             "contact_email": contact.email if contact else None,
+            "last_contacted": contacted.get(economy.id),
             "late": bool(due and due < today and not returned),
         })
     return rows

@@ -43,7 +43,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0013_sign_in_attempts"
+SCHEMA_REVISION = "0009_mail"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns).
 NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
@@ -342,4 +342,39 @@ sign_in_attempt = Table(
     _required("failures", Integer),
     _required("last_failed_at", DateTime, index=True),
     UniqueConstraint("name_sha256", "client"),
+)
+
+#: Every message the tracker sent or tried to send: to whom, what, when, and the server's answer
+#: (``accepted``, with its reply, or refused with it). ``step`` names a reminder's place in the
+#: round's calendar ("before-14", "after-7" ...), so that no economy gets the same one twice.
+mail_message = Table(
+    "mail_message", metadata,
+    _id(),
+    Column("year", Integer),
+    Column("economy_id", Integer, ForeignKey("economy.id"), index=True),
+    _required("kind", String(24)),
+    Column("step", String(24)),
+    _required("to_address", Text),
+    Column("cc", Text),
+    _required("subject", Text),
+    _required("sent_at", DateTime),
+    _required("accepted", Boolean),
+    _required("server_reply", Text),
+    Column("message_id", Text),
+    CheckConstraint("kind IN ('invitation', 'reminder', 'chaser', 'changes requested', 'test')", name="kind"),
+)
+
+#: A personal link: it signs an economy's focal point into its online return for one year. Only
+#: the SHA-256 of its random token is kept; it ends at ``expires_at`` (or when the round closes, if
+#: none), when revoked, or when a newer link of the same economy and year is issued.
+personal_link = Table(
+    "personal_link", metadata,
+    _id(),
+    _required("economy_id", Integer, ForeignKey("economy.id")),
+    _required("year", Integer),
+    _required("token_hash", String(64), unique=True),
+    _required("issued_at", DateTime),
+    Column("expires_at", DateTime),
+    Column("revoked_at", DateTime),
+    _required("source", Text),
 )

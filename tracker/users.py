@@ -69,6 +69,7 @@ class Viewer:
     name: str
     role: str
     economy: str | None = None  # a focal point's economy code
+    link_year: int | None = None  # signed in by a personal link: its economy's return of this year only
 
     @property
     def reads_everything(self) -> bool:

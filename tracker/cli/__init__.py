@@ -16,6 +16,7 @@ from tracker import DEFAULT_DATABASE, __version__
 from tracker.cli import (
     catalogue_commands,
     database_commands,
+    mail_commands,
     progress_commands,
     publication_commands,
     review_commands,
@@ -76,8 +77,11 @@ for command in (
     publication_commands.publication_group,
     web_commands.serve_command,
     web_commands.users_group,
+    mail_commands.mail_group,
 ):
     cli.add_command(command)
+for command in (mail_commands.round_invite, mail_commands.round_remind, mail_commands.round_link):
+    round_commands.round_group.add_command(command)
 
 
 def main() -> None:

@@ -378,8 +378,9 @@ def round_status(ctx: click.Context, year: int, as_json: bool):
     if status["to_chase"]:
         click.echo("To chase:")
         for row in status["to_chase"]:
+            contacted = f"  last contacted {row['last_contacted']:%Y-%m-%d}" if row["last_contacted"] else ""
             click.echo(f"  {row['economy']:<6}{row['contact_email'] or 'no e-mail on record'}"
-                       f"{'  (late)' if row['late'] else ''}")
+                       f"{'  (late)' if row['late'] else ''}{contacted}")
 
 
 @click.group("imports")

@@ -87,6 +87,8 @@ async def _change(request: Request, function, *args):
     code = request.path_params["code"]
     _may_change(viewer, code)
     year, typed = form_year(form), typed_on_page(form)
+    if viewer.link_year not in (None, year):
+        raise HTTPException(403, f"A personal link opens {viewer.economy}'s {viewer.link_year} return only.")
     try:
         result = await run_in_threadpool(request.app.state.store.run, function, code, year, typed, *args,
                                          viewer.source, not viewer.edits_everything)

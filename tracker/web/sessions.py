@@ -3,7 +3,9 @@
 The cookie (Starlette's SessionMiddleware: signed with the key kept in the database, HttpOnly,
 SameSite=Lax) holds the account's name and a fingerprint of its password hash, checked against the
 database on every request: removing an account or changing its password ends its sessions. The
-one-time address signs in the local administrator of this server process only.
+one-time address signs in the local administrator of this server process only. A personal link
+(``tracker.web.links``) signs in its economy's focal point for the online return of one year: the
+cookie holds the link's hash, checked on every request, and every other address is refused.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from urllib.parse import quote
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 
-from tracker import users
+from tracker import personal_links, users
 from tracker.users import Viewer
 
 LOCAL_ADMINISTRATOR = Viewer("local administrator", "admin")
@@ -34,6 +36,12 @@ def current_viewer(request: Request) -> Viewer | None:
             viewer = users.signed_in(session, cookie["name"], cookie.get("print", ""))
         if viewer is None:
             cookie.clear()
+    elif cookie.get("link"):
+        with request.app.state.store.transaction() as session:
+            holder = personal_links.holder(session, cookie["link"])
+        viewer = Viewer(f"link for {holder.economy}", "focal-point", holder.economy, holder.year) if holder else None
+        if viewer is None:
+            cookie.clear()
     request.state.viewer = viewer
     return viewer
 
@@ -47,7 +55,31 @@ def require_viewer(request: Request) -> Viewer:
         root = request.scope.get("root_path", "")
         wanted = request.url.path.removeprefix(root) + (f"?{request.url.query}" if request.url.query else "")
         raise HTTPException(303, headers={"location": f"{root}/login?next={quote(wanted)}"})
+    if viewer.link_year is not None:
+        _confine_to_link(request, viewer)
     return viewer
+
+
+def _confine_to_link(request: Request, viewer: Viewer) -> None:
+    """A personal link opens its economy's online return of its year, and no other page or year
+    (the year of a save is checked where the posted form is read)."""
+    root = request.scope.get("root_path", "")
+    page = f"/economies/{viewer.economy}/return"
+    path = request.url.path.removeprefix(root)
+    if path not in (page, page + ".json", page + "/save"):
+        raise HTTPException(403, f"A personal link opens {viewer.economy}'s {viewer.link_year} return only: "
+                                 f"see {root}{page}?year={viewer.link_year}.")
+    year = request.query_params.get("year")
+    if request.method == "GET" and year != str(viewer.link_year):
+        if year is None:
+            raise HTTPException(303, headers={"location": f"{root}{path}?year={viewer.link_year}"})
+        raise HTTPException(403, f"A personal link opens {viewer.economy}'s {viewer.link_year} return only, "
+                                 f"not {year}'s.")
+
+
+def sign_in_with_link(request: Request, token_hash: str) -> None:
+    request.session.clear()
+    request.session["link"] = token_hash
 
 
 def sign_in_as(request: Request, name: str, fingerprint: str) -> None:

@@ -1,0 +1,295 @@
+"""The round's messages: invitations with the form, reminders before the due date, chasers after it.
+
+Each message is prepared in a transaction of its own (its personal link issued, for an
+invitation its form written and recorded as issued), then sent, then logged in another
+transaction: a message is never sent twice because a transaction was retried, and a run cut
+short leaves on record what was sent. Running a command again sends only what was not sent: an
+economy already invited is not invited again, and a reminder's step (``before-14``,
+``before-3``, ``after-7`` ...) goes to an economy once. Nothing goes to an economy that returned
+(``returns.returned_economies``), nor for a closed round. With ``out`` (``--dry-run``) each
+message is written there as an ``.eml`` file instead, and nothing is sent or kept.
+"""
+
+from __future__ import annotations
+
+import html
+import tempfile
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from tracker import forms, personal_links, progress, rounds
+from tracker.atomic import replacing
+from tracker.closed_rounds import closed_message
+from tracker.errors import Refused
+from tracker.mail import log, messages, sending
+from tracker.mail.settings import MailSettings, read_settings
+from tracker.models import Round
+from tracker.rates import economies_for
+from tracker.returns import returned_economies
+
+DAYS_BEFORE = (14, 3)
+CHASE_EVERY = 7
+
+
+@dataclass
+class Planned:
+    """A message to send: to whom, of which kind and step."""
+
+    economy: str
+    economy_id: int
+    to: str
+    contact_name: str | None
+    contact_year: int
+    kind: str
+    step: str | None = None
+
+
+@dataclass
+class Outcome:
+    """What became of one economy's message: sent, refused (with the server's reply), written
+    (dry run), or not sent and why."""
+
+    economy: str | None
+    to: str | None
+    kind: str
+    outcome: str
+    step: str | None = None
+    reply: str | None = None
+    file: str | None = None
+    contact_year: int | None = None
+    subject: str | None = None
+    text: str | None = None
+
+
+@dataclass
+class Mailing:
+    """A run's outcomes, and a note when the run had nothing to do."""
+
+    outcomes: list[Outcome] = field(default_factory=list)
+    note: str | None = None
+
+
+def reminder_step(due: date, today: date, days_before=DAYS_BEFORE, every: int = CHASE_EVERY) -> tuple[str, str] | None:
+    """The kind and step of the reminder due ``today``: the latest reminder day reached before the
+    due date (up to the due date itself), then a chaser each ``every`` days after it."""
+    days = (due - today).days
+    if days >= 0:
+        reached = [n for n in days_before if n >= days]
+        return ("reminder", f"before-{min(reached)}") if reached else None
+    late = -days // every * every
+    return ("chaser", f"after-{late}") if late else None
+
+
+def _contacts(session: Session, year: int, economies) -> tuple[list[Planned], list[Outcome]]:
+    """The message's addressee of each economy (the year's contact point, else its latest), and an
+    outcome for each economy without an e-mail on record."""
+    contacts = progress.latest_contacts(session, year, [e.id for e in economies])
+    planned, missing = [], []
+    for economy in economies:
+        contact = contacts.get(economy.id)
+        if contact is None or not (contact.email or "").strip():
+            missing.append(Outcome(economy.code, None, "", "no e-mail on record"))
+            continue
+        planned.append(Planned(economy.code, economy.id, contact.email.strip(), contact.name, contact.year, ""))
+    return planned, missing
+
+
+def _plan_invitations(session: Session, year: int, economy_codes: list[str], source: str):
+    rounds.ensure_open(session, year, None, source)
+    planned, skipped = _contacts(session, year, forms.economies_asked(session, year, economy_codes))
+    invited = log.sent(session, year, "invitation")
+    for outcome in skipped:
+        outcome.kind = "invitation"
+    todo = []
+    for plan in planned:
+        plan.kind = "invitation"
+        if plan.economy_id in invited:
+            skipped.append(Outcome(plan.economy, plan.to, "invitation", "already invited"))
+        else:
+            todo.append(plan)
+    return todo, skipped
+
+
+def _plan_reminders(session: Session, year: int, today: date, days_before, every: int):
+    round_ = session.get(Round, year)
+    if round_ is None:
+        raise Refused(f"There is no {year} round: open it with `tracker round open {year} --due DATE`.")
+    if round_.is_closed:
+        return [], [], f"Nothing sent: {closed_message(round_)}"
+    if round_.due is None:
+        raise Refused(f"The {year} round has no due date, so no reminder can be timed: set one with "
+                      f"`tracker round open {year} --due DATE`.")
+    step = reminder_step(round_.due, today, days_before, every)
+    if step is None:
+        return [], [], f"No reminder is due on {today.isoformat()} (due date {round_.due.isoformat()})."
+    kind, step_name = step
+    returned = returned_economies(session, year)
+    waiting = [e for e in economies_for(session, year) if e.id not in returned]
+    planned, skipped = _contacts(session, year, waiting)
+    done = log.sent(session, year, kind)
+    todo = []
+    for outcome in skipped:
+        outcome.kind, outcome.step = kind, step_name
+    for plan in planned:
+        plan.kind, plan.step = kind, step_name
+        if step_name in done.get(plan.economy_id, ()):
+            skipped.append(Outcome(plan.economy, plan.to, kind, "already sent", step_name))
+        else:
+            todo.append(plan)
+    return todo, skipped, None
+
+
+def _online(settings: MailSettings, session: Session, plan: Planned, year: int, source: str) -> tuple[str, str]:
+    """The sentence giving the economy's new personal link, as text and as HTML (with an anchor)."""
+    if not settings.web_address:
+        return "Answer on the attached form.", "Answer on the attached form."
+    url = personal_links.address(settings.web_address, personal_links.issue_link(session, plan.economy, year, source))
+    said = ("To answer online instead, open your personal link (it replaces any earlier one, and works until "
+            "the round closes)")
+    return f"{said}: {url}", f'{html.escape(said)}: <a href="{html.escape(url)}">{html.escape(url)}</a>'
+
+
+def _form(session: Session, plan: Planned, year: int, settings: MailSettings) -> tuple[str, bytes]:
+    request = forms.FormRequest(return_to=settings.reply_to or settings.sender)
+    with tempfile.TemporaryDirectory() as folder:
+        path = forms.write_forms(session, year, [plan.economy], Path(folder), request)[0]
+        return path.name, path.read_bytes()
+
+
+def _message(session: Session, settings: MailSettings, plan: Planned, year: int, source: str, attach: bool = True):
+    """The message of ``plan``: its link issued, and for an invitation its form written (and
+    recorded as issued) unless ``attach`` is false (a preview)."""
+    economy = forms.economies_asked(session, year, [plan.economy])[0]
+    round_ = session.get(Round, year)
+    values = {
+        "economy_name": economy.name, "economy_code": economy.code, "year": str(year),
+        "due": round_.due.isoformat() if round_ and round_.due else "the date the secretariat gives",
+        "return_to": settings.reply_to or settings.sender or "the secretariat",
+        "contact_name": plan.contact_name or f"focal point of {economy.name}",
+        "sender": settings.sender or "the secretariat",
+    }
+    values["online"], online_html = _online(settings, session, plan, year, source)
+    subject, text, page = messages.rendered(settings, plan.kind, values, {"online": online_html})
+    attachment = _form(session, plan, year, settings) if attach and plan.kind == "invitation" else None
+    return messages.compose(settings, plan.to, subject, text, page, attachment)
+
+
+def _claimed(session: Session, settings: MailSettings, plan: Planned, year: int, source: str):
+    """The message of ``plan`` and its row in the log, recorded as being sent; None when another
+    run sent it meanwhile (checked with the economy held, so two runs never send it both)."""
+    progress.lock_economies(session, [plan.economy_id])
+    if plan.step in log.sent(session, year, plan.kind, plan.economy_id).get(plan.economy_id, ()):
+        return None
+    message = _message(session, settings, plan, year, source)
+    return message, log.record(session, plan.kind, plan.to, str(message["Subject"]), False, log.SENDING,
+                               str(message["Message-ID"]), year, plan.economy_id, plan.step)
+
+
+def _written(message, out: Path, plan: Planned, year: int) -> str:
+    out.mkdir(parents=True, exist_ok=True)
+    name = f"{plan.economy}-{year}-{plan.kind}{'-' + plan.step if plan.step else ''}.eml"
+    with replacing(out / name, f"the message for {plan.economy}") as temporary:
+        temporary.write_bytes(message.as_bytes())
+    return str(out / name)
+
+
+def _send(store, settings: MailSettings, year: int, plans: list[Planned], source: str,
+          out: Path | None) -> list[Outcome]:
+    """Prepare, send (or write) and log each planned message; a refusal does not stop the others."""
+    outcomes = []
+    with sending.connected(settings) if plans and out is None else nullcontext() as server:
+        for plan in plans:
+            outcome = Outcome(plan.economy, plan.to, plan.kind, "written", plan.step, contact_year=plan.contact_year)
+            outcomes.append(outcome)
+            if out is not None:
+                message = store.run(_message, settings, plan, year, source, dry_run=True)
+                outcome.subject, outcome.file = str(message["Subject"]), _written(message, out, plan, year)
+                continue
+            claimed = store.run(_claimed, settings, plan, year, source)
+            if claimed is None:
+                outcome.outcome = "already sent"
+                continue
+            message, row = claimed
+            try:
+                answer = sending.deliver(server, message)
+            except Refused as exc:
+                store.run(log.answered, row, False, str(exc))
+                raise
+            store.run(log.answered, row, answer.accepted, answer.reply)
+            outcome.outcome, outcome.reply = ("sent" if answer.accepted else "refused"), answer.reply
+            outcome.subject = str(message["Subject"])
+    return outcomes
+
+
+def _settings(store, out: Path | None) -> MailSettings:
+    settings = store.run(read_settings)
+    if out is None:
+        settings.require_ready()
+    return settings
+
+
+def invite(store, year: int, economy_codes: list[str], source: str, out: Path | None = None) -> Mailing:
+    """``tracker round invite``: each economy's form, due date and personal link to its contact point."""
+    settings = _settings(store, out)
+    todo, skipped = store.run(_plan_invitations, year, economy_codes, source, dry_run=out is not None)
+    return Mailing(_send(store, settings, year, todo, source, out) + skipped)
+
+
+def remind(store, year: int, source: str, today: date | None = None, out: Path | None = None,
+           days_before=DAYS_BEFORE, every: int = CHASE_EVERY) -> Mailing:
+    """``tracker round remind``: today's reminder or chaser to every economy that has not returned
+    and has not had it yet; meant to run every day."""
+    settings = _settings(store, out)
+    todo, skipped, note = store.run(_plan_reminders, year, today or date.today(), days_before, every)
+    return Mailing(_send(store, settings, year, todo, source, out) + skipped, note)
+
+
+def preview(store, year: int, kind: str, today: date | None = None) -> Mailing:
+    """What ``invite`` (``kind`` "invitation") or ``remind`` would send now: each message's subject
+    and text (the form not attached), with nothing sent or kept (the links shown do not work)."""
+    settings = store.run(read_settings)
+    if kind == "invitation":
+        todo, skipped = store.run(_plan_invitations, year, [], "preview", dry_run=True)
+        note = None
+    else:
+        todo, skipped, note = store.run(_plan_reminders, year, today or date.today(), DAYS_BEFORE, CHASE_EVERY)
+    outcomes = []
+    for plan in todo:
+        message = store.run(_message, settings, plan, year, "preview", False, dry_run=True)
+        outcomes.append(Outcome(plan.economy, plan.to, plan.kind, "to send", plan.step, contact_year=plan.contact_year,
+                                subject=str(message["Subject"]), text=message.get_body(("plain",)).get_content()))
+    return Mailing(outcomes + skipped, note)
+
+
+def _previewed(store, year: int, kind: str, today: date | None) -> dict:
+    try:
+        mailing = preview(store, year, kind, today)
+    except Refused as exc:
+        return {"note": str(exc), "messages": []}
+    return {"note": mailing.note, "messages": [vars(outcome) for outcome in mailing.outcomes]}
+
+
+def round_mail(store, year: int, today: date | None = None) -> dict:
+    """The browser's mail page of a round: whether mail is set up, and the invitations and today's
+    reminders that sending now would make."""
+    return {"year": year, "ready": store.run(read_settings).ready, "today": today or date.today(),
+            "invitations": _previewed(store, year, "invitation", today),
+            "reminders": _previewed(store, year, "reminder", today)}
+
+
+def send_test(store, address: str) -> Outcome:
+    """``tracker mail test``: a test message to ``address``, and the server's answer (logged)."""
+    settings = _settings(store, None)
+    if "@" not in address:
+        raise Refused(f"{address!r} is not an e-mail address: give one such as you@example.org.")
+    subject, text, page = messages.rendered(settings, "test", {"server": f"{settings.host}:{settings.port_used}"})
+    message = messages.compose(settings, address, subject, text, page)
+    with sending.connected(settings) as server:
+        answer = sending.deliver(server, message)
+    store.run(log.record, "test", address, subject, answer.accepted, answer.reply, str(message["Message-ID"]))
+    return Outcome(None, address, "test", "sent" if answer.accepted else "refused", reply=answer.reply,
+                   subject=subject)
