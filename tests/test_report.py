@@ -230,8 +230,8 @@ def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, stor
     assert rows[0][:10] == ["Economy code", "Economy", "Returned", "Ref", "Instrument", "Category", "Commitment",
                             "Deadline", "Year", "Status"]
     assert len(rows) == 1 + 21 * len(items_of(recorded, 2008))
-    assert data.auto_filter.ref == f"A1:P{len(rows)}"
-    assert report.defined_names["ProgressData"].attr_text == f"Data!$A$1:$P${len(rows)}"
+    assert data.auto_filter.ref == f"A1:Q{len(rows)}"
+    assert report.defined_names["ProgressData"].attr_text == f"Data!$A$1:$Q${len(rows)}"
     pandas = pytest.importorskip("pandas")
     frame = pandas.read_excel(tmp_path / "report.xlsx", sheet_name="Data")
     assert list(frame.columns[:3]) == ["Economy code", "Economy", "Returned"] and len(frame) == len(rows) - 1

@@ -18,10 +18,11 @@ from tracker.status import label
 @click.option("--measures", help="Measures undertaken this year.")
 @click.option("--planned", help="Further measures planned.")
 @click.option("--timeframe", help="Timeframe of the planned measures.")
-@click.option("--needs", help="Capacity-building needs (or offers).")
+@click.option("--needs", help="Capacity-building needs: what the economy needs from others.")
+@click.option("--offers", help="Capacity-building offers: what the economy can offer others.")
 @click.option("--evidence", help="Evidence or reference: law name, URL, ...")
 @click.option("--clear", "clear", multiple=True, metavar="FIELD",
-              help="Empty a field (status, measures, planned, timeframe, needs, evidence); repeatable.")
+              help="Empty a field (status, measures, planned, timeframe, needs, offers, evidence); repeatable.")
 @click.option("--withdraw", is_flag=True,
               help="Empty the whole entry (recorded against the wrong item or year); its history stays.")
 @click.pass_context

@@ -67,7 +67,7 @@ INDENT_WIDTH = 2.5
 DATA_COLUMNS = [
     "Economy code", "Economy", "Returned", "Ref", "Instrument", "Category", "Commitment", "Deadline", "Year", "Status",
     "Measures undertaken", "Further measures planned", "Timeframe", "Capacity-building needs",
-    "Evidence", "Last updated",
+    "Capacity-building offers", "Evidence", "Last updated",
 ]
 
 

@@ -24,10 +24,14 @@ COLUMNS = [
     ("Further measures planned", "planned", 15),
     ("Timeframe", "timeframe", 15),
     ("Capacity-building needs", "needs", 15),
+    ("Capacity-building offers", "offers", 15),
     ("Evidence", "evidence", 15),
 ]
 #: The columns a focal point answers in, by title: {title: entry field}.
 FIELD_TITLES = {title: name for title, name, _ in COLUMNS if name}
+#: The answer columns that forms written before them lack: such a form still imports, and leaves
+#: the field as it was.
+ADDED_TITLES = ("Capacity-building offers",)
 #: The first columns come from the catalogue, the same in every economy's form (Ref, Instrument,
 #: Commitment, Deadline); then Last reported status, then the answers.
 CATALOGUE_COLUMNS = 4
