@@ -152,6 +152,38 @@ def summary(ctx: click.Context, year: int, as_json: bool):
     click.echo(f"\n{rates.RATE_FORMULA}\n{rates.COVERAGE_FORMULA}\n{rates.REGION_FORMULA}\n{comparison.BASIS_DEFINITION}")
 
 
+@click.command("needs")
+@year_option
+@json_option
+@click.pass_context
+def needs_command(ctx: click.Context, year: int, as_json: bool):
+    """Put each commitment's capacity-building needs beside the offers made for it, for a year.
+
+    Only the economies that returned for the year are read; those without a return are listed
+    apart, not counted as needing or offering nothing. A commitment is matched when some economy
+    needs help on it and another offers it.
+
+    \b
+    Example:
+        tracker needs --year 2008
+        tracker needs --year 2008 --json
+    """
+    from tracker import needs
+
+    result = run(ctx, needs.needs_and_offers, year)
+    if as_json:
+        emit_json(result.as_json())
+        return
+    click.echo(result.sentence())
+    if result.without_return:
+        click.echo(f"Not counted, no return for {year}: {', '.join(result.without_return)}.")
+    for pairing in result.pairings:
+        click.echo(f"\n{pairing.ref} ({needs.STATE_WORDS[pairing.state]}): {pairing.commitment}")
+        for heading, stated in (("needs", pairing.needs), ("offers", pairing.offers)):
+            for said in stated:
+                click.echo(f"  {heading:<7}{said.code:<6}{said.text}")
+
+
 @click.command("history")
 @click.argument("economy", required=False)
 @click.argument("ref", required=False)

@@ -49,7 +49,8 @@ STATUS_COLOURS = {
 }
 #: The sheets of the workbook that are not an economy's profile, in order.
 PRINTED_BEFORE_PROFILES = ("Cover", "Contents", "Key findings", "Commitments", "Economies", "Matrix", "Rates chart",
-                           "Statuses chart", "Trend", "Trend chart", "Overdue", "Needs")
+                           "Statuses chart", "Trend", "Trend chart", "Overdue",
+                           "Needs and offers")
 PRINTED_AFTER_PROFILES = ("No return", "About")
 WORKING_SHEETS = ("Data", "Returns", "Changes", "Chart data")
 FIXED_SHEETS = (*PRINTED_BEFORE_PROFILES, *PRINTED_AFTER_PROFILES, *WORKING_SHEETS)
