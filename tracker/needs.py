@@ -95,7 +95,7 @@ class NeedsAndOffers:
             "without_return": list(self.without_return),
             "totals": self.totals(),
             "commitments": [
-                {"ref": p.ref, "commitment": p.commitment, "state": p.state,
+                {"ref": p.ref, "commitment": p.commitment, "state": p.state, "matching": STATE_WORDS[p.state],
                  "needs": [vars(s) for s in p.needs], "offers": [vars(s) for s in p.offers]}
                 for p in self.pairings
             ],
