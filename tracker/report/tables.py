@@ -171,7 +171,7 @@ def write_needs_and_offers(book: Book) -> None:
     matching = data.needs_and_offers
     if not matching.pairings:
         return
-    s = Sheet(book, "Needs and offers", [10, 28, 14, 46, 46])
+    s = Sheet(book, "Needs and offers", [10, 36, 16, 42, 42])
     s.table(["Ref", "Commitment", "Matching", "Needs (economy: what it needs)", "Offers (economy: what it offers)"], 2)
     for pairing in matching.pairings:
         s.put([pairing.ref, pairing.commitment, STATE_WORDS[pairing.state],
