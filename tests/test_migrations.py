@@ -172,3 +172,26 @@ def test_upgrade_to_0004_keeps_entries_and_history_and_checks_history_against_en
         with pytest.raises(IntegrityError):
             with store.engine.begin() as connection:
                 _history_row(connection, economy, item, year)
+
+
+def test_upgrade_to_0011_keeps_entries_and_gives_them_no_offers(target):
+    """The offers column comes blank: every entry and its needs stay, and offers can be written at once."""
+    store = Store(target)
+    initialise(store)
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
+        item = session.scalar(select(Item).where(Item.ref == "LC02-1"))
+        record_entries(session, economy, 2008, [(item, {"status": "planned", "needs": "Training."})], "test")
+    before = ScriptDirectory.from_config(alembic_config()).get_revision("0011_offers").down_revision
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), before)
+        assert "offers" not in {column["name"] for column in inspect(connection).get_columns("entry")}
+    store.upgrade()
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT status, needs, offers FROM entry")).all() == [("planned", "Training.", None)]
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
+        item = session.scalar(select(Item).where(Item.ref == "LC02-1"))
+        record_entries(session, economy, 2008, [(item, {"offers": "Drafting advice."})], "test")
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT needs, offers FROM entry")).all() == [("Training.", "Drafting advice.")]
