@@ -41,7 +41,7 @@ INPUT_LINES = 3  # an empty answer row opens with room for a few lines of typing
 INSTRUCTIONS_WIDTH = 95
 #: The most lines a commitment's text may take on the form: its column widens (up to
 #: ``COMMITMENT_WIDEST``) until the catalogue's longest wording of the year fits in them.
-COMMITMENT_LINES = 6
+COMMITMENT_LINES = 8
 COMMITMENT_WIDEST = 90
 
 
