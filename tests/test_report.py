@@ -405,8 +405,8 @@ def test_needs_and_returns(recorded, tmp_path, store):
         ["LC02-3", "Needs, no offer", "CAN: Forensic tools", None],
     ]
     assert needs[0][1].startswith("Endeavor to enact a comprehensive set of laws")
-    assert ("2 commitments are the subject of a capacity-building need or offer in 2008: on 1 of them, an economy's "
-            "need has an offer from another; 1 have needs and no offer, 0 offers and no need") in findings_of(wb)
+    assert ("2 commitments are the subject of a capacity-building need or offer in 2008. Matched, a need with an offer "
+            "from another economy: 1; needs without an offer: 1; offers without a need: 0") in findings_of(wb)
 
     header = rows_of(wb["Returns"])[0]
     assert header[:3] == ["Economy code", "Economy", "Return for 2008"]

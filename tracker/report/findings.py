@@ -90,9 +90,9 @@ def key_findings(data: ReportData) -> list[str]:
     matching = data.needs_and_offers
     if matching.pairings:
         findings.append(f"{_commitments(len(matching.pairings))} the subject of a capacity-building need or offer "
-                        f"in {year}: on {matching.count('matched')} of them, an economy's need has an offer from "
-                        f"another; {matching.count('unmet')} have needs and no offer, {matching.count('unasked')} "
-                        "offers and no need (see Needs and offers).")
+                        f"in {year}. Matched, a need with an offer from another economy: {matching.count('matched')}; "
+                        f"needs without an offer: {matching.count('unmet')}; offers without a need: "
+                        f"{matching.count('unasked')} (see Needs and offers).")
     else:
         findings.append(f"No economy that returned wrote a capacity-building need or offer for {year}.")
     return findings
