@@ -30,7 +30,7 @@ def test_clear_empties_the_fields_named_and_keeps_the_rest_on_the_record(tracker
     assert "measures: wrong text -> (blank)" in result.output and "status: Planned -> (blank)" in result.output
     assert entry(tracker, "JPN", "LC02-1", 2008) | {"ref": None} == {
         "ref": None, "status": None, "measures": None, "planned": None, "timeframe": None, "needs": None,
-        "evidence": "Act 12"}
+        "offers": None, "evidence": "Act 12"}
     assert set(history_of(tracker, "JPN", "LC02-1")[:2]) == {(2008, "status", "planned", None),
                                                              (2008, "measures", "wrong text", None)}
 

@@ -54,7 +54,7 @@ def test_a_form_filled_as_people_do_imports_exactly_what_was_typed(tracker, issu
     got = entries(tracker, "JPN", 2008)
     assert got["LC02-1"] | {} == {
         "ref": "LC02-1", "status": "implemented", "measures": "Act amended in 2008", "planned": None,
-        "timeframe": None, "needs": None, "evidence": "=HYPERLINK typed as text?",
+        "timeframe": None, "needs": None, "offers": None, "evidence": "=HYPERLINK typed as text?",
     }
     assert got["LC02-2"]["status"] == "partial" and got["LC02-2"]["timeframe"] == "2009"
     assert got["LC02-3"]["planned"] == "2009-04-01"
@@ -130,7 +130,7 @@ def test_tidy_table_imports_many_economies_and_years(tracker, tmp_path):
     assert entries(tracker, "AUS", 2007)["LC02-1"]["measures"] == "Cybercrime Act 2001"
     assert entries(tracker, "PER", 2008)["T7-1"] | {} == {
         "ref": "T7-1", "status": "planned", "measures": "2009", "planned": None,
-        "timeframe": None, "needs": None, "evidence": None,
+        "timeframe": None, "needs": None, "offers": None, "evidence": None,
     }
 
 
@@ -215,7 +215,7 @@ REFUSALS = {
     "unknown ref": (lambda f, t: fill(f, {"LC02-1": {"Ref": "LC02-9"}}), "cell A12 (Ref): Unknown Ref 'LC02-9'"),
     "duplicate ref": (lambda f, t: fill(f, {"LC02-2": {"Ref": "LC02-1"}}), "LC02-1 appears twice (also A12)"),
     "bad status": (lambda f, t: fill(f, {"LC02-1": {"Status": "Done"}}), "cell F12 (Status): 'Done' is not a status"),
-    "text too long": (lambda f, t: fill(f, {"LC02-1": {"Evidence": "x" * 10_001}}), "cell K12 (Evidence): Evidence of LC02-1 is 10,001 characters long"),
+    "text too long": (lambda f, t: fill(f, {"LC02-1": {"Evidence": "x" * 10_001}}), "cell L12 (Evidence): Evidence of LC02-1 is 10,001 characters long"),
     "formula without cached value": (lambda f, t: fill(f, {"LC02-1": {"Measures undertaken": "=1+1"}}), "cell G12 (Measures undertaken): holds a formula whose value was never calculated"),
     "error value": (lambda f, t: rewrite_member(f, form_sheet_member(f), lambda x: re.sub(
         r'<c r="F13" s="(\d+)" t="inlineStr"><is><t>Planned</t></is></c>', r'<c r="F13" s="\1" t="e"><f>1/0</f><v>#DIV/0!</v></c>', x)),

@@ -225,3 +225,26 @@ def test_upgrade_to_0013_keeps_accounts_and_forgets_only_their_failure_counts(ta
         assert connection.execute(text("SELECT name, role, password_hash FROM account")).all() == [("vera", "viewer", "a hash")]
         assert "failed_sign_ins" not in {c["name"] for c in inspect(connection).get_columns("account")}
         assert connection.execute(text("SELECT count(*) FROM sign_in_attempt")).scalar() == 0
+
+
+def test_upgrade_to_0011_keeps_entries_and_gives_them_no_offers(target):
+    """The offers column comes blank: every entry and its needs stay, and offers can be written at once."""
+    store = Store(target)
+    initialise(store)
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
+        item = session.scalar(select(Item).where(Item.ref == "LC02-1"))
+        record_entries(session, economy, 2008, [(item, {"status": "planned", "needs": "Training."})], "test")
+    before = ScriptDirectory.from_config(alembic_config()).get_revision("0011_offers").down_revision
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), before)
+        assert "offers" not in {column["name"] for column in inspect(connection).get_columns("entry")}
+    store.upgrade()
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT status, needs, offers FROM entry")).all() == [("planned", "Training.", None)]
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
+        item = session.scalar(select(Item).where(Item.ref == "LC02-1"))
+        record_entries(session, economy, 2008, [(item, {"offers": "Drafting advice."})], "test")
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT needs, offers FROM entry")).all() == [("Training.", "Drafting advice.")]

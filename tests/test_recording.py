@@ -20,12 +20,12 @@ def test_record_then_show_every_field(tracker):
     tracker(
         "record", "jpn", "lc02-1", "--year", "2008", "--status", "  implemented ",
         "--measures", "Act amended", "--planned", "Review", "--timeframe", "2009",
-        "--needs", "Training for judges", "--evidence", "https://example.go.jp/act",
+        "--needs", "Training for judges", "--offers", "Forensics course", "--evidence", "https://example.go.jp/act",
     )
     rows = show(tracker, "JPN", 2008)
     assert rows["LC02-1"] == {
         "ref": "LC02-1", "status": "implemented", "measures": "Act amended", "planned": "Review",
-        "timeframe": "2009", "needs": "Training for judges", "evidence": "https://example.go.jp/act",
+        "timeframe": "2009", "needs": "Training for judges", "offers": "Forensics course", "evidence": "https://example.go.jp/act",
     }
     assert len(rows) == 26
     assert rows["T7-1"]["status"] is None

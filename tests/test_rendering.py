@@ -21,8 +21,8 @@ PDF_TOOLS = shutil.which("pdftotext") and shutil.which("pdfinfo")
 #: pdftotext's word boxes are about 1.43 times the font size.
 BOX_PER_POINT = 1.43
 SMALLEST_POINTS = 7.5  # "about 8 pt"
-#: The form prints smaller: its six answer columns are 13 to 15 characters wide and the longest
-#: commitment takes at most six lines, all on one A4 page wide (issue 24).
+#: The form prints smaller: its seven answer columns are 14 characters wide and the longest
+#: commitment takes at most eight lines, all on one A4 page wide (issues 24 and 27).
 FORM_SMALLEST_POINTS = 6.8
 STATUS_LABELS = ("Not started", "Planned", "In progress", "Partially implemented", "Implemented", "Not applicable")
 

@@ -205,7 +205,7 @@ def test_profiles_figures_beside_the_region_and_formula_like_text(report):
     laws = next(r for r in rows if r[0] == "LC02-1")
     assert laws[2:5] == ["Implemented", "Up from Planned (2006)", "=1+1"]
     assert next(r for r in rows if r[0] == "LC02-2")[3] == "First report"
-    for sheet in (report["AUS"], report["Data"], report["Returns"], report["Needs"] if "Needs" in report else report["AUS"]):
+    for sheet in (report["AUS"], report["Data"], report["Returns"], report["Needs and offers"]):
         for row in sheet.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.value[:1] in "=+-@":
@@ -231,8 +231,8 @@ def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, stor
     assert rows[0][:10] == ["Economy code", "Economy", "Returned", "Ref", "Instrument", "Category", "Commitment",
                             "Deadline", "Year", "Status"]
     assert len(rows) == 1 + 21 * len(items_of(recorded, 2008))
-    assert data.auto_filter.ref == f"A1:P{len(rows)}"
-    assert report.defined_names["ProgressData"].attr_text == f"Data!$A$1:$P${len(rows)}"
+    assert data.auto_filter.ref == f"A1:Q{len(rows)}"
+    assert report.defined_names["ProgressData"].attr_text == f"Data!$A$1:$Q${len(rows)}"
     pandas = pytest.importorskip("pandas")
     frame = pandas.read_excel(tmp_path / "report.xlsx", sheet_name="Data")
     assert list(frame.columns[:3]) == ["Economy code", "Economy", "Returned"] and len(frame) == len(rows) - 1
@@ -386,7 +386,9 @@ def test_no_text_touches_the_column_beside_it(report):
 def test_needs_and_returns(recorded, tmp_path, store):
     from formtools import fill
 
-    recorded("record", "CAN", "LC02-3", "--year", "2008", "--needs", "Offer: training for prosecutors")
+    recorded("record", "CAN", "LC02-1", "--year", "2008", "--offers", "Training for prosecutors")
+    recorded("record", "CAN", "LC02-3", "--year", "2008", "--needs", "Forensic tools")
+    recorded("record", "KOR", "LC02-3", "--year", "2008", "--offers", "Written without a return")
     recorded("contact", "JPN", "--year", "2006", "--name", "Old focal point", "--email", "old@example.go.jp")
     recorded("contact", "JPN", "--year", "2007", "--name", "Kenji Sato", "--email", "kenji@example.go.jp")
     recorded("contact", "JPN", "--year", "2009", "--name", "Not yet", "--email", "later@example.go.jp")
@@ -398,13 +400,14 @@ def test_needs_and_returns(recorded, tmp_path, store):
     recorded("report", "--year", "2008", "--out", str(path))
     wb = load_workbook(path)
 
-    needs = [r for r in rows_of(wb["Needs"], 2) if r[2]]
-    assert [(r[0], r[2], r[3], r[4]) for r in needs] == [
-        ("LC02-1", "AUS", "Implemented", "+61 2 0000"),
-        ("LC02-3", "CAN", "Partially implemented", "Offer: training for prosecutors"),
+    needs = [r for r in rows_of(wb["Needs and offers"], 2) if r[2]]
+    assert [r[:1] + r[2:] for r in needs] == [
+        ["LC02-1", "Needs and offers", "AUS: +61 2 0000", "CAN: Training for prosecutors"],
+        ["LC02-3", "Needs, no offer", "CAN: Forensic tools", None],
     ]
-    assert needs[0][1] == "Cybercrime laws by October 2003" and wb["Needs"]["E2"].data_type == "s"
-    assert "2 economies wrote 2 capacity-building needs or offers, on 2 commitments" in findings_of(wb)
+    assert needs[0][1].startswith("Endeavor to enact a comprehensive set of laws")
+    assert ("2 commitments are the subject of a capacity-building need or offer in 2008. Matched, a need with an offer "
+            "from another economy: 1; needs without an offer: 1; offers without a need: 0") in findings_of(wb)
 
     header = rows_of(wb["Returns"])[0]
     assert header[:3] == ["Economy code", "Economy", "Return for 2008"]

@@ -224,7 +224,8 @@ def test_an_editor_answers_for_any_economy(web, store, round_2008):
 
 
 def test_the_same_return_as_a_form_and_online_gives_the_same_entries(web, round_2008, tmp_path):
-    answers = {"LC02-1": {"Status": "Partially implemented", "Measures undertaken": "Law passed"},
+    answers = {"LC02-1": {"Status": "Partially implemented", "Measures undertaken": "Law passed",
+                          "Capacity-building offers": "Drafting advice"},
                "LC02-4": {"Status": "Not applicable", "Evidence": HOSTILE}}
     contact = {"Contact name": "Kenji Sato", "Contact phone": "+81 3 0000 0000"}
     filled = fill(tmp_path / "forms" / "JPN-2008.xlsx", answers, contact, out=tmp_path / "JPN-2008-filled.xlsx")
@@ -235,10 +236,11 @@ def test_the_same_return_as_a_form_and_online_gives_the_same_entries(web, round_
     round_2008("contact", "KOR", "--year", "2007", "--name", "Kenji Sato", "--email", "kenji@example.jp")
     signed_in(web, "eddie")
     fields = page_fields(web.get("/economies/KOR/return?year=2008").text)
-    fields |= {"status:LC02-1": "partial", "measures:LC02-1": "Law passed", "status:LC02-4": "not_applicable",
+    fields |= {"status:LC02-1": "partial", "measures:LC02-1": "Law passed", "offers:LC02-1": "Drafting advice",
+               "status:LC02-4": "not_applicable",
                "evidence:LC02-4": HOSTILE, "contact:phone": "+81 3 0000 0000"}
     assert web.post("/economies/KOR/return/save", data=fields).status_code == 303
-    assert show(round_2008, "KOR") == by_form
+    assert show(round_2008, "KOR") == by_form and by_form["LC02-1"]["offers"] == "Drafting advice"
     contacts = [web.get(f"/economies/{code}/return.json?year=2008").json()["contact"] for code in ("JPN", "KOR")]
     assert contacts[0] == contacts[1] and contacts[0]["phone"] == "+81 3 0000 0000"
 

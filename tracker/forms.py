@@ -44,7 +44,7 @@ INPUT_LINES = 3  # an empty answer row opens with room for a few lines of typing
 INSTRUCTIONS_WIDTH = 95
 #: The most lines a commitment's text may take on the form: its column widens (up to
 #: ``COMMITMENT_WIDEST``) until the catalogue's longest wording of the year fits in them.
-COMMITMENT_LINES = 6
+COMMITMENT_LINES = 8
 COMMITMENT_WIDEST = 90
 
 
@@ -134,7 +134,7 @@ def _instructions(wb, formats: _Formats, economy: Economy, year: int, request: F
         (f"1. Go to the sheet '{FORM_SHEET}'. Fill in the contact point at the top.", None),
         ("2. For every commitment, choose a Status from the drop-down list and describe, in plain "
          "words, the measures undertaken this year, further measures planned and their timeframe, "
-         "any capacity-building needs (or offers), and evidence such as the name of a law or a web "
+         "the capacity building your economy needs and what it can offer others, and evidence such as the name of a law or a web "
          "address.", None),
         ("3. The form is prefilled with your latest answers; change only what has changed. "
          "A cell left blank keeps the answer already on record; to change an answer, type the new one; "

@@ -5,7 +5,8 @@ Each function returns plain data (the JSON twin of a page is exactly it) and run
 of SQL statements, whatever the number of economies and items. The figures come from the same
 functions as the commands: ``rounds.status_report`` (``tracker round status``), ``comparison.summary``
 (``tracker summary``), ``checklist.checklist`` (``tracker show``), ``history.history``
-(``tracker history``), ``reports_log.list_reports`` (``tracker reports list``).
+(``tracker history``), ``reports_log.list_reports`` (``tracker reports list``), ``needs.needs_and_offers``
+(``tracker needs``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tracker import checklist, comparison, history, progress, rates, reports_log, returns, rounds, years
+from tracker import checklist, comparison, history, needs, progress, rates, reports_log, returns, rounds, years
 from tracker.catalogue import items_for, resolve_item, show_item, wordings_for
 from tracker.errors import Refused
 from tracker.mail.log import last_contacted
@@ -101,6 +102,12 @@ def status_matrix(session: Session, year: int | None, instrument: str | None = N
             for e in economies
         ],
     }
+
+
+def needs_page(session: Session, year: int | None) -> dict:
+    """``tracker needs --year YEAR --json``, with its figures in words."""
+    matching = needs.needs_and_offers(session, known_year(session, year))
+    return matching.as_json() | {"sentence": matching.sentence()}
 
 
 def economy_page(session: Session, economy_code: str, year: int | None) -> dict:

@@ -43,10 +43,11 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0009_mail"
+SCHEMA_REVISION = "0011_offers"
 
-#: The narrative fields of an entry, in form order (the APEC CTAP columns).
-NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "evidence")
+#: The narrative fields of an entry, in form order (the APEC CTAP columns). The CTAP template asked
+#: for capacity-building needs and, beside them, what the economy could offer others (``offers``).
+NARRATIVE_FIELDS = ("measures", "planned", "timeframe", "needs", "offers", "evidence")
 #: Every field of an entry that a person sets, and so every field the history tracks.
 ENTRY_FIELDS = ("status",) + NARRATIVE_FIELDS
 #: The contact-point fields of an economy's return for a year.

@@ -65,6 +65,7 @@ for command in (
     progress_commands.contact,
     progress_commands.show,
     progress_commands.summary,
+    progress_commands.needs_command,
     progress_commands.history_command,
     round_commands.form,
     round_commands.import_command,

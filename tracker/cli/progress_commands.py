@@ -19,10 +19,11 @@ from tracker.text import escaped
 @click.option("--measures", help="Measures undertaken this year.")
 @click.option("--planned", help="Further measures planned.")
 @click.option("--timeframe", help="Timeframe of the planned measures.")
-@click.option("--needs", help="Capacity-building needs (or offers).")
+@click.option("--needs", help="Capacity-building needs: what the economy needs from others.")
+@click.option("--offers", help="Capacity-building offers: what the economy can offer others.")
 @click.option("--evidence", help="Evidence or reference: law name, URL, ...")
 @click.option("--clear", "clear", multiple=True, metavar="FIELD",
-              help="Empty a field (status, measures, planned, timeframe, needs, evidence); repeatable.")
+              help="Empty a field (status, measures, planned, timeframe, needs, offers, evidence); repeatable.")
 @click.option("--withdraw", is_flag=True,
               help="Empty the whole entry (recorded against the wrong item or year); its history stays.")
 @click.pass_context
@@ -150,6 +151,38 @@ def summary(ctx: click.Context, year: int, as_json: bool):
         if basis["items_added_sentence"]:
             click.echo(basis["items_added_sentence"] + ".")
     click.echo(f"\n{rates.RATE_FORMULA}\n{rates.COVERAGE_FORMULA}\n{rates.REGION_FORMULA}\n{comparison.BASIS_DEFINITION}")
+
+
+@click.command("needs")
+@year_option
+@json_option
+@click.pass_context
+def needs_command(ctx: click.Context, year: int, as_json: bool):
+    """Put each commitment's capacity-building needs beside the offers made for it, for a year.
+
+    Only the economies that returned for the year are read; those without a return are listed
+    apart, not counted as needing or offering nothing. A commitment is matched when some economy
+    needs help on it and another offers it.
+
+    \b
+    Example:
+        tracker needs --year 2008
+        tracker needs --year 2008 --json
+    """
+    from tracker import needs
+
+    result = run(ctx, needs.needs_and_offers, year)
+    if as_json:
+        emit_json(result.as_json())
+        return
+    click.echo(result.sentence())
+    if result.without_return:
+        click.echo(f"Not counted, no return for {year}: {', '.join(result.without_return)}.")
+    for pairing in result.pairings:
+        click.echo(f"\n{pairing.ref} ({needs.STATE_WORDS[pairing.state]}): {pairing.commitment}")
+        for heading, stated in (("needs", pairing.needs), ("offers", pairing.offers)):
+            for said in stated:
+                click.echo(f"  {heading:<7}{said.code:<6}{said.text}")
 
 
 @click.command("history")

@@ -22,7 +22,7 @@ from tracker.report.charts import (add_chart_sheet, chart_layout, commitment_sta
 from tracker.report.data import ILLUSTRATIVE_KEY, ReportData, gather
 from tracker.report.front import write_about, write_contents, write_cover, write_findings
 from tracker.report.profiles import write_profile
-from tracker.report.tables import (write_commitments, write_economies, write_matrix, write_needs, write_no_return,
+from tracker.report.tables import (write_commitments, write_economies, write_matrix, write_needs_and_offers, write_no_return,
                                    write_overdue, write_trend)
 from tracker.report.working import write_changes, write_data, write_returns
 from tracker.reports_log import record_report
@@ -49,7 +49,7 @@ def render(data: ReportData, destination: Path) -> None:
     write_trend(book)
     add_chart_sheet(book, "Trend chart", trend_chart(book, charts))
     write_overdue(book)
-    write_needs(book)
+    write_needs_and_offers(book)
     economies = {economy.id: economy for economy in data.economies}
     for economy_id, name in profile_names(data).items():
         write_profile(book, economies[economy_id], name)

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 ILLUSTRATIVE_NOTE = "ILLUSTRATIVE DATA: the entries in this workbook are made up for demonstration."
 #: The sheets of the workbook that are not an economy's profile, in order.
 PRINTED_BEFORE_PROFILES = ("Cover", "Contents", "Key findings", "Commitments", "Economies", "Matrix", "Rates chart",
-                           "Statuses chart", "Trend", "Trend chart", "Overdue", "Needs")
+                           "Statuses chart", "Trend", "Trend chart", "Overdue",
+                           "Needs and offers")
 PRINTED_AFTER_PROFILES = ("No return", "About")
 WORKING_SHEETS = ("Data", "Returns", "Changes", "Chart data")
 FIXED_SHEETS = (*PRINTED_BEFORE_PROFILES, *PRINTED_AFTER_PROFILES, *WORKING_SHEETS)
@@ -47,7 +48,7 @@ INDENT_WIDTH = 2.5
 DATA_COLUMNS = [
     "Economy code", "Economy", "Returned", "Ref", "Instrument", "Category", "Commitment", "Deadline", "Year", "Status",
     "Measures undertaken", "Further measures planned", "Timeframe", "Capacity-building needs",
-    "Evidence", "Last updated",
+    "Capacity-building offers", "Evidence", "Last updated",
 ]
 
 

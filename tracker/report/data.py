@@ -21,6 +21,7 @@ from tracker.history import contacts_as_of, entries_as_of
 from tracker.import_log import undone_ids
 from tracker.errors import Refused
 from tracker.models import NARRATIVE_FIELDS, Change, Economy, Entry, Form, Import, Item, Return, Setting
+from tracker.needs import NeedsAndOffers, match
 from tracker.progress import latest_contacts
 from tracker.publication import Publication, publication_for
 from tracker.years import check_year
@@ -29,7 +30,8 @@ from tracker.returns import latest_returns, returned_economies
 from tracker.reviews import review_states
 
 ILLUSTRATIVE_KEY = "illustrative"
-NEEDS_INDEX = 1 + NARRATIVE_FIELDS.index("needs")  # position in an entry tuple (status first)
+NEEDS_INDEX = 1 + NARRATIVE_FIELDS.index("needs")  # positions in an entry tuple (status first)
+OFFERS_INDEX = 1 + NARRATIVE_FIELDS.index("offers")
 
 
 @dataclass
@@ -164,17 +166,12 @@ class ReportData:
                     rows.append(ChangeRow(economy, item, status, before_year, before))
         return rows
 
-    def needs_rows(self) -> list[tuple[Item, Economy, str | None, str]]:
-        """(item, economy, status, text) for every capacity-building need or offer written this year."""
-        rows, entries = [], self.entries
-        economies = [(economy, economy.id) for economy in self.economies]
-        for item in self.items:
-            item_id = item.id
-            for economy, economy_id in economies:
-                entry = entries.get((economy_id, item_id))
-                if entry and entry[NEEDS_INDEX]:
-                    rows.append((item, economy, entry[0], entry[NEEDS_INDEX]))
-        return rows
+    @cached_property
+    def needs_and_offers(self) -> NeedsAndOffers:
+        """Each commitment's needs beside the offers made for it, matched as ``tracker needs`` does."""
+        said = {key: (entry[NEEDS_INDEX], entry[OFFERS_INDEX]) for key, entry in self.entries.items()
+                if entry[NEEDS_INDEX] or entry[OFFERS_INDEX]}
+        return match(self.year, self.items, self.texts, self.economies, said, self.returned_ids[self.year])
 
     def commitments_by_rate(self) -> list[tuple[Item, float]]:
         """Items with a rate this year, most implemented first (ties by catalogue order)."""

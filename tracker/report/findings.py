@@ -87,11 +87,12 @@ def key_findings(data: ReportData) -> list[str]:
                                     f"{_economies(count)}" for item, count in overdue[:HOW_MANY_NAMED]) + ".")
     else:
         findings.append(f"No commitment is overdue at the end of {year}.")
-    needs = data.needs_rows()
-    if needs:
-        findings.append(f"{_economies(len({economy.id for _, economy, _, _ in needs}))} wrote {len(needs)} "
-                        f"capacity-building needs or offers, on {len({item.id for item, *_ in needs})} commitments "
-                        "(see Needs).")
+    matching = data.needs_and_offers
+    if matching.pairings:
+        findings.append(f"{_commitments(len(matching.pairings))} the subject of a capacity-building need or offer "
+                        f"in {year}. Matched, a need with an offer from another economy: {matching.count('matched')}; "
+                        f"needs without an offer: {matching.count('unmet')}; offers without a need: "
+                        f"{matching.count('unasked')} (see Needs and offers).")
     else:
-        findings.append(f"No economy wrote a capacity-building need or offer for {year}.")
+        findings.append(f"No economy that returned wrote a capacity-building need or offer for {year}.")
     return findings

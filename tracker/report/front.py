@@ -59,8 +59,9 @@ def write_contents(book: Book) -> None:
             ("Trend", "Each economy's rate per year and the region-wide rate, with every break in the basis."),
             ("Trend chart", "The region-wide rate per year, drawn apart wherever the basis changed."),
             ("Overdue", "Each commitment past its deadline, with the economies where it is not implemented.")]
-    if data.needs_rows():
-        rows.append(("Needs", "The capacity-building needs and offers written this year."))
+    if data.needs_and_offers.pairings:
+        rows.append(("Needs and offers", "Per commitment, the capacity-building needs of the economies beside "
+                                         "the offers of others, to be paired."))
     if names:
         rows.append((f"{names[0]} to {names[-1]}" if len(names) > 1 else names[0],
                      "One page per economy that returned: its figures, statuses and measures in brief."))
@@ -83,7 +84,7 @@ def write_findings(book: Book) -> None:
         s.blank()
         s.sentence(finding)
     s.blank()
-    s.sentence("Definitions: see About. Figures: Commitments, Economies, Overdue and Needs.", book.source)
+    s.sentence("Definitions: see About. Figures: Commitments, Economies, Overdue and Needs and offers.", book.source)
 
 
 def write_about(book: Book) -> None:

@@ -1,11 +1,12 @@
 """The report's printed tables: commitments by instrument, economies, the matrix, the trend with
-its breaks, the overdue commitments, the needs, and the economies without a return."""
+its breaks, the overdue commitments, the needs beside the offers, and the economies without a return."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from tracker.models import Economy
+from tracker.needs import STATE_WORDS
 from tracker.percentages import points_text
 from tracker.rates import pooled
 from tracker.report.book import NO_RETURN, NOT_REPORTED, Book, Sheet, Styled, pct, short_label, status_label
@@ -162,17 +163,22 @@ def write_overdue(book: Book) -> None:
              f"Economies without a return are not listed: see {NO_RETURN}.", 5)
 
 
-def write_needs(book: Book) -> None:
-    """Printed only when some economy wrote a need or an offer."""
+def write_needs_and_offers(book: Book) -> None:
+    """Printed only when an economy that returned wrote a need or an offer: per commitment, who
+    needs what beside who offers what (``tracker needs``), for the secretariat to pair."""
     data = book.data
-    rows = data.needs_rows()
-    if not rows:
+    matching = data.needs_and_offers
+    if not matching.pairings:
         return
-    s = Sheet(book, "Needs", [10, 30, 10, 20, 70])
-    s.table(["Ref", "Commitment", "Economy code", f"Status {data.year}", "Capacity-building needs or offers"], 1)
-    for item, economy, status, text in rows:
-        s.put([item.ref, short_label(item, data.texts[item.id]), economy.code, status_label(status) or NOT_REPORTED, text])
-    s.source(f"the returns of {data.year}, as written by each economy.", 5)
+    s = Sheet(book, "Needs and offers", [10, 36, 16, 42, 42])
+    s.table(["Ref", "Commitment", "Matching", "Needs (economy: what it needs)", "Offers (economy: what it offers)"], 2)
+    for pairing in matching.pairings:
+        s.put([pairing.ref, pairing.commitment, STATE_WORDS[pairing.state],
+               "\n".join(f"{said.code}: {said.text}" for said in pairing.needs) or None,
+               "\n".join(f"{said.code}: {said.text}" for said in pairing.offers) or None])
+    unread = (f" Not counted, no return for {data.year}: {', '.join(matching.without_return)}."
+              if matching.without_return else "")
+    s.source(f"the returns of {data.year}, as written by each economy. {matching.sentence()}{unread}", 5)
 
 
 def write_no_return(book: Book) -> None:

@@ -9,6 +9,7 @@ from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 
 from tracker.report.book import DATA_COLUMNS, NO_RETURN, Book, Sheet, Styled, contact_name, pct, status_label
 from tracker.status import LABELS
+from tracker.models import NARRATIVE_FIELDS
 from tracker.workbook.typesetting import RISKY_LEADING
 
 CHANGE_WORDS = {"new": "New this year", "changed": "Changed"}
@@ -72,8 +73,8 @@ def write_data(book: Book) -> None:
     worked out once, not once a row.
     """
     data = book.data
-    s = Sheet(book, "Data", [9.5, 18, 9, 8.5, 24, 18, 40, 11, 6, 19, 30, 30, 12, 30, 24, 16], printed=False)
-    s.table(DATA_COLUMNS, 1, (7, 8, 15))
+    s = Sheet(book, "Data", [9.5, 18, 9, 8.5, 24, 18, 40, 11, 6, 19, 30, 30, 12, 30, 30, 24, 16], printed=False)
+    s.table(DATA_COLUMNS, 1, (7, 8, DATA_COLUMNS.index("Last updated")))
     write = s.ws.write_cells
     quoted, moment, day = book.quoted, book.datetime, book.date
 
@@ -83,7 +84,7 @@ def write_data(book: Book) -> None:
     items = [(item_id, ref, fmt(ref), instrument, fmt(instrument), category, fmt(category), text, fmt(text),
               datetime(deadline.year, deadline.month, deadline.day) if deadline else None)
              for (item_id, ref, text, instrument, category), deadline in zip(data.item_fields, (i.deadline for i in data.items))]
-    entries, empty, year = data.entries, (None,) * 7, data.year
+    entries, empty, year = data.entries, (None,) * (len(NARRATIVE_FIELDS) + 2), data.year
     row = 1
     for economy in data.economies:
         economy_id, code, name = economy.id, economy.code, economy.name

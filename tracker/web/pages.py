@@ -79,6 +79,12 @@ def matrix(request: Request, viewer: Viewer):
     return _library(request, overview.status_matrix, _year(request), _text(request, "instrument"))
 
 
+def needs_page(request: Request, viewer: Viewer):
+    """Each commitment's needs beside the offers made for it: the secretariat pairs them."""
+    _reads_everything(viewer)
+    return _library(request, overview.needs_page, _year(request))
+
+
 def economy(request: Request, viewer: Viewer):
     code = request.path_params["code"]
     if not viewer.may_read(code):
@@ -167,6 +173,7 @@ def favicon(request: Request):
 routes = [
     *twin("/", "glance.html", glance),
     *twin("/matrix", "matrix.html", matrix),
+    *twin("/needs", "needs.html", needs_page),
     *twin("/economies/{code}", "economy.html", economy),
     *twin("/items/{ref}", "item.html", item),
     *twin("/history", "history.html", history_page),

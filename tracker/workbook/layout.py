@@ -9,25 +9,29 @@ LISTS_SHEET = "Lists"
 STATUS_LIST_NAME = "StatusLabels"
 HEADER_ROW = 10
 #: The Form sheet's columns: (title, entry field or None for read-only columns, width). Every
-#: column a focal point writes in is 15 characters wide (Status, a choice from a list, 14); the
+#: column a focal point writes in is 14 characters wide, Status (a choice from a list) too; the
 #: Commitment column is the narrowest it may be (the writer widens it until the catalogue's longest
-#: wording takes six lines). The widths add up to what prints one A4 page wide in landscape at
-#: about 7 pt.
+#: wording takes eight lines, no more than the Instrument column's title takes). The widths add up
+#: to what prints one A4 page wide in landscape at about 7 pt, with the seven answer columns.
 COLUMNS = [
     ("Ref", None, 15),  # wide enough for the contact point's captions above the table
     ("Instrument", None, 12),
-    ("Commitment", None, 40),
+    ("Commitment", None, 36),
     ("Deadline", None, 10),
     ("Last reported status", None, 12),
     ("Status", "status", 14),
-    ("Measures undertaken", "measures", 15),
-    ("Further measures planned", "planned", 15),
-    ("Timeframe", "timeframe", 15),
-    ("Capacity-building needs", "needs", 15),
-    ("Evidence", "evidence", 15),
+    ("Measures undertaken", "measures", 14),
+    ("Further measures planned", "planned", 14),
+    ("Timeframe", "timeframe", 14),
+    ("Capacity-building needs", "needs", 14),
+    ("Capacity-building offers", "offers", 14),
+    ("Evidence", "evidence", 14),
 ]
 #: The columns a focal point answers in, by title: {title: entry field}.
 FIELD_TITLES = {title: name for title, name, _ in COLUMNS if name}
+#: The answer columns that forms written before them lack: such a form still imports, and leaves
+#: the field as it was.
+ADDED_TITLES = ("Capacity-building offers",)
 #: The first columns come from the catalogue, the same in every economy's form (Ref, Instrument,
 #: Commitment, Deadline); then Last reported status, then the answers.
 CATALOGUE_COLUMNS = 4

@@ -41,8 +41,8 @@ from tracker.workbook.reader_package import (MAIN, MAX_FILE_BYTES, OTHER_FORMATS
 from tracker.workbook.reader_formats import (GENERAL, Hidden, elapsed_as_shown, format_kind, general,
                                              number_as_shown, text_as_shown, text_section)
 from tracker.workbook.reader_styles import FONT_ADVICE, CellStyle, Font, read_styles
-from tracker.workbook.layout import (COLUMNS, CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, ID_SHEET, PROPERTY_PREFIX,
-                                     SHOWN_ID_CAPTIONS)
+from tracker.workbook.layout import (ADDED_TITLES, COLUMNS, CONTACT_LABELS, FIELD_TITLES, FORM_SHEET, ID_SHEET,
+                                     PROPERTY_PREFIX, SHOWN_ID_CAPTIONS)
 
 #: Excel's own limit on the characters of one cell.
 MAX_CELL_CHARS = 32_767
@@ -64,7 +64,8 @@ MAX_SHARED_CHARACTERS = 50_000_000
 MAX_FORM_ROWS = 2_000
 MAX_TABLE_ROWS = 250_000
 #: How each kind of sheet is read: (the titles of its columns, those it needs, its rows at most).
-FORM_READING = ([title for title, _, _ in COLUMNS], ["Ref", *FIELD_TITLES], MAX_FORM_ROWS)
+FORM_READING = ([title for title, _, _ in COLUMNS], ["Ref", *(t for t in FIELD_TITLES if t not in ADDED_TITLES)],
+                MAX_FORM_ROWS)
 TABLE_READING = ([*TABLE_KEYS, *FIELD_TITLES], [*TABLE_KEYS, "Status"], MAX_TABLE_ROWS)
 ID_ROWS = 20
 MAX_ID_CHARS = 200
@@ -701,7 +702,7 @@ class _Reader:
             sheet = self._sheet(grid, *FORM_READING)
             if sheet is None:
                 self.refuse(f"sheet {FORM_SHEET}: no header row with the columns "
-                            f"{', '.join(['Ref', *FIELD_TITLES])} in the first {HEADER_SEARCH_ROWS} rows. "
+                            f"{', '.join(FORM_READING[1])} in the first {HEADER_SEARCH_ROWS} rows. "
                             "Do not rename or delete columns; start again from the form you were sent.")
             identification = self._identification(by_name)
             self._check_captions_once(sheet)
