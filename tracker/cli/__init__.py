@@ -18,6 +18,7 @@ from tracker.cli import (
     database_commands,
     progress_commands,
     publication_commands,
+    publish_commands,
     round_commands,
     web_commands,
 )
@@ -72,6 +73,7 @@ for command in (
     round_commands.report_command,
     round_commands.demo_command,
     publication_commands.publication_group,
+    publish_commands.publish_command,
     web_commands.serve_command,
     web_commands.users_group,
 ):

@@ -398,8 +398,9 @@ def demo_command(out_dir: Path):
     """Run a whole round on a separate demo database and write its report.
 
     Builds OUT/demo.db (never your own database) with the real catalogue and economies and
-    illustrative entries for 2006 and 2007, writes the 2008 forms, fills in and imports some of
-    them as focal points would, and writes the 2008 report. Every sheet says the data are made up.
+    illustrative entries and reports for 2006 and 2007, writes the 2008 forms, fills in and imports
+    some of them as focal points would, and writes the 2008 report. Every sheet says the data are
+    made up; every report is kept as published, so `tracker publish` can publish the three years.
 
     \b
     Example:
@@ -415,3 +416,5 @@ def demo_command(out_dir: Path):
                f"{len(result.imports)} filled in and imported ({applied} applied).")
     click.echo(f"Report: {result.report}")
     click.echo(f"Try: tracker --db {result.database} summary --year {demo.ROUND_YEAR}")
+    click.echo(f"Publish: tracker --db {result.database} publish --year {demo.ROUND_YEAR} "
+               f"--years {demo.RECORDED_YEARS[0]}-{demo.ROUND_YEAR} --out {result.database.parent / 'public'}")
