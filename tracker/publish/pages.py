@@ -53,7 +53,7 @@ class Writer:
 
     def write(self, path: str, template: str, **context) -> None:
         root = "../" * path.count("/")
-        html = self.env.get_template(template).render(root=root, here=path, **self.shared, **context)
+        html = self.env.get_template(template).render(root=root, **(self.shared | context))
         target = self.folder / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(html, encoding="utf-8")
@@ -72,7 +72,8 @@ def _overview(published: PublishedYear) -> dict:
     comparison = data.comparison
     commitments = [{"item": item, "text": data.texts[item.id], "figure": site.commitment(published, item)}
                    for item in data.items]
-    return {"published": published, "data": data, "returned": returned, "missing": missing,
+    return {"published": published, "publication": published.publication, "data": data,
+            "returned": returned, "missing": missing,
             "region": site.region(published), "instruments": site.instruments(published),
             "commitments": commitments,
             "basis": comparison.basis.describe() if comparison else None,
@@ -83,7 +84,7 @@ def _matrix(published: PublishedYear) -> dict:
     data = published.data
     rows = [(e, [site.entry(published, e.id, item.id) for item in data.items], data.returned(e.id))
             for e in data.economies]
-    return {"published": published, "items": data.items, "rows": rows}
+    return {"published": published, "publication": published.publication, "items": data.items, "rows": rows}
 
 
 def _commitment(years: list[PublishedYear], item: Item, economies: list[Economy]) -> dict:

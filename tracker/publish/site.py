@@ -66,45 +66,33 @@ class Figure:
         return self.change.rate_change if self.change else None
 
 
-def published_report(session: Session, year: int) -> ReportLog:
+def published_report(session: Session, year: int) -> ReportLog | None:
     """The latest report of ``year`` whose workbook is kept: the one the public site shows."""
-    report = session.scalar(
+    return session.scalar(
         select(ReportLog).join(KeptReportFile, KeptReportFile.report_id == ReportLog.id)
         .where(ReportLog.year == year, KeptReportFile.kind == "workbook")
         .order_by(ReportLog.id.desc()).limit(1))
-    if report is None:
-        raise Refused(f"No report of {year} is kept as published, and only what was published is published: "
-                      f"write the report first (`tracker report --year {year}`), then publish again.")
-    return report
 
 
-def published_year(session: Session, year: int) -> PublishedYear:
-    """``year`` as its kept report published it: the data as of the report's moment."""
-    report = published_report(session, year)
+def published_year(session: Session, report: ReportLog) -> PublishedYear:
+    """The year of ``report`` as it published it: the data as of the report's moment."""
     moment = report.as_of or report.written_at
-    files = {}
-    for kind in ("workbook", "pdf"):
-        if session.scalar(select(KeptReportFile.id).where(KeptReportFile.report_id == report.id,
-                                                          KeptReportFile.kind == kind)) is not None:
-            files[kind] = kept_file(session, report.id, kind)
-    return PublishedYear(year, report.id, moment, gather(session, year, moment), files)
+    kinds = session.scalars(select(KeptReportFile.kind).where(KeptReportFile.report_id == report.id)).all()
+    files = {kind: kept_file(session, report.id, kind) for kind in ("workbook", "pdf") if kind in kinds}
+    return PublishedYear(report.year, report.id, moment, gather(session, report.year, moment), files)
 
 
 def published_years(session: Session, years: list[int]) -> list[PublishedYear]:
     """Each of ``years`` as published, oldest first; refused, naming every year at fault, when any
     has no kept report."""
-    missing = []
-    for year in years:
-        try:
-            published_report(session, year)
-        except Refused:
-            missing.append(year)
+    reports = {year: published_report(session, year) for year in sorted(years)}
+    missing = [year for year, report in reports.items() if report is None]
     if missing:
         shown = ", ".join(map(str, missing))
         raise Refused(f"No report of {shown} is kept as published, and only what was published is published: "
                       f"write {'it' if len(missing) == 1 else 'each'} first (`tracker report --year {missing[0]}`), "
                       "then publish again.")
-    return [published_year(session, year) for year in sorted(years)]
+    return [published_year(session, report) for report in reports.values()]
 
 
 def region(published: PublishedYear) -> Figure:
