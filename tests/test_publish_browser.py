@@ -9,6 +9,7 @@ Screenshots of the overview, a commitment and an economy at both widths are kept
 from __future__ import annotations
 
 import functools
+import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -128,10 +129,18 @@ def test_the_pages_fit_the_width_and_are_kept_as_screenshots(browser, site, widt
     context.close()
 
 
-def test_a_page_prints_without_its_navigation(browser, site):
+def test_pages_print_without_their_navigation_and_the_matrix_fits_a4(browser, site):
     context, page = _page(browser, viewport={"width": 794, "height": 1123})
     page.goto(site["base"] + "2008/index.html")
     page.emulate_media(media="print")
     assert page.locator("header nav").is_hidden() and page.locator("h1").is_visible()
     assert page.pdf(prefer_css_page_size=True).startswith(b"%PDF")
+    page.set_viewport_size({"width": 1047, "height": 740})  # A4 landscape within its margins (277 x 196 mm)
+    page.goto(site["base"] + "2008/matrix.html")
+    assert page.locator(".matrix .short").first.is_visible() and page.locator(".matrix .long").first.is_hidden()
+    width = page.evaluate("document.querySelector('.matrix').getBoundingClientRect().width")
+    assert width <= 1047, f"the printed matrix is {width} px wide, wider than A4 landscape"
+    sizes = {tuple(round(float(n)) for n in box.split()[2:])
+             for box in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", page.pdf(prefer_css_page_size=True))}
+    assert sizes == {(842, 595)}, sizes
     context.close()

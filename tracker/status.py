@@ -15,6 +15,9 @@ SCALE = {
 }
 STATUS_KEYS = tuple(SCALE)
 LABELS = {key: label for key, (label, _) in SCALE.items()}
+#: A status in two letters, for a printed matrix (its legend prints the labels beside them); None: not reported.
+SHORT = {"not_started": "NS", "planned": "PL", "in_progress": "IP", "partial": "PI", "implemented": "IM",
+         "not_applicable": "NA", None: "NR"}
 
 
 def _normal(text: str) -> str:

@@ -17,11 +17,8 @@ from tracker.models import NARRATIVE_FIELDS, Economy, Item
 from tracker.percentages import percent_text, points_text, rounded_percent
 from tracker.publish import site
 from tracker.publish.site import PublishedYear
-from tracker.status import LABELS, SCALE, STATUS_KEYS
-
-NARRATIVE_TITLES = {"measures": "Measures taken", "planned": "Further measures planned", "timeframe": "Timeframe",
-                    "needs": "Capacity-building needs or offers", "evidence": "Evidence"}
-
+from tracker.status import LABELS, SHORT, STATUS_KEYS
+from tracker.workbook.layout import FIELD_LABELS
 
 def page_name(text: str) -> str:
     """A file name for a ref or a code: letters, digits, '-' and '.' kept, anything else as _XX."""
@@ -36,7 +33,7 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("tracker.publish", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(percent=percent_text, points=points_text, width=_bar_width, page=page_name)
-    env.globals.update(labels=LABELS, scale=SCALE, status_keys=STATUS_KEYS, narrative_titles=NARRATIVE_TITLES,
+    env.globals.update(labels=LABELS, short=SHORT, status_keys=STATUS_KEYS, narrative_titles=FIELD_LABELS,
                        narrative_fields=NARRATIVE_FIELDS)
     return env
 

@@ -19,7 +19,7 @@ from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
 from tracker.percentages import percent_text, points_text
 from tracker.workbook.layout import FIELD_LABELS, FIELD_TITLES
-from tracker.status import LABELS
+from tracker.status import LABELS, SHORT
 from tracker.web.sessions import csrf_token, current_viewer
 
 log = logging.getLogger("tracker.web")
@@ -31,9 +31,6 @@ def json_default(value):
     raise TypeError(f"cannot show {type(value).__name__} as JSON")
 
 
-#: A status in two letters, for the printed matrix (the legend prints the labels beside them).
-SHORT = {"not_started": "NS", "planned": "PL", "in_progress": "IP", "partial": "PI", "implemented": "IM",
-         "not_applicable": "NA", None: "NR"}
 _CELLS = {
     key: Markup('<td class="status s-{}"><span class="long">{}</span><span class="short" aria-hidden="true">{}</span></td>')
     .format(key or "none", LABELS.get(key, NOT_REPORTED), SHORT[key])
