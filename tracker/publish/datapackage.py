@@ -172,7 +172,7 @@ def write_package(folder: Path, years: list[PublishedYear], downloads: dict[int,
     for name, rows in tables(years, downloads).items():
         _write_csv(folder / "data" / f"{name}.csv", name, rows)
         with (folder / "data" / f"{name}.json").open("w", encoding="utf-8") as out:
-            json.dump(rows, out, ensure_ascii=False, indent=0)
+            out.write("[\n" + ",\n".join(json.dumps(row, ensure_ascii=False) for row in rows) + "\n]\n")
         written += [f"data/{name}.csv", f"data/{name}.json"]
         resources.append({"name": name, "title": TITLES[name], "path": f"data/{name}.csv", "format": "csv",
                           "mediatype": "text/csv", "encoding": "utf-8", "schema": SCHEMAS[name]})
