@@ -144,3 +144,11 @@ def test_pages_print_without_their_navigation_and_the_matrix_fits_a4(browser, si
              for box in re.findall(rb"/MediaBox\s*\[([^\]]+)\]", page.pdf(prefer_css_page_size=True))}
     assert sizes == {(842, 595)}, sizes
     context.close()
+
+
+def test_no_contact_detail_is_published(site):
+    """The demo's focal points have names ("Focal point of Japan") and e-mail addresses; none is on the site."""
+    for path in site["folder"].rglob("*"):
+        if path.suffix in (".html", ".csv", ".json"):
+            text = path.read_text(encoding="utf-8")
+            assert "Focal point of" not in text and "focal.point@" not in text, path
