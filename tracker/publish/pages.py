@@ -13,7 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from tracker.models import NARRATIVE_FIELDS, Economy, Item
+from tracker.models import Economy, Item
 from tracker.percentages import percent_text, points_text, rounded_percent
 from tracker.publish import site
 from tracker.publish.site import PublishedYear
@@ -33,8 +33,7 @@ def environment() -> Environment:
     env = Environment(loader=PackageLoader("tracker.publish", "templates"), autoescape=True,
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(percent=percent_text, points=points_text, width=_bar_width, page=page_name)
-    env.globals.update(labels=LABELS, short=SHORT, status_keys=STATUS_KEYS, narrative_titles=FIELD_LABELS,
-                       narrative_fields=NARRATIVE_FIELDS)
+    env.globals.update(labels=LABELS, short=SHORT, status_keys=STATUS_KEYS, narrative_titles=FIELD_LABELS)
     return env
 
 

@@ -131,9 +131,9 @@ def entry(published: PublishedYear, economy_id: int, item_id: int) -> dict | Non
     values = published.data.entries.get((economy_id, item_id))
     if values is None or not any(values[:1 + len(NARRATIVE_FIELDS)]):
         return None
-    status = values[0]
-    return {"status": status, "label": LABELS.get(status, "") if status else "",
-            **dict(zip(NARRATIVE_FIELDS, values[1:1 + len(NARRATIVE_FIELDS)]))}
+    status, narrative = values[0], dict(zip(NARRATIVE_FIELDS, values[1:1 + len(NARRATIVE_FIELDS)]))
+    return {"status": status, "label": LABELS.get(status, "") if status else "", **narrative,
+            "narrative": [(name, value) for name, value in narrative.items() if value]}
 
 
 def all_items(years: list[PublishedYear]) -> list[Item]:
