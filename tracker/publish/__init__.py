@@ -79,7 +79,7 @@ def year_range(year: int, years: tuple[int, int] | None) -> list[int]:
     first, last = check_year(years[0]), check_year(years[1])
     if first > last or not first <= year <= last:
         raise Refused(f"--years {first}-{last} must run from an earlier to a later year and include --year {year}: "
-                      f"give, say, --years {min(first, year)}-{max(last, year)}.")
+                      f"give, say, --years {min(first, last, year)}-{max(first, last, year)}.")
     return list(range(first, last + 1))
 
 
