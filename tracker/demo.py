@@ -30,7 +30,8 @@ from tracker.import_log import list_imports
 from tracker.initialise import initialise, version_key
 from tracker.models import Catalogue, Economy, Setting
 from tracker.progress import record_contact, record_entries
-from tracker.report import ILLUSTRATIVE_KEY, write_report
+from tracker.kept_reports import write_report
+from tracker.report import ILLUSTRATIVE_KEY
 from tracker.reviews import not_accepted, review_return
 from tracker.rounds import close_round, open_round, reopen_round
 from tracker.status import LABELS
@@ -43,7 +44,7 @@ DEMO_DB = "demo.db"
 YEARS = (2006, 2007, 2008, 2009, 2010)
 FORM_YEARS = (2008, 2010)  # the years answered on forms; the others recorded as returns received otherwise
 NEW_CATALOGUE_YEAR = 2010  # the catalogue's newest version is loaded before this year's round
-REPORT_YEARS = (2008, 2010)
+REPORT_YEARS = YEARS  # each kept as published, so that the demo's five years can be published
 ROUND_YEAR = YEARS[-1]  # the round the demo leaves open, for a newcomer to try
 SOURCE = "tracker demo (illustrative)"
 #: The economies with no return each year (illustrative); "late" ones return after the round closed.

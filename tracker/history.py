@@ -116,15 +116,17 @@ def history(
 def _replay(session: Session, when: datetime, entries: bool, years: list[int] | None = None):
     """Replay the history up to ``when``: per (economy, item or None, year), each field's value
     then and the moment that row last changed."""
-    query = select(Change).where(Change.changed_at <= when).order_by(Change.changed_at, Change.id)
+    # Rows of columns, not ORM objects: a replay reads the whole history.
+    query = (select(Change.economy_id, Change.item_id, Change.year, Change.field, Change.new_value, Change.changed_at)
+             .where(Change.changed_at <= when).order_by(Change.changed_at, Change.id))
     query = query.where(Change.item_id.is_not(None) if entries else Change.item_id.is_(None))
     if years is not None:
         query = query.where(Change.year.in_(years))
     state: dict[tuple, dict] = {}
-    for change in session.scalars(query):
-        row = state.setdefault((change.economy_id, change.item_id, change.year), {})
-        row[change.field] = change.new_value
-        row["updated_at"] = change.changed_at
+    for economy_id, item_id, year, field, new_value, changed_at in session.execute(query):
+        row = state.setdefault((economy_id, item_id, year), {})
+        row[field] = new_value
+        row["updated_at"] = changed_at
     return state
 
 

@@ -39,6 +39,8 @@ STATUS_COLOURS = {
 #: The colour of a code written on its status's colour: white on the dark green, black on the
 #: others, each legible at WCAG AA.
 STATUS_INK = {key: "#FFFFFF" if key == "implemented" else "#000000" for key in STATUS_COLOURS}
+#: The codes by status key, with None for "not reported".
+SHORT = {**STATUS_CODES, None: NOT_REPORTED_CODE}
 
 
 def _normal(text: str) -> str:

@@ -20,6 +20,7 @@ from tracker.cli import (
     progress_commands,
     publication_commands,
     review_commands,
+    publish_commands,
     round_commands,
     web_commands,
 )
@@ -76,6 +77,7 @@ for command in (
     round_commands.report_command,
     round_commands.demo_command,
     publication_commands.publication_group,
+    publish_commands.publish_command,
     web_commands.serve_command,
     web_commands.users_group,
     mail_commands.mail_group,

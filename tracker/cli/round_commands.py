@@ -493,8 +493,9 @@ def demo_command(out_dir: Path):
     Builds OUT/demo.db (never your own database) with the real catalogue and economies and
     illustrative returns for 2006 to 2010: economies returning some years and not others, forms
     filled in and imported in 2008 and 2010, a wrong file undone, a closed round reopened for a
-    late return, and the catalogue's newer version loaded before 2010. Writes the 2008 and 2010
-    reports. Every sheet says the data are made up.
+    late return, and the catalogue's newer version loaded before 2010. Writes a report for each
+    year, kept as published, so that `tracker publish` can publish the five years. Every sheet
+    says the data are made up.
 
     \b
     Example:
@@ -509,3 +510,5 @@ def demo_command(out_dir: Path):
         click.echo(line)
     click.echo(f"Reports: {', '.join(str(path) for path in result.reports)}")
     click.echo(f"Try: tracker --db {result.database} summary --year {demo.ROUND_YEAR}")
+    click.echo(f"Publish: tracker --db {result.database} publish --year {demo.ROUND_YEAR} "
+               f"--years {demo.YEARS[0]}-{demo.ROUND_YEAR} --out {result.database.parent / 'public'}")

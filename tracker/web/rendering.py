@@ -19,7 +19,7 @@ from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
 from tracker.percentages import percent_text, points_text
 from tracker.workbook.layout import CONTACT_LABELS, FIELD_LABELS, FIELD_TITLES
-from tracker.status import LABELS, NOT_REPORTED_CODE, STATUS_CODES, STATUS_COLOURS, STATUS_INK
+from tracker.status import LABELS, SHORT, STATUS_COLOURS, STATUS_INK
 from tracker.web.sessions import csrf_token, current_viewer
 
 log = logging.getLogger("tracker.web")
@@ -31,8 +31,6 @@ def json_default(value):
     raise TypeError(f"cannot show {type(value).__name__} as JSON")
 
 
-#: Each status as the report's code (the legend gives the labels beside them).
-SHORT = {**STATUS_CODES, None: NOT_REPORTED_CODE}
 #: A cell per status, built once each since a large matrix has 100,000 of them: labelled (the
 #: label written out on screen, the code in print), or coded (the code on the status's colour,
 #: the label for screen readers).
