@@ -95,3 +95,12 @@ def test_rates_worked_out_again_from_the_answers(demo, year):
         assert row["implementation_rate"] == pytest.approx(economy_done / economy_applicable), code
         done, applicable = done + economy_done, applicable + economy_applicable
     assert trend_rows(demo, year)["Region-wide"][-1] == pytest.approx(done / applicable, abs=0.0005)
+
+
+def test_needs_and_offers_that_match_and_some_that_do_not(demo):
+    by_ref = {c["ref"]: c for c in tracker_json(demo, "needs", "--year", "2010")["commitments"]}
+    assert {ref: c["state"] for ref, c in by_ref.items()} == {
+        "LC02-1": "matched", "LC02-3": "matched", "T5-2": "unmet", "CSS-3": "unasked"}
+    # Thailand's need of 2008 is carried forward on its 2010 form and returned as it was.
+    assert [s["code"] for s in by_ref["LC02-3"]["needs"]] == ["PNG", "THA"] and [s["code"] for s in by_ref["LC02-3"]["offers"]] == ["AUS"]
+    assert tracker_json(demo, "needs", "--year", "2008")["totals"]["commitments_matched"] == 1

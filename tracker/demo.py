@@ -71,6 +71,19 @@ CONVENTION = {
     "CAN": lambda year: ("in_progress", "Signed the Convention on Cybercrime on 23 November 2001; "
                                         "ratification under study."),
 }
+#: Capacity-building needs and offers (illustrative), by year, economy and commitment: in 2010 two
+#: needs met by an offer, one need no one offers to meet, and one offer no one asked for; in 2008
+#: one need met by an offer.
+NEEDS_AND_OFFERS = {
+    (2008, "THA", "LC02-3"): {"needs": "Training for the first staff of a national CERT."},
+    (2008, "AUS", "LC02-3"): {"offers": "Places for CERT staff on our incident-handling course."},
+    (2010, "PNG", "LC02-3"): {"needs": "Help to set up a national CERT: staffing plan and training."},
+    (2010, "AUS", "LC02-3"): {"offers": "Staff exchange with our national CERT; incident-handling training."},
+    (2010, "PER", "LC02-1"): {"needs": "Advice on drafting cybercrime legislation."},
+    (2010, "JPN", "LC02-1"): {"offers": "Seminar for legislative drafters on cybercrime offences."},
+    (2010, "IDN", "T5-2"): {"needs": "Training for prosecutors on electronic evidence."},
+    (2010, "SGP", "CSS-3"): {"offers": "Public awareness campaign material, free to adapt."},
+}
 #: Measures that read well beside any commitment (illustrative).
 MEASURES = [
     "Work plan agreed with the agencies concerned.",
@@ -108,7 +121,7 @@ def _answer(rng: random.Random, last: dict, economy: str, ref: str, year: int) -
         status = _next_status(rng, last.get((economy, ref)))
         measures = rng.choice(MEASURES) if status not in ("not_started", "not_applicable") and rng.random() < 0.4 else None
     last[(economy, ref)] = status
-    return {"status": status, "measures": measures} if measures else {"status": status}
+    return {"status": status, **({"measures": measures} if measures else {}), **NEEDS_AND_OFFERS.get((year, economy, ref), {})}
 
 
 def _accept_and_close(session: Session, year: int) -> None:
