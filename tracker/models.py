@@ -103,3 +103,9 @@ class Account(Base):
     __table__ = tables.account
 
     economy: Mapped[Economy | None] = relationship()
+
+
+class PasswordReset(Base):
+    __table__ = tables.password_reset
+
+    account: Mapped[Account] = relationship()
