@@ -114,7 +114,7 @@ def _check_password(password: str) -> str:
 def _account(session: Session, name: str) -> Account:
     account = session.scalar(select(Account).where(Account.name == name.strip()))
     if account is None:
-        raise Refused(f"There is no user {name!r}; see `tracker users list`.")
+        raise Refused(f"There is no user {name!r}: check the name against the list of accounts.")
     return account
 
 
@@ -125,7 +125,7 @@ def add_user(session: Session, name: str, role: str, economy_code: str | None, p
     name = _clean_name(name)
     _check_role(role, economy_code)
     if session.scalar(select(Account.id).where(Account.name == name)) is not None:
-        raise Refused(f"User {name} already exists; `tracker users password {name}` changes the password.")
+        raise Refused(f"User {name} already exists: choose another name, or reset {name}'s password instead.")
     economy = resolve_economy(session, economy_code) if economy_code else None
     account = Account(name=name, role=role, economy=economy, password_hash=NO_PASSWORD if password is None else _hasher.hash(_check_password(password)),
                       created_at=utcnow(), failed_sign_ins=0)
