@@ -216,6 +216,7 @@ def test_on_a_phone_an_administrator_adds_an_account_and_the_person_signs_in(bro
     assert person.goto(link).status == 410
 
     page.goto(server["base"] + "/users")
+    page.get_by_text("phonekim (Focal point, KOR)").click()
     page.get_by_role("link", name="Remove phonekim…").click()
     page.get_by_role("button", name="Yes, remove phonekim").click()
     page.wait_for_load_state()
