@@ -248,3 +248,25 @@ def test_upgrade_to_0011_keeps_entries_and_gives_them_no_offers(target):
         record_entries(session, economy, 2008, [(item, {"offers": "Drafting advice."})], "test")
     with store.engine.connect() as connection:
         assert connection.execute(text("SELECT needs, offers FROM entry")).all() == [("Training.", "Drafting advice.")]
+
+
+def test_upgrade_to_0014_keeps_accounts_and_their_passwords(target):
+    """The table of one-time password links is new; the accounts (and so their passwords) stay,
+    and a link names an account that exists."""
+    from tracker import users
+
+    store = Store(target)
+    initialise(store)
+    with store.transaction() as session:
+        users.add_user(session, "amina", "admin", None, "s3cret pass")
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0007_returns_and_membership")
+        assert "password_reset" not in inspect(connection).get_table_names()
+    store.upgrade()
+    with store.transaction() as session:
+        assert users.sign_in(session, "amina", "s3cret pass", users.utcnow(), "127.0.0.1").viewer.role == "admin"
+        users.issue_password_link(session, "amina", "test", users.utcnow())
+    with pytest.raises(IntegrityError):
+        with store.engine.begin() as connection:
+            connection.execute(text("INSERT INTO password_reset (account_id, token_sha256, created_at, expires_at, "
+                                    "issued_by) VALUES (999, 'x', '2030-01-01', '2030-01-02', 'test')"))

@@ -28,7 +28,7 @@ def test_users_add_list_password_remove(tracker, store):
 
 def test_users_refusals_are_messages(tracker):
     refused = [
-        (["users", "add", "a", "--role", "focal-point", "--password-stdin"], "needs --economy"),
+        (["users", "add", "a", "--role", "focal-point", "--password-stdin"], "needs its economy"),
         (["users", "add", "a", "--role", "viewer", "--economy", "JPN", "--password-stdin"], "only a focal point"),
         (["users", "add", "a", "--role", "viewer", "--password-stdin"], "too short"),
         (["users", "add", "bad name!", "--role", "viewer", "--password-stdin"], "not a valid user name"),

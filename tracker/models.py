@@ -123,3 +123,9 @@ class MailMessage(Base):
 
 class PersonalLink(Base):
     __table__ = tables.personal_link
+
+
+class PasswordReset(Base):
+    __table__ = tables.password_reset
+
+    account: Mapped[Account] = relationship()

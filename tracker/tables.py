@@ -43,7 +43,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0011_offers"
+SCHEMA_REVISION = "0014_password_resets"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns). The CTAP template asked
 #: for capacity-building needs and, beside them, what the economy could offer others (``offers``).
@@ -378,4 +378,18 @@ personal_link = Table(
     Column("expires_at", DateTime),
     Column("revoked_at", DateTime),
     _required("source", Text),
+)
+
+#: A one-time link that lets a person set their own password (a new account, or a reset): only
+#: the SHA-256 of its random token is kept, it expires at ``expires_at`` and works once
+#: (``used_at``). Issuing a new link for an account withdraws the ones it had.
+password_reset = Table(
+    "password_reset", metadata,
+    _id(),
+    _required("account_id", Integer, ForeignKey("account.id")),
+    _required("token_sha256", String(64), unique=True),
+    _required("created_at", DateTime),
+    _required("expires_at", DateTime),
+    Column("used_at", DateTime),
+    _required("issued_by", String(200)),
 )

@@ -26,12 +26,12 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
-from tracker.models import Account, Setting, SignInAttempt, utcnow
+from tracker.models import Account, PasswordReset, Setting, SignInAttempt, utcnow
 from tracker.roles import ROLES
 
 MIN_PASSWORD = 8
@@ -40,6 +40,12 @@ MAX_WAIT_SECONDS = 300
 #: A name's failures from an address are forgotten after a day without another.
 FORGET_FAILURES_AFTER = timedelta(days=1)
 SESSION_SECRET_KEY = "web_session_secret"
+#: How long a one-time link to set a password works.
+LINK_HOURS = 72
+#: The password hash of an account whose person has not set a password yet: it matches no password.
+NO_PASSWORD = "!"
+#: Where a one-time link to set a password leads, under the address the browser view is served at.
+PASSWORD_LINK_PATH = "/password/set"
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 #: argon2-cffi's defaults (RFC 9106's low-memory choice): 64 MiB and three passes per hash.
 _hasher = PasswordHasher()
@@ -114,21 +120,21 @@ def _check_password(password: str) -> str:
 def _account(session: Session, name: str) -> Account:
     account = session.scalar(select(Account).where(Account.name == name.strip()))
     if account is None:
-        raise Refused(f"There is no user {name!r}; see `tracker users list`.")
+        raise Refused(f"There is no user {name!r}: check the name against the list of accounts.")
     return account
 
 
-def add_user(session: Session, name: str, role: str, economy_code: str | None, password: str) -> Account:
-    """``tracker users add``: a new account; a focal point needs its economy, the others none."""
+def add_user(session: Session, name: str, role: str, economy_code: str | None, password: str | None) -> Account:
+    """``tracker users add``: a new account; a focal point needs its economy, the others none.
+    Without a password (``None``) nobody can sign in as it until its one-time link
+    (``issue_password_link``) has been used."""
     name = _clean_name(name)
-    if role not in ROLES:
-        raise Refused(f"{role!r} is not a role: give one of {', '.join(ROLES)}.")
-    if (role == "focal-point") != bool(economy_code):
-        raise Refused("A focal point needs --economy CODE; only a focal point has one.")
+    _check_role(role, economy_code)
     if session.scalar(select(Account.id).where(Account.name == name)) is not None:
-        raise Refused(f"User {name} already exists; `tracker users password {name}` changes the password.")
+        raise Refused(f"User {name} already exists: choose another name, or reset {name}'s password instead.")
     economy = resolve_economy(session, economy_code) if economy_code else None
-    account = Account(name=name, role=role, economy=economy, password_hash=_hasher.hash(_check_password(password)),
+    account = Account(name=name, role=role, economy=economy,
+                      password_hash=NO_PASSWORD if password is None else _hasher.hash(_check_password(password)),
                       created_at=utcnow())
     session.add(account)
     session.flush()
@@ -144,8 +150,11 @@ def list_users(session: Session) -> list[dict]:
 
 
 def remove_user(session: Session, name: str) -> str:
-    """``tracker users remove``: the account goes, and with it every session it had."""
+    """``tracker users remove``: the account goes, and with it every session and link it had; the
+    last administrator stays."""
     account = _account(session, name)
+    _keep_an_administrator(session, account, None)
+    session.execute(delete(PasswordReset).where(PasswordReset.account_id == account.id))
     session.delete(account)
     return account.name
 
@@ -259,3 +268,109 @@ def session_secret(session: Session) -> str:
         session.add(row)
         session.flush()
     return row.value
+
+
+def _check_role(role: str, economy_code: str | None) -> None:
+    if role not in ROLES:
+        raise Refused(f"{role!r} is not a role: give one of {', '.join(ROLES)}.")
+    if (role == "focal-point") != bool(economy_code):
+        raise Refused("A focal point needs its economy's code; only a focal point has one.")
+
+
+def _keep_an_administrator(session: Session, account: Account, new_role: str | None) -> None:
+    """Refuse to remove the last administrator, or to give them another role (``new_role``), so
+    that someone can always manage the accounts. Locks the administrators' rows until commit, so
+    that two administrators removing each other at once cannot both succeed."""
+    if account.role != "admin" or new_role == "admin":
+        return
+    admins = session.scalars(select(Account.id).where(Account.role == "admin").with_for_update()).all()
+    if len(admins) <= 1:
+        raise Refused(f"{account.name} is the last administrator: make another account administrator first.")
+
+
+def change_user(session: Session, name: str, role: str, economy_code: str | None) -> str:
+    """``tracker users change``: another role, or (for a focal point) another economy. The
+    password and the sessions stay; the new role applies from the next page on."""
+    account = _account(session, name)
+    _check_role(role, economy_code)
+    _keep_an_administrator(session, account, role)
+    account.role = role
+    account.economy = resolve_economy(session, economy_code) if economy_code else None
+    session.flush()
+    return account.name
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_password_link(session: Session, name: str, issued_by: str, now: datetime) -> str:
+    """``tracker users reset``: the token of a new one-time link with which the person sets their
+    own password, valid for ``LINK_HOURS``; any earlier link of the account stops working. The
+    current password keeps working until the new one is set, so that a link lost on the way locks
+    nobody out (remove the account to shut out someone at once). Only the token's SHA-256 is kept."""
+    account = _account(session, name)
+    session.execute(update(PasswordReset).where(PasswordReset.account_id == account.id, PasswordReset.used_at.is_(None))
+                    .values(used_at=now))
+    token = secrets.token_urlsafe(32)
+    session.add(PasswordReset(account_id=account.id, token_sha256=_token_hash(token), created_at=now,
+                              expires_at=now + timedelta(hours=LINK_HOURS), issued_by=issued_by))
+    session.flush()
+    return token
+
+
+def add_user_with_link(session: Session, name: str, role: str, economy_code: str | None, issued_by: str,
+                       now: datetime) -> tuple[str, str]:
+    """An account added with no password, and the token of its one-time link to set one."""
+    account = add_user(session, name, role, economy_code, None)
+    return account.name, issue_password_link(session, account.name, issued_by, now)
+
+
+def check_base_address(base_address: str) -> str:
+    """The address the browser view is served at (``http://host:port/prefix``), without a final /."""
+    cleaned = base_address.strip().rstrip("/")
+    if not re.match(r"^https?://[^\s/?#]+(/[^\s?#]*)?$", cleaned):
+        raise Refused(f"{base_address!r} is not the address of the browser view: give one such as http://127.0.0.1:8080.")
+    return cleaned
+
+
+def password_link(base_address: str, token: str) -> str:
+    """The one-time link as the person opens it, under ``base_address``."""
+    return f"{check_base_address(base_address)}{PASSWORD_LINK_PATH}?token={token}"
+
+
+def _valid_link(session: Session, token: str, now: datetime, lock: bool = False) -> PasswordReset:
+    query = select(PasswordReset).options(joinedload(PasswordReset.account)).where(
+        PasswordReset.token_sha256 == _token_hash(token.strip()))
+    link = session.scalar(query.with_for_update(of=PasswordReset) if lock else query)
+    if link is None or link.used_at is not None:
+        raise Refused("This link to set a password has been used already or is not valid: "
+                      "ask an administrator for a new one.")
+    if link.expires_at <= now:
+        raise Refused(f"This link to set a password has expired (links work for {LINK_HOURS} hours): "
+                      "ask an administrator for a new one.")
+    return link
+
+
+def password_link_user(session: Session, token: str, now: datetime) -> str:
+    """The user name a one-time link is for, if it still works (refused otherwise)."""
+    return _valid_link(session, token, now).account.name
+
+
+def set_password_by_link(session: Session, token: str, password: str, now: datetime) -> str:
+    """Set the password of the link's account, once: the link is used up, sessions signed in with
+    the old password end, and the count of failed sign-ins starts again."""
+    link = _valid_link(session, token, now, lock=True)
+    account = link.account
+    account.password_hash = _hasher.hash(_check_password(password))
+    session.execute(delete(SignInAttempt).where(SignInAttempt.name_sha256 == _name_sha256(account.name)))
+    link.used_at = now
+    return account.name
+
+
+def open_password_links(session: Session, now: datetime) -> dict[str, datetime]:
+    """Each account with a link not yet used or expired, and when that link expires."""
+    rows = session.execute(
+        select(Account.name, func.max(PasswordReset.expires_at)).join(PasswordReset, PasswordReset.account_id == Account.id)
+        .where(PasswordReset.used_at.is_(None), PasswordReset.expires_at > now).group_by(Account.name))
+    return dict(rows.all())

@@ -60,6 +60,11 @@ def _refuse_unless_free(host: str, port: int) -> None:
                       "give another --host or --port.") from None
 
 
+ADDRESS_OPTION = click.option(
+    "--address", default="http://127.0.0.1:8080", show_default=True, metavar="URL",
+    help="The address the browser view is served at (as people reach it), for the one-time link.")
+
+
 @click.group("users")
 def users_group():
     """The accounts that may sign in to the browser view, and their roles."""
@@ -89,20 +94,38 @@ def _password(name: str, from_stdin: bool) -> str:
                    "focal-point (its own economy only).")
 @click.option("--economy", "economy_code", metavar="CODE", help="The economy of a focal point.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@click.option("--link", is_flag=True, help="Choose no password: print a one-time link with which the person sets their own.")
+@ADDRESS_OPTION
 @click.pass_context
-def users_add(ctx: click.Context, name: str, role: str, economy_code: str | None, password_stdin: bool):
-    """Add an account; the password is asked twice, hidden (or read with --password-stdin).
+def users_add(ctx: click.Context, name: str, role: str, economy_code: str | None, password_stdin: bool, link: bool,
+              address: str):
+    """Add an account; the password is asked twice, hidden (or read with --password-stdin), or
+    with --link the person sets it through a one-time link.
 
     \b
     Example:
         tracker users add amina --role admin
-        tracker users add kenji --role focal-point --economy JPN
+        tracker users add kenji --role focal-point --economy JPN --link --address https://tracker.example.org
         echo "$PASSWORD" | tracker users add viewer1 --role viewer --password-stdin
     """
     from tracker import users
+    from tracker.models import utcnow
 
+    if link:
+        users.check_base_address(address)
+        added, token = run(ctx, users.add_user_with_link, name, role, economy_code, "tracker users add", utcnow())
+        click.echo(f"Added {added} ({role}{', ' + economy_code.upper() if economy_code else ''}).")
+        _print_link(added, address, token)
+        return
     account = run(ctx, users.add_user, name, role, economy_code, _password(name, password_stdin))
     click.echo(f"Added {account.name} ({account.role}{', ' + economy_code.upper() if economy_code else ''}).")
+
+
+def _print_link(name: str, address: str, token: str) -> None:
+    from tracker import users
+
+    click.echo(f"Hand {name} this link, which works once, for {users.LINK_HOURS} hours, to set their password:\n"
+               f"    {users.password_link(address, token)}")
 
 
 @users_group.command("list")
@@ -150,3 +173,41 @@ def users_password(ctx: click.Context, name: str, password_stdin: bool):
     from tracker import users
 
     click.echo(f"Password of {run(ctx, users.set_password, name, _password(name, password_stdin))} changed.")
+
+
+@users_group.command("change")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True, help="The new role (the same one to change the economy only).")
+@click.option("--economy", "economy_code", metavar="CODE", help="The economy of a focal point.")
+@click.pass_context
+def users_change(ctx: click.Context, name: str, role: str, economy_code: str | None):
+    """Change an account's role, or a focal point's economy; the last administrator stays one.
+
+    \b
+    Example:
+        tracker users change kenji --role focal-point --economy KOR
+        tracker users change amina --role editor
+    """
+    from tracker import users
+
+    changed = run(ctx, users.change_user, name, role, economy_code)
+    click.echo(f"{changed} is now {role}{', ' + economy_code.upper() if economy_code else ''}.")
+
+
+@users_group.command("reset")
+@click.argument("name")
+@ADDRESS_OPTION
+@click.pass_context
+def users_reset(ctx: click.Context, name: str, address: str):
+    """Print a one-time link with which the person sets a new password (nobody else chooses it);
+    the current password works until the new one is set, and earlier links stop working.
+
+    \b
+    Example:
+        tracker users reset kenji --address https://tracker.example.org/ctap
+    """
+    from tracker import users
+    from tracker.models import utcnow
+
+    users.check_base_address(address)
+    _print_link(name, address, run(ctx, users.issue_password_link, name, "tracker users reset", utcnow()))

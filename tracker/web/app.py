@@ -25,7 +25,7 @@ from tracker import users
 from tracker.models import utcnow
 from tracker.store import open_store
 from tracker.workbook.reader import MAX_FILE_BYTES
-from tracker.web import auth, changes, links, mail, pages, publication, reports, returns, reviews, rounds
+from tracker.web import accounts, auth, changes, links, mail, pages, publication, reports, returns, reviews, rounds
 from tracker.web.rendering import http_error, server_error, templates
 
 SESSION_COOKIE = "tracker_session"
@@ -75,8 +75,8 @@ def create_app(target: str, one_time_token: str | None = None, secure_cookies: b
     secret = store.run(users.session_secret)
     static = str(importlib.resources.files("tracker.web").joinpath("static"))
     app = Starlette(
-        routes=[*auth.routes, *links.routes, *pages.routes, *returns.routes, *reviews.routes, *changes.routes,
-                *rounds.routes, *reports.routes, *publication.routes, *mail.routes,
+        routes=[*auth.routes, *accounts.routes, *links.routes, *pages.routes, *returns.routes, *reviews.routes,
+                *changes.routes, *rounds.routes, *reports.routes, *publication.routes, *mail.routes,
                 Mount("/static", StaticFiles(directory=static), name="static")],
         middleware=[
             Middleware(SecurityHeaders),

@@ -31,7 +31,10 @@ def _sign_in(request: Request, name: str, password: str) -> users.SignIn:
 
 
 def login_page(request: Request):
-    return render(request, "login.html", {"next": request.query_params.get("next", "/"), "problem": None})
+    """The sign-in form; after a password was set through a one-time link, it says so and fills in the name."""
+    name = request.query_params.get("password_set")
+    return render(request, "login.html", {"next": request.query_params.get("next", "/"), "problem": None,
+                                          "name": name, "password_set": bool(name)})
 
 
 async def login(request: Request):

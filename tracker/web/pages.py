@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from tracker import history, import_log, kept_reports, overview, users
+from tracker import history, import_log, kept_reports, overview
 from tracker.errors import Refused
 from tracker.years import check_year
 from tracker.users import Viewer
@@ -129,12 +129,6 @@ def reports_page(request: Request, viewer: Viewer):
     return _library(request, kept_reports.list_reports)
 
 
-def users_page(request: Request, viewer: Viewer):
-    if not viewer.manages:
-        raise HTTPException(403, "Only an administrator manages accounts.")
-    return _library(request, users.list_users)
-
-
 def twin(path: str, template: str, gather) -> list[Route]:
     """The page at ``path`` and its JSON twin at ``path`` + ``.json``, both from ``gather``."""
 
@@ -179,7 +173,6 @@ routes = [
     *twin("/history", "history.html", history_page),
     *twin("/imports", "imports.html", imports_page),
     *twin("/reports", "reports.html", reports_page),
-    *twin("/users", "users.html", users_page),
     Route("/reports/{report_id:int}/{kind:str}", report_download, methods=["GET"]),
     Route("/favicon.ico", favicon, methods=["GET"]),
     Route("/statuses.css", statuses_stylesheet, methods=["GET"]),
