@@ -103,3 +103,11 @@ class Account(Base):
     __table__ = tables.account
 
     economy: Mapped[Economy | None] = relationship()
+
+
+class UploadPreview(Base):
+    __table__ = tables.upload_preview
+
+
+class ReportJob(Base):
+    __table__ = tables.report_job

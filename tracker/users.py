@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.economies import resolve_economy
@@ -35,6 +35,7 @@ MIN_PASSWORD = 8
 FREE_ATTEMPTS = 3
 MAX_WAIT_SECONDS = 300
 SESSION_SECRET_KEY = "web_session_secret"
+ONE_TIME_KEY = "web_one_time_sign_in"
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 #: argon2-cffi's defaults (RFC 9106's low-memory choice): 64 MiB and three passes per hash.
 _hasher = PasswordHasher()
@@ -230,3 +231,19 @@ def session_secret(session: Session) -> str:
         session.add(row)
         session.flush()
     return row.value
+
+
+def offer_one_time_sign_in(session: Session, token: str | None) -> None:
+    """Let ``token`` sign the local user in as administrator, once (``tracker serve``'s one-time
+    address), in any server process; ``None`` withdraws an earlier one. Only its SHA-256 is kept."""
+    session.execute(delete(Setting).where(Setting.key == ONE_TIME_KEY))
+    if token:
+        session.add(Setting(key=ONE_TIME_KEY, value=hashlib.sha256(token.encode()).hexdigest()))
+    session.flush()
+
+
+def take_one_time_sign_in(session: Session, token: str) -> bool:
+    """Whether ``token`` is the one-time address's, used now: of two uses, in any processes, one wins."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    taken = session.execute(delete(Setting).where(Setting.key == ONE_TIME_KEY, Setting.value == digest))
+    return bool(token) and taken.rowcount == 1
