@@ -10,7 +10,9 @@ import re
 import socket
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx2 as httpx
@@ -18,7 +20,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from formtools import fill
-from tracker import report_jobs
+from tracker import report_jobs, upload_previews
 from tracker.models import UploadPreview, utcnow
 from tracker.web.app import create_app
 from webtools import ONE_TIME, PASSWORD, Clock, add_accounts, csrf_of, signed_in, wait_for_report_job
@@ -152,3 +154,19 @@ def test_a_server_of_two_processes_answers_every_request(two_processes, store, t
         server.terminate()
         output = server.communicate(timeout=30)[0].decode()
     assert output.count("Started server process") >= 2, output
+
+
+def test_of_two_apply_sent_together_exactly_one_takes_the_preview(store, tmp_path):
+    """Two processes taking one preview at the same moment, each in its own transaction."""
+    kept = upload_previews.Preview("eddie", tmp_path, [], [], "fingerprint")
+    for _ in range(5):
+        token = store.run(upload_previews.keep, kept, utcnow())
+        start = threading.Barrier(2)
+
+        def take():
+            start.wait()
+            return store.run(upload_previews.take, token, "eddie", utcnow())
+
+        with ThreadPoolExecutor(2) as pool:
+            taken = [future.result() for future in [pool.submit(take), pool.submit(take)]]
+        assert sorted(preview is None for preview in taken) == [False, True], taken
