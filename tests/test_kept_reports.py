@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import time
 
 import pytest
 from sqlalchemy import text
