@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 from formtools import fill
 from tracker import report_jobs, upload_previews
 from tracker.models import UploadPreview, utcnow
+from tracker.web import reports
 from tracker.web.app import create_app
 from webtools import ONE_TIME, PASSWORD, Clock, add_accounts, csrf_of, signed_in, wait_for_report_job
 
@@ -170,3 +171,18 @@ def test_of_two_apply_sent_together_exactly_one_takes_the_preview(store, tmp_pat
         with ThreadPoolExecutor(2) as pool:
             taken = [future.result() for future in [pool.submit(take), pool.submit(take)]]
         assert sorted(preview is None for preview in taken) == [False, True], taken
+
+
+def test_a_running_report_beats_so_that_other_processes_know_it_is_alive(store, monkeypatch):
+    monkeypatch.setattr(report_jobs, "BEAT_SECONDS", 0.1)
+    long_ago = utcnow() - timedelta(seconds=report_jobs.STALE_SECONDS * 2)
+    job_id = store.run(report_jobs.start, 2008, "eddie", long_ago)
+    assert store.run(report_jobs.job, job_id, utcnow()).done  # no beat since: read as dead
+    stop = threading.Event()
+    beating = threading.Thread(target=reports._beat, args=(store, job_id, stop))
+    beating.start()
+    time.sleep(1)
+    stop.set()
+    beating.join()
+    job = store.run(report_jobs.job, job_id, utcnow())
+    assert not job.done and job.problem is None and job.step == report_jobs.FIRST_STEP
