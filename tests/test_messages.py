@@ -48,9 +48,9 @@ def sqlite_tracker(tmp_path):
 
 def test_init_names_no_schema_revision(bare_tracker):
     output = plain(bare_tracker("init").output)
-    assert "Created the database" in output and not re.search(r"\b000\d_", output)
-    assert not re.search(r"\b000\d_", bare_tracker("init").output + bare_tracker("db", "upgrade").output)
-    assert re.search(r"\b000\d_\w+ \(up to date\)", bare_tracker("db", "current").output)
+    assert "Created the database" in output and not re.search(r"\b00\d\d_", output)
+    assert not re.search(r"\b00\d\d_", bare_tracker("init").output + bare_tracker("db", "upgrade").output)
+    assert re.search(r"\b00\d\d_\w+ \(up to date\)", bare_tracker("db", "current").output)
 
 
 def test_a_catalogue_that_is_a_workbook_is_named_as_such(tracker, tmp_path):
