@@ -112,6 +112,8 @@ def test_a_report_whose_process_died_is_shown_as_failed(two_processes, store):
     dead = create_app(store.target, clock=Clock(utcnow() + timedelta(seconds=10)))
     page = same_session(dead, browser).get(f"/reports/jobs/{job_id}").text
     assert "stopped before it finished" in page and 'http-equiv="refresh"' not in page
+    twin = same_session(dead, browser).get(f"/reports/jobs/{job_id}.json").json()
+    assert (twin["id"], twin["year"], twin["done"]) == (job_id, 2008, True) and "stopped" in twin["problem"]
 
 
 def free_port() -> int:

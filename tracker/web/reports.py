@@ -11,6 +11,7 @@ is a row of ``report_jobs``, so any server process shows the page.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from pathlib import Path
@@ -25,7 +26,7 @@ from tracker import kept_reports, printing, report_jobs
 from tracker.errors import Refused
 from tracker.models import utcnow
 from tracker.web.changes import change_request, editor, form_year
-from tracker.web.rendering import render
+from tracker.web.rendering import json_response, render, wants_json
 from tracker.web.sessions import require_viewer
 
 log = logging.getLogger("tracker.web")
@@ -78,15 +79,19 @@ async def write(request: Request):
 
 
 def progress_page(request: Request):
+    """How far the job is, as a page that refreshes itself, or as JSON at the same address + ``.json``."""
     viewer = require_viewer(request)
     editor(viewer)
     job = request.app.state.store.run(report_jobs.job, request.path_params["job_id"], request.app.state.clock())
     if job is None:
         raise HTTPException(404, "There is no such report being written.")
+    if wants_json(request):
+        return json_response(dataclasses.asdict(job))
     return render(request, "report_job.html", {"job": job, "refresh": REFRESH_SECONDS})
 
 
 routes = [
     Route("/reports/write", write, methods=["POST"]),
+    Route("/reports/jobs/{job_id:int}.json", progress_page, methods=["GET"]),
     Route("/reports/jobs/{job_id:int}", progress_page, methods=["GET"]),
 ]
