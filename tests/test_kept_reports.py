@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import time
 
 import pytest
 from sqlalchemy import text
@@ -16,7 +15,7 @@ from starlette.testclient import TestClient
 
 from formtools import snapshot
 from tracker.web.app import create_app
-from webtools import ONE_TIME, add_accounts, csrf_of, signed_in
+from webtools import ONE_TIME, add_accounts, csrf_of, signed_in, wait_for_report_job
 
 
 def sha256(path) -> str:
@@ -115,10 +114,7 @@ def test_reports_written_in_the_browser_are_kept_and_downloaded_as_listed(store,
     for number in (1, 2):
         csrf = csrf_of(browser.get("/reports").text)
         assert browser.post("/reports/write", data={"csrf": csrf, "year": "2008"}).status_code == 303
-        job = app.state.report_jobs.jobs[number]
-        deadline = time.monotonic() + 600
-        while not job.done and time.monotonic() < deadline:  # the job itself: a page would wait on the database
-            time.sleep(0.2)
+        job = wait_for_report_job(store, number)
         assert job.done and (job.problem is None or "LibreOffice" in job.problem), job.problem
     rows = browser.get("/reports.json").json()
     assert len(rows) == 2 and all(r["kept"]["workbook"] == r["sha256"] for r in rows)

@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from conftest import Tracker
 from formtools import fill, snapshot
+from tracker.models import UploadPreview
 from tracker.web.app import create_app
 from tracker.workbook.layout import FIELD_LABELS
 from webtools import ONE_TIME, add_accounts, client, csrf_of, signed_in
@@ -164,7 +165,7 @@ def test_an_upload_is_previewed_then_applied_as_the_import_command_does(web, sto
     assert [row["file"] for row in listed] == ["JPN-2008.xlsx"]
     status = json.loads(round_2008("round", "status", "2008", "--json").output)
     assert next(row for row in status if row["economy"] == "JPN")["file"] == "JPN-2008.xlsx"
-    assert web.app.state.previews == {}
+    assert store.run(lambda session: session.query(UploadPreview).count()) == 0
     assert apply(web, preview.text).status_code == 409  # a preview is applied once
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timedelta
 from typing import Callable
 
 from starlette.testclient import TestClient
 
-from tracker import users
+from tracker import report_jobs, users
 from tracker.models import utcnow
 from tracker.web.app import create_app
 
@@ -60,3 +61,11 @@ def signed_in(app_or_client, name: str) -> TestClient:
     response = sign_in(browser, name)
     assert response.status_code == 303, response.text
     return browser
+
+
+def wait_for_report_job(store, job_id: int, seconds: float = 600) -> report_jobs.ReportJob:
+    """Report job ``job_id`` once done, read from its row (as any server process reads it)."""
+    deadline = time.monotonic() + seconds
+    while not (job := store.run(report_jobs.job, job_id, utcnow())).done and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return job

@@ -129,3 +129,11 @@ class PasswordReset(Base):
     __table__ = tables.password_reset
 
     account: Mapped[Account] = relationship()
+
+
+class UploadPreview(Base):
+    __table__ = tables.upload_preview
+
+
+class ReportJob(Base):
+    __table__ = tables.report_job

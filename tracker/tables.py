@@ -43,7 +43,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0014_password_resets"
+SCHEMA_REVISION = "0015_shared_state"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns). The CTAP template asked
 #: for capacity-building needs and, beside them, what the economy could offer others (``offers``).
@@ -392,4 +392,40 @@ password_reset = Table(
     _required("expires_at", DateTime),
     Column("used_at", DateTime),
     _required("issued_by", String(200)),
+)
+
+#: An upload previewed in the browser and waiting for "Apply": any server process may apply it.
+#: Only the SHA-256 of its token is kept; it belongs to the account that uploaded it and expires.
+#: ``files`` is a JSON list of ``[path, sha256]``: the files wait in ``folder``, on a disk every
+#: server process reads.
+upload_preview = Table(
+    "upload_preview", metadata,
+    _id(),
+    _required("token_sha256", String(64), unique=True),
+    _required("owner", String(64)),
+    _required("folder", Text),
+    _required("files", Text),
+    _required("fingerprint", Text),
+    _required("made_at", DateTime),
+)
+
+#: A report being written (or written) from the browser, by whichever server process started it:
+#: its worker thread updates ``step`` and ``beat_at`` as it goes, so any process shows its page,
+#: and one that stopped beating (its process died) reads as failed. ``writing_to`` names the file
+#: being written, unique so that two jobs never write the same file; emptied when the job ends.
+report_job = Table(
+    "report_job", metadata,
+    _id(),
+    _required("year", Integer),
+    _required("owner", String(64)),
+    _required("state", String(8)),
+    _required("step", Text),
+    Column("problem", Text),
+    Column("report_id", Integer, ForeignKey("report_log.id")),
+    Column("writing_to", Text, unique=True),
+    Column("workbook", Text),
+    Column("pdf", Text),
+    _required("started_at", DateTime),
+    _required("beat_at", DateTime),
+    CheckConstraint("state IN ('running', 'done', 'failed')", name="state"),
 )

@@ -46,6 +46,7 @@ LINK_HOURS = 72
 NO_PASSWORD = "!"
 #: Where a one-time link to set a password leads, under the address the browser view is served at.
 PASSWORD_LINK_PATH = "/password/set"
+ONE_TIME_KEY = "web_one_time_sign_in"
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 #: argon2-cffi's defaults (RFC 9106's low-memory choice): 64 MiB and three passes per hash.
 _hasher = PasswordHasher()
@@ -374,3 +375,17 @@ def open_password_links(session: Session, now: datetime) -> dict[str, datetime]:
         select(Account.name, func.max(PasswordReset.expires_at)).join(PasswordReset, PasswordReset.account_id == Account.id)
         .where(PasswordReset.used_at.is_(None), PasswordReset.expires_at > now).group_by(Account.name))
     return dict(rows.all())
+def offer_one_time_sign_in(session: Session, token: str | None) -> None:
+    """Let ``token`` sign the local user in as administrator, once (``tracker serve``'s one-time
+    address), in any server process; ``None`` withdraws an earlier one. Only its SHA-256 is kept."""
+    session.execute(delete(Setting).where(Setting.key == ONE_TIME_KEY))
+    if token:
+        session.add(Setting(key=ONE_TIME_KEY, value=hashlib.sha256(token.encode()).hexdigest()))
+    session.flush()
+
+
+def take_one_time_sign_in(session: Session, token: str) -> bool:
+    """Whether ``token`` is the one-time address's, used now: of two uses, in any processes, one wins."""
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    taken = session.execute(delete(Setting).where(Setting.key == ONE_TIME_KEY, Setting.value == digest))
+    return bool(token) and taken.rowcount == 1

@@ -22,9 +22,11 @@ from tracker.roles import ROLES
 @click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True, metavar="IPS",
               help="Proxies whose X-Forwarded-For/-Proto headers are trusted (comma-separated, or *).")
 @click.option("--secure-cookies", is_flag=True, help="Mark the session cookie Secure (served behind HTTPS).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes answering requests; any of them answers any request.")
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, root_path: str, forwarded_allow_ips: str,
-                  secure_cookies: bool):
+                  secure_cookies: bool, workers: int):
     """Serve the browser view: the round at a glance, the matrix, every checklist and its history.
 
     On a loopback address with no accounts yet, prints a one-time address that signs you in as
@@ -35,11 +37,13 @@ def serve_command(ctx: click.Context, host: str, port: int, root_path: str, forw
         tracker serve
         tracker --db reports/demo/demo.db serve --port 8081
         tracker serve --host 0.0.0.0 --root-path /tracker --secure-cookies
+        tracker --db postgresql+psycopg://tracker@db/tracker serve --host 0.0.0.0 --workers 4
     """
     from tracker.web.serve import serve
 
     _refuse_unless_free(host, port)
-    serve(ctx.find_root().obj, host, port, root_path.rstrip("/"), forwarded_allow_ips, secure_cookies, click.echo)
+    serve(ctx.find_root().obj, host, port, root_path.rstrip("/"), forwarded_allow_ips, secure_cookies, click.echo,
+          workers)
 
 
 def _refuse_unless_free(host: str, port: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib.resources
 import secrets
-import threading
+import tempfile
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
@@ -30,6 +30,9 @@ from tracker.web.rendering import http_error, server_error, templates
 
 SESSION_COOKIE = "tracker_session"
 SESSION_HOURS = 12
+#: Where uploads wait between preview and apply: the system's temporary folder, named once, since
+#: a report being written points the process's temporary folder into its own run for a while.
+UPLOADS = Path(tempfile.gettempdir())
 SECURITY_HEADERS = {
     "content-security-policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
     "x-content-type-options": "nosniff",
@@ -60,7 +63,8 @@ class SecurityHeaders:
 
 def create_app(target: str, one_time_token: str | None = None, secure_cookies: bool = False,
                upload_limit: int = MAX_FILE_BYTES, reports_folder: Path = Path("reports"),
-               clock: Callable[[], datetime] = utcnow) -> Starlette:
+               clock: Callable[[], datetime] = utcnow, uploads_folder: Path = UPLOADS,
+               local_nonce: str | None = None) -> Starlette:
     """The application serving the database ``target``.
 
     ``one_time_token``, when given, is the secret of the one-time sign-in address
@@ -69,10 +73,18 @@ def create_app(target: str, one_time_token: str | None = None, secure_cookies: b
     ``upload_limit`` is the largest upload, in bytes, read by ``/upload``; ``reports_folder`` is
     where ``/reports`` writes reports (``reports/`` of the working folder, as ``tracker report``).
     ``clock`` tells the time (UTC) that the wait after failed sign-ins counts in: tests move it
-    instead of sleeping.
+    instead of sleeping. ``uploads_folder`` is where uploads wait between preview and "Apply":
+    with several server processes, a folder all of them read.
+    ``local_nonce`` marks the sessions signed in by the one-time address; server processes that
+    share one accept each other's (``tracker serve --workers N``); by default, this one's own.
+
+    Nothing a later request needs is kept in this process: previews, report jobs, the one-time
+    address and the cookies' key are in the database, so any process of the server answers.
     """
     store = open_store(target)
     secret = store.run(users.session_secret)
+    if one_time_token:
+        store.run(users.offer_one_time_sign_in, one_time_token)
     static = str(importlib.resources.files("tracker.web").joinpath("static"))
     app = Starlette(
         routes=[*auth.routes, *accounts.routes, *links.routes, *pages.routes, *returns.routes, *reviews.routes,
@@ -87,12 +99,9 @@ def create_app(target: str, one_time_token: str | None = None, secure_cookies: b
     )
     app.state.store = store
     app.state.templates = templates()
-    app.state.one_time_token = one_time_token
-    app.state.one_time_lock = threading.Lock()
-    app.state.local_nonce = secrets.token_urlsafe(16)
+    app.state.local_nonce = local_nonce or secrets.token_urlsafe(16)
     app.state.upload_limit = upload_limit
     app.state.clock = clock
-    app.state.report_jobs = reports.ReportJobs(reports_folder)
-    for name, value in changes.upload_state().items():
-        setattr(app.state, name, value)
+    app.state.reports_folder = reports_folder
+    app.state.uploads_folder = uploads_folder
     return app

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -56,12 +54,7 @@ async def login_once(request: Request):
     """The one-time address printed by ``tracker serve``: it signs the local user in as
     administrator, and works once."""
     given = request.query_params.get("token", "")
-    with request.app.state.one_time_lock:
-        token = request.app.state.one_time_token
-        valid = bool(token) and secrets.compare_digest(given, token)
-        if valid:
-            request.app.state.one_time_token = None
-    if not valid:
+    if not await run_in_threadpool(request.app.state.store.run, users.take_one_time_sign_in, given):
         raise HTTPException(403, "This sign-in address has already been used or is not valid. "
                                  "Restart `tracker serve` for a new one, or add an account with `tracker users add`.")
     sign_in_locally(request)

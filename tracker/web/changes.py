@@ -10,13 +10,8 @@ commands call: ``progress.correct_entry`` (the one write path, with the stale-sa
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 import shutil
 import tempfile
-import threading
-import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -26,19 +21,16 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from tracker import file_import, progress, rounds, years
+from tracker import file_import, progress, rounds, upload_previews, years
 from tracker.errors import Refused
 from tracker.models import ENTRY_FIELDS
 from tracker.undo import undo_import, undo_preview
+from tracker.upload_previews import Preview
 from tracker.users import Viewer
 from tracker.web.rendering import render
 from tracker.web.sessions import check_csrf, require_viewer
 
 MAX_UPLOAD_FILES = 50
-PREVIEW_HOURS = 4
-#: Where uploads wait between preview and apply: the system's temporary folder, named once, since
-#: a report being written points the process's temporary folder into its own run for a while.
-UPLOADS = tempfile.gettempdir()
 
 
 async def change_request(request: Request) -> tuple[Viewer, dict]:
@@ -95,40 +87,9 @@ def editor(viewer: Viewer) -> None:
         raise HTTPException(403, "Only an editor or an administrator changes the data of every economy.")
 
 
-@dataclass
-class Preview:
-    """An upload kept between its preview and "Apply": its files in a folder of the server, their
-    SHA-256, and the ``file_import.preview_fingerprint`` of everything the preview showed."""
-
-    owner: str
-    folder: Path
-    paths: list[str]
-    digests: list[str]
-    fingerprint: str
-    made_at: float = field(default_factory=time.monotonic)
-
-
-def _digests(paths: list[str]) -> list[str]:
-    return [hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in paths]
-
-
-def _keep(request: Request, preview: Preview) -> str:
-    """Keep a preview under a new token; previews left unapplied for hours go, with their files."""
-    token = secrets.token_urlsafe(18)
-    with request.app.state.previews_lock:
-        kept = request.app.state.previews
-        for old in [t for t, p in kept.items() if time.monotonic() - p.made_at > PREVIEW_HOURS * 3600]:
-            shutil.rmtree(kept.pop(old).folder, ignore_errors=True)
-        kept[token] = preview
-    return token
-
-
-def _take(request: Request, token: str, viewer: Viewer) -> Preview | None:
-    with request.app.state.previews_lock:
-        preview = request.app.state.previews.get(token)
-        if preview is None or preview.owner != viewer.name:
-            return None
-        return request.app.state.previews.pop(token)
+async def _keep(request: Request, preview: Preview) -> str:
+    return await run_in_threadpool(request.app.state.store.run, upload_previews.keep, preview,
+                                   request.app.state.clock())
 
 
 def upload_page(request: Request):
@@ -165,7 +126,7 @@ async def upload(request: Request):
     if not uploads:
         return render(request, "upload.html", {"stage": "choose", "problem": "Choose at least one file to upload.",
                                                "limit": request.app.state.upload_limit}, 400)
-    folder = Path(tempfile.mkdtemp(prefix="tracker-upload-", dir=UPLOADS))
+    folder = Path(tempfile.mkdtemp(prefix="tracker-upload-", dir=request.app.state.uploads_folder))
     paths = []
     for number, part in enumerate(uploads):
         place = folder / str(number)
@@ -175,7 +136,7 @@ async def upload(request: Request):
             shutil.copyfileobj(part.file, out)
         paths.append(str(path))
     results, fingerprint = await run_in_threadpool(file_import.preview_files, request.app.state.store, paths)
-    token = _keep(request, Preview(viewer.name, folder, paths, _digests(paths), fingerprint))
+    token = await _keep(request, Preview(viewer.name, folder, paths, upload_previews.file_digests(paths), fingerprint))
     return render(request, "upload.html", {"stage": "preview", "results": results, "token": token})
 
 
@@ -184,17 +145,18 @@ async def apply_upload(request: Request):
     the preview showed; else nothing is applied and the new preview is shown."""
     viewer, form = await change_request(request)
     editor(viewer)
-    preview = _take(request, str(form.get("token", "")), viewer)
+    preview = await run_in_threadpool(request.app.state.store.run, upload_previews.take, str(form.get("token", "")),
+                                      viewer.name, request.app.state.clock())
     if preview is None:
         return render(request, "upload.html", {"stage": "choose", "limit": request.app.state.upload_limit,
                                                "problem": "This preview is no longer kept (already applied, or "
-                                                          "the server restarted): upload the files again."}, 409)
-    if _digests(preview.paths) != preview.digests:
+                                                          "left for hours): upload the files again."}, 409)
+    if not preview.files_unchanged():
         raise HTTPException(409, "The uploaded files changed on the server since the preview; upload them again.")
     results, fingerprint = await run_in_threadpool(file_import.apply_previewed, request.app.state.store,
                                                    preview.paths, preview.fingerprint)
     if fingerprint is not None:
-        token = _keep(request, Preview(viewer.name, preview.folder, preview.paths, preview.digests, fingerprint))
+        token = await _keep(request, Preview(viewer.name, preview.folder, preview.paths, preview.digests, fingerprint))
         return render(request, "upload.html", {"stage": "preview", "results": results, "token": token,
                                                "changed": True}, 409)
     shutil.rmtree(preview.folder, ignore_errors=True)
@@ -227,11 +189,6 @@ async def undo(request: Request):
     except Refused as exc:
         return _refused(request, str(exc), back)
     return render(request, "undo.html", {"stage": "done", "result": result})
-
-
-def upload_state() -> dict:
-    """What the application keeps for uploads between preview and apply."""
-    return {"previews": {}, "previews_lock": threading.Lock()}
 
 
 routes = [
