@@ -62,7 +62,7 @@ def key_findings(data: ReportData) -> list[str]:
     comparison = data.comparison
     if comparison is not None:
         basis = comparison.basis
-        sentence = (f"Like for like since {basis.previous} ({basis.describe()}), the region-wide implementation rate "
+        sentence = (f"Compared with {basis.previous} ({basis.describe()}), the region-wide implementation rate "
                     f"changed by {points_text(comparison.region.rate_change)}.")
         reasons = basis.reasons()
         if reasons:

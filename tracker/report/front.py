@@ -84,7 +84,8 @@ def write_findings(book: Book) -> None:
         s.blank()
         s.sentence(finding)
     s.blank()
-    s.sentence("Definitions: see About. Figures: Commitments, Economies, Overdue and Needs and offers.", book.source)
+    sheets = "Commitments, Economies, Overdue" + (" and Needs and offers" if book.data.needs_and_offers.pairings else "")
+    s.sentence(f"Definitions: see About. Figures: {sheets}.", book.source)
 
 
 def write_about(book: Book) -> None:

@@ -41,7 +41,7 @@ def write_commitments(book: Book) -> None:
     for title, members in groups.items():
         tally = pooled(data.item_tallies[i.id] for i in members)
         change = comparison.items(members) if comparison else None
-        s.put([None, Styled(title, book.group), *[Styled(None, book.group_blank)] * 9,
+        s.put([None, Styled(title, book.group), *[Styled(None, book.group_blank)] * 8,
                pct(book, tally.rate, fmt=book.group_percent),
                pct(book, change and change.rate_change, True, book.group_change)])
         for item in members:
@@ -138,7 +138,7 @@ def write_trend(book: Book) -> None:
                                             for y in years)])
     notes = break_sentences(data)
     if data.comparison:
-        notes.append(f"Like for like since {data.comparison.basis.previous}, the region-wide change is "
+        notes.append(f"Compared with {data.comparison.basis.previous}, the region-wide change is "
                      f"{points_text(data.comparison.region.rate_change)} ({data.comparison.basis.describe()}).")
     s.source("a blank cell is a year without a return. Region-wide: pooled over the economies that returned that "
              "year, so where the basis changed the two years' region-wide rates are not comparable. "
