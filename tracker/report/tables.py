@@ -47,7 +47,8 @@ def write_commitments(book: Book) -> None:
         for item in members:
             tally = data.item_tallies[item.id]
             change = comparison.by_item.get(item.id) if comparison else None
-            text = data.texts[item.id] + (f" (new in {data.year})" if item.id in added else "")
+            text = data.texts[item.id] + (f" (new in {data.year})" if item.id in added else
+                                          f" (reworded in {data.year})" if item.id in data.reworded else "")
             s.put([item.ref, text, item.deadline, *(tally.counts[k] for k in STATUS_KEYS), tally.not_reported,
                    pct(book, tally.rate), pct(book, change.rate_change if change else None, True)])
     notes = [f"counts over {_returned_phrase(data)}."]
@@ -55,6 +56,10 @@ def write_commitments(book: Book) -> None:
         notes.append(f"Change: {comparison.basis.describe()}.")
     if comparison and comparison.added_sentence():
         notes.append(comparison.added_sentence() + "; no change is shown for them.")
+    if data.reworded:
+        refs = ", ".join(item.ref for item in data.items if item.id in data.reworded)
+        notes.append(f"Reworded in {data.year}, and compared with {comparison.basis.previous} as the same "
+                     f"commitment: {refs}.")
     s.source(" ".join(notes) + " Definitions: About.", 8)
 
 
