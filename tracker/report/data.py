@@ -174,6 +174,13 @@ class ReportData:
                 if entry[NEEDS_INDEX] or entry[OFFERS_INDEX]}
         return match(self.year, self.items, self.texts, self.economies, said, self.returned_ids[self.year])
 
+    def reworded_sentence(self) -> str | None:
+        """Which commitments were reworded since the previous year yet compared across it, or None."""
+        if not self.reworded or self.comparison is None:
+            return None
+        refs = ", ".join(item.ref for item in self.items if item.id in self.reworded)
+        return f"Reworded in {self.year}, and compared with {self.comparison.basis.previous} as one commitment: {refs}"
+
     def commitments_by_rate(self) -> list[tuple[Item, float]]:
         """Items with a rate this year, most implemented first (ties by catalogue order)."""
         rated = [(item, self.item_tallies[item.id].rate) for item in self.items]

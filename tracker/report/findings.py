@@ -69,6 +69,8 @@ def key_findings(data: ReportData) -> list[str]:
             sentence += " Left out of that comparison: " + "; ".join(reasons) + "."
         if comparison.added_sentence():
             sentence += f" {comparison.added_sentence()}."
+        if data.reworded_sentence():
+            sentence += f" {data.reworded_sentence()}."
         findings.append(sentence)
     ranked = data.commitments_by_rate()
     if ranked:

@@ -56,10 +56,8 @@ def write_commitments(book: Book) -> None:
         notes.append(f"Change: {comparison.basis.describe()}.")
     if comparison and comparison.added_sentence():
         notes.append(comparison.added_sentence() + "; no change is shown for them.")
-    if data.reworded:
-        refs = ", ".join(item.ref for item in data.items if item.id in data.reworded)
-        notes.append(f"Reworded in {data.year}, and compared with {comparison.basis.previous} as the same "
-                     f"commitment: {refs}.")
+    if data.reworded_sentence():
+        notes.append(data.reworded_sentence() + ".")
     s.source(" ".join(notes) + " Definitions: About.", 8)
 
 
