@@ -107,7 +107,12 @@ def _report_figures(workbook: Path) -> dict[tuple[str, str], tuple]:
 
 
 def _shown(value: float | None, unit: str) -> str:
-    return "n/a" if value is None else f"{value:+.1f} pp" if unit == "pp" else f"{value:.1f}%"
+    """As the site writes a figure: no change reads "0.0 pp", unsigned, as in the report."""
+    if value is None:
+        return "n/a"
+    if unit == "pp":
+        return "0.0 pp" if round(value, 1) == 0 else f"{value:+.1f} pp"
+    return f"{value:.1f}%"
 
 
 def test_every_figure_is_the_published_reports(answered, tmp_path):

@@ -124,7 +124,7 @@ def test_findings_and_commitments(report, recorded):
     assert "3 of 21 economies returned for 2008; no return from Brunei Darussalam" in findings
     assert f"Region-wide implementation rate: {100 * region:.1f}%" in findings
     common = len(items_of(recorded, 2007))
-    assert (f"Like for like since 2007 (like for like: the {common} commitments that applied in both 2007 and 2008, over "
+    assert (f"Compared with 2007 (like for like: the {common} commitments that applied in both 2007 and 2008, over "
             f"the 1 economy that returned in both), the region-wide implementation rate changed by "
             f"+{100 * 0.5 / common:.1f} pp") in findings
     assert "2 economies returned for 2008 but not in 2007" not in findings

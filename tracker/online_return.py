@@ -13,14 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tracker import forms, overview, progress, returns, reviews, rounds
 from tracker.catalogue import items_for, wordings_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
-from tracker.models import CONTACT_FIELDS, ENTRY_FIELDS, Change, Economy, Entry, Round, utcnow
+from tracker.models import CONTACT_FIELDS, ENTRY_FIELDS, Change, Economy, Entry, Import, Round, utcnow
 from tracker.status import label
 
 
@@ -85,12 +85,16 @@ def _round_state(session: Session, year: int) -> dict:
 
 def _submission(session: Session, economy: Economy, year: int) -> dict:
     """When the return last came in (a form, a table or online), when it last changed, and
-    whether it changed since it came in."""
+    whether it changed since it came in. The changes an import writes are stamped a moment after
+    the import itself, so they count as part of that return, not as changes since."""
     returned = returns.latest_returns(session, year).get(economy.id)
-    changed = session.scalar(
-        select(func.max(Change.changed_at)).where(Change.economy_id == economy.id, Change.year == year))
+    mine = (Change.economy_id == economy.id, Change.year == year)
+    changed = session.scalar(select(func.max(Change.changed_at)).where(*mine))
+    since = returned and session.scalar(
+        select(func.count()).select_from(Change).outerjoin(Import, Import.id == Change.import_id)
+        .where(*mine, Change.changed_at > returned[0], or_(Change.import_id.is_(None), Import.imported_at > returned[0])))
     return {"returned": returned[0] if returned else None, "returned_as": returned[1] if returned else None,
-            "last_updated": changed, "changed_since": bool(returned and changed and changed > returned[0])}
+            "last_updated": changed, "changed_since": bool(since)}
 
 
 def return_page(session: Session, economy_code: str, year: int | None, typed: Typed | None = None) -> dict:

@@ -110,6 +110,7 @@ class Book:
         self.change = add({"num_format": POINTS_CHANGE, "valign": "top"})
         self.date = add({"num_format": DATE, "valign": "top"})
         self.datetime = add({"num_format": DATETIME, "valign": "top"})
+        self.datetime_text = add({"num_format": DATETIME, "valign": "top", "align": "left", "indent": 1})
         self.no_return = add({"italic": True, "font_color": "#595959", "valign": "top", "align": "left", "indent": 1})
         self.notice = add({"bold": True, "bg_color": "#F4CCCC", "valign": "top"})
         self.indented_formats = (self.text, self.text_quoted, self.group, self.no_return)

@@ -163,7 +163,7 @@ def trend_chart(book: Book, where: ChartData):
                           "line": {"color": REGION_COLOUR, "width": 2.25},
                           "marker": {"type": "square", "size": 6, "fill": {"color": REGION_COLOUR},
                                      "border": {"color": REGION_COLOUR}},
-                          "data_labels": {"value": True, "num_format": "0.0%", "font": CHART_FONT, "position": "above"}})
+                          "data_labels": {"value": True, "num_format": "0.0%", "font": CHART_FONT, "position": "below"}})
     if data.comparison:
         column = TREND + 1 + len(where.segments)
         chart.add_series({"name": f"Like for like {data.comparison.basis.previous}–{data.year}", "categories": categories,

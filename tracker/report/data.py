@@ -90,6 +90,7 @@ class ReportData:
     item_tallies: dict[int, Tally] = field(default_factory=dict)
     texts: dict[int, str] = field(default_factory=dict)  # item id -> its wording in ``year``
     comparison: Comparison | None = None  # like-for-like change since ``previous_year``
+    reworded: frozenset[int] = frozenset()  # items compared with ``previous_year`` although reworded since
     trend_bases: dict[int, Basis] = field(default_factory=dict)  # year -> basis of the change from the year before
     # Per year: asked for on every economy's sheet, so worked out once (else the report's work
     # grows with the square of the economies).
@@ -172,6 +173,13 @@ class ReportData:
         said = {key: (entry[NEEDS_INDEX], entry[OFFERS_INDEX]) for key, entry in self.entries.items()
                 if entry[NEEDS_INDEX] or entry[OFFERS_INDEX]}
         return match(self.year, self.items, self.texts, self.economies, said, self.returned_ids[self.year])
+
+    def reworded_sentence(self) -> str | None:
+        """Which commitments were reworded since the previous year yet compared across it, or None."""
+        if not self.reworded or self.comparison is None:
+            return None
+        refs = ", ".join(item.ref for item in self.items if item.id in self.reworded)
+        return f"Reworded in {self.year}, and compared with {self.comparison.basis.previous} as one commitment: {refs}"
 
     def commitments_by_rate(self) -> list[tuple[Item, float]]:
         """Items with a rate this year, most implemented first (ties by catalogue order)."""
@@ -321,9 +329,20 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
         last_updated=last_updated,
         texts=wordings_for(session, year, items),
         comparison=comparison,
+        reworded=_reworded(session, year, comparison),
         publication=publication_for(session, year),
         **figures,
     )
+
+
+def _reworded(session: Session, year: int, comparison: Comparison | None) -> frozenset[int]:
+    """The items of the comparison whose wording changed since the previous year: the change still
+    compares them as one commitment, so the report says which they are."""
+    if comparison is None:
+        return frozenset()
+    items = list(comparison.basis.items)
+    before, now = wordings_for(session, comparison.basis.previous, items), wordings_for(session, year, items)
+    return frozenset(i.id for i in items if before[i.id] != now[i.id])
 
 
 def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
@@ -376,6 +395,7 @@ def _gather_as_of(session: Session, year: int, as_of: datetime) -> ReportData:
         last_updated=last_updated,
         texts=wordings_for(session, year, items),
         comparison=comparison,
+        reworded=_reworded(session, year, comparison),
         publication=publication_for(session, year),
         **figures,
     )

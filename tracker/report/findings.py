@@ -62,13 +62,15 @@ def key_findings(data: ReportData) -> list[str]:
     comparison = data.comparison
     if comparison is not None:
         basis = comparison.basis
-        sentence = (f"Like for like since {basis.previous} ({basis.describe()}), the region-wide implementation rate "
+        sentence = (f"Compared with {basis.previous} ({basis.describe()}), the region-wide implementation rate "
                     f"changed by {points_text(comparison.region.rate_change)}.")
         reasons = basis.reasons()
         if reasons:
             sentence += " Left out of that comparison: " + "; ".join(reasons) + "."
         if comparison.added_sentence():
             sentence += f" {comparison.added_sentence()}."
+        if data.reworded_sentence():
+            sentence += f" {data.reworded_sentence()}."
         findings.append(sentence)
     ranked = data.commitments_by_rate()
     if ranked:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tracker import __version__
 from tracker.comparison import BASIS_DEFINITION
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA
-from tracker.report.book import ILLUSTRATIVE_NOTE, LINE_HEIGHT, NO_RETURN, NOT_REPORTED, Book, Sheet, profile_names
+from tracker.report.book import ILLUSTRATIVE_NOTE, LINE_HEIGHT, NO_RETURN, NOT_REPORTED, Book, Sheet, Styled, profile_names
 from tracker.report.findings import key_findings
 from tracker.status import NOT_REPORTED_CODE, SCALE, STATUS_CODES
 from tracker.workbook.typesetting import text_lines
@@ -84,7 +84,9 @@ def write_findings(book: Book) -> None:
         s.blank()
         s.sentence(finding)
     s.blank()
-    s.sentence("Definitions: see About. Figures: Commitments, Economies, Overdue and Needs and offers.", book.source)
+    sheets = ("Commitments, Economies, Overdue and Needs and offers" if book.data.needs_and_offers.pairings
+              else "Commitments, Economies and Overdue")
+    s.sentence(f"Definitions: see About. Figures: {sheets}.", book.source)
 
 
 def write_about(book: Book) -> None:
@@ -95,7 +97,8 @@ def write_about(book: Book) -> None:
         s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=3)
     for caption, value in (("Published by", data.publication.publisher or None), ("Produced with", f"tracker {__version__}"),
                            ("Catalogue", data.catalogue_version),
-                           ("Data as of (latest change included)", data.data_last_changed)):
+                           ("Data as of (latest change included)",
+                            data.data_last_changed and Styled(data.data_last_changed.replace(microsecond=0), book.datetime_text))):
         s.put([caption, None, value])
     s.blank()
     s.header(["Figure", "", "Definition"])

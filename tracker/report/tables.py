@@ -41,13 +41,14 @@ def write_commitments(book: Book) -> None:
     for title, members in groups.items():
         tally = pooled(data.item_tallies[i.id] for i in members)
         change = comparison.items(members) if comparison else None
-        s.put([None, Styled(title, book.group), *[Styled(None, book.group_blank)] * 9,
+        s.put([None, Styled(title, book.group), *[Styled(None, book.group_blank)] * 8,
                pct(book, tally.rate, fmt=book.group_percent),
                pct(book, change and change.rate_change, True, book.group_change)])
         for item in members:
             tally = data.item_tallies[item.id]
             change = comparison.by_item.get(item.id) if comparison else None
-            text = data.texts[item.id] + (f" (new in {data.year})" if item.id in added else "")
+            text = data.texts[item.id] + (f" (new in {data.year})" if item.id in added else
+                                          f" (reworded in {data.year})" if item.id in data.reworded else "")
             s.put([item.ref, text, item.deadline, *(tally.counts[k] for k in STATUS_KEYS), tally.not_reported,
                    pct(book, tally.rate), pct(book, change.rate_change if change else None, True)])
     notes = [f"counts over {_returned_phrase(data)}."]
@@ -55,6 +56,8 @@ def write_commitments(book: Book) -> None:
         notes.append(f"Change: {comparison.basis.describe()}.")
     if comparison and comparison.added_sentence():
         notes.append(comparison.added_sentence() + "; no change is shown for them.")
+    if data.reworded_sentence():
+        notes.append(data.reworded_sentence() + ".")
     s.source(" ".join(notes) + " Definitions: About.", 8)
 
 
@@ -138,7 +141,7 @@ def write_trend(book: Book) -> None:
                                             for y in years)])
     notes = break_sentences(data)
     if data.comparison:
-        notes.append(f"Like for like since {data.comparison.basis.previous}, the region-wide change is "
+        notes.append(f"Compared with {data.comparison.basis.previous}, the region-wide change is "
                      f"{points_text(data.comparison.region.rate_change)} ({data.comparison.basis.describe()}).")
     s.source("a blank cell is a year without a return. Region-wide: pooled over the economies that returned that "
              "year, so where the basis changed the two years' region-wide rates are not comparable. "
