@@ -102,7 +102,7 @@ def test_a_form_written_after_a_withdrawal_shows_the_answer_before_it_or_blanks(
     answers = {ref: dict(zip(rows["Ref"][4:], rows[ref][4:])) for ref in ("LC02-1", "LC02-2")}
     assert answers["LC02-1"] == {"Last reported status": "Not reported", "Status": None, "Measures undertaken": None,
                                  "Further measures planned": None, "Timeframe": None, "Capacity-building needs": None,
-                                 "Evidence": None}
+                                 "Capacity-building offers": None, "Evidence": None}
     assert answers["LC02-2"]["Last reported status"] == "Implemented (2007; carried forward)"
     assert (answers["LC02-2"]["Status"], answers["LC02-2"]["Capacity-building needs"]) == ("Implemented", "training")
     assert answers["LC02-2"]["Measures undertaken"] is None

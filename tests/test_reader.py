@@ -92,7 +92,7 @@ REFUSED = {
         "<sheetFormatPr ", '<sheetFormatPr zeroHeight="1" ')), "cell F13: holds 'Planned', but row 13 is hidden"),
     "rows hidden by a default given after them": (_sheet(lambda x: re.sub(r'(<row r="13"[^>]*?) ht="[0-9.]+"', r"\1", x).replace(
         "</sheetData>", '</sheetData><sheetFormatPr zeroHeight="1"/>')), "cell F13: holds 'Planned', but row 13 is hidden"),
-    "hidden column": (_sheet(lambda x: x.replace('min="6" max="6"', 'min="6" max="6" hidden="1"')),
+    "hidden column": (_sheet(lambda x: re.sub(r'(min="6" max="\d+")', r'\1 hidden="1"', x, count=1)),
                       "cell F13: holds 'Planned', but column F is hidden"),
     "zero-width column": (_sheet(lambda x: re.sub(r'<col width="[0-9.]+" customWidth="1" min="6"', '<col width="0" customWidth="1" min="6"', x)),
                           "cell F10: holds 'Status', but column F is hidden"),

@@ -203,7 +203,7 @@ def test_every_answer_cell_reads_as_the_independent_readers_read_it(written, wri
 #: What the answers show in every program's file, as typed (the escape and the error value aside:
 #: openpyxl writes the literal ``_x0041_`` unescaped, so Excel shows "A", and "#N/A" as an error cell).
 TYPED_SHOWN = {"G14": "Line one\nLine two", "H14": "0.3", "I14": "2009-03-31", "H15": "42", "I15": "2009-Q2",
-               "K15": "007", "G16": "plain bold tail", "J16": "  spaced  ", "K12": "Act No. 128 & <Annex>",
+               "L15": "007", "G16": "plain bold tail", "J16": "  spaced  ", "L12": "Act No. 128 & <Annex>",
                "J13": RECORDED["LC02-2"]["--needs"], "B5": CONTACT["Contact name"], "F16": "Not applicable"}
 
 

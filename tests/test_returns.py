@@ -97,7 +97,8 @@ def test_prefilled_answers_returned_unchanged_are_recorded_as_confirmed(tracker,
     by_field = {(row["ref"], row["field"]): row for row in rows}
     assert by_field[("LC02-1", "status")] | {"changed_at": None, "source": None} == {
         "changed_at": None, "economy": "JPN", "ref": "LC02-1", "year": 2009, "field": "status", "old": None,
-        "new": "implemented", "confirmed": True, "source": None, "import_id": by_field[("LC02-1", "status")]["import_id"]}
+        "new": "implemented", "confirmed": True, "source": None, "file": "JPN-2009.xlsx",
+        "import_id": by_field[("LC02-1", "status")]["import_id"]}
     assert by_field[("LC02-2", "status")]["confirmed"] is False
     assert "LC02-1 status: Implemented confirmed" in tracker("history", "JPN", "--year", "2009").output
     shown = {row["ref"]: row for row in json.loads(tracker("show", "JPN", "--year", "2009", "--json").output)}
