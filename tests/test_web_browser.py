@@ -37,7 +37,7 @@ AXE = Path(os.environ.get("AXE_CORE_JS", Path(__file__).parent / ".axe/node_modu
 CHROMIUM = shutil.which("chromium")
 PAGES = ["/", "/matrix", "/matrix?instrument=LOSCABOS-2002", "/economies/JPN", "/items/LC02-1", "/history",
          "/history?economy=JPN&page=1", "/imports", "/reports", "/users", "/login", "/economies/NOWHERE", "/upload",
-         "/economies/JPN/return", "/publication", "/mail", "/needs", "/users/vera/remove"]
+         "/economies/JPN/return", "/publication", "/mail", "/needs", "/users/vera/remove", "/rounds"]
 WIDTHS = {"wide": 1280, "phone": 390}
 
 
