@@ -136,9 +136,9 @@ def test_the_browser_mails_when_the_box_is_ticked_and_says_what_became_of_it(ser
     assert 'id="mail-JPN" name="mail" value="1" checked' in page
     response = post_review(web, "JPN", {"state": "changes_requested", "note": HOSTILE, "note:LC02-1": "Which law?",
                                         "mail": "1"})
-    assert response.status_code == 303 and response.headers["location"] == "/?year=2009#review-JPN"
+    assert response.status_code == 303 and response.headers["location"] == "/?year=2009#said"
     back = web.get("/?year=2009").text
-    assert "Changes requested, and e-mailed to kenji@example.jp." in back
+    assert "Changes requested of JPN, and e-mailed to kenji@example.jp." in back
     assert "e-mailed to" not in web.get("/?year=2009").text  # said once
     [message] = mailbox.to("kenji@example.jp")
     text = message.get_body(("plain",)).get_content()
@@ -158,5 +158,5 @@ def test_the_browser_without_mail_set_up_leaves_the_box_unticked_and_says_so(ret
     post_review(web, "JPN", {"state": "changes_requested", "note": "Evidence?", "mail": "1", "page": "return"},
                 page="/economies/JPN/return?year=2009")
     back = web.get("/economies/JPN/return?year=2009").text
-    assert "Changes requested; no message sent: Mail is not set up" in back
+    assert "Changes requested of JPN; no message sent: Mail is not set up" in back
     assert review_state(returned, "JPN") == "changes_requested"

@@ -42,6 +42,7 @@ async def review(request: Request):
         return render(request, "refused.html", {"problem": str(exc), "back": back}, 409)
     if reviewed.mail is not None:
         request.session[SAID] = told(reviewed.mail)
+        back = back.partition("#")[0] + "#said"
     return RedirectResponse(back, status_code=303)
 
 
@@ -49,13 +50,13 @@ def told(outcome) -> str:
     """What became of the message telling the focal point of the changes requested, for the page
     the editor goes back to."""
     if outcome.outcome == "sent":
-        return f"Changes requested, and e-mailed to {outcome.to}."
+        return f"Changes requested of {outcome.economy}, and e-mailed to {outcome.to}."
+    asked = f"Changes requested of {outcome.economy}; "
     if outcome.outcome == "refused":
-        return f"Changes requested; the message to {outcome.to} was refused by the mail server: {outcome.reply}"
+        return f"{asked}the message to {outcome.to} was refused by the mail server: {outcome.reply}"
     if outcome.outcome == "no e-mail on record":
-        return (f"Changes requested; no message sent, as {outcome.economy} has no contact point e-mail on record "
-                "(set one on its return page).")
-    return f"Changes requested; no message sent: {outcome.reply}"
+        return f"{asked}no message sent, as it has no contact point e-mail on record (set one on its return page)."
+    return f"{asked}no message sent: {outcome.reply}"
 
 
 routes = [Route("/economies/{code}/review", review, methods=["POST"])]
