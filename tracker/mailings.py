@@ -173,8 +173,8 @@ def _review_notes(session: Session, economy, year: int, values: dict, markup: di
               session.execute(select(Item.ref, Item.short_title, Item.text).where(Item.ref.in_(refs)))}
     noted = [(f"{n['ref']} {titles.get(n['ref'], '')}".strip(), n["note"]) for n in review["items"]]
     values["items"] = "\n".join(f"- {title}: {note}" for title, note in noted) or "(no note on a single item)"
-    markup["items"] = ("<ul>" + "".join(f"<li><strong>{html.escape(title)}</strong>: {html.escape(note)}</li>"
-                                        for title, note in noted) + "</ul>") if noted else "<p>(no note on a single item)</p>"
+    listed = "".join(f"<li><strong>{html.escape(title)}</strong>: {html.escape(note)}</li>" for title, note in noted)
+    markup["items"] = f"<ul>{listed}</ul>" if noted else "<p>(no note on a single item)</p>"
 
 
 def _message(session: Session, settings: MailSettings, plan: Planned, year: int, source: str, attach: bool = True):
@@ -324,7 +324,8 @@ class Reviewed:
     mail: Outcome | None = None
 
 
-def _changes_plan(session: Session, economy_code: str, year: int, review_id: int) -> tuple[list[Planned], list[Outcome]]:
+def _changes_plan(session: Session, economy_code: str, year: int,
+                  review_id: int) -> tuple[list[Planned], list[Outcome]]:
     planned, missing = _contacts(session, year, forms.economies_asked(session, year, [economy_code]))
     for plan in planned:
         plan.kind, plan.step = CHANGES, f"review-{review_id}"

@@ -60,8 +60,8 @@ def latest_report(session: Session, year: int) -> dict | None:
 def at_a_glance(session: Session, year: int | None = None) -> dict:
     """The round at a glance: ``round_status`` is ``tracker round status YEAR --json`` with its
     totals and economies to chase, ``summary`` is ``tracker summary --year YEAR --json`` with the
-    region-wide figures and the like-for-like change since the previous year, ``instruments`` the pooled rate per instrument, the latest report, and whether mail is set up (a review's request for changes
-    is then e-mailed)."""
+    region-wide figures and the like-for-like change since the previous year, ``instruments`` the pooled rate per instrument, and the latest report; ``mail_ready``: whether mail is set up (a request for
+    changes is then e-mailed)."""
     year = known_year(session, year)
     return {
         "year": year,
