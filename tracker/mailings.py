@@ -19,20 +19,22 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tracker import forms, personal_links, progress, rounds
+from tracker import forms, personal_links, progress, reviews, rounds
 from tracker.atomic import replacing
 from tracker.closed_rounds import closed_message
 from tracker.errors import Refused
 from tracker.mail import log, messages, sending
-from tracker.mail.settings import MailSettings, read_settings
-from tracker.models import Round
+from tracker.mail.settings import NOT_SET_UP, MailSettings, read_settings
+from tracker.models import Item, Round
 from tracker.rates import economies_for
 from tracker.returns import returned_economies
 
 DAYS_BEFORE = (14, 3)
 CHASE_EVERY = 7
+CHANGES = "changes requested"
 
 
 @dataclass
@@ -146,10 +148,11 @@ def _plan_reminders(session: Session, year: int, today: date, days_before, every
 def _online(settings: MailSettings, session: Session, plan: Planned, year: int, source: str) -> tuple[str, str]:
     """The sentence giving the economy's new personal link, as text and as HTML (with an anchor)."""
     if not settings.web_address:
-        return "Answer on the attached form.", "Answer on the attached form."
+        said = "Answer on the attached form." if plan.kind != CHANGES else "Correct your form and send it again."
+        return said, said
     url = personal_links.address(settings.web_address, personal_links.issue_link(session, plan.economy, year, source))
-    said = ("To answer online instead, open your personal link (it replaces any earlier one, and works until "
-            "the round closes)")
+    said = ("To answer online instead" if plan.kind != CHANGES else "To put it right online") + (
+        ", open your personal link (it replaces any earlier one, and works until the round closes)")
     return f"{said}: {url}", f'{html.escape(said)}: <a href="{html.escape(url)}">{html.escape(url)}</a>'
 
 
@@ -158,6 +161,20 @@ def _form(session: Session, plan: Planned, year: int, settings: MailSettings) ->
     with tempfile.TemporaryDirectory() as folder:
         path = forms.write_forms(session, year, [plan.economy], Path(folder), request)[0]
         return path.name, path.read_bytes()
+
+
+def _review_notes(session: Session, economy, year: int, values: dict, markup: dict) -> None:
+    """The review's notes put into a "changes requested" message: ``note`` for the whole return,
+    ``items`` each item noted with its ref and short title (as plain text and as an escaped list)."""
+    review = reviews.review_of(session, economy, year) or {"note": None, "items": []}
+    values["note"] = review["note"] or "(no note on the whole return: see the notes on the items below)"
+    refs = [noted["ref"] for noted in review["items"]]
+    titles = {ref: short or text for ref, short, text in
+              session.execute(select(Item.ref, Item.short_title, Item.text).where(Item.ref.in_(refs)))}
+    noted = [(f"{n['ref']} {titles.get(n['ref'], '')}".strip(), n["note"]) for n in review["items"]]
+    values["items"] = "\n".join(f"- {title}: {note}" for title, note in noted) or "(no note on a single item)"
+    listed = "".join(f"<li><strong>{html.escape(title)}</strong>: {html.escape(note)}</li>" for title, note in noted)
+    markup["items"] = f"<ul>{listed}</ul>" if noted else "<p>(no note on a single item)</p>"
 
 
 def _message(session: Session, settings: MailSettings, plan: Planned, year: int, source: str, attach: bool = True):
@@ -172,8 +189,11 @@ def _message(session: Session, settings: MailSettings, plan: Planned, year: int,
         "contact_name": plan.contact_name or f"focal point of {economy.name}",
         "sender": settings.sender or "the secretariat",
     }
-    values["online"], online_html = _online(settings, session, plan, year, source)
-    subject, text, page = messages.rendered(settings, plan.kind, values, {"online": online_html})
+    markup = {}
+    values["online"], markup["online"] = _online(settings, session, plan, year, source)
+    if plan.kind == CHANGES:
+        _review_notes(session, economy, year, values, markup)
+    subject, text, page = messages.rendered(settings, plan.kind, values, markup)
     attachment = _form(session, plan, year, settings) if attach and plan.kind == "invitation" else None
     return messages.compose(settings, plan.to, subject, text, page, attachment)
 
@@ -293,3 +313,51 @@ def send_test(store, address: str) -> Outcome:
     store.run(log.record, "test", address, subject, answer.accepted, answer.reply, str(message["Message-ID"]))
     return Outcome(None, address, "test", "sent" if answer.accepted else "refused", reply=answer.reply,
                    subject=subject)
+
+
+@dataclass
+class Reviewed:
+    """A review recorded (``reviews.review_of``), and what became of the message telling the economy
+    of the changes requested (None: no message was asked for)."""
+
+    review: dict
+    mail: Outcome | None = None
+
+
+def _changes_plan(session: Session, economy_code: str, year: int,
+                  review_id: int) -> tuple[list[Planned], list[Outcome]]:
+    planned, missing = _contacts(session, year, forms.economies_asked(session, year, [economy_code]))
+    for plan in planned:
+        plan.kind, plan.step = CHANGES, f"review-{review_id}"
+    for outcome in missing:
+        outcome.kind = CHANGES
+    return planned, missing
+
+
+def _tell_changes(store, economy_code: str, year: int, review: dict, source: str) -> Outcome:
+    """The changes requested e-mailed to the economy's contact point, with the notes and a fresh
+    personal link; whatever goes wrong is the outcome, never a refusal (the review stands)."""
+    code = economy_code.strip().upper()
+    settings = store.run(read_settings)
+    if not settings.ready:
+        return Outcome(code, None, CHANGES, "not sent", reply=NOT_SET_UP)
+    planned, missing = store.run(_changes_plan, economy_code, year, review["id"])
+    if missing:
+        return missing[0]
+    try:
+        return _send(store, settings, year, planned, source, None)[0]
+    except Refused as exc:
+        return Outcome(code, planned[0].to, CHANGES, "not sent", reply=str(exc), contact_year=planned[0].contact_year)
+
+
+def review_return(store, economy_code: str, year: int, state: str, note: str | None, item_notes: dict[str, str],
+                  source: str, mail: bool = True) -> Reviewed:
+    """``tracker returns accept|request-changes`` and the browser's review buttons: the review
+    recorded (``reviews.review_return``), then, for changes requested and unless ``mail`` is false,
+    the notes e-mailed to the economy's contact point with a fresh personal link and logged as
+    "changes requested". The review is committed first, so no mail set up, no address on record, a
+    server that refuses or cannot be reached each leave it recorded and say so in ``mail``."""
+    review = store.run(reviews.review_return, economy_code, year, state, note, item_notes, source)
+    if state != "changes_requested" or not mail:
+        return Reviewed(review)
+    return Reviewed(review, _tell_changes(store, economy_code, year, review, source))

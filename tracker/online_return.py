@@ -20,6 +20,7 @@ from tracker import forms, overview, progress, returns, reviews, rounds
 from tracker.catalogue import items_for, wordings_for
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
+from tracker.mail.settings import read_settings
 from tracker.models import CONTACT_FIELDS, ENTRY_FIELDS, Change, Economy, Entry, Import, Round, utcnow
 from tracker.status import label
 
@@ -99,7 +100,8 @@ def _submission(session: Session, economy: Economy, year: int) -> dict:
 
 def return_page(session: Session, economy_code: str, year: int | None, typed: Typed | None = None) -> dict:
     """Everything the return page shows: the economy's form for the year as data, with its review
-    (``reviews.review_of``) and each item's ``review_note``. ``typed``, when a save was refused,
+    (``reviews.review_of``), each item's ``review_note``, and whether mail is set up (so that a
+    request for changes can be e-mailed). ``typed``, when a save was refused,
     is put back over the answers it changed, so that nothing typed is lost."""
     year = overview.known_year(session, year)
     economy = resolve_economy(session, economy_code)
@@ -126,7 +128,7 @@ def return_page(session: Session, economy_code: str, year: int | None, typed: Ty
         contact_values |= {name: value for name, value in typed.contact.items() if value and name in CONTACT_FIELDS}
     return {
         "economy": economy.code, "name": economy.name, "year": year,
-        "round": _round_state(session, year), "review": review,
+        "round": _round_state(session, year), "review": review, "mail_ready": read_settings(session).ready,
         "contact": contact_values, "contact_from": contact.year if contact else None,
         "items": rows,
         "unanswered": [row["ref"] for row in rows if not row["this_year"]],

@@ -21,6 +21,7 @@ from tracker import checklist, comparison, history, needs, progress, rates, repo
 from tracker.catalogue import items_for, resolve_item, show_item, wordings_for
 from tracker.errors import Refused
 from tracker.mail.log import last_contacted
+from tracker.mail.settings import read_settings
 from tracker.models import Economy, Entry, Item, Round
 from tracker.status import label
 
@@ -59,7 +60,8 @@ def latest_report(session: Session, year: int) -> dict | None:
 def at_a_glance(session: Session, year: int | None = None) -> dict:
     """The round at a glance: ``round_status`` is ``tracker round status YEAR --json`` with its
     totals and economies to chase, ``summary`` is ``tracker summary --year YEAR --json`` with the
-    region-wide figures and the like-for-like change since the previous year, ``instruments`` the pooled rate per instrument, and the latest report."""
+    region-wide figures and the like-for-like change since the previous year, ``instruments`` the pooled rate per instrument, and the latest report; ``mail_ready``: whether mail is set up (a request for
+    changes is then e-mailed)."""
     year = known_year(session, year)
     return {
         "year": year,
@@ -67,6 +69,7 @@ def at_a_glance(session: Session, year: int | None = None) -> dict:
         "summary": comparison.summary(session, year),
         "instruments": rates.instrument_rates(session, year),
         "latest_report": latest_report(session, year),
+        "mail_ready": read_settings(session).ready,
     }
 
 

@@ -49,7 +49,7 @@ def review_states(session: Session, year: int, returned: set[int],
                   latest: dict[int, tuple[datetime, str]], as_of: datetime | None = None) -> dict[int, dict]:
     """Per economy that returned for ``year`` (``returned``, with ``latest``: ``returns.latest_returns``,
     both as of the moment ``as_of`` if given), its review: ``state`` (a key of ``STATES``) and
-    ``label``; for a review in force, its ``note``, the ``items`` noted (ref and note), ``by`` whom
+    ``label``; for a review in force, its ``id``, its ``note``, the ``items`` noted (ref and note), ``by`` whom
     and ``at`` when. A review older than the return in force no longer holds: the return is
     "received" again."""
     reviews = _latest_reviews(session, year, returned, as_of)
@@ -61,7 +61,8 @@ def review_states(session: Session, year: int, returned: set[int],
         review = holding.get(economy_id)
         state = review.state if review else "received"
         states[economy_id] = {
-            "state": state, "label": STATES[state], "note": review.note if review else None,
+            "id": review.id if review else None, "state": state, "label": STATES[state],
+            "note": review.note if review else None,
             "items": notes.get(review.id, []) if review else [],
             "by": review.source if review else None, "at": review.at if review else None,
         }

@@ -114,12 +114,18 @@ def _raise(exc: Exception):
     raise exc
 
 
+def opened_store(ctx: click.Context):
+    """The store of the database named by --db (its schema checked), closed when the command ends:
+    for the library functions that run several transactions of their own (sending mail)."""
+    from tracker.store import open_store
+
+    return closed_at_end(ctx, open_store(ctx.find_root().obj))
+
+
 def run(ctx: click.Context, function, *args, **kwargs):
     """Open the database named by --db, check its schema, and call ``function(session, ...)``
     in one transaction (run again if it lost a race with another writer)."""
-    from tracker.store import open_store
-
-    return closed_at_end(ctx, open_store(ctx.find_root().obj)).run(function, *args, **kwargs)
+    return opened_store(ctx).run(function, *args, **kwargs)
 
 
 def read(ctx: click.Context, function, *args, **kwargs):

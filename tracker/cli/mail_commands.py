@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli.common import Day, checked_year, closed_at_end, emit_json, emit_rows, json_option, run, source
+from tracker.cli.common import Day, checked_year, emit_json, emit_rows, json_option, opened_store, run, source
 from tracker.text import escaped
 
 
@@ -84,7 +84,7 @@ def mail_test(ctx: click.Context, address: str):
     """
     from tracker import mailings
 
-    outcome = mailings.send_test(_store(ctx), address)
+    outcome = mailings.send_test(opened_store(ctx), address)
     click.echo(f"{outcome.outcome.capitalize()}: {escaped(address)}: {escaped(outcome.reply)}")
     if outcome.outcome != "sent":
         ctx.exit(1)
@@ -114,12 +114,6 @@ def mail_log(ctx: click.Context, year: int | None, economy_code: str | None, as_
 
     emit_rows(run(ctx, log.messages, year, economy_code), as_json,
               "No message sent yet: `tracker round invite YEAR` sends the invitations.", line)
-
-
-def _store(ctx: click.Context):
-    from tracker.store import open_store
-
-    return closed_at_end(ctx, open_store(ctx.find_root().obj))
 
 
 def _echo_mailing(ctx: click.Context, mailing, as_json: bool, dry_run: bool) -> None:
@@ -185,7 +179,7 @@ def round_invite(ctx: click.Context, year: int, economy_codes: tuple[str, ...], 
     from tracker import mailings
 
     out = _out(dry_run, out_dir, year)
-    mailing = mailings.invite(_store(ctx), year, list(economy_codes), source("round invite"), out)
+    mailing = mailings.invite(opened_store(ctx), year, list(economy_codes), source("round invite"), out)
     _echo_mailing(ctx, mailing, as_json, dry_run)
 
 
@@ -216,7 +210,7 @@ def round_remind(ctx: click.Context, year: int, today, days_before: tuple[int, .
     from tracker import mailings
 
     out = _out(dry_run, out_dir, year)
-    mailing = mailings.remind(_store(ctx), year, source("round remind"), today, out,
+    mailing = mailings.remind(opened_store(ctx), year, source("round remind"), today, out,
                               days_before or mailings.DAYS_BEFORE, chase_every)
     _echo_mailing(ctx, mailing, as_json, dry_run)
 

@@ -106,10 +106,15 @@ def templates() -> Environment:
     return environment
 
 
+#: The session's key for what the last action did, said once on the next page (after a redirect).
+SAID = "said"
+
+
 def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
+    said = request.session.pop(SAID, None) if "session" in request.scope else None
     page = request.app.state.templates.get_template(template).render(
         request=request, root=request.scope.get("root_path", ""), viewer=current_viewer(request),
-        csrf=csrf_token(request), **context,
+        csrf=csrf_token(request), said=said, **context,
     )
     return HTMLResponse(page, status_code=status_code)
 

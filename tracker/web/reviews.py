@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from tracker import reviews
+from tracker import mailings
 from tracker.errors import Refused
 from tracker.web.changes import change_request, editor, form_year
-from tracker.web.rendering import render
+from tracker.web.rendering import SAID, render
 
 
 def _back(request: Request, code: str, year: int, page: str) -> str:
@@ -35,11 +35,28 @@ async def review(request: Request):
     item_notes = {str(key).partition(":")[2]: str(value) for key, value in form.multi_items()
                   if str(key).startswith("note:") and str(value).strip()}
     try:
-        await run_in_threadpool(request.app.state.store.run, reviews.review_return, code, year,
-                                str(form.get("state", "")), str(form.get("note", "")), item_notes, viewer.source)
+        reviewed = await run_in_threadpool(mailings.review_return, request.app.state.store, code, year,
+                                           str(form.get("state", "")), str(form.get("note", "")), item_notes,
+                                           viewer.source, bool(form.get("mail")))
     except Refused as exc:
         return render(request, "refused.html", {"problem": str(exc), "back": back}, 409)
+    if reviewed.mail is not None:
+        request.session[SAID] = told(reviewed.mail)
+        back = back.partition("#")[0] + "#said"
     return RedirectResponse(back, status_code=303)
+
+
+def told(outcome) -> str:
+    """What became of the message telling the focal point of the changes requested, for the page
+    the editor goes back to."""
+    if outcome.outcome == "sent":
+        return f"Changes requested of {outcome.economy}, and e-mailed to {outcome.to}."
+    asked = f"Changes requested of {outcome.economy}; "
+    if outcome.outcome == "refused":
+        return f"{asked}the message to {outcome.to} was refused by the mail server: {outcome.reply}"
+    if outcome.outcome == "no e-mail on record":
+        return f"{asked}no message sent, as it has no contact point e-mail on record (set one on its return page)."
+    return f"{asked}no message sent: {outcome.reply}"
 
 
 routes = [Route("/economies/{code}/review", review, methods=["POST"])]
