@@ -193,8 +193,8 @@ def test_upgrade_to_0008_keeps_entries_and_starts_every_return_received(target):
         assert review_of(session, economy, 2008)["state"] == "received"
 
 
-def test_upgrade_to_0010_keeps_imports_and_leaves_their_mail_empty(target):
-    """0010 adds the sender and date of an e-mailed workbook to the imports; those before it came
+def test_upgrade_to_0009_keeps_imports_and_leaves_their_mail_empty(target):
+    """0009 adds the sender and date of an e-mailed workbook to the imports; those before it came
     as files, and keep every other value."""
     store = Store(target)
     initialise(store)
@@ -212,7 +212,7 @@ def test_upgrade_to_0010_keeps_imports_and_leaves_their_mail_empty(target):
     assert [tuple(row) for row in rows] == [("JPN-2008.xlsx", "a" * 64, 3, 1, 22, None, None)]
 
 
-def test_upgrade_to_0013_keeps_accounts_and_forgets_only_their_failure_counts(target):
+def test_upgrade_to_0010_keeps_accounts_and_forgets_only_their_failure_counts(target):
     store = Store(target)
     initialise(store)
     with store.engine.begin() as connection:
@@ -227,7 +227,7 @@ def test_upgrade_to_0013_keeps_accounts_and_forgets_only_their_failure_counts(ta
         assert connection.execute(text("SELECT count(*) FROM sign_in_attempt")).scalar() == 0
 
 
-def test_upgrade_to_0011_keeps_entries_and_gives_them_no_offers(target):
+def test_upgrade_to_0012_keeps_entries_and_gives_them_no_offers(target):
     """The offers column comes blank: every entry and its needs stay, and offers can be written at once."""
     store = Store(target)
     initialise(store)
@@ -235,7 +235,7 @@ def test_upgrade_to_0011_keeps_entries_and_gives_them_no_offers(target):
         economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
         item = session.scalar(select(Item).where(Item.ref == "LC02-1"))
         record_entries(session, economy, 2008, [(item, {"status": "planned", "needs": "Training."})], "test")
-    before = ScriptDirectory.from_config(alembic_config()).get_revision("0011_offers").down_revision
+    before = ScriptDirectory.from_config(alembic_config()).get_revision("0012_offers").down_revision
     with store.engine.begin() as connection:
         command.downgrade(alembic_config(connection), before)
         assert "offers" not in {column["name"] for column in inspect(connection).get_columns("entry")}
@@ -250,7 +250,7 @@ def test_upgrade_to_0011_keeps_entries_and_gives_them_no_offers(target):
         assert connection.execute(text("SELECT needs, offers FROM entry")).all() == [("Training.", "Drafting advice.")]
 
 
-def test_upgrade_to_0014_keeps_accounts_and_their_passwords(target):
+def test_upgrade_to_0013_keeps_accounts_and_their_passwords(target):
     """The table of one-time password links is new; the accounts (and so their passwords) stay,
     and a link names an account that exists."""
     from tracker import users

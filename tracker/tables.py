@@ -43,7 +43,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0015_shared_state"
+SCHEMA_REVISION = "0014_shared_state"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns). The CTAP template asked
 #: for capacity-building needs and, beside them, what the economy could offer others (``offers``).

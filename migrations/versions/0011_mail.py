@@ -1,8 +1,8 @@
 """Every message sent is kept (the mail log), and personal links sign a focal point into its
 economy's online return for one year.
 
-Revision ID: 0009_mail
-Revises: 0013_sign_in_attempts
+Revision ID: 0011_mail
+Revises: 0010_sign_in_attempts
 Create Date: 2026-12-07 11:50:00
 """
 from typing import Sequence, Union
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0009_mail'
-down_revision: Union[str, None] = '0013_sign_in_attempts'
+revision: str = '0011_mail'
+down_revision: Union[str, None] = '0010_sign_in_attempts'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

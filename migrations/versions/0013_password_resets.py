@@ -1,8 +1,8 @@
 """One-time links to set a password: an account added from the browser, or a password reset, gets
 a link whose token is kept only as its SHA-256, expires and works once.
 
-Revision ID: 0014_password_resets
-Revises: 0011_offers
+Revision ID: 0013_password_resets
+Revises: 0012_offers
 Create Date: 2026-12-07 12:30:00
 """
 from typing import Sequence, Union
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0014_password_resets'
-down_revision: Union[str, None] = '0011_offers'
+revision: str = '0013_password_resets'
+down_revision: Union[str, None] = '0012_offers'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,8 +1,8 @@
 """What a later request needs, kept in the database so that any server process answers it: the
 uploads previewed and waiting for "Apply", and the reports being written from the browser.
 
-Revision ID: 0015_shared_state
-Revises: 0014_password_resets
+Revision ID: 0014_shared_state
+Revises: 0013_password_resets
 Create Date: 2026-12-07 12:35:00
 """
 from typing import Sequence, Union
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0015_shared_state'
-down_revision: Union[str, None] = '0014_password_resets'
+revision: str = '0014_shared_state'
+down_revision: Union[str, None] = '0013_password_resets'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

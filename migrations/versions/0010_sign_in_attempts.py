@@ -2,8 +2,8 @@
 guesser at one address no longer holds back the owner at another, and a name nobody has is
 counted like a known one. The account's own counters go; the wait they held is forgotten.
 
-Revision ID: 0013_sign_in_attempts
-Revises: 0010_mail_imports
+Revision ID: 0010_sign_in_attempts
+Revises: 0009_mail_imports
 Create Date: 2026-12-07 11:50:00
 """
 from typing import Sequence, Union
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0013_sign_in_attempts'
-down_revision: Union[str, None] = '0010_mail_imports'
+revision: str = '0010_sign_in_attempts'
+down_revision: Union[str, None] = '0009_mail_imports'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

@@ -1,7 +1,7 @@
 """An import of a workbook that came attached to an e-mail message keeps the message's sender and
 date.
 
-Revision ID: 0010_mail_imports
+Revision ID: 0009_mail_imports
 Revises: 0008_return_reviews
 Create Date: 2026-12-07 12:00:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 
-revision: str = '0010_mail_imports'
+revision: str = '0009_mail_imports'
 down_revision: Union[str, None] = '0008_return_reviews'
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
