@@ -88,29 +88,30 @@ def history(
         }
         for change, item_ref, code, file_name, sha256, mail_from, mail_sent_at in session.execute(query)
     ]
-    if year is not None and economy_code is None and ref is None and import_id is None:
-        rows += [
-            {
-                "changed_at": event.at, "economy": None, "ref": None, "year": event.year,
-                "field": "round", "old": None, "new": event.action + (f": {event.reason}" if event.reason else ""),
-                "confirmed": False, "source": event.source, "file": None, "import_id": None, "order": event.id,
-            }
-            for event in rounds.round_events(session, year)
-        ]
     if year is not None and ref is None and import_id is None:
-        rows += [
-            {
-                "changed_at": row["review"].at, "economy": row["economy"], "ref": None, "year": year,
-                "field": "review", "old": None, "new": row["text"], "confirmed": False,
-                "source": row["review"].source, "import_id": None, "order": row["review"].id,
-            }
-            for row in reviews.review_history(session, year, economy.id if economy else None)
-        ]
+        rows += _round_rows(session, year, economy)
     rows.sort(key=lambda row: (row["changed_at"], row["field"] != "round", row["order"]), reverse=True)
     for row in rows:
         row["changed_at"] = row["changed_at"].isoformat(sep=" ", timespec="seconds")
         del row["order"]
     return rows
+
+
+def _round_rows(session: Session, year: int, economy: Economy | None) -> list[dict]:
+    """History rows of what happened to the year's round (opened, closed, reopened: only when no
+    economy is asked for) and to its returns (their reviews), in the shape of a change's row."""
+    events = [] if economy is not None else [
+        {"changed_at": event.at, "economy": None, "ref": None, "year": event.year, "field": "round", "old": None,
+         "new": event.action + (f": {event.reason}" if event.reason else ""), "confirmed": False,
+         "source": event.source, "file": None, "import_id": None, "order": event.id}
+        for event in rounds.round_events(session, year)
+    ]
+    return events + [
+        {"changed_at": row["review"].at, "economy": row["economy"], "ref": None, "year": year, "field": "review",
+         "old": None, "new": row["text"], "confirmed": False, "source": row["review"].source, "file": None,
+         "import_id": None, "order": row["review"].id}
+        for row in reviews.review_history(session, year, economy.id if economy else None)
+    ]
 
 
 def _replay(session: Session, when: datetime, entries: bool, years: list[int] | None = None):

@@ -270,38 +270,8 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
         return _gather_as_of(session, year, as_of)
     all_items = items_for(session)
     items = [item for item in all_items if item.applies_in(year)]
-    item_ids = {item.id for item in items}
     economies = economies_for(session, year)
-    economy_ids = {e.id for e in economies}
-
-    # The two reads of a row per entry go through the connection (Core): rows straight from the
-    # cursor, without the ORM's result machinery.
-    connection = session.connection()
-    entry_columns = (Entry.economy_id, Entry.item_id, Entry.status, *(getattr(Entry, f) for f in NARRATIVE_FIELDS), Entry.updated_at)
-    entries = {
-        (row[0], row[1]): row[2:]
-        for row in connection.execute(select(*entry_columns).where(Entry.year == year))
-        if row[1] in item_ids and row[0] in economy_ids
-    }
-    latest_earlier = (
-        select(Entry.economy_id, Entry.item_id, func.max(Entry.year).label("year"))
-        .where(Entry.year < year, Entry.status.is_not(None))
-        .group_by(Entry.economy_id, Entry.item_id)
-        .subquery()
-    )
-    previous = {
-        (economy_id, item_id): (earlier_year, status)
-        for economy_id, item_id, earlier_year, status in connection.execute(
-            select(Entry.economy_id, Entry.item_id, Entry.year, Entry.status).join(
-                latest_earlier,
-                and_(
-                    Entry.economy_id == latest_earlier.c.economy_id,
-                    Entry.item_id == latest_earlier.c.item_id,
-                    Entry.year == latest_earlier.c.year,
-                ),
-            )
-        )
-    }
+    entries, previous = _entries_and_previous(session, year, {item.id for item in items}, {e.id for e in economies})
     contacts = latest_contacts(session, year)  # whom to chase: often last year's focal point
     last_updated = dict(
         session.execute(
@@ -333,6 +303,40 @@ def gather(session: Session, year: int, as_of: datetime | None = None) -> Report
         publication=publication_for(session, year),
         **figures,
     )
+
+
+def _entries_and_previous(session: Session, year: int, item_ids: set[int], economy_ids: set[int]) -> tuple[dict, dict]:
+    """The year's entries of the items and economies given, by (economy id, item id); and each
+    pair's latest earlier status with its year (the form's "last reported")."""
+    # The two reads of a row per entry go through the connection (Core): rows straight from the
+    # cursor, without the ORM's result machinery.
+    connection = session.connection()
+    entry_columns = (Entry.economy_id, Entry.item_id, Entry.status, *(getattr(Entry, f) for f in NARRATIVE_FIELDS), Entry.updated_at)
+    entries = {
+        (row[0], row[1]): row[2:]
+        for row in connection.execute(select(*entry_columns).where(Entry.year == year))
+        if row[1] in item_ids and row[0] in economy_ids
+    }
+    latest_earlier = (
+        select(Entry.economy_id, Entry.item_id, func.max(Entry.year).label("year"))
+        .where(Entry.year < year, Entry.status.is_not(None))
+        .group_by(Entry.economy_id, Entry.item_id)
+        .subquery()
+    )
+    previous = {
+        (economy_id, item_id): (earlier_year, status)
+        for economy_id, item_id, earlier_year, status in connection.execute(
+            select(Entry.economy_id, Entry.item_id, Entry.year, Entry.status).join(
+                latest_earlier,
+                and_(
+                    Entry.economy_id == latest_earlier.c.economy_id,
+                    Entry.item_id == latest_earlier.c.item_id,
+                    Entry.year == latest_earlier.c.year,
+                ),
+            )
+        )
+    }
+    return entries, previous
 
 
 def _reworded(session: Session, year: int, comparison: Comparison | None) -> frozenset[int]:
