@@ -64,3 +64,6 @@ def test_trend_chart_draws_each_basis_apart(report):
     like = header.index("Like for like")
     assert [row[like] is not None for row in data[1:5]] == [False, False, True, True]
     assert len(chart.series) == len(segments) + 1
+    deleted = {entry.idx for entry in chart.legend.legendEntry if entry.delete}
+    assert deleted == set(range(1, len(segments))), "one legend entry for the region-wide rate, however many stretches"
+    assert chart.series[0].tx.v.startswith("Region-wide rate, not joined where the basis changed")

@@ -159,7 +159,10 @@ def trend_chart(book: Book, where: ChartData):
     categories = [SHEET, 1, TREND, last, TREND]
     for offset in range(len(where.segments)):
         column = TREND + 1 + offset
-        chart.add_series({"name": [SHEET, 0, column], "categories": categories, "values": [SHEET, 1, column, last, column],
+        # One legend entry for the region-wide rate, however many stretches draw it.
+        name = ("Region-wide rate" + (", not joined where the basis changed" if breaks else "") if offset == 0
+                else [SHEET, 0, column])
+        chart.add_series({"name": name, "categories": categories, "values": [SHEET, 1, column, last, column],
                           "line": {"color": REGION_COLOUR, "width": 2.25},
                           "marker": {"type": "square", "size": 6, "fill": {"color": REGION_COLOUR},
                                      "border": {"color": REGION_COLOUR}},
@@ -175,7 +178,7 @@ def trend_chart(book: Book, where: ChartData):
     chart.set_y_axis({"min": 0, "max": 1, "major_unit": 0.25, "num_format": "0%", "num_font": CHART_FONT,
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})
     chart.set_x_axis({"num_font": CHART_FONT, "interval_unit": 1})
-    chart.set_legend({"position": "bottom", "font": CHART_FONT})
+    chart.set_legend({"position": "bottom", "font": CHART_FONT, "delete_series": list(range(1, len(where.segments)))})
     return chart
 
 
