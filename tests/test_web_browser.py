@@ -14,13 +14,9 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from tracker import demo, progress
 from tracker.economies import resolve_economy
@@ -28,7 +24,7 @@ from tracker.catalogue import resolve_item
 from tracker.status import LABELS, STATUS_CODES
 from tracker.store import Store
 from formtools import fill
-from webtools import PASSWORD, add_accounts
+from webtools import PASSWORD, add_accounts, served
 from tracker.web.app import create_app
 
 HOSTILE = '<script>window.owned = true; alert("owned")</script><img src=x onerror="window.owned=true">'
@@ -59,22 +55,9 @@ def server(tmp_path_factory):
                                 "browser test")
     add_accounts(store)
     store.engine.dispose()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(str(result.database), one_time_token=TOKEN), host="127.0.0.1", port=port,
-                            log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield {"base": f"http://127.0.0.1:{port}", "shots": folder / "shots", "forms": result.forms, "folder": folder,
-           "database": str(result.database)}
-    running.should_exit = True
-    thread.join(10)
+    with served(create_app(str(result.database), one_time_token=TOKEN)) as base:
+        yield {"base": base, "shots": folder / "shots", "forms": result.forms, "folder": folder,
+               "database": str(result.database)}
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,9 @@ from __future__ import annotations
 
 import io
 import re
-import socket
-import threading
-import time
 import zipfile
 
 import pytest
-import uvicorn
 from openpyxl import load_workbook
 
 from formtools import fill
@@ -21,7 +17,7 @@ from test_web_browser import browser  # noqa: F401 (fixture)
 from tracker.initialise import initialise
 from tracker.store import Store
 from tracker.web.app import create_app
-from webtools import PASSWORD, add_accounts
+from webtools import PASSWORD, add_accounts, served
 
 OWN_PASSWORD = "the officer's own password"
 
@@ -32,20 +28,8 @@ def fresh_server(tmp_path):
     initialise(store)
     add_accounts(store)
     store.engine.dispose()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    app = create_app(str(tmp_path / "round.db"), reports_folder=tmp_path / "reports")
-    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not running.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with served(create_app(str(tmp_path / "round.db"), reports_folder=tmp_path / "reports")) as base:
+        yield base
 
 
 def _sign_in(page, base, name, password):

@@ -2,16 +2,41 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import socket
+import threading
 import time
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Iterator
 
 from starlette.testclient import TestClient
 
 from tracker import report_jobs, users
 from tracker.models import utcnow
 from tracker.web.app import create_app
+
+@contextlib.contextmanager
+def served(app) -> Iterator[str]:
+    """``app`` served by a real uvicorn on a free loopback port, in a thread; its base address."""
+    import uvicorn
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    running = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not running.started:
+        assert time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        running.should_exit = True
+        thread.join(10)
+
 
 PASSWORD = "correct horse battery"
 ONE_TIME = "one-time-token-for-tests"
