@@ -72,7 +72,7 @@ def test_summary_measures_change_like_for_like(story):
     text = story("summary", "--year", "2012").output
     assert f"{100 * region:+.1f} pp" in text.split("Region-wide")[1].splitlines()[0]
     assert "1 commitment added in 2012 (EV-C)" in text and "1 commitment retired after 2011 (EV-B)" in text
-    assert "1 economy returned in 2012 but not in 2011" in text and "1 economy returned in 2011 but not in 2012" in text
+    assert "1 economy returned in 2012 but not in 2011 (CHL)" in text and "1 economy returned in 2011 but not in 2012 (CAN)" in text
     assert f"1 commitment new in 2012: {100 * added:.1f}% implemented" in text
 
 
@@ -107,4 +107,4 @@ def test_report_measures_change_like_for_like_and_its_findings_are_its_tables(st
 
     trend = " ".join(str(r[0]) for r in wb["Trend"].iter_rows(values_only=True) if r[0])
     assert ("Break between 2011 and 2012: 1 commitment added in 2012 (EV-C); 1 commitment retired after 2011 (EV-B); "
-            "1 economy returned in 2012 but not in 2011; 1 economy returned in 2011 but not in 2012.") in trend.replace("  ", " ")
+            "1 economy returned in 2012 but not in 2011 (CHL); 1 economy returned in 2011 but not in 2012 (CAN).") in trend.replace("  ", " ")

@@ -16,6 +16,7 @@ in memory (``counts_of_entries``, for a report as of a past moment); both feed t
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, or_, select
@@ -51,6 +52,7 @@ class Basis:
     economies: frozenset[int]  # returned in both years
     returned_now_only: frozenset[int]
     returned_then_only: frozenset[int]
+    codes: tuple[tuple[int, str], ...] = ()  # (id, code) of the economies, to name those left out
 
     @property
     def changed(self) -> bool:
@@ -66,7 +68,9 @@ class Basis:
         for economies, words in ((self.returned_now_only, f"returned in {self.year} but not in {self.previous}"),
                                  (self.returned_then_only, f"returned in {self.previous} but not in {self.year}")):
             if economies:
-                reasons.append(f"{_count(len(economies), 'economy', 'economies')} {words}")
+                named = sorted(code for economy_id, code in self.codes if economy_id in economies)
+                reasons.append(f"{_count(len(economies), 'economy', 'economies')} {words}"
+                               + (f" ({', '.join(named)})" if named else ""))
         return reasons
 
     def describe(self) -> str:
@@ -79,9 +83,10 @@ def _count(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number} {singular if number == 1 else plural or singular + 's'}"
 
 
-def basis_for(items: list[Item], year: int, previous: int, returned_now: set[int], returned_then: set[int]) -> Basis:
-    """The basis of the change from ``previous`` to ``year``, given every item of the catalogue and the
-    economies that returned in each year."""
+def basis_for(items: list[Item], year: int, previous: int, returned_now: set[int], returned_then: set[int],
+              codes: Mapping[int, str]) -> Basis:
+    """The basis of the change from ``previous`` to ``year``, given every item of the catalogue, the
+    economies that returned in each year, and the economies' codes by id (to name those left out)."""
     return Basis(
         year=year, previous=previous,
         items=tuple(i for i in items if applies_in_both(i, previous, year)),
@@ -90,6 +95,7 @@ def basis_for(items: list[Item], year: int, previous: int, returned_now: set[int
         economies=frozenset(returned_now & returned_then),
         returned_now_only=frozenset(returned_now - returned_then),
         returned_then_only=frozenset(returned_then - returned_now),
+        codes=tuple(sorted((i, codes[i]) for i in returned_now ^ returned_then if i in codes)),
     )
 
 
@@ -196,7 +202,8 @@ def compare(session: Session, year: int) -> Comparison | None:
     if not earlier:
         return None
     previous = max(earlier)
-    basis = basis_for(items_for(session), year, previous, returned.get(year, set()), returned[previous])
+    codes = dict(session.execute(select(Economy.id, Economy.code)).all())
+    basis = basis_for(items_for(session), year, previous, returned.get(year, set()), returned[previous], codes)
     item_counts = status_counts(session, Entry.item_id, year)
     added = pooled(Tally(len(returned.get(year, ())), item_counts.get((year, i.id), Counter())) for i in basis.added)
     return comparison_of(basis, *counts_in_database(session, basis), added)

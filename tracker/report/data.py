@@ -241,13 +241,14 @@ def _figures(session: Session, year: int, all_items: list[Item], items: list[Ite
     returned = _returned_ids(session, trend_years, economies, as_of)
     item_tallies = {item.id: Tally(len(returned[year]), by_item.get((year, item.id), Counter())) for item in items}
     return {"trend_years": trend_years, "trend": trend, "returned_ids": returned, "item_tallies": item_tallies,
-            "trend_bases": _bases(all_items, trend_years, returned)}
+            "trend_bases": _bases(all_items, trend_years, returned, {e.id: e.code for e in economies})}
 
 
-def _bases(all_items: list[Item], trend_years: list[int], returned: dict[int, set[int]]) -> dict[int, Basis]:
+def _bases(all_items: list[Item], trend_years: list[int], returned: dict[int, set[int]],
+           codes: dict[int, str]) -> dict[int, Basis]:
     """Per trend year after the first, the basis of the change from the year before: what the
     Trend sheet marks as a break when it changed."""
-    return {year: basis_for(all_items, year, before, returned[year], returned[before])
+    return {year: basis_for(all_items, year, before, returned[year], returned[before], codes)
             for before, year in zip(trend_years, trend_years[1:])}
 
 
