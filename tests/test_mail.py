@@ -168,6 +168,20 @@ def test_settings_keep_no_password(tracker, tmp_path):
     assert "password:" not in result.output
     tracker("mail", "set", "--security", "smtp", expect=2)
     assert "not an e-mail address" in tracker("mail", "set", "--sender", "spsg", expect=1).output
+    named = tracker("mail", "set", "--sender", "SPSG <spsg@example.org>", expect=1).output
+    assert "'SPSG <spsg@example.org>' is not an e-mail address such as name@example.org." in named
+    assert "not an e-mail address" in tracker("mail", "test", "someone@", expect=1).output
+    both = tracker("mail", "set", "--password-env", "SPSG_MAIL_PASSWORD", expect=1).output
+    assert "from an environment variable or from a file, not both" in both
+    assert json.loads(tracker("mail", "show", "--json").output)["password_env"] is None, "nothing stored"
+    (tmp_path / "latin").write_bytes("mot de passe \xe9".encode("latin-1"))
+    tracker("mail", "set", "--password-file", str(tmp_path / "latin"))
+    from tracker.errors import Refused
+    from tracker.mail.settings import read_settings
+    from tracker.store import Store
+
+    with pytest.raises(Refused, match=r"cannot be read \(it is not UTF-8 text\)"):
+        Store(tracker.target).run(read_settings).password()
 
 
 def test_the_browser_previews_the_messages_and_sends_them(store, round_2009, server, mailbox):

@@ -468,3 +468,10 @@ def test_a_cell_without_a_style_takes_the_first_and_its_font():
     with pytest.raises(FileRefused, match="cell A1: holds 'Economy code', but its font is coloured #FFFFFF") as refused:
         read(members)
     assert "cell E2: holds 'Implemented', but its font is coloured #FFFFFF" in str(refused.value)
+
+
+def test_a_colour_element_without_a_value_is_no_colour_not_white():
+    from tracker.workbook.reader_styles import _argb
+
+    assert _argb("") is None and _argb("  ") is None, "a theme colour without lastClr is not white"
+    assert _argb("FF000000") == (0, 0, 0) and _argb("FFFFFF") == (255, 255, 255)

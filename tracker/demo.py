@@ -35,7 +35,7 @@ from tracker.report import ILLUSTRATIVE_KEY
 from tracker.reviews import not_accepted, review_return
 from tracker.rounds import close_round, open_round, reopen_round
 from tracker.status import LABELS
-from tracker.store import Store
+from tracker.store import DATABASE_JOURNALS, Store
 from tracker.text import escaped
 from tracker.undo import undo_import
 from tracker.workbook.layout import COLUMNS, CONTACT_LABELS, FIELD_LABELS, FORM_SHEET, HEADER_ROW
@@ -257,8 +257,8 @@ def _fresh_database(out_dir: Path) -> Store:
             existing.engine.dispose()
             if not is_demo:
                 raise Refused(f"{database} exists and is not a demo database; choose another --out folder.")
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        for journal in DATABASE_JOURNALS:
+            Path(f"{database}{journal}").unlink(missing_ok=True)
     store = Store(str(database))
     initialise(store)
     with store.transaction() as session:
@@ -271,8 +271,8 @@ def _no_progress(title: str) -> Callable[[Iterable], Iterable]:
 
 
 def run_demo(out_dir: Path, progress: Callable[[str], Callable[[Iterable], Iterable]] = _no_progress) -> DemoResult:
-    """Build the demo database in ``out_dir``, run its rounds 2006 to 2010, and write the reports
-    for 2008 and 2010.
+    """Build the demo database in ``out_dir``, run its rounds 2006 to 2010, and write and keep a
+    report for each year.
 
     ``progress(title)`` wraps each long step's items (the CLI shows a labelled bar per step)."""
     store = _fresh_database(out_dir)

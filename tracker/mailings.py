@@ -29,6 +29,7 @@ from tracker.errors import Refused
 from tracker.mail import log, messages, sending
 from tracker.mail.settings import NOT_SET_UP, MailSettings, read_settings
 from tracker.models import Item, Round
+from tracker.text import check_email
 from tracker.rates import economies_for
 from tracker.returns import returned_economies
 
@@ -304,8 +305,7 @@ def round_mail(store, year: int, today: date | None = None) -> dict:
 def send_test(store, address: str) -> Outcome:
     """``tracker mail test``: a test message to ``address``, and the server's answer (logged)."""
     settings = _settings(store, None)
-    if "@" not in address:
-        raise Refused(f"{address!r} is not an e-mail address: give one such as you@example.org.")
+    check_email(address)
     subject, text, page = messages.rendered(settings, "test", {"server": f"{settings.host}:{settings.port_used}"})
     message = messages.compose(settings, address, subject, text, page)
     with sending.connected(settings) as server:

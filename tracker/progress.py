@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,7 +34,7 @@ from tracker.models import (
 )
 from tracker.status import parse_status
 from tracker.store import hold, held, insert_rows
-from tracker.text import normalise
+from tracker.text import check_email, normalise
 from tracker.years import check_year
 
 MAX_TEXT = 10_000
@@ -225,8 +224,8 @@ def record_contact(
         value = clean_text(values.get(name), f"contact {name}")
         if value is not None:
             cleaned[name] = value
-    if "email" in cleaned and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", cleaned["email"]):
-        raise Refused(f"{cleaned['email']!r} is not an e-mail address such as name@example.org.")
+    if "email" in cleaned:
+        check_email(cleaned["email"])
     cleaned |= _erased({name: values.get(name) for name in CONTACT_FIELDS if name in values}, erase)
     lock_economies(session, [economy.id])
     row = session.scalar(

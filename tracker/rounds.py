@@ -9,7 +9,7 @@ kept as a ``RoundEvent`` with who, when and why.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ from tracker.errors import Refused
 from tracker.mail.log import last_contacted
 from tracker.models import Change, Entry, Form, Import, Round, RoundEvent, utcnow
 from tracker.rates import economies_for
-from tracker.returns import latest_returns
+from tracker.returns import latest_returns, returned_economies
 
 
 def check_writer(session: Session, year: int, focal_point: bool) -> None:
@@ -132,7 +132,8 @@ def list_rounds(session: Session) -> list[dict]:
     forms = dict(session.execute(select(Form.year, func.count(func.distinct(Form.economy_id))).group_by(Form.year)).all())
     rows = []
     for round_ in session.scalars(select(Round).order_by(Round.year)):
-        returned = sum(1 for row in round_status(session, round_.year) if row["has_returned"])
+        members = {economy.id for economy in economies_for(session, round_.year)}
+        returned = len(returned_economies(session, round_.year) & members)
         rows.append({
             "year": round_.year,
             "state": _state(round_),
@@ -176,7 +177,7 @@ def round_status(session: Session, year: int, today: date | None = None) -> list
         select(Change.economy_id, func.max(Change.changed_at)).where(Change.year == year).group_by(Change.economy_id)
     ).all())
     returns = latest_returns(session, year)
-    returned_ids = set(returns) | set(answered)  # returns.returned_economies, from what was read above
+    returned_ids = returned_economies(session, year, latest=returns)
     contacts = progress.latest_contacts(session, year)  # whom to chase: often last year's focal point
     review = reviews.review_states(session, year, returned_ids, returns)
     contacted = last_contacted(session, year)

@@ -160,3 +160,17 @@ def escaped(text: str) -> str:
     ``\\udcff`` for a byte that is not UTF-8), so a terminal or a page shows the name and obeys none
     of it."""
     return _ESCAPED.sub(lambda found: found.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def check_email(address: str) -> str:
+    """``address`` if it is an e-mail address a message can be sent to (name@example.org); refused
+    otherwise, so that a contact point, a sender or a test address never fails later, when sending."""
+    from email.headerregistry import Address
+
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address):
+        try:
+            Address(addr_spec=address)
+            return address
+        except (ValueError, IndexError):
+            pass
+    raise Refused(f"{address!r} is not an e-mail address such as name@example.org.")

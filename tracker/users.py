@@ -375,17 +375,19 @@ def open_password_links(session: Session, now: datetime) -> dict[str, datetime]:
         select(Account.name, func.max(PasswordReset.expires_at)).join(PasswordReset, PasswordReset.account_id == Account.id)
         .where(PasswordReset.used_at.is_(None), PasswordReset.expires_at > now).group_by(Account.name))
     return dict(rows.all())
+
+
 def offer_one_time_sign_in(session: Session, token: str | None) -> None:
     """Let ``token`` sign the local user in as administrator, once (``tracker serve``'s one-time
     address), in any server process; ``None`` withdraws an earlier one. Only its SHA-256 is kept."""
     session.execute(delete(Setting).where(Setting.key == ONE_TIME_KEY))
     if token:
-        session.add(Setting(key=ONE_TIME_KEY, value=hashlib.sha256(token.encode()).hexdigest()))
+        session.add(Setting(key=ONE_TIME_KEY, value=_token_hash(token)))
     session.flush()
 
 
 def take_one_time_sign_in(session: Session, token: str) -> bool:
     """Whether ``token`` is the one-time address's, used now: of two uses, in any processes, one wins."""
-    digest = hashlib.sha256(token.encode()).hexdigest()
+    digest = _token_hash(token)
     taken = session.execute(delete(Setting).where(Setting.key == ONE_TIME_KEY, Setting.value == digest))
     return bool(token) and taken.rowcount == 1

@@ -11,7 +11,6 @@ import errno
 import getpass
 import json
 import os
-import re
 import sys
 from datetime import date, datetime
 from pathlib import Path

@@ -73,6 +73,10 @@ def connected(settings: MailSettings) -> Iterator[smtplib.SMTP]:
     except smtplib.SMTPNotSupportedError:
         raise Refused(f"The mail server {where} offers no sign-in: clear the user with `tracker mail set --user ''`, "
                       "or check the security (a server may offer it only over TLS).") from None
+    except ssl.SSLCertVerificationError as exc:
+        raise Refused(f"The mail server {where} shows a certificate this computer does not trust "
+                      f"({exc.verify_message}): give the certificate of the authority that signed it with "
+                      "`tracker mail set --ca-file FILE`.") from None
     except (OSError, smtplib.SMTPException) as exc:
         raise Refused(f"The mail server {where} cannot be reached ({exc}): check the host, port and "
                       "security with `tracker mail show`.") from None

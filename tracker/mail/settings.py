@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.errors import Refused
+from tracker.text import check_email
 from tracker.models import Setting
 
 PREFIX = "mail."
@@ -63,8 +64,9 @@ class MailSettings:
         if self.password_file:
             try:
                 return Path(self.password_file).read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise Refused(f"The mail password file {self.password_file} cannot be read ({exc.strerror}): "
+            except (OSError, UnicodeError) as exc:
+                why = exc.strerror if isinstance(exc, OSError) else "it is not UTF-8 text"
+                raise Refused(f"The mail password file {self.password_file} cannot be read ({why}): "
                               "fix it, or name another with `tracker mail set --password-file`.") from None
         return None
 
@@ -86,8 +88,8 @@ def _checked(name: str, value):
         raise Refused(f"{value!r} is not a way to secure the connection: give one of {', '.join(SECURITY)}.")
     if name == "port" and value is not None and not 1 <= int(value) <= 65535:
         raise Refused(f"{value} is not a port: give a number from 1 to 65535, such as 587.")
-    if name in ("sender", "reply_to") and value and "@" not in value:
-        raise Refused(f"{value!r} is not an e-mail address: give one such as spsg@example.org.")
+    if name in ("sender", "reply_to") and value:
+        check_email(value)
     if name == "web_address" and value and not value.startswith(("https://", "http://")):
         raise Refused(f"{value!r} is not a web address: give the tracker's address as focal points reach it, "
                       "such as https://tracker.example.org.")
@@ -110,6 +112,8 @@ def change_settings(session: Session, changes: dict) -> MailSettings:
         else:
             row.value = str(value)
     session.flush()
-    if changes.get("password_env") and changes.get("password_file"):
-        raise Refused("Give the password's environment variable or its file, not both.")
-    return read_settings(session)
+    stored = read_settings(session)
+    if stored.password_env and stored.password_file:
+        raise Refused("The mail password is to come from an environment variable or from a file, not both: "
+                      "clear the other with --password-env '' or --password-file ''.")
+    return stored

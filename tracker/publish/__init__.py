@@ -90,9 +90,9 @@ def publish_site(session: Session, year: int, out: Path, years: tuple[int, int] 
     if licence not in LICENCES:
         raise Refused(f"Unknown licence {licence!r}: give one of {', '.join(LICENCES)}.")
     out = Path(out).absolute()
-    _check_destination(out)
     published = published_years(session, year_range(year, years))
     try:
+        _check_destination(out)
         out.parent.mkdir(parents=True, exist_ok=True)
         with run_folder(out.parent) as run:
             built = run / "site"

@@ -23,7 +23,7 @@ from tracker.models import NARRATIVE_FIELDS, Economy, Item, KeptReportFile, Repo
 from tracker.publication import Publication
 from tracker.rates import Tally, pooled
 from tracker.report.data import ReportData, gather
-from tracker.status import LABELS
+from tracker.status import label
 
 
 @dataclass
@@ -132,7 +132,7 @@ def entry(published: PublishedYear, economy_id: int, item_id: int) -> dict | Non
     if values is None or not any(values[:1 + len(NARRATIVE_FIELDS)]):
         return None
     status, narrative = values[0], dict(zip(NARRATIVE_FIELDS, values[1:1 + len(NARRATIVE_FIELDS)]))
-    return {"status": status, "label": LABELS.get(status, "") if status else "", **narrative,
+    return {"status": status, "label": label(status), **narrative,
             "narrative": [(name, value) for name, value in narrative.items() if value]}
 
 

@@ -20,7 +20,7 @@ from tracker import users
 from tracker.errors import Refused
 from tracker.roles import ROLES
 from tracker.users import Viewer
-from tracker.web.changes import change_request
+from tracker.web.changes import change_request, refused_page
 from tracker.web.rendering import json_response, render, wants_json
 from tracker.web.sessions import check_csrf, require_viewer
 
@@ -32,10 +32,6 @@ def _administrator(viewer: Viewer) -> None:
 
 def _users_address(request: Request, done: str = "") -> str:
     return f"{request.scope.get('root_path', '')}/users" + (f"?done={done}" if done else "")
-
-
-def _refused(request: Request, problem: str, back: str):
-    return render(request, "refused.html", {"problem": problem, "back": back}, 409)
 
 
 def link_address(request: Request, token: str) -> str:
@@ -69,7 +65,7 @@ async def _administrator_act(request: Request, action, *arguments):
     try:
         return await run_in_threadpool(request.app.state.store.run, action, *arguments), None
     except Refused as exc:
-        return None, _refused(request, str(exc), _users_address(request))
+        return None, refused_page(request, str(exc), _users_address(request))
 
 
 def _link_page(request: Request, name: str, token: str, added: bool):

@@ -41,7 +41,8 @@ async def change_request(request: Request) -> tuple[Viewer, dict]:
     return viewer, form
 
 
-def _refused(request: Request, problem: str, back: str, status: int = 409, conflicts=None):
+def refused_page(request: Request, problem: str, back: str, status: int = 409, conflicts=None):
+    """The page saying what was refused and why (nothing was changed), with the way back."""
     return render(request, "refused.html", {"problem": problem, "back": back, "conflicts": conflicts}, status)
 
 
@@ -74,9 +75,9 @@ async def save_entry(request: Request):
         _, kept = await run_in_threadpool(request.app.state.store.run, progress.correct_entry, code, ref, year,
                                           values, str(form.get("shown", "")), viewer.source, clear)
     except progress.StaleSave as exc:
-        return _refused(request, str(exc), back, conflicts=exc.conflicts)
+        return refused_page(request, str(exc), back, conflicts=exc.conflicts)
     except Refused as exc:
-        return _refused(request, str(exc), back)
+        return refused_page(request, str(exc), back)
     if kept:  # the page says which emptied fields kept what is stored, and how to clear them
         back = _economy_address(request, code, year, f"&{urlencode({'kept': ref + ':' + ','.join(kept)})}#{ref}")
     return RedirectResponse(back, status_code=303)
@@ -136,7 +137,8 @@ async def upload(request: Request):
             shutil.copyfileobj(part.file, out)
         paths.append(str(path))
     results, fingerprint = await run_in_threadpool(file_import.preview_files, request.app.state.store, paths)
-    token = await _keep(request, Preview(viewer.name, folder, paths, upload_previews.file_digests(paths), fingerprint))
+    digests = await run_in_threadpool(upload_previews.file_digests, paths)
+    token = await _keep(request, Preview(viewer.name, folder, paths, digests, fingerprint))
     return render(request, "upload.html", {"stage": "preview", "results": results, "token": token})
 
 
@@ -151,7 +153,8 @@ async def apply_upload(request: Request):
         return render(request, "upload.html", {"stage": "choose", "limit": request.app.state.upload_limit,
                                                "problem": "This preview is no longer kept (already applied, or "
                                                           "left for hours): upload the files again."}, 409)
-    if not preview.files_unchanged():
+    if not await run_in_threadpool(preview.files_unchanged):
+        shutil.rmtree(preview.folder, ignore_errors=True)  # its preview is taken: nothing else would remove them
         raise HTTPException(409, "The uploaded files changed on the server since the preview; upload them again.")
     results, fingerprint = await run_in_threadpool(file_import.apply_previewed, request.app.state.store,
                                                    preview.paths, preview.fingerprint)
@@ -187,7 +190,7 @@ async def undo(request: Request):
     try:
         result = await run_in_threadpool(request.app.state.store.run, undo_import, import_id, force, viewer.source)
     except Refused as exc:
-        return _refused(request, str(exc), back)
+        return refused_page(request, str(exc), back)
     return render(request, "undo.html", {"stage": "done", "result": result})
 
 

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from tracker import personal_links
 from tracker.errors import Refused
-from tracker.web.changes import change_request, form_year
+from tracker.web.changes import change_request, form_year, refused_page
 from tracker.web.rendering import render
 from tracker.web.sessions import sign_in_with_link
 
@@ -45,7 +45,7 @@ async def manage(request: Request):
             return render(request, "link.html", {"code": code, "year": year, "ended": ended, "back": back})
         token = await run_in_threadpool(store.run, personal_links.issue_link, code, year, viewer.source)
     except Refused as exc:
-        return render(request, "refused.html", {"problem": str(exc), "back": back}, 409)
+        return refused_page(request, str(exc), back)
     address = personal_links.address(str(request.base_url), token)
     return render(request, "link.html", {"code": code, "year": year, "address": address, "back": back})
 

@@ -15,7 +15,7 @@ from tracker.errors import Refused
 from tracker.overview import known_year
 from tracker.users import Viewer
 from tracker.web import pages
-from tracker.web.changes import change_request, form_year
+from tracker.web.changes import change_request, form_year, refused_page
 from tracker.web.rendering import render
 
 
@@ -42,7 +42,7 @@ async def _send(request: Request, kind: str):
         else:
             mailing = await run_in_threadpool(mailings.remind, store, year, viewer.source)
     except Refused as exc:
-        return render(request, "refused.html", {"problem": str(exc), "back": back}, 409)
+        return refused_page(request, str(exc), back)
     return render(request, "mail_sent.html", {"year": year, "kind": kind, "mailing": mailing, "back": back})
 
 

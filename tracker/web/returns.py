@@ -22,7 +22,7 @@ from tracker.workbook.layout import CONTACT_LABELS
 from tracker.models import CONTACT_FIELDS, ENTRY_FIELDS
 from tracker.users import Viewer
 from tracker.web import pages
-from tracker.web.changes import change_request, form_year
+from tracker.web.changes import change_request, form_year, refused_page
 from tracker.web.rendering import json_response, render, wants_json
 from tracker.web.sessions import require_viewer
 
@@ -103,7 +103,7 @@ async def _refused(request: Request, viewer: Viewer, code: str, year: int, typed
     try:
         data = await run_in_threadpool(request.app.state.store.run, online_return.return_page, code, year, typed)
     except Refused:
-        return render(request, "refused.html", {"problem": str(refusal), "back": _address(request, code, year)}, 409)
+        return refused_page(request, str(refusal), _address(request, code, year))
     return _page(request, viewer, data, problem=str(refusal), conflicts=getattr(refusal, "refs", ()), status_code=409)
 
 

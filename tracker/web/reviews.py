@@ -15,8 +15,8 @@ from starlette.routing import Route
 
 from tracker import mailings
 from tracker.errors import Refused
-from tracker.web.changes import change_request, editor, form_year
-from tracker.web.rendering import SAID, render
+from tracker.web.changes import change_request, editor, form_year, refused_page
+from tracker.web.rendering import SAID
 
 
 def _back(request: Request, code: str, year: int, page: str) -> str:
@@ -39,7 +39,7 @@ async def review(request: Request):
                                            str(form.get("state", "")), str(form.get("note", "")), item_notes,
                                            viewer.source, bool(form.get("mail")))
     except Refused as exc:
-        return render(request, "refused.html", {"problem": str(exc), "back": back}, 409)
+        return refused_page(request, str(exc), back)
     if reviewed.mail is not None:
         request.session[SAID] = told(reviewed.mail)
         back = back.partition("#")[0] + "#said"
@@ -56,7 +56,7 @@ def told(outcome) -> str:
         return f"{asked}the message to {outcome.to} was refused by the mail server: {outcome.reply}"
     if outcome.outcome == "no e-mail on record":
         return f"{asked}no message sent, as it has no contact point e-mail on record (set one on its return page)."
-    return f"{asked}no message sent: {outcome.reply}"
+    return f"{asked}no message sent: {outcome.reply or outcome.outcome}"
 
 
 routes = [Route("/economies/{code}/review", review, methods=["POST"])]

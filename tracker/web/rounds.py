@@ -23,16 +23,12 @@ from starlette.routing import Route
 from tracker import forms, progress, rounds
 from tracker.errors import Refused
 from tracker.text import check_text
-from tracker.web.changes import change_request, editor, form_year
+from tracker.web.changes import change_request, editor, form_year, refused_page
 from tracker.web.pages import XLSX_MEDIA_TYPE
 from tracker.web.rendering import json_response, render, wants_json
 from tracker.web.sessions import require_viewer
 from tracker.workbook.layout import CONTACT_LABELS
 from tracker.years import calendar_day
-
-
-def _refused(request: Request, problem: str, back: str):
-    return render(request, "refused.html", {"problem": problem, "back": back}, 409)
 
 
 def _back(request: Request, note: str = "") -> RedirectResponse:
@@ -65,7 +61,7 @@ async def _act(request: Request, action, arguments, note: str):
     try:
         await run_in_threadpool(request.app.state.store.run, action, *arguments(form, viewer))
     except Refused as exc:
-        return _refused(request, str(exc), f"{request.scope.get('root_path', '')}/rounds")
+        return refused_page(request, str(exc), f"{request.scope.get('root_path', '')}/rounds")
     return _back(request, note)
 
 
@@ -85,7 +81,7 @@ async def close_round(request: Request):
     except rounds.ReturnsNotAccepted as exc:
         return render(request, "round_close.html", {"year": year, "waiting": exc.returns}, 409)
     except Refused as exc:
-        return _refused(request, str(exc), f"{request.scope.get('root_path', '')}/rounds")
+        return refused_page(request, str(exc), f"{request.scope.get('root_path', '')}/rounds")
     return _back(request, "closed")
 
 
@@ -123,7 +119,7 @@ async def write_forms(request: Request):
             else:
                 content, name, media = _zipped(paths), f"forms-{year}.zip", "application/zip"
     except Refused as exc:
-        return _refused(request, str(exc), f"{request.scope.get('root_path', '')}/rounds")
+        return refused_page(request, str(exc), f"{request.scope.get('root_path', '')}/rounds")
     return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
@@ -139,7 +135,7 @@ async def set_contact(request: Request):
     try:
         await run_in_threadpool(request.app.state.store.run, progress.set_contact, code, year, values, viewer.source)
     except Refused as exc:
-        return _refused(request, str(exc), back)
+        return refused_page(request, str(exc), back)
     return RedirectResponse(back + "#contact", status_code=303)
 
 

@@ -118,6 +118,8 @@ class Palette:
 def _argb(value: str) -> Colour | None:
     """``AARRGGBB`` (or ``RRGGBB``) as (red, green, blue), ``None`` when not a colour; Excel
     ignores the alpha of a cell's colours."""
+    if not value.strip():
+        return None
     digits = value.strip()[-8:].rjust(8, "F")
     try:
         alpha, red, green, blue = (int(digits[i:i + 2], 16) for i in range(0, 8, 2))
