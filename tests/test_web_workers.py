@@ -181,7 +181,7 @@ def test_a_running_report_beats_so_that_other_processes_know_it_is_alive(store, 
     job_id = store.run(report_jobs.start, 2008, "eddie", long_ago)
     assert store.run(report_jobs.job, job_id, utcnow()).done  # no beat since: read as dead
     stop = threading.Event()
-    beating = threading.Thread(target=reports._beat, args=(store, job_id, stop))
+    beating = threading.Thread(target=reports._beat, args=(store, job_id, stop, utcnow))
     beating.start()
     time.sleep(1)
     stop.set()

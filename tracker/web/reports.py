@@ -14,7 +14,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from datetime import datetime
 from pathlib import Path
+from typing import Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -33,29 +35,31 @@ log = logging.getLogger("tracker.web")
 REFRESH_SECONDS = 2
 
 
-def _beat(store, job_id: int, stop: threading.Event) -> None:
+def _beat(store, job_id: int, stop: threading.Event, clock: Callable[[], datetime]) -> None:
     """Say the job is alive every ``report_jobs.BEAT_SECONDS`` until it ends."""
     while not stop.wait(report_jobs.BEAT_SECONDS):
         try:
-            store.run(report_jobs.advance, job_id, utcnow())
+            store.run(report_jobs.advance, job_id, clock())
         except Exception:  # a missed beat is retried at the next one
             log.exception("report job %s: recording that it is alive failed", job_id)
 
 
-def write_report(store, folder: Path, job_id: int, year: int) -> None:
-    """Job ``job_id``: the year's workbook and PDF written and kept, its row updated at each step."""
+def write_report(store, folder: Path, job_id: int, year: int, clock: Callable[[], datetime] = utcnow) -> None:
+    """Job ``job_id``: the year's workbook and PDF written and kept, its row updated at each step, at
+    the moments ``clock`` tells (the application's, which its job page also reads)."""
     stop = threading.Event()
-    threading.Thread(target=_beat, args=(store, job_id, stop), name=f"report-{job_id}-beat", daemon=True).start()
+    threading.Thread(target=_beat, args=(store, job_id, stop, clock), name=f"report-{job_id}-beat",
+                     daemon=True).start()
     problem = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         destination = store.run(report_jobs.claim_destination, job_id, folder, year)
         _data, report_id = store.run(kept_reports.write_report, year, destination)
-        store.run(report_jobs.advance, job_id, utcnow(), report_id=report_id, workbook=str(destination),
+        store.run(report_jobs.advance, job_id, clock(), report_id=report_id, workbook=str(destination),
                   step="printing the PDF with LibreOffice")
         pdf = printing.to_pdf(destination)
         store.run(kept_reports.keep_file, report_id, "pdf", pdf)
-        store.run(report_jobs.advance, job_id, utcnow(), pdf=str(pdf))
+        store.run(report_jobs.advance, job_id, clock(), pdf=str(pdf))
     except Refused as exc:
         problem = str(exc)
     except Exception:  # the page says so; the log has the traceback
@@ -63,7 +67,7 @@ def write_report(store, folder: Path, job_id: int, year: int) -> None:
         problem = "Writing the report failed on the server; it has been logged."
     finally:
         stop.set()
-        store.run(report_jobs.finish, job_id, utcnow(), problem)
+        store.run(report_jobs.finish, job_id, clock(), problem)
 
 
 async def write(request: Request):
@@ -73,7 +77,8 @@ async def write(request: Request):
     year, store = form_year(form), request.app.state.store
     job_id = await run_in_threadpool(store.run, report_jobs.start, year, viewer.name,
                                     request.app.state.clock())
-    threading.Thread(target=write_report, args=(store, request.app.state.reports_folder, job_id, year),
+    threading.Thread(target=write_report, args=(store, request.app.state.reports_folder, job_id, year,
+                                                request.app.state.clock),
                      name=f"report-{job_id}", daemon=True).start()
     return RedirectResponse(f"{request.scope.get('root_path', '')}/reports/jobs/{job_id}", status_code=303)
 
