@@ -160,3 +160,12 @@ def test_check_finds_broken_references_in_an_sqlite_file(tracker, store):
     output = tracker("check", expect=1).output
     assert "Broken reference: row" in output and "of table change points to a missing row of entry" in output
     assert "economy 9999 (not in the database) contact 2008 contact_name: the history ends at 'x'" in output
+
+
+def test_check_finds_no_problem_in_answers_confirmed_by_a_form_returned_unchanged(tracker, store, tmp_path):
+    tracker("record", "JPN", "LC02-1", "--year", "2008", "--status", "implemented", "--measures", "Act of 2008")
+    tracker("form", "--year", "2009", "--economy", "JPN", "--out", str(tmp_path))
+    imported = tracker("import", str(tmp_path / "JPN-2009.xlsx")).output
+    assert "confirmed" in imported
+    result = json.loads(tracker("check", "--json").output)
+    assert result["ok"] is True and result["problems"] == []

@@ -60,6 +60,9 @@ def test_check_finds_a_kept_report_that_is_no_longer_the_file_published(recorded
         connection.execute(text("UPDATE kept_report_file SET content = :c"), {"c": b"not the report"})
     result = recorded("check", expect=1)
     assert "Report 1: the kept workbook is not the file published" in result.output
+    refused = recorded("reports", "get", "1", "--out", str(tmp_path / "copy.xlsx"), expect=1).output
+    assert "Report 1's kept workbook is not the file published" in refused
+    assert not (tmp_path / "copy.xlsx").exists()
 
 
 def test_get_refuses_what_does_not_exist_and_writes_over_nothing(recorded, tmp_path):

@@ -83,10 +83,13 @@ def test_moments_are_shown_to_the_second(tracker, tmp_path):
     assert not re.search(r"\d\d:\d\d:\d\d\.\d", output), output
 
 
-def test_an_as_of_before_year_1_is_a_message(tracker, tmp_path):
-    output = plain(tracker("report", "--year", "2008", "--as-of", "0001-01-01T00:00:00+05:00",
+@pytest.mark.parametrize("as_of", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00", "0001-01-01",
+                                   "1899-12-31T23:59:59"])
+def test_an_as_of_outside_the_years_a_moment_can_be_given_in_is_a_message(tracker, tmp_path, as_of):
+    output = plain(tracker("report", "--year", "2008", "--as-of", as_of,
                            "--out", str(tmp_path / "r.xlsx"), expect=2).output)
-    assert "is before the first moment a report can be rebuilt for" in output
+    assert "is outside the years a moment can be given in (1900 to 9999)" in output
+    assert "Traceback" not in output
 
 
 def test_restoring_a_missing_backup_says_the_backup_is_missing(sqlite_tracker, tmp_path):
@@ -147,7 +150,7 @@ def test_contact_changes_only_the_email_once_a_name_is_known(tracker):
     assert "give its name with --name" in plain(tracker("contact", "JPN", "--year", "2008", "--email", "a@b.c",
                                                         expect=1).output)
     tracker("contact", "JPN", "--year", "2008", "--name", "Hanako Sato")
-    assert "contact_email: (blank) -> h@example.org" in tracker("contact", "JPN", "--year", "2008",
+    assert "  email: (blank) -> h@example.org" in tracker("contact", "JPN", "--year", "2008",
                                                                "--email", "h@example.org").output
 
 
@@ -283,3 +286,11 @@ def test_report_as_of_says_what_the_data_were_then_without_microseconds(tracker,
     later = tracker("report", "--year", "2008", "--as-of", "2030-01-01T00:00:00", "--out", str(tmp_path / "b.xlsx"))
     assert re.match(r"As of 2030-01-01 00:00:00 UTC: the data as last changed before then, at "
                     r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\.\n", later.output)
+
+
+def test_imports_list_says_one_value_changed_in_the_singular(tracker, tmp_path):
+    from formtools import fill
+
+    tracker("form", "--year", "2008", "--economy", "JPN", "--out", str(tmp_path))
+    tracker("import", str(fill(tmp_path / "JPN-2008.xlsx", {"LC02-1": {"Status": "Planned"}})))
+    assert tracker("imports", "list").output.rstrip().endswith("(JPN 2008): 1 value changed")

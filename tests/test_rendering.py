@@ -4,6 +4,7 @@ installed; ``.ci/run`` installs them all."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -40,9 +41,13 @@ def demo(tmp_path_factory):
 def printed(demo, tmp_path_factory):
     """The demo's report printed to PDF by ``tracker report --pdf`` (LibreOffice, as a user runs
     it): (workbook, the command's output), the PDF beside the workbook. Printed once for the
-    tests below."""
-    path = tmp_path_factory.mktemp("printed") / "out" / "progress.xlsx"
-    return path, Tracker(str(demo[0].parent / "demo.db"))("report", "--year", "2008", "--out", str(path), "--pdf").output
+    tests below. The destination is given relative to the current folder, as a user types it
+    (and as the browser's report jobs write into ``reports/``)."""
+    folder = tmp_path_factory.mktemp("printed")
+    with contextlib.chdir(folder):
+        output = Tracker(str(demo[0].parent / "demo.db"))("report", "--year", "2008", "--out", "out/progress.xlsx",
+                                                         "--pdf").output
+    return folder / "out" / "progress.xlsx", output
 
 
 def to_pdf(path: Path, folder: Path) -> Path:
@@ -261,7 +266,7 @@ def test_pandas_reads_every_table_from_its_header_row(demo):
 def test_report_pdf_option_writes_the_pdf_beside_the_workbook(printed):
     path, output = printed
     pdf = path.with_suffix(".pdf")
-    assert f"Wrote {pdf}" in output
+    assert f"Wrote {Path('out', pdf.name)}" in output
     assert sorted(p.name for p in path.parent.iterdir()) == ["progress.pdf", "progress.xlsx"]
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     pages = [" ".join(w[4] for w in words_of(page)) for page in pages_of(pdf)]

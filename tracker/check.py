@@ -94,10 +94,12 @@ def _value_problems(session: Session, result: CheckResult) -> list[str]:
 
 
 def _import_problems(session: Session, result: CheckResult) -> list[str]:
-    """Every import changed as many entries as it recorded (its new and changed counts)."""
+    """Every import changed as many entries as it recorded (its new and changed counts). An entry
+    whose every history row of the import is a confirmation (an earlier answer returned as it was)
+    was confirmed, not new or changed, so it is not counted."""
     changed = Counter(import_id for import_id, *_ in session.execute(
         select(Change.import_id, Change.economy_id, Change.item_id, Change.year).distinct()
-        .where(Change.import_id.is_not(None), Change.item_id.is_not(None))
+        .where(Change.import_id.is_not(None), Change.item_id.is_not(None), Change.confirmed.is_(False))
     ))
     problems = []
     for record in session.scalars(select(Import).order_by(Import.id)):

@@ -21,17 +21,28 @@ from tracker.import_log import mailed
 from tracker.models import CONTACT_FIELDS, ENTRY_FIELDS, Change, Economy, Import, Item, Return
 
 
+#: Moments before this year are refused: no commitment tracked is older, and every date shown
+#: has four digits.
+FIRST_MOMENT_YEAR = 1900
+
+
 def moment(text: str) -> datetime:
     """A moment given as an ISO date-time (UTC unless it says otherwise) or a date (its end)."""
     given = text.strip()
     try:
         if len(given) == 10:
-            return datetime.combine(date.fromisoformat(given), time.max)
-        parsed = datetime.fromisoformat(given)
+            parsed = datetime.combine(date.fromisoformat(given), time.max)
+        else:
+            parsed = datetime.fromisoformat(given)
+            if parsed.tzinfo is not None:
+                parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     except ValueError:
         raise Refused(f"{text!r} is not a date (2009-04-01) or an ISO date-time (2009-04-01T12:30:00).") from None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError:
+        parsed = None
+    if parsed is None or parsed.year < FIRST_MOMENT_YEAR:
+        raise Refused(f"{text!r} is outside the years a moment can be given in ({FIRST_MOMENT_YEAR} to "
+                      f"{datetime.max.year}): give a moment such as 2009-06-30T12:00:00.")
     return parsed
 
 

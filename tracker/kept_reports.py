@@ -125,15 +125,21 @@ def list_reports(session: Session) -> list[dict]:
 
 
 def kept_file(session: Session, report_id: int, kind: str) -> tuple[str, bytes]:
-    """The name and the bytes of report ``report_id``'s ``kind`` file, as published."""
+    """The name and the bytes of report ``report_id``'s ``kind`` file, as published: bytes that no
+    longer match the SHA-256 listed for them are refused, never handed out as the report."""
     logged = session.get(ReportLog, report_id)
     if logged is None:
         raise Refused(f"There is no report {report_id}; `tracker reports list` shows them.")
-    content = session.scalar(select(KeptReportFile.content).where(
-        KeptReportFile.report_id == report_id, KeptReportFile.kind == kind))
-    if content is None:
+    kept = session.execute(select(KeptReportFile.content, KeptReportFile.sha256).where(
+        KeptReportFile.report_id == report_id, KeptReportFile.kind == kind)).first()
+    if kept is None:
         what = "no PDF was printed for it" if kind == "pdf" else "it was written before reports were kept"
         raise Refused(f"Report {report_id} has no kept {kind}: {what}.")
+    content, digest = kept
+    if _digest(content) != digest:
+        raise Refused(f"Report {report_id}'s kept {kind} is not the file published: its SHA-256 differs from the "
+                      "one listed, so the database was changed outside the tracker. Restore the database from a "
+                      "backup (`tracker restore`); `tracker check` lists every such report.")
     return Path(logged.file_name).with_suffix(SUFFIXES[kind]).name, content
 
 

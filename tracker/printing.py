@@ -21,7 +21,7 @@ def to_pdf(workbook: Path) -> Path:
                       "complete; install LibreOffice (Debian: libreoffice-calc-nogui) and run again with --pdf.")
     with run_folder(workbook.parent) as work:
         # A profile of its own, so a LibreOffice the user has open (or another run) does not block this one.
-        command = [soffice, f"-env:UserInstallation={(work / 'profile').as_uri()}", "--headless",
+        command = [soffice, f"-env:UserInstallation={(work / 'profile').resolve().as_uri()}", "--headless",
                    "--convert-to", "pdf", "--outdir", str(work), str(workbook)]
         try:
             finished = subprocess.run(command, capture_output=True, text=True, timeout=CONVERSION_SECONDS)

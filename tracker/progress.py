@@ -363,13 +363,17 @@ def entry_fingerprint(values: dict) -> str:
     return hashlib.sha256(json.dumps(held).encode()).hexdigest()[:32]
 
 
+def _quoted(value: str | None) -> str:
+    return "(blank)" if value is None else repr(value)
+
+
 class StaleSave(Refused):
     """A save based on a page loaded before someone else saved the same entry: nothing was written.
     ``conflicts`` holds each field as it would have been saved (old) and as it is now (new)."""
 
     def __init__(self, ref: str, conflicts: list[FieldChange]):
         self.ref, self.conflicts = ref, conflicts
-        both = "; ".join(f"{c.field}: yours {c.old!r}, now saved {c.new!r}" for c in conflicts)
+        both = "; ".join(f"{c.field}: yours {_quoted(c.old)}, now saved {_quoted(c.new)}" for c in conflicts)
         super().__init__(f"{ref} was changed by someone else after you loaded the page, so your save was "
                          f"refused and nothing was written ({both or 'the same values'}). Reload the page, "
                          "check the values saved and save again.")

@@ -216,9 +216,6 @@ class Moment(click.ParamType):
             return moment(value)
         except Refused as exc:
             self.fail(str(exc), param, ctx)
-        except OverflowError:
-            self.fail(f"{escaped(value)} is before the first moment a report can be rebuilt for (the year 1): "
-                      "give a moment such as 2009-06-30T12:00:00.", param, ctx)
 
 
 class Day(click.ParamType):

@@ -52,7 +52,7 @@ def _echo_outcome(what: str, outcome: progress.Outcome) -> None:
         return
     click.echo(f"{what}: {outcome.kind}.")
     for change in outcome.changes:
-        click.echo(f"  {change.field}: {shown_change(change.field, change.old, change.new, change.confirmed)}")
+        click.echo(f"  {change.field.removeprefix('contact_')}: {shown_change(change.field, change.old, change.new, change.confirmed)}")
 
 
 @click.command("contact")

@@ -404,10 +404,11 @@ def imports_list(ctx: click.Context, as_json: bool):
 
     def line(row):
         whose = f"{row['economy'] or 'table'} {row['year'] or ''}".strip()
-        confirmed = f", {row['confirmed']} values confirmed" if row["confirmed"] else ""
+        changed = row["changes"] - row["confirmed"]
+        confirmed = f", {row['confirmed']} value{'s' * (row['confirmed'] != 1)} confirmed" if row["confirmed"] else ""
         return (f"{row['id']:>4}  {row['at']:%Y-%m-%d %H:%M}  {escaped(row['file'])}  ({whose}"
                 f"{escaped(import_log.mailed(row['mail_from'], row['mail_sent_at']))}): "
-                f"{row['changes'] - row['confirmed']} values changed{confirmed}{'  UNDONE' if row['undone'] else ''}")
+                f"{changed} value{'s' * (changed != 1)} changed{confirmed}{'  UNDONE' if row['undone'] else ''}")
 
     emit_rows(run(ctx, import_log.list_imports), as_json, "No imports yet.", line)
 
