@@ -104,3 +104,10 @@ def test_needs_and_offers_that_match_and_some_that_do_not(demo):
     # Thailand's need of 2008 is carried forward on its 2010 form and returned as it was.
     assert [s["code"] for s in by_ref["LC02-3"]["needs"]] == ["PNG", "THA"] and [s["code"] for s in by_ref["LC02-3"]["offers"]] == ["AUS"]
     assert tracker_json(demo, "needs", "--year", "2008")["totals"]["commitments_matched"] == 1
+
+
+def test_check_finds_no_problem_in_the_demo_database(demo):
+    """Five rounds of forms returned (many answers confirmed as carried forward), an import undone
+    and kept reports: `tracker check` holds every one of them to its history."""
+    result = tracker_json(demo, "check")
+    assert result["problems"] == [] and result["imports"] > 20 and result["report_files"] == 5

@@ -121,12 +121,11 @@ def _restore(session: Session, undo: Import, first: dict[tuple, Change], economi
         outcomes = progress.record_entries(
             session, economy, year, [(items[i], values) for i, values in by_item.items()], source, undo.id, erase=True
         )
+        undo.changed += sum(outcome.kind != "unchanged" for outcome in outcomes)
         if contact is not None:
             values = {name.removeprefix("contact_"): value for name, value in contact.items()}
             outcomes.append(progress.record_contact(session, economy, year, values, source, undo.id, erase=True))
         for outcome in outcomes:
-            if outcome.kind != "unchanged":
-                undo.changed += 1
             restored += [
                 {"economy": economy.code, "year": year, "ref": outcome.ref, "field": c.field, "old": c.old, "new": c.new}
                 for c in outcome.changes
