@@ -51,7 +51,7 @@ def test_changes_requested_in_the_browser_reach_the_focal_point_with_a_working_l
     page.get_by_role("button", name="Request changes").click()
     page.wait_for_load_state()
     said = page.get_by_role("status").filter(has_text="e-mailed")
-    assert said.inner_text() == "Changes requested of JPN, and e-mailed to kenji@example.jp."
+    assert said.inner_text() == "Changes requested of JPN, and e-mailed to kenji@example.jp (250 2.0.0 Queued as test)."
     expect(said).to_be_in_viewport()  # as the page loads after the click, at 390 px (the form's last size)
     assert _no_serious_violation(page) == []
     for width, size in reversed(SIZES.items()):

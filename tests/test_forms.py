@@ -1,6 +1,10 @@
 """The forms the tool writes: layout, prefill, drop-down, protection, identification."""
 
+import pytest
 from openpyxl import load_workbook
+
+from tracker import forms
+from tracker.errors import Refused
 
 from tracker.workbook.layout import COLUMNS, FORM_SHEET, HEADER_ROW, ID_SHEET, LISTS_SHEET, STATUS_LIST_NAME
 from tracker.progress import CLEAR_MARKER
@@ -105,3 +109,13 @@ def test_text_shaped_like_rich_string_markup_stays_text(tracker, tmp_path):
     laws = HEADER_ROW + 1 + refs.index("LC02-1")
     assert ws.cell(row=laws, column=column["Measures undertaken"]).value == MARKUP
     assert "0 new, 0 changed, 26 unchanged" in tracker("import", str(tmp_path / "AUS-2008.xlsx"), "--dry-run").output
+
+
+def test_an_address_to_return_to_with_unseen_characters_is_refused_by_the_library_for_every_door(
+        store, tracker, tmp_path):
+    hidden, out = "spsg\u202e@example.org", tmp_path / "forms"
+    with pytest.raises(Refused, match="The address to return the forms to contains a bidirectional formatting"):
+        store.run(forms.write_forms, 2009, ["PER"], out, forms.FormRequest(return_to=hidden))
+    output = tracker("form", "--year", "2009", "--out", str(out), "--return-to", hidden, expect=1).output
+    assert "The address to return the forms to contains a bidirectional formatting character" in output
+    assert not out.exists() and tracker("round", "list").output.startswith("No rounds yet")

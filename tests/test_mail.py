@@ -9,14 +9,17 @@ import email.policy
 import io
 import json
 import re
+import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from openpyxl import load_workbook
+from sqlalchemy import event, func, select
 
 from mailtools import PASSWORD, USER, Mailbox, certificate, start
 from tracker import mailings
 from tracker.store import Store
+from tracker.tables import metadata
 from webtools import add_accounts, client, csrf_of, signed_in
 
 ROUND = "2009"
@@ -236,3 +239,64 @@ def test_two_runs_at_once_send_each_invitation_once(store, round_2009, server, m
     log = json.loads(round_2009("mail", "log", "--json").output)
     assert sorted((row["economy"], row["accepted"]) for row in log if row["economy"] != "AUS") == [
         ("JPN", True), ("PER", True)]
+
+
+WRITING = re.compile(r"^\s*(INSERT|UPDATE|DELETE|CREATE|DROP|ALTER)\b|\bFOR UPDATE\b|^\s*BEGIN IMMEDIATE", re.IGNORECASE)
+
+
+def row_counts(store) -> dict[str, int]:
+    with store.engine.connect() as connection:
+        return {table.name: connection.scalar(select(func.count()).select_from(table)) for table in metadata.sorted_tables}
+
+
+def test_showing_the_mail_page_writes_nothing(store, round_2009, server, mailbox):
+    """The previews show a placeholder for each personal link: no link issued (and rolled back),
+    no form recorded, no round opened (2010 has none), no write lock taken, on either database."""
+    add_accounts(store)
+    web = signed_in(client(store), "eddie")
+    statements = []
+    before = row_counts(store)
+    held = sqlite3.connect(store.path) if store.is_sqlite else None
+    version = held.execute("PRAGMA data_version").fetchone()[0] if held else None
+
+    def seen(_connection, _cursor, statement, *_):
+        statements.append(statement)
+
+    event.listen(web.app.state.store.engine, "before_cursor_execute", seen)
+    page = web.get("/mail?year=2009")
+    twin = web.get("/mail.json?year=2009").json()
+    unopened = web.get("/mail?year=2010")
+    event.remove(web.app.state.store.engine, "before_cursor_execute", seen)
+
+    assert page.status_code == unopened.status_code == 200
+    assert "[PREVIEW: the personal link is made when the message is sent]" in page.text
+    assert {m["economy"] for m in twin["invitations"]["messages"] if m["outcome"] == "to send"} == {"JPN", "PER", "AUS"}
+    assert "There is no 2010 round open" in unopened.text and "tracker round open 2010 --due DATE" in unopened.text
+    assert [s for s in statements if WRITING.search(s)] == [] and any("mail_message" in s for s in statements)
+    assert row_counts(store) == before
+    if held:
+        assert held.execute("PRAGMA data_version").fetchone()[0] == version
+        held.close()
+    assert mailbox.received == []
+
+
+def test_invitations_need_the_round_open_with_its_due_date(tracker, server, mailbox, tmp_path, store):
+    tracker("contact", "JPN", "--year", ROUND, "--name", "Kenji", "--email", "kenji@example.jp")
+    unopened = tracker("round", "invite", ROUND, expect=1).output
+    assert "There is no 2009 round open" in unopened and "tracker round open 2009 --due DATE" in unopened
+    assert "tracker round invite 2009 --due DATE" in unopened
+    assert json.loads(tracker("round", "list", "--json").output) == [] and mailbox.received == []
+
+    tracker("round", "open", ROUND)
+    undated = tracker("round", "invite", ROUND, "--dry-run", "--out", str(tmp_path / "out"), expect=1).output
+    assert "The 2009 round has no due date" in undated and not (tmp_path / "out").exists()
+
+    add_accounts(store)
+    web = signed_in(client(store), "eddie")
+    refused = web.post("/mail/invite", data={"year": ROUND, "csrf": csrf_of(web.get("/mail?year=2009").text)})
+    assert refused.status_code == 409 and "The 2009 round has no due date" in refused.text
+
+    sent = outcomes(tracker("round", "invite", ROUND, "--due", "2009-03-31", "--economy", "JPN", "--json"))
+    assert sent["JPN"]["outcome"] == "sent" and "2009-03-31" in mailbox.to("kenji@example.jp")[0]["Subject"]
+    [listed] = json.loads(tracker("round", "list", "--json").output)
+    assert listed["due"] == "2009-03-31"

@@ -80,6 +80,16 @@ def test_a_link_ends_at_its_date_and_when_the_round_closes(store, round_2009):
     assert "closed" in round_2009("round", "link", "2009", "JPN", expect=1).output
 
 
+def test_a_link_of_a_closed_round_stays_ended_when_the_round_is_reopened(store, round_2009):
+    before_close = issue(round_2009)
+    round_2009("round", "close", "2009")
+    round_2009("round", "reopen", "2009", "--reason", "Japan's late correction")
+    refused = client(store).get(f"/link/{before_close}")
+    assert refused.status_code == 403 and "no longer works" in refused.text
+    after_reopen = issue(round_2009)
+    assert client(store).get(f"/link/{after_reopen}").status_code == 303
+
+
 def test_only_the_hash_is_kept_and_a_past_date_is_refused(store, round_2009):
     token = issue(round_2009)
     with store.transaction() as session:

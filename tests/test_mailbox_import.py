@@ -2,14 +2,16 @@
 certificate): the workbooks imported, each message taken once, a refused one left unmarked and
 listed, a dry run that marks nothing."""
 
+import imaplib
 import json
+import re
 
 import pytest
 
 import dovecot
 from formtools import fill, snapshot
 from mail_messages import message
-from tracker.mailbox_import import MARK, PASSWORD_VARIABLE
+from tracker.mailbox_import import MARK, PASSWORD_VARIABLE, import_mailbox
 
 pytestmark = pytest.mark.skipif(not dovecot.available(),
                                 reason="Dovecot is not installed (apt-get install dovecot-imapd; .ci/run does)")
@@ -72,6 +74,37 @@ def test_the_mailbox_imported_twice_takes_each_message_once(tracker, issue, imap
     listed = json.loads(tracker("imports", "list", "--json").output)
     assert [(r["economy"], r["mail_from"]) for r in listed] == [("JPN", "h.sato@example.go.jp"),
                                                               ("PER", "p.focal@example.pe")]
+
+
+#: A message whose attachment's name has 8-bit characters: Dovecot gives it as a literal inside
+#: the structure, so imaplib cuts that message's answer in pieces.
+NAMED_IN_A_LITERAL = (
+    b"From: a@example.org\r\nTo: b@example.org\r\nSubject: Ours\r\nMIME-Version: 1.0\r\n"
+    b"Content-Type: multipart/mixed; boundary=XX\r\n\r\n--XX\r\nContent-Type: text/plain\r\n\r\nHi\r\n"
+    b"--XX\r\nContent-Type: application/octet-stream\r\n"
+    b"Content-Disposition: attachment; filename=\"A\xc3\xb1o 2008.xlsx\"\r\n"
+    b"Content-Transfer-Encoding: base64\r\n\r\nAAAA\r\n--XX--\r\n")
+
+
+def test_the_structure_of_every_message_is_asked_in_one_command(issue, imap_server, mailbox, store,
+                                                                 monkeypatch, capsys):
+    """imaplib at debug level 4 prints each command it sends: one FETCH asks every message's size
+    and structure, and only the messages that may carry a spreadsheet are fetched whole, an
+    answer cut around a literal included."""
+    imap_server.deliver(mailbox, message(fill(issue("JPN"), {"LC02-1": {"Status": "Implemented"}})))
+    imap_server.deliver(mailbox, message(sender="someone@example.com", subject="Lunch?"))
+    imap_server.deliver(mailbox, NAMED_IN_A_LITERAL)
+    imap_server.deliver(mailbox, message(sender="someone@example.com", subject="Agenda"))
+    imap_server.deliver(mailbox, message(fill(issue("PER"), {"LC02-2": {"Status": "Planned"}})))
+    monkeypatch.setattr(imaplib, "Debug", 4)
+    capsys.readouterr()
+    run = import_mailbox(store, imap_server.url(mailbox), dry_run=True)
+    sent = re.findall(r"> b'\w+ (UID [^']*)'", capsys.readouterr().err)
+    assert [command for command in sent if "BODYSTRUCTURE" in command] == [
+        "UID FETCH 1,2,3,4,5 (RFC822.SIZE BODYSTRUCTURE)"]
+    assert [command for command in sent if "BODY.PEEK[]" in command] == [
+        "UID FETCH 1 (BODY.PEEK[])", "UID FETCH 3 (BODY.PEEK[])", "UID FETCH 5 (BODY.PEEK[])"]
+    assert [m.uid for m in run.messages] == ["1", "3", "5"] and run.without_workbook == 2
 
 
 def test_a_folder_whose_returns_all_go_in_exits_0_and_json_lists_them(tracker, issue, imap_server, mailbox):

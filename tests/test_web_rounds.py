@@ -57,6 +57,15 @@ def test_an_editor_opens_a_round_writes_its_forms_closes_and_reopens_it(store, t
         "reopened: Peru's late return", "web (eddie)")
 
 
+def test_an_address_to_return_to_with_unseen_characters_is_refused_from_the_browser(store, tracker):
+    add_accounts(store)
+    web = signed_in(client(store), "eddie")
+    refused = post(web, "/rounds/2009/forms", return_to="spsg\u200b@example.org")
+    assert refused.status_code == 409
+    assert "The address to return the forms to contains an invisible character" in refused.text
+    assert 2009 not in rounds(tracker)
+
+
 def test_a_due_date_that_does_not_exist_is_refused_in_plain_words(store, tracker):
     add_accounts(store)
     web = client(store)

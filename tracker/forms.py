@@ -29,7 +29,7 @@ from tracker.economies import member_in, resolve_member
 from tracker.errors import Refused
 from tracker.models import ENTRY_FIELDS, Economy, Entry, Form, Import, Return, Setting, utcnow
 from tracker.progress import CLEAR_MARKER, latest_contacts
-from tracker.text import escaped
+from tracker.text import check_text, escaped
 from tracker.years import check_year
 from tracker.status import LABELS, SCALE, label
 from tracker.store import database_files
@@ -453,8 +453,11 @@ def write_forms(
 ) -> list[Path]:
     """Write ``<CODE>-<YEAR>.xlsx`` for each economy named (all active ones when none is). A file
     already there is replaced only when tracker wrote it as that form, unchanged, or with ``force``;
-    otherwise nothing is written."""
+    otherwise nothing is written. The address to return the forms to is refused unless every
+    character of it can be seen (``text.check_text``), whichever door it came in by."""
     check_year(year)
+    if request.return_to:
+        check_text(request.return_to, "The address to return the forms to")
     items = items_for(session, year)
     if not items:
         raise Refused(f"No checklist item applies in {year}; there is nothing to ask for.")

@@ -36,7 +36,9 @@ MARK = "$TrackerImported"
 PASSWORD_VARIABLE = "TRACKER_MAILBOX_PASSWORD"
 IMAPS_PORT = 993
 TIMEOUT_SECONDS = 60
-_SIZE = re.compile(rb"UID (\d+) RFC822\.SIZE (\d+)|RFC822\.SIZE (\d+) UID (\d+)")
+_ANSWER_START = re.compile(rb"\d+ \(")
+_UID = re.compile(rb"\bUID (\d+)")
+_SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 _EXAMPLE = "imaps://returns@mail.example.org:993/INBOX"
 #: In a message's BODYSTRUCTURE, what any attachment shows: a part of an application/* type, an
 #: attachment disposition, or a file name. A message with none of them (text, text and HTML)
@@ -183,40 +185,53 @@ def _folder(address: MailboxAddress, password: str, readonly: bool) -> Iterator[
             pass
 
 
-def _unmarked(client: imaplib.IMAP4_SSL) -> dict[bytes, int]:
-    """The messages not yet marked (and not deleted), with their sizes, by UID."""
+def _unmarked(client: imaplib.IMAP4_SSL) -> dict[bytes, tuple[int, bool]]:
+    """The messages not yet marked (and not deleted), by UID: each one's size, and whether its
+    structure shows any attachment. Both are asked for every message in one FETCH, before any is
+    read whole: a shared inbox holds many messages that are not returns, and stay unmarked, run
+    after run. A message the answer does not describe is read (size unknown, may carry one)."""
     kind, data = client.uid("SEARCH", None, "UNDELETED", "NOT", "KEYWORD", MARK)
     if kind != "OK":
         raise Refused(f"The mail server refused to search the folder ({_answer(data)}).")
     uids = (data[0] or b"").split()
     if not uids:
         return {}
-    kind, data = client.uid("FETCH", b",".join(uids).decode(), "(RFC822.SIZE)")
-    sizes = {}
-    for line in data:
-        found = _SIZE.search(line if isinstance(line, bytes) else b"")
-        if found:
-            uid, size = (found.group(1), found.group(2)) if found.group(1) else (found.group(4), found.group(3))
-            sizes[uid] = int(size)
-    return {uid: sizes.get(uid, 0) for uid in uids}
+    kind, data = client.uid("FETCH", b",".join(uids).decode(), "(RFC822.SIZE BODYSTRUCTURE)")
+    described = _described(data) if kind == "OK" else {}
+    return {uid: described.get(uid, (0, True)) for uid in uids}
 
 
-def _may_carry_attachments(client: imaplib.IMAP4_SSL, uid: bytes) -> bool:
-    """Whether the message's structure shows any attachment, asked before reading it whole: a
-    shared inbox holds many messages that are not returns, and stay unmarked, run after run."""
-    kind, data = client.uid("FETCH", uid.decode(), "(BODYSTRUCTURE)")
-    if kind != "OK":
-        return True
-    structure = b" ".join(part for item in data for part in (item if isinstance(item, tuple) else (item,))
-                          if isinstance(part, bytes))
-    return _MAY_BE_ATTACHMENT.search(structure) is not None
+def _described(data) -> dict[bytes, tuple[int, bool]]:
+    """Each message's size and whether it may carry attachments, by UID, from a FETCH's answer.
+    imaplib gives each message's answer as a line (``1 (UID 7 RFC822.SIZE 90 BODYSTRUCTURE
+    (...))``), or cut around the literals of its structure into (text, literal) pairs and lines.
+    UID and size are read before the structure where the server puts them there (its quoted
+    names could say anything)."""
+    answers: list[list[bytes]] = []
+    for item in data:
+        text, literal = item if isinstance(item, tuple) else (item, b"")
+        if not isinstance(text, bytes):
+            continue
+        if _ANSWER_START.match(text) or not answers:
+            answers.append([text, literal])
+        else:
+            answers[-1] = [answers[-1][0] + text, answers[-1][1] + b" " + literal]
+    described = {}
+    for text, literals in answers:
+        head = text.partition(b"BODYSTRUCTURE")[0]
+        uid, size = _UID.search(head) or _UID.search(text), _SIZE.search(head) or _SIZE.search(text)
+        if uid:
+            described[uid.group(1)] = (int(size.group(1)) if size else 0,
+                                       _MAY_BE_ATTACHMENT.search(text + b" " + literals) is not None)
+    return described
 
 
-def _read_message(client: imaplib.IMAP4_SSL, uid: bytes, size: int) -> tuple[MessageResult, list[Source]]:
+def _read_message(client: imaplib.IMAP4_SSL, uid: bytes, size: int,
+                  may_carry: bool) -> tuple[MessageResult, list[Source]]:
     """A message's result so far and the workbooks to import from it (none: it carries no spreadsheet)."""
     message = MessageResult(uid.decode())
     label = f"message {message.uid}"
-    if not _may_carry_attachments(client, uid):
+    if not may_carry:
         return message, []
     if size > MAX_MESSAGE_BYTES:
         message.problem = (f"{label} is over {MAX_MESSAGE_BYTES // (1024 * 1024)} MB, far larger than a message "
@@ -254,8 +269,8 @@ def import_mailbox(store: Store, url: str, password_file: Path | None = None, dr
     address = mailbox_address(url)
     with _folder(address, mailbox_password(password_file), readonly=dry_run) as client:
         messages, sources, without = [], [], 0
-        for uid, size in _unmarked(client).items():
-            message, found = _read_message(client, uid, size)
+        for uid, (size, may_carry) in _unmarked(client).items():
+            message, found = _read_message(client, uid, size, may_carry)
             if not found and message.problem is None:
                 without += 1
                 continue

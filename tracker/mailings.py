@@ -36,6 +36,8 @@ from tracker.returns import returned_economies
 DAYS_BEFORE = (14, 3)
 CHASE_EVERY = 7
 CHANGES = "changes requested"
+#: What a preview shows where the message will carry the economy's personal link, issued only when it is sent.
+PREVIEW_LINK = "[PREVIEW: the personal link is made when the message is sent]"
 
 
 @dataclass
@@ -87,29 +89,45 @@ def reminder_step(due: date, today: date, days_before=DAYS_BEFORE, every: int = 
     return ("chaser", f"after-{late}") if late else None
 
 
-def _contacts(session: Session, year: int, economies) -> tuple[list[Planned], list[Outcome]]:
-    """The message's addressee of each economy (the year's contact point, else its latest), and an
-    outcome for each economy without an e-mail on record."""
+def _contacts(session: Session, year: int, economies, kind: str,
+              step: str | None = None) -> tuple[list[Planned], list[Outcome]]:
+    """The message of ``kind`` (and ``step``) planned for each economy, to its addressee (the
+    year's contact point, else its latest), and an outcome for each economy without an e-mail on
+    record."""
     contacts = progress.latest_contacts(session, year, [e.id for e in economies])
     planned, missing = [], []
     for economy in economies:
         contact = contacts.get(economy.id)
         if contact is None or not (contact.email or "").strip():
-            missing.append(Outcome(economy.code, None, "", "no e-mail on record"))
+            missing.append(Outcome(economy.code, None, kind, "no e-mail on record", step))
             continue
-        planned.append(Planned(economy.code, economy.id, contact.email.strip(), contact.name, contact.year, ""))
+        planned.append(Planned(economy.code, economy.id, contact.email.strip(), contact.name, contact.year, kind, step))
     return planned, missing
 
 
-def _plan_invitations(session: Session, year: int, economy_codes: list[str], source: str):
-    rounds.ensure_open(session, year, None, source)
-    planned, skipped = _contacts(session, year, forms.economies_asked(session, year, economy_codes))
+def _round_to_invite(session: Session, year: int, due: date | None, source: str) -> None:
+    """The round the invitations are for: open, with a due date (reminders are timed from it).
+    ``due`` opens the round or sets its due date; without it the round must be open with one
+    already, and nothing is written."""
+    if due is not None:
+        rounds.ensure_open(session, year, due, source)
+        return
+    round_ = session.get(Round, year)
+    if round_ is not None and round_.is_closed:
+        raise Refused(closed_message(round_))
+    if round_ is None or round_.due is None:
+        said = f"There is no {year} round open" if round_ is None else f"The {year} round has no due date"
+        raise Refused(f"{said}, and the invitations give the due date and the reminders are timed from it: open "
+                      f"the round with its due date first (`tracker round open {year} --due DATE`, or the "
+                      f"Rounds page in the browser), or give it here (`tracker round invite {year} --due DATE`).")
+
+
+def _plan_invitations(session: Session, year: int, economy_codes: list[str], due: date | None, source: str):
+    _round_to_invite(session, year, due, source)
+    planned, skipped = _contacts(session, year, forms.economies_asked(session, year, economy_codes), "invitation")
     invited = log.sent(session, year, "invitation")
-    for outcome in skipped:
-        outcome.kind = "invitation"
     todo = []
     for plan in planned:
-        plan.kind = "invitation"
         if plan.economy_id in invited:
             skipped.append(Outcome(plan.economy, plan.to, "invitation", "already invited"))
         else:
@@ -132,13 +150,10 @@ def _plan_reminders(session: Session, year: int, today: date, days_before, every
     kind, step_name = step
     returned = returned_economies(session, year)
     waiting = [e for e in economies_for(session, year) if e.id not in returned]
-    planned, skipped = _contacts(session, year, waiting)
+    planned, skipped = _contacts(session, year, waiting, kind, step_name)
     done = log.sent(session, year, kind)
     todo = []
-    for outcome in skipped:
-        outcome.kind, outcome.step = kind, step_name
     for plan in planned:
-        plan.kind, plan.step = kind, step_name
         if step_name in done.get(plan.economy_id, ()):
             skipped.append(Outcome(plan.economy, plan.to, kind, "already sent", step_name))
         else:
@@ -146,15 +161,26 @@ def _plan_reminders(session: Session, year: int, today: date, days_before, every
     return todo, skipped, None
 
 
-def _online(settings: MailSettings, session: Session, plan: Planned, year: int, source: str) -> tuple[str, str]:
-    """The sentence giving the economy's new personal link, as text and as HTML (with an anchor)."""
-    if not settings.web_address:
+def _online(plan: Planned, url: str | None) -> tuple[str, str]:
+    """The sentence giving the economy's personal link ``url`` (None: no web address is set), as
+    text and as HTML (with an anchor)."""
+    if url is None:
         said = "Answer on the attached form." if plan.kind != CHANGES else "Correct your form and send it again."
         return said, said
-    url = personal_links.address(settings.web_address, personal_links.issue_link(session, plan.economy, year, source))
     said = ("To answer online instead" if plan.kind != CHANGES else "To put it right online") + (
         ", open your personal link (it replaces any earlier one, and works until the round closes)")
     return f"{said}: {url}", f'{html.escape(said)}: <a href="{html.escape(url)}">{html.escape(url)}</a>'
+
+
+def _link(session: Session, settings: MailSettings, plan: Planned, year: int, source: str,
+          preview: bool) -> str | None:
+    """The economy's new personal link (issued now), the placeholder standing for it in a preview,
+    or None when no web address is set."""
+    if not settings.web_address:
+        return None
+    if preview:
+        return PREVIEW_LINK
+    return personal_links.address(settings.web_address, personal_links.issue_link(session, plan.economy, year, source))
 
 
 def _form(session: Session, plan: Planned, year: int, settings: MailSettings) -> tuple[str, bytes]:
@@ -178,9 +204,10 @@ def _review_notes(session: Session, economy, year: int, values: dict, markup: di
     markup["items"] = f"<ul>{listed}</ul>" if noted else "<p>(no note on a single item)</p>"
 
 
-def _message(session: Session, settings: MailSettings, plan: Planned, year: int, source: str, attach: bool = True):
+def _message(session: Session, settings: MailSettings, plan: Planned, year: int, source: str, preview: bool = False):
     """The message of ``plan``: its link issued, and for an invitation its form written (and
-    recorded as issued) unless ``attach`` is false (a preview)."""
+    recorded as issued). A ``preview`` writes nothing: a placeholder stands for the link, and no
+    form is attached."""
     economy = forms.economies_asked(session, year, [plan.economy])[0]
     round_ = session.get(Round, year)
     values = {
@@ -191,11 +218,11 @@ def _message(session: Session, settings: MailSettings, plan: Planned, year: int,
         "sender": settings.sender or "the secretariat",
     }
     markup = {}
-    values["online"], markup["online"] = _online(settings, session, plan, year, source)
+    values["online"], markup["online"] = _online(plan, _link(session, settings, plan, year, source, preview))
     if plan.kind == CHANGES:
         _review_notes(session, economy, year, values, markup)
     subject, text, page = messages.rendered(settings, plan.kind, values, markup)
-    attachment = _form(session, plan, year, settings) if attach and plan.kind == "invitation" else None
+    attachment = _form(session, plan, year, settings) if not preview and plan.kind == "invitation" else None
     return messages.compose(settings, plan.to, subject, text, page, attachment)
 
 
@@ -253,10 +280,12 @@ def _settings(store, out: Path | None) -> MailSettings:
     return settings
 
 
-def invite(store, year: int, economy_codes: list[str], source: str, out: Path | None = None) -> Mailing:
-    """``tracker round invite``: each economy's form, due date and personal link to its contact point."""
+def invite(store, year: int, economy_codes: list[str], source: str, out: Path | None = None,
+           due: date | None = None) -> Mailing:
+    """``tracker round invite``: each economy's form, due date and personal link to its contact
+    point. The round must be open with its due date, or ``due`` given (which opens it or sets it)."""
     settings = _settings(store, out)
-    todo, skipped = store.run(_plan_invitations, year, economy_codes, source, dry_run=out is not None)
+    todo, skipped = store.run(_plan_invitations, year, economy_codes, due, source, dry_run=out is not None)
     return Mailing(_send(store, settings, year, todo, source, out) + skipped)
 
 
@@ -269,37 +298,36 @@ def remind(store, year: int, source: str, today: date | None = None, out: Path |
     return Mailing(_send(store, settings, year, todo, source, out) + skipped, note)
 
 
-def preview(store, year: int, kind: str, today: date | None = None) -> Mailing:
+def _preview(session: Session, settings: MailSettings, year: int, kind: str, today: date) -> dict:
     """What ``invite`` (``kind`` "invitation") or ``remind`` would send now: each message's subject
-    and text (the form not attached), with nothing sent or kept (the links shown do not work)."""
-    settings = store.run(read_settings)
-    if kind == "invitation":
-        todo, skipped = store.run(_plan_invitations, year, [], "preview", dry_run=True)
-        note = None
-    else:
-        todo, skipped, note = store.run(_plan_reminders, year, today or date.today(), DAYS_BEFORE, CHASE_EVERY)
-    outcomes = []
-    for plan in todo:
-        message = store.run(_message, settings, plan, year, "preview", False, dry_run=True)
-        outcomes.append(Outcome(plan.economy, plan.to, plan.kind, "to send", plan.step, contact_year=plan.contact_year,
-                                subject=str(message["Subject"]), text=message.get_body(("plain",)).get_content()))
-    return Mailing(outcomes + skipped, note)
-
-
-def _previewed(store, year: int, kind: str, today: date | None) -> dict:
+    and text, the form not attached and a placeholder for the link; what is refused is the note."""
     try:
-        mailing = preview(store, year, kind, today)
+        if kind == "invitation":
+            todo, skipped = _plan_invitations(session, year, [], None, "preview")
+            note = None
+        else:
+            todo, skipped, note = _plan_reminders(session, year, today, DAYS_BEFORE, CHASE_EVERY)
+        composed = [(plan, _message(session, settings, plan, year, "preview", preview=True)) for plan in todo]
     except Refused as exc:
         return {"note": str(exc), "messages": []}
-    return {"note": mailing.note, "messages": [vars(outcome) for outcome in mailing.outcomes]}
+    outcomes = [Outcome(plan.economy, plan.to, plan.kind, "to send", plan.step, contact_year=plan.contact_year,
+                        subject=str(message["Subject"]), text=message.get_body(("plain",)).get_content())
+                for plan, message in composed]
+    return {"note": note, "messages": [vars(outcome) for outcome in outcomes + skipped]}
+
+
+def _round_mail(session: Session, year: int, today: date) -> dict:
+    settings = read_settings(session)
+    return {"year": year, "ready": settings.ready, "today": today,
+            "invitations": _preview(session, settings, year, "invitation", today),
+            "reminders": _preview(session, settings, year, "reminder", today)}
 
 
 def round_mail(store, year: int, today: date | None = None) -> dict:
     """The browser's mail page of a round: whether mail is set up, and the invitations and today's
-    reminders that sending now would make."""
-    return {"year": year, "ready": store.run(read_settings).ready, "today": today or date.today(),
-            "invitations": _previewed(store, year, "invitation", today),
-            "reminders": _previewed(store, year, "reminder", today)}
+    reminders that sending now would make. Only read (``Store.read_session``): no link is issued,
+    no form recorded, no round opened, so that showing the page changes nothing."""
+    return store.read_session(_round_mail, year, today or date.today())
 
 
 def send_test(store, address: str) -> Outcome:
@@ -324,14 +352,25 @@ class Reviewed:
     mail: Outcome | None = None
 
 
+def told(outcome: Outcome) -> str:
+    """What became of the message telling the focal point of the changes requested: the one
+    wording of ``tracker returns request-changes`` and of the page the editor goes back to."""
+    asked = f"Changes requested of {outcome.economy}"
+    if outcome.outcome == "sent":
+        return f"{asked}, and e-mailed to {outcome.to} ({outcome.reply or 'accepted'})."
+    if outcome.outcome == "refused":
+        return (f"{asked}; the message to {outcome.to} was refused by the mail server ({outcome.reply}); "
+                "the request stays recorded.")
+    if outcome.outcome == "no e-mail on record":
+        return (f"{asked}; no message sent: {outcome.economy} has no contact point e-mail on record (give one "
+                f"with `tracker contact {outcome.economy} --email ADDRESS`, or on its page in the browser).")
+    return f"{asked}; no message sent: {outcome.reply or outcome.outcome}"
+
+
 def _changes_plan(session: Session, economy_code: str, year: int,
                   review_id: int) -> tuple[list[Planned], list[Outcome]]:
-    planned, missing = _contacts(session, year, forms.economies_asked(session, year, [economy_code]))
-    for plan in planned:
-        plan.kind, plan.step = CHANGES, f"review-{review_id}"
-    for outcome in missing:
-        outcome.kind = CHANGES
-    return planned, missing
+    return _contacts(session, year, forms.economies_asked(session, year, [economy_code]), CHANGES,
+                     f"review-{review_id}")
 
 
 def _tell_changes(store, economy_code: str, year: int, review: dict, source: str) -> Outcome:

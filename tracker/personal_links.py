@@ -4,7 +4,8 @@ year, without an account.
 The link carries a random token; only its SHA-256 is kept, so the database cannot give a link
 back, and a lost one is replaced by issuing another (which ends the earlier ones of the same
 economy and year). A link works until its expiry date if one was given, and never after the
-round closed, once revoked, or once a newer link was issued.
+round closed (even once reopened: a link issued before a close stays ended, and a new one is
+issued for the reopened round), once revoked, or once a newer link was issued.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from tracker import years
 from tracker.closed_rounds import refuse_if_closed
 from tracker.economies import resolve_member
 from tracker.errors import Refused
-from tracker.models import Economy, PersonalLink, Round, utcnow
+from tracker.models import Economy, PersonalLink, Round, RoundEvent, utcnow
 
 PATH = "/link/"
 
@@ -79,17 +80,20 @@ def revoke_links(session: Session, economy_code: str, year: int) -> int:
 
 def holder(session: Session, hashed: str, now: datetime | None = None) -> Holder | None:
     """Whom the link with this token hash signs in now; None once it expired, was revoked or
-    replaced, or its round closed (or was never opened)."""
+    replaced, or its round closed since it was issued (or was never opened)."""
     now = now or utcnow()
+    closed_since = exists().where(RoundEvent.year == PersonalLink.year, RoundEvent.action == "closed",
+                                  RoundEvent.at >= PersonalLink.issued_at)
     row = session.execute(
-        select(PersonalLink, Economy.code, Round.closed_at)
+        select(PersonalLink, Economy.code, Round.closed_at, closed_since)
         .join(Economy, Economy.id == PersonalLink.economy_id)
         .join(Round, Round.year == PersonalLink.year)
         .where(PersonalLink.token_hash == hashed)
     ).first()
     if row is None:
         return None
-    link, code, closed_at = row
-    if link.revoked_at is not None or closed_at is not None or (link.expires_at and link.expires_at < now):
+    link, code, closed_at, closed_after_issue = row
+    if link.revoked_at is not None or closed_at is not None or closed_after_issue or (
+            link.expires_at and link.expires_at < now):
         return None
     return Holder(code, link.year, hashed)

@@ -113,7 +113,8 @@ def review_return(session: Session, economy_code: str, year: int, state: str, no
     economy = resolve_economy(session, economy_code)
     refuse_if_closed(session, year)
     lock_economies(session, [economy.id])
-    if economy.id not in returned_economies(session, year):
+    latest = latest_returns(session, year)
+    if economy.id not in returned_economies(session, year, latest=latest):
         raise Refused(f"{economy.code} has no return for {year} to review: a return is reviewed once its form is "
                       "imported or its online return submitted.")
     note = clean_text(note, "The note")
@@ -126,7 +127,7 @@ def review_return(session: Session, economy_code: str, year: int, state: str, no
     session.flush()
     session.add_all(ReviewItemNote(review_id=review.id, item_id=item_id, note=text) for item_id, text in noted.items())
     session.flush()
-    return review_of(session, economy, year)
+    return review_states(session, year, {economy.id}, latest)[economy.id]
 
 
 def review_history(session: Session, year: int, economy_id: int | None = None) -> list[dict]:

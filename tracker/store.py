@@ -466,6 +466,19 @@ class Store:
 
         return retrying(self.target, attempt)
 
+    def read_session(self, function: Callable[..., T], *args, **kwargs) -> T:
+        """``function(session, *args, **kwargs)`` on an ORM session over ``read``'s transaction:
+        for a page that only shows what the library's ORM functions gather, writing nothing (on
+        PostgreSQL a write would be refused; on SQLite no write lock is taken)."""
+
+        def on_session(connection: Connection) -> T:
+            from sqlalchemy.orm import Session
+
+            with Session(bind=connection) as session:
+                return function(session, *args, **kwargs)
+
+        return self.read(on_session)
+
     def current_revision(self) -> str | None:
         """The schema revision stored, read like any read: without waiting for a writer."""
         if self._is_empty_file():

@@ -158,28 +158,32 @@ def _out(dry_run: bool, out_dir: Path | None, year: int) -> Path | None:
 @click.argument("year", type=int, callback=checked_year)
 @click.option("--economy", "economy_codes", multiple=True, metavar="CODE",
               help="An economy to invite (repeat for more); all active economies by default.")
+@click.option("--due", type=Day(), help="The due date: opens the round with it, or changes it  "
+                                        "[default: the open round's; refused if it has none]")
 @dry_run_option
 @out_option
 @json_option
 @click.pass_context
-def round_invite(ctx: click.Context, year: int, economy_codes: tuple[str, ...], dry_run: bool,
+def round_invite(ctx: click.Context, year: int, economy_codes: tuple[str, ...], due, dry_run: bool,
                  out_dir: Path | None, as_json: bool):
     """E-mail each economy's contact point its form, the due date and its personal link.
 
-    The contact point is the year's, else the latest known. An economy already invited is not
-    invited again; an economy without an e-mail on record is listed. A recipient the server
-    refuses is listed (exit code 1) and the others are sent all the same.
+    The round must be open with its due date (`tracker round open YEAR --due DATE`), or the
+    due date given with --due: the reminders are timed from it. The contact point is the
+    year's, else the latest known. An economy already invited is not invited again; an economy
+    without an e-mail on record is listed. A recipient the server refuses is listed (exit code
+    1) and the others are sent all the same.
 
     \b
     Example:
         tracker round invite 2009 --dry-run --out outgoing/
         tracker round invite 2009
-        tracker round invite 2009 --economy JPN --economy PER
+        tracker round invite 2009 --due 2009-03-31 --economy JPN --economy PER
     """
     from tracker import mailings
 
     out = _out(dry_run, out_dir, year)
-    mailing = mailings.invite(opened_store(ctx), year, list(economy_codes), source("round invite"), out)
+    mailing = mailings.invite(opened_store(ctx), year, list(economy_codes), source("round invite"), out, due)
     _echo_mailing(ctx, mailing, as_json, dry_run)
 
 

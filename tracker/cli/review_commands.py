@@ -29,19 +29,7 @@ def _review(ctx: click.Context, state: str, code: str, year: int, note: str | No
     for noted in review["items"]:
         click.echo(f"  {noted['ref']}: {escaped(noted['note'])}")
     if reviewed.mail is not None:
-        click.echo(_told(reviewed.mail))
-
-
-def _told(outcome) -> str:
-    """What became of the message telling the focal point of the changes requested."""
-    if outcome.outcome == "sent":
-        return f"E-mailed to {escaped(outcome.to)}: {escaped(outcome.reply or 'accepted')}."
-    if outcome.outcome == "refused":
-        return f"The message to {escaped(outcome.to)} was refused: {escaped(outcome.reply)} The review stays recorded."
-    if outcome.outcome == "no e-mail on record":
-        return (f"No message sent: {outcome.economy} has no contact point e-mail on record; give one with "
-                f"`tracker contact {outcome.economy} --email ADDRESS`.")
-    return f"No message sent ({escaped(outcome.reply or outcome.outcome)}); the review stays recorded."
+        click.echo(escaped(mailings.told(reviewed.mail)))
 
 
 @returns_group.command("accept")

@@ -38,7 +38,7 @@ from tracker.text import escaped
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the forms  [default: reports/forms/YEAR/]")
 @click.option("--due", type=Day(), help="Date the forms are due back (YYYY-MM-DD).")
-@click.option("--return-to", callback=visible_text, help="Whom to send the filled form to, such as an e-mail address.")
+@click.option("--return-to", help="Whom to send the filled form to, such as an e-mail address.")
 @click.option("--force", is_flag=True,
               help="Replace files in the folder that tracker did not write as these forms, or that changed since.")
 @click.pass_context

@@ -1,7 +1,9 @@
 """The round's mail page (``/mail?year=Y``): for an editor or administrator, a preview of the
 invitations and of today's reminders, and a button to send each (``tracker.mailings``, as
-``tracker round invite`` and ``tracker round remind`` do). Sending is a POST carrying the
-session's CSRF token; what the library refuses (mail not set up, no round) is a page saying why."""
+``tracker round invite`` and ``tracker round remind`` do). Showing the page writes nothing (its
+previews show a placeholder for each personal link). Sending is a POST carrying the session's
+CSRF token; what the library refuses (mail not set up, no round open with its due date) is a page
+saying why."""
 
 from __future__ import annotations
 
@@ -25,9 +27,14 @@ def _editor(viewer: Viewer) -> None:
 
 
 def mail_page(request: Request, viewer: Viewer) -> dict:
+    """The previews, read without writing anything (``mailings.round_mail``)."""
     _editor(viewer)
-    year = pages._library(request, known_year, pages._year(request))
-    return mailings.round_mail(request.app.state.store, year)
+    store = request.app.state.store
+    try:
+        year = store.read_session(known_year, pages._year(request))
+    except Refused as exc:
+        raise HTTPException(404, str(exc)) from None
+    return mailings.round_mail(store, year)
 
 
 async def _send(request: Request, kind: str):

@@ -41,22 +41,9 @@ async def review(request: Request):
     except Refused as exc:
         return refused_page(request, str(exc), back)
     if reviewed.mail is not None:
-        request.session[SAID] = told(reviewed.mail)
+        request.session[SAID] = mailings.told(reviewed.mail)
         back = back.partition("#")[0] + "#said"
     return RedirectResponse(back, status_code=303)
-
-
-def told(outcome) -> str:
-    """What became of the message telling the focal point of the changes requested, for the page
-    the editor goes back to."""
-    if outcome.outcome == "sent":
-        return f"Changes requested of {outcome.economy}, and e-mailed to {outcome.to}."
-    asked = f"Changes requested of {outcome.economy}; "
-    if outcome.outcome == "refused":
-        return f"{asked}the message to {outcome.to} was refused by the mail server: {outcome.reply}"
-    if outcome.outcome == "no e-mail on record":
-        return f"{asked}no message sent, as it has no contact point e-mail on record (set one on its return page)."
-    return f"{asked}no message sent: {outcome.reply or outcome.outcome}"
 
 
 routes = [Route("/economies/{code}/review", review, methods=["POST"])]

@@ -22,7 +22,6 @@ from starlette.routing import Route
 
 from tracker import forms, progress, rounds
 from tracker.errors import Refused
-from tracker.text import check_text
 from tracker.web.changes import change_request, editor, form_year, refused_page
 from tracker.web.pages import XLSX_MEDIA_TYPE
 from tracker.web.rendering import json_response, render, wants_json
@@ -108,8 +107,6 @@ async def write_forms(request: Request):
     code = str(form.get("economy", "")).strip().upper()
     try:
         return_to = str(form.get("return_to", "")).strip() or None
-        if return_to:
-            check_text(return_to, "The address to return the forms to")
         request_ = forms.FormRequest(due=_due(form), return_to=return_to)
         with tempfile.TemporaryDirectory(prefix="tracker-forms-") as folder:
             paths = await run_in_threadpool(request.app.state.store.run, forms.write_forms, year,

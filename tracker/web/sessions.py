@@ -23,7 +23,8 @@ LOCAL_ADMINISTRATOR = Viewer("local administrator", "admin")
 
 
 def current_viewer(request: Request) -> Viewer | None:
-    """The signed-in viewer, or ``None``; read once per request."""
+    """The signed-in viewer, or ``None``; read once per request, in a read transaction (no write
+    lock taken for it)."""
     try:
         return request.state.viewer
     except AttributeError:
@@ -32,13 +33,11 @@ def current_viewer(request: Request) -> Viewer | None:
     if cookie.get("local") and secrets.compare_digest(cookie["local"], request.app.state.local_nonce):
         viewer = LOCAL_ADMINISTRATOR
     elif cookie.get("name"):
-        with request.app.state.store.transaction() as session:
-            viewer = users.signed_in(session, cookie["name"], cookie.get("print", ""))
+        viewer = request.app.state.store.read_session(users.signed_in, cookie["name"], cookie.get("print", ""))
         if viewer is None:
             cookie.clear()
     elif cookie.get("link"):
-        with request.app.state.store.transaction() as session:
-            holder = personal_links.holder(session, cookie["link"])
+        holder = request.app.state.store.read_session(personal_links.holder, cookie["link"])
         viewer = Viewer(f"link for {holder.economy}", "focal-point", holder.economy, holder.year) if holder else None
         if viewer is None:
             cookie.clear()
