@@ -41,15 +41,24 @@ PERCENT = "0.0%"
 POINTS_CHANGE = '+0.0" pp";-0.0" pp";0.0" pp"'
 DATETIME = "yyyy-mm-dd hh:mm"
 DATE = "yyyy-mm-dd"
-LINE_HEIGHT = 12.75  # points per line of 10 pt text
-#: Column width an indented cell loses to its indent (LibreOffice prints an indent of 1 as about
-#: 1.7 characters), so that text wraps before it reaches the next column.
-INDENT_WIDTH = 2.5
+LINE_HEIGHT = 12.75  # points: a row of one line of 10 pt text (Excel's default row for Arial 10)
+#: Points from one line of wrapped 10 pt text to the next as LibreOffice prints it (11.2): a row
+#: of N lines is N of these and a little padding, so that it leaves no empty band under its text.
+LINE_PITCH = 11.25
+#: Column width an indented cell loses to its indent: LibreOffice prints an indent of 1 as about
+#: 0.8 em (printed, a cell indented wraps 0.55 em a unit of width less 0.6 em, one not indented
+#: 0.555 em a unit), so that text wraps before it reaches the next column.
+INDENT_WIDTH = 1.3
 DATA_COLUMNS = [
     "Economy code", "Economy", "Returned", "Ref", "Instrument", "Category", "Commitment", "Deadline", "Year", "Status",
     "Measures undertaken", "Further measures planned", "Timeframe", "Capacity-building needs",
     "Capacity-building offers", "Evidence", "Last updated",
 ]
+
+
+def rows_height(lines: int, size: float = 1.0) -> float:
+    """The height of a row of ``lines`` lines of wrapped text, ``size`` times 10 pt."""
+    return LINE_PITCH * size * lines + 2 * size
 
 
 def _escape_header(text: str) -> str:
@@ -164,11 +173,13 @@ class Sheet:
             lines, limits = 1, self.limits
             for column in wrap:
                 value, room = values[column], self._room(column)
+                bold = False
                 if type(value) is Styled:  # a code centred in its cell has the whole width
-                    value, room = value.value, room if value.fmt in self.book.indented_formats else self.widths[column]
+                    bold = value.fmt is book.group
+                    value, room = value.value, room if value.fmt in book.indented_formats else self.widths[column]
                 if type(value) is str and (self.printed or len(value) > limits[column] or "\n" in value):
-                    lines = max(lines, text_lines(value, room))
-            height = LINE_HEIGHT * lines + 2 if lines > 1 else None
+                    lines = max(lines, text_lines(value, room, bold))
+            height = rows_height(lines) if lines > 1 else None
         if height:
             self.ws.set_row(row, height)
         # A format costs a fifth more per cell: a row of one line needs none, a taller one aligns
@@ -214,7 +225,7 @@ class Sheet:
                 self.widths[column], self.limits[column] = need, fits_unmeasured(need)
                 self.ws.set_column(column, column, need)
         lines = max(text_lines(t, self.widths[c] - INDENT_WIDTH) for c, t in enumerate(titles))  # 9 pt bold: as 10 pt
-        self.ws.set_row(row, LINE_HEIGHT * lines + 3)
+        self.ws.set_row(row, rows_height(lines) + 1)
         for column, title in enumerate(titles):
             self.ws.write_string(row, column, title, book.header_number if column in numbers else
                                  book.header_centred if column in centred else book.header)
