@@ -152,3 +152,21 @@ def test_a_folder_that_is_not_a_site_is_never_replaced(answered, tmp_path):
     assert "not a published site" in _publish(answered, mine, expect=1).output
     assert (mine / "thesis.txt").read_text() == "years of work"
     assert "is a file" in _publish(answered, mine / "thesis.txt", expect=2).output
+
+
+def test_the_home_page_is_headed_as_the_site_and_lists_each_years_report(answered, tmp_path):
+    """It was headed with the latest year's report title, as if the site were that one report."""
+    site = tmp_path / "site"
+    _publish(answered, site)
+    home = (site / "index.html").read_text()
+    heading = re.search(r"<h1>(.*?)</h1>", home, re.S).group(1)
+    assert heading.startswith("How far APEC member economies have implemented"), heading
+    report_titles = re.findall(r"<td>(APEC cyber-security commitments: progress report \d{4})</td>", home)
+    assert report_titles == [f"APEC cyber-security commitments: progress report {year}" for year in (2008, 2007)]
+    assert "progress report 2008" not in home.split("<main")[0], "the site's header names no one year"
+    year_page = (site / "2007" / "index.html").read_text()
+    assert "As published in APEC cyber-security commitments: progress report 2007 (report 1)" in year_page
+    assert "progress report 2008" not in year_page
+    answered("publication", "set", "--subject", "")
+    _publish(answered, site)
+    assert "<h1>Secretariat of the Security and Prosperity Steering Group" in (site / "index.html").read_text()
