@@ -137,6 +137,22 @@ def kept_file(session: Session, report_id: int, kind: str) -> tuple[str, bytes]:
     return Path(logged.file_name).with_suffix(SUFFIXES[kind]).name, content
 
 
+def published_files(session: Session, report_id: int) -> dict[str, tuple[str, bytes, str]]:
+    """Report ``report_id``'s kept files by kind: name, bytes and the SHA-256 listed when it was
+    published. A copy promises those bytes under that SHA-256, so each is checked against it (as
+    ``check`` does) and a file that no longer matches is refused rather than copied."""
+    logged = session.get(ReportLog, report_id)
+    files = {}
+    for kind, digest, content in session.execute(
+            select(KeptReportFile.kind, KeptReportFile.sha256, KeptReportFile.content)
+            .where(KeptReportFile.report_id == report_id)):
+        if _digest(content) != digest:
+            raise Refused(f"Report {report_id}'s kept {kind} is not the file published (its SHA-256 differs): "
+                          "run `tracker check`, and restore the database from a backup or write the report again.")
+        files[kind] = (Path(logged.file_name).with_suffix(SUFFIXES[kind]).name, content, digest)
+    return files
+
+
 def save_copy(session: Session, report_id: int, kind: str, destination: Path, force: bool) -> str:
     """Write report ``report_id``'s kept ``kind`` file to ``destination``; its SHA-256."""
     _name, content = kept_file(session, report_id, kind)
