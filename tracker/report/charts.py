@@ -176,7 +176,9 @@ def trend_chart(book: Book, where: ChartData):
                           "values": [SHEET, 1, column, last, column],
                           "line": {"color": LIKE_FOR_LIKE_COLOUR, "width": 1.5, "dash_type": "dash"},
                           "marker": {"type": "circle", "size": 5, "fill": {"color": LIKE_FOR_LIKE_COLOUR},
-                                     "border": {"color": LIKE_FOR_LIKE_COLOUR}}})
+                                     "border": {"color": LIKE_FOR_LIKE_COLOUR}},
+                          "data_labels": {"value": True, "num_format": "0.0%", "position": "above",
+                                          "font": {**CHART_FONT, "color": "#404040"}}})
     chart.show_blanks_as("gap")
     chart.set_y_axis({"min": 0, "max": 1, "major_unit": 0.25, "num_format": "0%", "num_font": CHART_FONT,
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})

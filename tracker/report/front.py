@@ -91,7 +91,7 @@ def write_findings(book: Book) -> None:
 
 def write_about(book: Book) -> None:
     data = book.data
-    s = Sheet(book, "About", [30, 17, 46], landscape=False)
+    s = Sheet(book, "About", [26, 12, 55], landscape=False)
     s.put([f"About this report ({data.year})"], book.title, height=20)
     if data.illustrative:
         s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=3)

@@ -151,7 +151,7 @@ def write_trend(book: Book) -> None:
 def write_overdue(book: Book) -> None:
     """Each overdue commitment once, with the economies (that returned) where it is not implemented."""
     data = book.data
-    s = Sheet(book, "Overdue", [10, 34, 11, 14, 70])
+    s = Sheet(book, "Overdue", [10, 34, 11, 17, 67])
     s.table(["Ref", "Commitment", "Deadline", "Overdue by", f"Economies, with their status in {data.year}"], 2, (2,))
     by_item: dict[int, list] = {}
     for economy, item, status, _days, months in data.overdue_rows():
