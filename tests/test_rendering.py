@@ -224,6 +224,31 @@ def test_statuses_chart_prints_every_commitment_label(printed_2010, demo):
 
 
 @needs_pdf
+def test_no_commitments_page_ends_with_an_instrument_heading(printed_2010, demo):
+    """An instrument's heading row (its pooled rate) printed last on a page, its commitments on the
+    next ("Bangkok Declaration" ended a page of the 2010 report): the sheet's pages are now broken
+    by hand before such a heading."""
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(demo[0].parent / "progress-2010.xlsx", read_only=True)["Commitments"].iter_rows(values_only=True))
+    headings = [row[1] for row in rows[1:] if row[0] is None and row[1] and row[10] is not None]
+    assert len(headings) >= 8, headings
+    figure = re.compile(r"[+-]?\d+(\.\d+)?%?|pp")
+    pages = [page for page in pages_of(printed_2010) if sheet_of(page) == "Commitments"]
+    seen = set()
+    for number, page in enumerate(pages, start=1):
+        lines = [[w[4] for w in line] for line in lines_of(body_of(words_of(page)))]
+        lines = [" ".join(words[:max((i + 1 for i, w in enumerate(words) if not figure.fullmatch(w)), default=0)])
+                 for words in lines]  # less the figures at the right
+        for heading in headings:
+            at = next((i for i, line in enumerate(lines) if len(line) > 12 and heading.startswith(line)), None)
+            if at is not None:
+                seen.add(heading)
+                assert any(re.match(r"[A-Z]+\d*-\d", line) for line in lines[at + 1:]), f"{heading} ends page {number}"
+    assert len(seen) == len(headings) and len(pages) <= 3
+
+
+@needs_pdf
 def test_form_prints_readably(demo, tmp_path):
     pages = [words_of(page) for page in pages_of(to_pdf(demo[1], tmp_path))]
     text = [" ".join(w[4] for w in page) for page in pages]

@@ -316,7 +316,10 @@ def test_every_sheet_is_set_up_for_print(report):
     for ws in report.worksheets[1:]:
         setup = ws.page_setup
         assert int(setup.paperSize) == 9, f"{ws.title}: A4"
-        assert ws.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth or 1) == 1, ws.title
+        if ws.title == "Commitments":  # its pages broken by hand, at a scale that fits the width
+            assert not ws.sheet_properties.pageSetUpPr.fitToPage and 50 < setup.scale < 100 and ws.row_breaks.brk
+        else:
+            assert ws.sheet_properties.pageSetUpPr.fitToPage and (setup.fitToWidth or 1) == 1, ws.title
         assert ws.oddHeader.left.text == title, ws.title
         assert ws.oddFooter.right.text == "Page &P of &N", ws.title
         assert "tracker" not in (ws.oddFooter.left.text or ""), "the tool's name and version are on the About sheet"
