@@ -151,14 +151,15 @@ class Sheet:
     def __init__(self, book: Book, name: str, widths: list[float], landscape: bool = True, header: str | None = None,
                  printed: bool = True, paginated: bool = False):
         self.book, self.widths, self.row, self.printed, self.landscape = book, widths, 0, printed, landscape
+        self.paginated = paginated
         self.limits = [fits_unmeasured(width) for width in widths]
-        self.heights: dict[int, float] = {}  # rows not of one line
+        self.heights: dict[int, float] = {}  # rows not of one line, kept for ``paginate``
         self.kept_with_next: set[int] = set()
         self.table_header: int | None = None
         self.ws = ws = book.wb.add_worksheet(name, worksheet_class=RowWorksheet)
         ws.set_paper(9)
         ws.set_landscape() if landscape else ws.set_portrait()
-        if not paginated:  # a sheet fitted to the page's width has its pages broken by the program
+        if not paginated:  # fitted to the page's width, its pages broken by the program printing it
             ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
         page_header(ws, book, header or name)
@@ -196,7 +197,8 @@ class Sheet:
             height = rows_height(lines) if lines > 1 else None
         if height:
             self.ws.set_row(row, height)
-            self.heights[row] = height
+            if self.paginated:
+                self.heights[row] = height
         if keep_with_next:
             self.kept_with_next.add(row)
         # A format costs a fifth more per cell: a row of one line needs none, a taller one aligns
