@@ -158,3 +158,21 @@ def test_a_closed_year_refuses_catalogue_changes_that_would_alter_it(evolving, t
     assert "reworded EV-A" in tracker("catalog", "load", str(later)).output
     assert form_texts(tracker, tmp_path, 2013)["EV-A"] == REWORDED
     assert report_texts(tracker, tmp_path, 2012)["EV-A"] == "Study cybercrime laws."
+
+
+def test_last_reported_status_says_when_it_answered_an_earlier_wording(evolving, tracker, store, tmp_path):
+    """EV-A's last status (2011) answered "Study cybercrime laws.", reworded from 2012: the 2012 form
+    and online return say so, as they do not for a status given under this year's wording."""
+    tracker("catalog", "load", str(evolving))
+    tracker("round", "open", "2012")
+    tracker("form", "--year", "2012", "--economy", "JPN", "--out", str(tmp_path / "forms"))
+    ws = load_workbook(tmp_path / "forms" / "JPN-2012.xlsx")[FORM_SHEET]
+    shown = {row[0]: row[4] for row in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if row[0]}
+    assert shown["EV-A"] == "In progress (2011; carried forward, under the 2010 wording)"
+    from tracker.online_return import return_page
+
+    online = {row["ref"]: row["last_reported"] for row in store.run(return_page, "JPN", 2012)["items"]}
+    assert online["EV-A"] == shown["EV-A"]
+    tracker("record", "JPN", "EV-A", "--year", "2012", "--status", "implemented")
+    online = {row["ref"]: row["last_reported"] for row in store.run(return_page, "JPN", 2013)["items"]}
+    assert online["EV-A"] == "Implemented (2012; carried forward)", "answered under the wording of 2013 too"

@@ -152,3 +152,85 @@ def test_a_folder_that_is_not_a_site_is_never_replaced(answered, tmp_path):
     assert "not a published site" in _publish(answered, mine, expect=1).output
     assert (mine / "thesis.txt").read_text() == "years of work"
     assert "is a file" in _publish(answered, mine / "thesis.txt", expect=2).output
+
+
+def test_the_home_page_is_headed_as_the_site_and_lists_each_years_report(answered, tmp_path):
+    """It was headed with the latest year's report title, as if the site were that one report."""
+    site = tmp_path / "site"
+    _publish(answered, site)
+    home = (site / "index.html").read_text()
+    heading = re.search(r"<h1>(.*?)</h1>", home, re.S).group(1)
+    assert heading.startswith("How far APEC member economies have implemented"), heading
+    report_titles = re.findall(r"<td>(APEC cyber-security commitments: progress report \d{4})</td>", home)
+    assert report_titles == [f"APEC cyber-security commitments: progress report {year}" for year in (2008, 2007)]
+    assert "progress report 2008" not in home.split("<main")[0], "the site's header names no one year"
+    year_page = (site / "2007" / "index.html").read_text()
+    assert "As published in APEC cyber-security commitments: progress report 2007 (report 1)" in year_page
+    assert "progress report 2008" not in year_page
+    answered("publication", "set", "--subject", "")
+    _publish(answered, site)
+    assert "<h1>Secretariat of the Security and Prosperity Steering Group" in (site / "index.html").read_text()
+
+
+def declarations(css: str) -> set[tuple[str, str, str, str]]:
+    """Every declaration of a stylesheet as (at-rule it is inside, selector, property, value), one
+    per selector of a group: a simple reader for the two stylesheets the tool writes."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    found = set()
+
+    def read(text: str, within: str) -> None:
+        position = 0
+        while (brace := text.find("{", position)) != -1:
+            head = text[position:brace].strip()
+            depth, end = 1, brace + 1
+            while depth:
+                depth += {"{": 1, "}": -1}.get(text[end], 0)
+                end += 1
+            body = text[brace + 1:end - 1]
+            if head.startswith("@media"):
+                read(body, head)
+            else:
+                for selector in (s.strip() for s in head.split(",")):
+                    for declaration in filter(str.strip, body.split(";")):
+                        name, _, value = declaration.partition(":")
+                        found.add((within, selector, name.strip(), " ".join(value.split())))
+            position = end
+
+    read(css, "")
+    return found
+
+
+def test_the_site_and_the_browser_view_share_one_stylesheet_and_repeat_none_of_it(answered, tmp_path):
+    """The site's stylesheet restated most of the browser view's: the shared rules now have one
+    source, which the site's style.css begins with and the browser view serves as /shared.css."""
+    from importlib.resources import files
+
+    shared = files("tracker.publish").joinpath("templates/shared.css").read_text()
+    own = files("tracker.publish").joinpath("templates/style.css").read_text()
+    browser = files("tracker.web").joinpath("static/tracker.css").read_text()
+    site = tmp_path / "site"
+    _publish(answered, site)
+    assert (site / "style.css").read_text() == shared + own
+    common = declarations(shared)
+    assert len(common) > 60
+    assert not common & declarations(own) and not common & declarations(browser)
+    assert not declarations(own) & declarations(browser), "a rule both add belongs in shared.css"
+
+
+def test_the_site_lists_each_reports_sha256_as_published_and_never_copies_one_that_changed(answered, store, tmp_path):
+    """reports.csv takes the SHA-256 listed when each report was published (not the hash of the bytes
+    at hand, which hid a kept file that had changed); a kept file whose bytes no longer match it is
+    refused, naming `tracker check`, and the site is left as it was."""
+    from sqlalchemy import text
+
+    site = tmp_path / "site"
+    _publish(answered, site)
+    listed = {row["year"]: row["kept"]["workbook"] for row in json.loads(answered("reports", "list", "--json").output)}
+    reports = pandas.read_csv(site / "data" / "reports.csv")
+    assert dict(zip(reports.year, reports.workbook_sha256)) == listed
+    before = _tree(site)
+    with store.engine.begin() as connection:
+        connection.execute(text("UPDATE kept_report_file SET content = :c WHERE report_id = 1"), {"c": b"not the report"})
+    output = _publish(answered, site, expect=1).output
+    assert "Report 1's kept workbook is not the file published" in output and "tracker check" in output
+    assert _tree(site) == before

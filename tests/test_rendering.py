@@ -138,6 +138,20 @@ def touching_columns(words, least: float = 4.0) -> list[str]:
     return found
 
 
+def table_line_gaps(page) -> list[float]:
+    """The gaps between successive printed lines of a page's table (from under its header row to
+    its source line), in lines: 1 between two lines of one cell, a little more between rows, 2 or
+    more where a row leaves an empty band under its text."""
+    lines = lines_of(body_of(words_of(page)))
+    start = next((i for i, line in enumerate(lines) if line[0][4] in ("Ref", "Sheet", "Economy")), None)
+    if start is None:
+        return []
+    end = next((i for i, line in enumerate(lines) if line[0][4] == "Source:"), len(lines))
+    tops = [line[0][1] for line in lines[start + 1:end]]
+    gaps = [below - above for above, below in zip(tops, tops[1:])]
+    return [gap / min(gaps) for gap in gaps] if len(gaps) > 2 else []
+
+
 needs_pdf = pytest.mark.skipif(not (SOFFICE and PDF_TOOLS), reason="LibreOffice or poppler-utils is not installed")
 
 
@@ -176,6 +190,67 @@ def test_demo_report_prints_as_a_publication(printed, demo):
             assert f"Page {number} of {len(pages)}" in text[number - 1], where
             assert len(lines_of(body)) >= 4, f"{where}: a page that only repeats a header"
             assert not touching_columns(body), f"{where}: columns touch {touching_columns(body)[:5]}"
+
+
+@pytest.fixture(scope="module")
+def printed_2010(demo, tmp_path_factory):
+    """The demo's 2010 report printed by LibreOffice: the catalogue's second version, so commitments
+    added, reworded and with longer short titles."""
+    if not (SOFFICE and PDF_TOOLS):
+        pytest.skip("LibreOffice or poppler-utils is not installed")
+    return to_pdf(demo[0].parent / "progress-2010.xlsx", tmp_path_factory.mktemp("printed-2010"))
+
+
+@needs_pdf
+def test_table_rows_are_as_tall_as_their_printed_text(printed_2010):
+    """Rows were sized 12.75 pt a line for text LibreOffice prints 11.2 pt apart, and for a column
+    narrower than it prints: a band under nearly every wrapped row (193 of 707 gaps over 1.4 lines,
+    the widest 3.3). A line that fills its column to within about 1 % is still counted as
+    wrapping (a row a line too tall, never one too short)."""
+    gaps = [gap for page in pages_of(printed_2010)[1:] for gap in table_line_gaps(page)]
+    bands = [gap for gap in gaps if gap > 1.4]
+    assert len(gaps) > 300, len(gaps)
+    assert len(bands) <= len(gaps) // 100 and max(gaps) < 2.4, f"{len(bands)} of {len(gaps)}, widest {max(gaps):.1f} lines"
+
+
+@needs_pdf
+def test_statuses_chart_prints_every_commitment_label(printed_2010, demo):
+    """LibreOffice wrapped a long label ("AD10-1 Cybersecurity Awareness Day, 29 October") and then,
+    the labels no longer fitting, printed every other one."""
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(demo[0].parent / "progress-2010.xlsx", read_only=True)["Chart data"]
+    rows = list(sheet.iter_rows(values_only=True))
+    column = rows[0].index("Commitment")
+    labels = [row[column] for row in rows[1:] if row[column]]
+    (page,) = [page for page in pages_of(printed_2010) if sheet_of(page) == "Statuses chart"]
+    printed = {" ".join(w[4] for w in line) for line in lines_of(words_of(page))}
+    assert len(labels) == 27 and [label for label in labels if label not in printed] == []
+
+
+@needs_pdf
+def test_no_commitments_page_ends_with_an_instrument_heading(printed_2010, demo):
+    """An instrument's heading row (its pooled rate) printed last on a page, its commitments on the
+    next ("Bangkok Declaration" ended a page of the 2010 report): the sheet's pages are now broken
+    by hand before such a heading."""
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(demo[0].parent / "progress-2010.xlsx", read_only=True)["Commitments"].iter_rows(values_only=True))
+    headings = [row[1] for row in rows[1:] if row[0] is None and row[1] and row[10] is not None]
+    assert len(headings) >= 8, headings
+    figure = re.compile(r"[+-]?\d+(\.\d+)?%?|pp")
+    pages = [page for page in pages_of(printed_2010) if sheet_of(page) == "Commitments"]
+    seen = set()
+    for number, page in enumerate(pages, start=1):
+        lines = [[w[4] for w in line] for line in lines_of(body_of(words_of(page)))]
+        lines = [" ".join(words[:max((i + 1 for i, w in enumerate(words) if not figure.fullmatch(w)), default=0)])
+                 for words in lines]  # less the figures at the right
+        for heading in headings:
+            at = next((i for i, line in enumerate(lines) if len(line) > 12 and heading.startswith(line)), None)
+            if at is not None:
+                seen.add(heading)
+                assert any(re.match(r"[A-Z]+\d*-\d", line) for line in lines[at + 1:]), f"{heading} ends page {number}"
+    assert len(seen) == len(headings) and len(pages) <= 3
 
 
 @needs_pdf

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
 from tracker.checklist import Wordings, applies_in, wording_in, wordings_of
@@ -520,6 +520,17 @@ def items_for(session: Session, year: int | None = None) -> list[Item]:
     if year is not None:
         query = query.where(applies_in(year))
     return list(session.scalars(query))
+
+
+def items_applying(session: Session, year: int, consequence: str = "") -> list[Item]:
+    """The items that apply in ``year`` (``items_for``), refused when there is none: with what that
+    means (``consequence``, ", so there is nothing to report") and the year the catalogue starts."""
+    items = items_for(session, year)
+    if not items:
+        first = session.scalar(select(func.min(Item.first_year)))
+        hint = f" The catalogue starts in {first}." if first else " Load a catalogue first (`tracker init`)."
+        raise Refused(f"No checklist item applies in {year}{consequence}.{hint}")
+    return items
 
 
 def item_record(item: Item) -> dict:

@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
 
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session, aliased
 
 from tracker import rounds
 from tracker.atomic import replacing
-from tracker.catalogue import catalogue_version, items_for, wordings_for
+from tracker.catalogue import catalogue_version, items_applying
+from tracker.checklist import wording_in, wordings_of
 from tracker.economies import member_in, resolve_member
 from tracker.errors import Refused
 from tracker.models import ENTRY_FIELDS, Economy, Entry, Form, Import, Return, Setting, utcnow
@@ -183,15 +184,24 @@ def _identification(wb, identification: dict[str, str]) -> None:
     ws.very_hidden()
 
 
-def last_reported(entry, year: int, previous: tuple[int, str] | None, first_year: int) -> str:
+def wording_start(starts: Sequence[int], year: int) -> int:
+    """The year the wording that applies in ``year`` starts, of a reworded item's ``starts``."""
+    return max((start for start in starts if start <= year), default=starts[0])
+
+
+def last_reported(entry, year: int, previous: tuple[int, str] | None, first_year: int,
+                  wording_starts: Sequence[int] = ()) -> str:
     """What the form shows of an item's latest answer (an entry's row: its year and status): its
     status, its year, and whether it is this year's answer (new, changed or unchanged against the
-    one before) or carried forward; for an item that applies from this year and has no answer
-    yet, that it is new."""
+    one before) or carried forward, and then, for an item reworded since (``wording_starts``: the
+    years its wordings start), that it answered the earlier wording; for an item that applies
+    from this year and has no answer yet, that it is new."""
     if entry is None or not entry.status:
         return f"New in {year}" if first_year == year else "Not reported"
     if entry.year < year:
-        return f"{label(entry.status)} ({entry.year}; carried forward)"
+        then = wording_start(wording_starts, entry.year) if wording_starts else None
+        under = f", under the {then} wording" if then is not None and then != wording_start(wording_starts, year) else ""
+        return f"{label(entry.status)} ({entry.year}; carried forward{under})"
     if previous is None:
         return f"{label(entry.status)} ({year}; new this year)"
     if previous[1] == entry.status:
@@ -242,6 +252,7 @@ class Prefill:
     contacts: dict[int, Return]  # economy id -> its contact point for the year, or the latest earlier one
     widths: list[float]  # the Form sheet's columns
     catalogue: list[tuple[int, list[str], int, int]]  # per item: id, catalogue cells, first year, lines they take
+    wording_starts: dict[int, tuple[int, ...]]  # item id -> the years its wordings start, for an item reworded
 
     @classmethod
     def read(cls, session: Session, economies: list[Economy], year: int, items) -> Prefill:
@@ -265,19 +276,22 @@ def _widths(texts: list[str]) -> list[float]:
     return widths
 
 
-def _catalogue_cells(session: Session, year: int, items) -> tuple[list[float], list[tuple[int, list[str], int, int]]]:
+def _catalogue_cells(session: Session, year: int, items) -> tuple[list[float], list[tuple[int, list[str], int, int]],
+                                                                  dict[int, tuple[int, ...]]]:
     """The columns' widths, and per item, in order: its id, its cells in the columns that come
     from the catalogue (Ref, Instrument, Commitment in the year's wording, Deadline), its first
     year and the lines its cells take, at least ``INPUT_LINES``: the same in every economy's
-    form, so worked out once for all of them."""
-    texts = wordings_for(session, year, items)
+    form, so worked out once for all of them; and the years the wordings of each item reworded start."""
+    wordings = wordings_of(session, items)
+    texts = {item_id: wording_in(item_wordings, year) for item_id, item_wordings in wordings.items()}
     widths = _widths(list(texts.values()))
     rows = []
     for item in items:
         cells = [item.ref, item.instrument.title, texts[item.id], item.deadline.isoformat() if item.deadline else ""]
         lines = max(INPUT_LINES, *(text_lines(value, width) for value, width in zip(cells, widths)))
         rows.append((item.id, cells, item.first_year, lines))
-    return widths, rows
+    starts = {item_id: tuple(start for start, _ in w) for item_id, w in wordings.items() if len(w) > 1}
+    return widths, rows, starts
 
 
 class _RefittedRows(Worksheet):
@@ -296,7 +310,9 @@ class _RefittedRows(Worksheet):
         super()._xml_start_tag_unencoded(tag, attributes)
 
 
-def _form_sheet(wb, formats: _Formats, economy, year, widths, catalogue, latest, earlier, contact) -> None:
+def _form_sheet(wb, formats: _Formats, economy, year, prefill: Prefill) -> None:
+    widths, catalogue, contact = prefill.widths, prefill.catalogue, prefill.contacts.get(economy.id)
+    latest, earlier = prefill.latest.get(economy.id, {}), prefill.earlier.get(economy.id, {})
     ws = wb.add_worksheet(FORM_SHEET, worksheet_class=_RefittedRows)
     _page(ws, f"Progress form: {economy.name} ({economy.code}), {year}", landscape=True)
     ws.fit_to_pages(1, 0)
@@ -326,7 +342,7 @@ def _form_sheet(wb, formats: _Formats, economy, year, widths, catalogue, latest,
         entry = latest.get(item_id)
         answers = ([label(entry.status) if field == "status" else getattr(entry, field) for field in fields]
                    if entry else [None] * len(fields))
-        shown = last_reported(entry, year, earlier.get(item_id), first_year)
+        shown = last_reported(entry, year, earlier.get(item_id), first_year, prefill.wording_starts.get(item_id, ()))
         lines = max(lines, *(text_lines(v, w) for v, w in zip([shown, *answers], shown_widths)))
         ws.set_row(row, LINE_HEIGHT * lines + 3)
         for column, value in enumerate(cells):
@@ -369,8 +385,7 @@ def write_form(session: Session, economy: Economy, year: int, path: Path, reques
         })
         formats = _Formats(wb)
         _instructions(wb, formats, economy, year, request)
-        _form_sheet(wb, formats, economy, year, prefill.widths, prefill.catalogue, prefill.latest.get(economy.id, {}),
-                    prefill.earlier.get(economy.id, {}), prefill.contacts.get(economy.id))
+        _form_sheet(wb, formats, economy, year, prefill)
         _status_list(wb)
         _identification(wb, identification)
         wb.set_properties({"title": f"{economy.name} {year} progress form", "author": "tracker"})
@@ -458,9 +473,7 @@ def write_forms(
     check_year(year)
     if request.return_to:
         check_text(request.return_to, "The address to return the forms to")
-    items = items_for(session, year)
-    if not items:
-        raise Refused(f"No checklist item applies in {year}; there is nothing to ask for.")
+    items = items_applying(session, year, ", so there is nothing to ask for")
     economies = economies_asked(session, year, economy_codes)
     _check_destinations(session, out_dir, economies, year, force)
     rounds.ensure_open(session, year, request.due, "tracker form")

@@ -124,6 +124,14 @@ def list_reports(session: Session) -> list[dict]:
     return [row | {"kept": kept.get(row["id"], {})} for row in reports_log.list_reports(session)]
 
 
+def _refuse_unless_published(report_id: int, kind: str, content: bytes, digest: str) -> None:
+    """Kept bytes that no longer match the SHA-256 listed for them are never handed out as the report."""
+    if _digest(content) != digest:
+        raise Refused(f"Report {report_id}'s kept {kind} is not the file published: its SHA-256 differs from the "
+                      "one listed, so the database was changed outside the tracker. Run `tracker check`, and "
+                      "restore the database from a backup (`tracker restore`) or write the report again.")
+
+
 def kept_file(session: Session, report_id: int, kind: str) -> tuple[str, bytes]:
     """The name and the bytes of report ``report_id``'s ``kind`` file, as published: bytes that no
     longer match the SHA-256 listed for them are refused, never handed out as the report."""
@@ -136,11 +144,22 @@ def kept_file(session: Session, report_id: int, kind: str) -> tuple[str, bytes]:
         what = "no PDF was printed for it" if kind == "pdf" else "it was written before reports were kept"
         raise Refused(f"Report {report_id} has no kept {kind}: {what}.")
     content, digest = kept
-    if _digest(content) != digest:
-        raise Refused(f"Report {report_id}'s kept {kind} is not the file published: its SHA-256 differs from the "
-                      "one listed, so the database was changed outside the tracker. Restore the database from a "
-                      "backup (`tracker restore`); `tracker check` lists every such report.")
+    _refuse_unless_published(report_id, kind, content, digest)
     return Path(logged.file_name).with_suffix(SUFFIXES[kind]).name, content
+
+
+def published_files(session: Session, report_id: int) -> dict[str, tuple[str, bytes, str]]:
+    """Report ``report_id``'s kept files by kind: name, bytes and the SHA-256 listed when it was
+    published. A copy promises those bytes under that SHA-256, so each is checked against it (as
+    ``check`` does) and a file that no longer matches is refused rather than copied."""
+    logged = session.get(ReportLog, report_id)
+    files = {}
+    for kind, digest, content in session.execute(
+            select(KeptReportFile.kind, KeptReportFile.sha256, KeptReportFile.content)
+            .where(KeptReportFile.report_id == report_id)):
+        _refuse_unless_published(report_id, kind, content, digest)
+        files[kind] = (Path(logged.file_name).with_suffix(SUFFIXES[kind]).name, content, digest)
+    return files
 
 
 def save_copy(session: Session, report_id: int, kind: str, destination: Path, force: bool) -> str:

@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from tracker.catalogue import items_for, wordings_for
-from tracker.errors import Refused
+from tracker.catalogue import items_applying, wordings_for
 from tracker.models import Economy, Entry, Item
 from tracker.rates import economies_for
 from tracker.returns import returned_economies
@@ -127,11 +126,7 @@ def match(year: int, items: Iterable[Item], texts: Mapping[int, str], economies:
 def needs_and_offers(session: Session, year: int) -> NeedsAndOffers:
     """``tracker needs --year Y``: the year's needs and offers, read from the database."""
     check_year(year)
-    items = items_for(session, year)
-    if not items:
-        first = session.scalar(select(func.min(Item.first_year)))
-        raise Refused(f"No checklist item applies in {year}, so no need or offer can be written for it."
-                      + (f" The catalogue starts in {first}." if first else " Load a catalogue first (`tracker init`)."))
+    items = items_applying(session, year, ", so no need or offer can be written for it")
     said = {
         (economy_id, item_id): (needs, offers)
         for economy_id, item_id, needs, offers in session.execute(

@@ -118,7 +118,8 @@ def return_page(session: Session, economy_code: str, year: int | None, typed: Ty
         if kept is not None and shown_fingerprint(kept) != typed.shown.get(item.ref):
             answers = {name: kept.get(name) or None for name in ENTRY_FIELDS}
         rows.append({"ref": item.ref, "instrument": cells[1], "text": cells[2], "deadline": cells[3] or None,
-                     "last_reported": forms.last_reported(entry, year, earlier.get(item.id), first_year),
+                     "last_reported": forms.last_reported(entry, year, earlier.get(item.id), first_year,
+                                                          prefill.wording_starts.get(item.id, ())),
                      "this_year": bool(entry and entry.year == year and entry.status),
                      "review_note": item_notes.get(item.ref),
                      "shown": shown} | answers)

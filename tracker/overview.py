@@ -18,11 +18,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import checklist, comparison, history, needs, progress, rates, reports_log, returns, rounds, years
-from tracker.catalogue import items_for, resolve_item, show_item, wordings_for
+from tracker.catalogue import items_applying, items_for, resolve_item, show_item, wordings_for
 from tracker.errors import Refused
 from tracker.mail.log import last_contacted
 from tracker.mail.settings import read_settings
-from tracker.models import Economy, Entry, Item, Round
+from tracker.models import Economy, Entry, Round
 from tracker.status import label
 
 NOT_REPORTED = "Not reported"
@@ -33,9 +33,7 @@ def known_year(session: Session, year: int | None) -> int:
     implausible, or before any item applies."""
     year = default_year(session) if year is None else year
     years.check_year(year)
-    if not items_for(session, year):
-        first = session.scalar(select(func.min(Item.first_year)))
-        raise Refused(f"No checklist item applies in {year}." + (f" The catalogue starts in {first}." if first else ""))
+    items_applying(session, year)
     return year
 
 

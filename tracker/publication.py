@@ -74,6 +74,12 @@ def publication_settings(session: Session) -> list[dict]:
     ]
 
 
+def site_title(publication: Publication) -> str:
+    """What a site of every year's report is called: what the reports are about (the subject), else
+    who publishes them, else the report's own title (a year's, which the site would outlive)."""
+    return publication.subject or publication.publisher or publication.title
+
+
 def publication_for(session: Session, year: int) -> Publication:
     """The title, subject, publisher and foreword of the report of ``year``."""
     values = {row["field"]: row["value"].replace(YEAR, str(year)) for row in publication_settings(session)}

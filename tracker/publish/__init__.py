@@ -40,6 +40,12 @@ class PublishedSite:
     size: int  # bytes
 
 
+def shared_stylesheet() -> bytes:
+    """The rules the site shares with the browser view (which serves them as ``/shared.css``): one
+    source for both, the site's own rules written after them into its one ``style.css``."""
+    return files("tracker.publish").joinpath("templates/shared.css").read_bytes()
+
+
 def _downloads(folder: Path, years: list[PublishedYear]) -> tuple[dict[int, dict[str, str]], list[dict]]:
     """The kept report files, byte for byte, under downloads/; per year kind -> path, and the rows
     the downloads page lists."""
@@ -47,7 +53,7 @@ def _downloads(folder: Path, years: list[PublishedYear]) -> tuple[dict[int, dict
     (folder / "downloads").mkdir()
     for published in years:
         paths[published.year] = {}
-        for kind, (name, content) in published.files.items():
+        for kind, (name, content, _sha256) in published.files.items():
             path = f"downloads/{published.year}/{name}"
             (folder / path).parent.mkdir(exist_ok=True)
             (folder / path).write_bytes(content)
@@ -100,7 +106,8 @@ def publish_site(session: Session, year: int, out: Path, years: tuple[int, int] 
             downloads, download_rows = _downloads(built, published)
             data_files = write_package(built, published, downloads, licence)
             pages = write_pages(built, published, download_rows, data_files)
-            (built / "style.css").write_bytes(files("tracker.publish").joinpath("templates/style.css").read_bytes())
+            (built / "style.css").write_bytes(
+                shared_stylesheet() + files("tracker.publish").joinpath("templates/style.css").read_bytes())
             (built / MARK).write_text("Written by `tracker publish`; publishing again replaces this folder whole.\n")
             every = [p for p in built.rglob("*") if p.is_file()]
             size = sum(p.stat().st_size for p in every)

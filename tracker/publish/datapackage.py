@@ -9,7 +9,6 @@ Every figure is the published report's, rounded as the report rounds it (``perce
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 from pathlib import Path
 
@@ -135,8 +134,7 @@ def _commitments(published: PublishedYear) -> list[dict]:
 
 
 def _reports(published: PublishedYear, downloads: dict[str, str]) -> dict:
-    files = published.files
-    digest = {kind: hashlib.sha256(content).hexdigest() for kind, (_name, content) in files.items()}
+    digest = {kind: sha256 for kind, (_name, _content, sha256) in published.files.items()}
     return {"year": published.year, "report": published.report_id,
             "data_as_of": published.moment.replace(microsecond=0).isoformat() + "Z",
             "workbook": downloads.get("workbook"), "workbook_sha256": digest.get("workbook"),

@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from tracker.models import Economy, Item
 from tracker.percentages import percent_text, points_text, rounded_percent
+from tracker.publication import site_title
 from tracker.publish import site
 from tracker.publish.site import PublishedYear
 from tracker.status import LABELS, SHORT, STATUS_KEYS
@@ -43,8 +44,8 @@ class Writer:
     def __init__(self, folder: Path, years: list[PublishedYear]):
         self.folder, self.years, self.env = folder, years, environment()
         self.lead = years[-1]
-        self.shared = {"publication": self.lead.publication, "years": [p.year for p in years],
-                       "illustrative": any(p.data.illustrative for p in years)}
+        self.shared = {"site_title": site_title(self.lead.publication), "publisher": self.lead.publication.publisher,
+                       "years": [p.year for p in years], "illustrative": any(p.data.illustrative for p in years)}
         self.pages: list[str] = []
 
     def write(self, path: str, template: str, **context) -> None:
@@ -68,8 +69,7 @@ def _overview(published: PublishedYear) -> dict:
     comparison = data.comparison
     commitments = [{"item": item, "text": data.texts[item.id], "figure": site.commitment(published, item)}
                    for item in data.items]
-    return {"published": published, "publication": published.publication, "data": data,
-            "returned": returned, "missing": missing,
+    return {"published": published, "data": data, "returned": returned, "missing": missing,
             "region": site.region(published), "instruments": site.instruments(published),
             "commitments": commitments,
             "basis": comparison.basis.describe() if comparison else None,
@@ -80,7 +80,7 @@ def _matrix(published: PublishedYear) -> dict:
     data = published.data
     rows = [(e, [site.entry(published, e.id, item.id) for item in data.items], data.returned(e.id))
             for e in data.economies]
-    return {"published": published, "publication": published.publication, "items": data.items, "rows": rows}
+    return {"published": published, "items": data.items, "rows": rows}
 
 
 def _commitment(years: list[PublishedYear], item: Item, economies: list[Economy]) -> dict:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from tracker.comparison import Change
 from tracker.errors import Refused
-from tracker.kept_reports import kept_file
+from tracker.kept_reports import published_files
 from tracker.models import NARRATIVE_FIELDS, Economy, Item, KeptReportFile, ReportLog
 from tracker.publication import Publication
 from tracker.rates import Tally, pooled
@@ -34,7 +34,7 @@ class PublishedYear:
     report_id: int
     moment: datetime
     data: ReportData
-    files: dict[str, tuple[str, bytes]]  # kind ("workbook", "pdf") -> (file name, bytes as kept)
+    files: dict[str, tuple[str, bytes, str]]  # kind ("workbook", "pdf") -> file name, bytes as kept, their SHA-256
 
     @property
     def publication(self) -> Publication:
@@ -77,9 +77,8 @@ def published_report(session: Session, year: int) -> ReportLog | None:
 def published_year(session: Session, report: ReportLog) -> PublishedYear:
     """The year of ``report`` as it published it: the data as of the report's moment."""
     moment = report.as_of or report.written_at
-    kinds = session.scalars(select(KeptReportFile.kind).where(KeptReportFile.report_id == report.id)).all()
-    files = {kind: kept_file(session, report.id, kind) for kind in ("workbook", "pdf") if kind in kinds}
-    return PublishedYear(report.year, report.id, moment, gather(session, report.year, moment), files)
+    return PublishedYear(report.year, report.id, moment, gather(session, report.year, moment),
+                         published_files(session, report.id))
 
 
 def published_years(session: Session, years: list[int]) -> list[PublishedYear]:

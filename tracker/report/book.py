@@ -41,15 +41,33 @@ PERCENT = "0.0%"
 POINTS_CHANGE = '+0.0" pp";-0.0" pp";0.0" pp"'
 DATETIME = "yyyy-mm-dd hh:mm"
 DATE = "yyyy-mm-dd"
-LINE_HEIGHT = 12.75  # points per line of 10 pt text
-#: Column width an indented cell loses to its indent (LibreOffice prints an indent of 1 as about
-#: 1.7 characters), so that text wraps before it reaches the next column.
-INDENT_WIDTH = 2.5
+LINE_HEIGHT = 12.75  # points: a row of one line of 10 pt text (Excel's default row for Arial 10)
+#: Points from one line of wrapped 10 pt text to the next as LibreOffice prints it (11.2): a row
+#: of N lines is N of these and a little padding, so that it leaves no empty band under its text.
+LINE_PITCH = 11.25
+#: Column width an indented cell loses to its indent: LibreOffice prints an indent of 1 as about
+#: 0.8 em (printed, a cell indented wraps 0.55 em a unit of width less 0.6 em, one not indented
+#: 0.555 em a unit), so that text wraps before it reaches the next column.
+INDENT_WIDTH = 1.3
+#: Points inside the margins of an A4 page (width, height), landscape and portrait.
+PRINTABLE = {True: (841.9 - 2 * 28.8, 595.3 - 50.4 - 43.2), False: (595.3 - 2 * 28.8, 841.9 - 50.4 - 43.2)}
+#: Points LibreOffice prints a unit of column width as (with the 5/7 of padding every column has):
+#: 5.52 to 5.59 measured; the most, so that a sheet printed at the scale worked out from it fits
+#: the page's width.
+POINTS_PER_WIDTH = 5.6
+#: Points of a page's height left unused by the hand-made page breaks, for the rounding of row
+#: heights in print (LibreOffice filled 502 to 508 of its 502 points).
+PAGE_SLACK = 8
 DATA_COLUMNS = [
     "Economy code", "Economy", "Returned", "Ref", "Instrument", "Category", "Commitment", "Deadline", "Year", "Status",
     "Measures undertaken", "Further measures planned", "Timeframe", "Capacity-building needs",
     "Capacity-building offers", "Evidence", "Last updated",
 ]
+
+
+def rows_height(lines: int, size: float = 1.0) -> float:
+    """The height of a row of ``lines`` lines of wrapped text, ``size`` times 10 pt."""
+    return LINE_PITCH * size * lines + 2 * size
 
 
 def _escape_header(text: str) -> str:
@@ -131,13 +149,18 @@ class Sheet:
     """
 
     def __init__(self, book: Book, name: str, widths: list[float], landscape: bool = True, header: str | None = None,
-                 printed: bool = True):
-        self.book, self.widths, self.row, self.printed = book, widths, 0, printed
+                 printed: bool = True, paginated: bool = False):
+        self.book, self.widths, self.row, self.printed, self.landscape = book, widths, 0, printed, landscape
+        self.paginated = paginated
         self.limits = [fits_unmeasured(width) for width in widths]
+        self.heights: dict[int, float] = {}  # rows not of one line, kept for ``paginate``
+        self.kept_with_next: set[int] = set()
+        self.table_header: int | None = None
         self.ws = ws = book.wb.add_worksheet(name, worksheet_class=RowWorksheet)
         ws.set_paper(9)
         ws.set_landscape() if landscape else ws.set_portrait()
-        ws.fit_to_pages(1, 0)
+        if not paginated:  # fitted to the page's width, its pages broken by the program printing it
+            ws.fit_to_pages(1, 0)
         ws.set_margins(left=0.4, right=0.4, top=0.7, bottom=0.6)
         page_header(ws, book, header or name)
         for column, width in enumerate(widths):
@@ -148,7 +171,8 @@ class Sheet:
     def _room(self, column: int) -> float:
         return self.widths[column] - INDENT_WIDTH if self.printed else self.widths[column]
 
-    def put(self, values, fmt=None, wrap: tuple[int, ...] = (), height: float | None = None) -> int:
+    def put(self, values, fmt=None, wrap: tuple[int, ...] = (), height: float | None = None,
+            keep_with_next: bool = False) -> int:
         """Write a row; ``wrap`` lists the columns whose text wraps (the row grows to show it). On a
         printed sheet every text cell wraps, indented.
 
@@ -164,13 +188,19 @@ class Sheet:
             lines, limits = 1, self.limits
             for column in wrap:
                 value, room = values[column], self._room(column)
+                bold = False
                 if type(value) is Styled:  # a code centred in its cell has the whole width
-                    value, room = value.value, room if value.fmt in self.book.indented_formats else self.widths[column]
+                    bold = value.fmt is book.group
+                    value, room = value.value, room if value.fmt in book.indented_formats else self.widths[column]
                 if type(value) is str and (self.printed or len(value) > limits[column] or "\n" in value):
-                    lines = max(lines, text_lines(value, room))
-            height = LINE_HEIGHT * lines + 2 if lines > 1 else None
+                    lines = max(lines, text_lines(value, room, bold))
+            height = rows_height(lines) if lines > 1 else None
         if height:
             self.ws.set_row(row, height)
+            if self.paginated:
+                self.heights[row] = height
+        if keep_with_next:
+            self.kept_with_next.add(row)
         # A format costs a fifth more per cell: a row of one line needs none, a taller one aligns
         # its cells to the top and wraps its long text.
         plain = fmt or (book.top if height else None)
@@ -214,7 +244,8 @@ class Sheet:
                 self.widths[column], self.limits[column] = need, fits_unmeasured(need)
                 self.ws.set_column(column, column, need)
         lines = max(text_lines(t, self.widths[c] - INDENT_WIDTH) for c, t in enumerate(titles))  # 9 pt bold: as 10 pt
-        self.ws.set_row(row, LINE_HEIGHT * lines + 3)
+        self.heights[row] = rows_height(lines) + 1
+        self.ws.set_row(row, self.heights[row])
         for column, title in enumerate(titles):
             self.ws.write_string(row, column, title, book.header_number if column in numbers else
                                  book.header_centred if column in centred else book.header)
@@ -226,7 +257,28 @@ class Sheet:
         row = self.header(titles, numbers, centred)
         self.ws.freeze_panes(row + 1, first_column_kept)
         self.ws.repeat_rows(row)
+        self.table_header = row
         return row
+
+    def paginate(self) -> None:
+        """Break a ``paginated`` sheet's pages by hand, so that a row kept with the next (a group's
+        heading) never ends a page, away from what it heads: the sheet printed at a scale worked
+        out here (a sheet fitted to the page's width has its breaks ignored by Excel), each page
+        as full as it can be. Called once every row is written."""
+        width, height = PRINTABLE[self.landscape]
+        scale = min(100, int(100 * width / sum((w + 5 / 7) * POINTS_PER_WIDTH for w in self.widths)))
+        self.ws.set_print_scale(scale)
+        room = (height - PAGE_SLACK) * 100 / scale
+        repeated = self.heights.get(self.table_header, LINE_HEIGHT) if self.table_header is not None else 0.0
+        breaks, used = [], 0.0
+        for row in range(self.row):
+            need = self.heights.get(row, LINE_HEIGHT)
+            if used + need > room and row > (breaks[-1] if breaks else 0) + 1:
+                start = row - 1 if row - 1 in self.kept_with_next else row
+                breaks.append(start)
+                used = repeated + sum(self.heights.get(r, LINE_HEIGHT) for r in range(start, row))
+            used += need
+        self.ws.set_h_pagebreaks(breaks)
 
     def blank(self) -> None:
         self.row += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tracker.report.book import NOT_REPORTED, Book, Sheet, page_header, short_label
+from tracker.report.book import NOT_REPORTED, Book, Sheet, brief, page_header, short_label
 from tracker.status import LABELS, STATUS_COLOURS, STATUS_KEYS
 from tracker.workbook.typesetting import FONT_NAME
 
@@ -21,6 +21,9 @@ LIKE_FOR_LIKE_COLOUR = "#7F7F7F"
 RATE_COLOUR = STATUS_COLOURS["implemented"]
 CHART_FONT = {"name": FONT_NAME, "size": 9}
 RATES, STATUSES, TREND = 0, 4, 13  # first column of each block on the Chart data sheet
+#: A commitment's label on the Statuses chart is cut to one line of this width: LibreOffice wraps
+#: a longer one (over about 21 ems) and then, the labels no longer fitting, prints every other.
+STATUS_LABEL_WIDTH = 41
 
 
 @dataclass
@@ -82,7 +85,7 @@ def write_chart_data(book: Book, where: ChartData) -> None:
         if row < len(data.items):
             item = data.items[row]
             tally = data.item_tallies[item.id]
-            cells[STATUSES] = f"{item.ref} {short_label(item, data.texts[item.id])}"
+            cells[STATUSES] = brief(f"{item.ref} {short_label(item, data.texts[item.id])}", STATUS_LABEL_WIDTH)
             for offset, key in enumerate(statuses):
                 cells[STATUSES + 1 + offset] = tally.counts[key] if key else tally.not_reported
         if row < len(years):
@@ -173,7 +176,9 @@ def trend_chart(book: Book, where: ChartData):
                           "values": [SHEET, 1, column, last, column],
                           "line": {"color": LIKE_FOR_LIKE_COLOUR, "width": 1.5, "dash_type": "dash"},
                           "marker": {"type": "circle", "size": 5, "fill": {"color": LIKE_FOR_LIKE_COLOUR},
-                                     "border": {"color": LIKE_FOR_LIKE_COLOUR}}})
+                                     "border": {"color": LIKE_FOR_LIKE_COLOUR}},
+                          "data_labels": {"value": True, "num_format": "0.0%", "position": "above",
+                                          "font": {**CHART_FONT, "color": "#404040"}}})
     chart.show_blanks_as("gap")
     chart.set_y_axis({"min": 0, "max": 1, "major_unit": 0.25, "num_format": "0%", "num_font": CHART_FONT,
                       "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}})

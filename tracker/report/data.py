@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from tracker.comparison import Basis, Comparison, basis_for, comparison_of, counts_in_database, counts_of_entries
-from tracker.catalogue import catalogue_version, items_for, wordings_for
+from tracker.catalogue import catalogue_version, items_applying, items_for, wordings_for
 from tracker.history import contacts_as_of, entries_as_of
 from tracker.import_log import undone_ids
 from tracker.errors import Refused
@@ -257,10 +257,7 @@ def known_year(session: Session, year: int) -> None:
     check_year(year)
     if year > date.today().year + 1:
         raise Refused(f"{year} has not come yet: give a year up to {date.today().year + 1}.")
-    if not items_for(session, year):
-        first = session.scalar(select(func.min(Item.first_year)))
-        hint = f" The catalogue starts in {first}." if first else " Load a catalogue first (`tracker init`)."
-        raise Refused(f"No checklist item applies in {year}, so there is nothing to report.{hint}")
+    items_applying(session, year, ", so there is nothing to report")
 
 
 def gather(session: Session, year: int, as_of: datetime | None = None) -> ReportData:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tracker import __version__
 from tracker.comparison import BASIS_DEFINITION
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA
-from tracker.report.book import ILLUSTRATIVE_NOTE, LINE_HEIGHT, NO_RETURN, NOT_REPORTED, Book, Sheet, Styled, profile_names
+from tracker.report.book import ILLUSTRATIVE_NOTE, NO_RETURN, NOT_REPORTED, Book, Sheet, Styled, profile_names, rows_height
 from tracker.report.findings import key_findings
 from tracker.status import NOT_REPORTED_CODE, SCALE, STATUS_CODES
 from tracker.workbook.typesetting import text_lines
@@ -24,13 +24,13 @@ def write_cover(book: Book) -> None:
         s.blank()
     for text, fmt, size in ((publication.title, book.cover_title, 2.0), (publication.subject, book.cover_text, 1.2)):
         if text:
-            s.ws.set_row(s.row, LINE_HEIGHT * size * text_lines(text, PAGE / size) + 6)
+            s.ws.set_row(s.row, rows_height(text_lines(text, PAGE / size, fmt is book.cover_title), size) + 4)
             s.ws.write_string(s.row, 0, text, fmt)
             s.row += 2
     for text in (publication.publisher, f"Report for {data.year}",
                  f"Data as of {data.data_last_changed:%Y-%m-%d}" if data.data_last_changed else "No data recorded yet"):
         if text:
-            s.ws.set_row(s.row, LINE_HEIGHT * 1.2 * text_lines(text, PAGE / 1.2) + 4)
+            s.ws.set_row(s.row, rows_height(text_lines(text, PAGE / 1.2), 1.2) + 2)
             s.ws.write_string(s.row, 0, text, book.cover_text)
             s.row += 1
     if data.illustrative:
@@ -91,7 +91,7 @@ def write_findings(book: Book) -> None:
 
 def write_about(book: Book) -> None:
     data = book.data
-    s = Sheet(book, "About", [30, 17, 46], landscape=False)
+    s = Sheet(book, "About", [26, 12, 55], landscape=False)
     s.put([f"About this report ({data.year})"], book.title, height=20)
     if data.illustrative:
         s.sentence(ILLUSTRATIVE_NOTE, book.notice, columns=3)

@@ -9,7 +9,7 @@ from tracker.report.book import NOT_REPORTED, Book, Sheet, Styled, brief, pct, s
 from tracker.report.findings import movement
 from tracker.status import LABELS
 
-WIDTHS = [10, 30, 22, 28, 60]
+WIDTHS = [10, 36, 22, 34, 48]
 MOVES = {"new": "First report", "unchanged": "Unchanged", "up": "Up from {}", "down": "Down from {}",
          "other": "Changed from {}"}
 

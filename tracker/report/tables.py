@@ -31,7 +31,7 @@ def _returned_phrase(data: ReportData) -> str:
 def write_commitments(book: Book) -> None:
     """Commitments grouped by instrument, each group led by its pooled figures."""
     data, comparison = book.data, book.data.comparison
-    s = Sheet(book, "Commitments", [10, 34, 10, *[COUNT_WIDTH] * 7, 12, 11])
+    s = Sheet(book, "Commitments", [10, 34, 10, *[COUNT_WIDTH] * 7, 12, 11], paginated=True)
     numbers = range(2, 12)
     s.table(["Ref", "Commitment", "Deadline", *COUNT_TITLES, "Implementation rate", change_title(data)], 2, numbers)
     added = {item.id for item in comparison.basis.added} if comparison else set()
@@ -43,7 +43,7 @@ def write_commitments(book: Book) -> None:
         change = comparison.items(members) if comparison else None
         s.put([None, Styled(title, book.group), *[Styled(None, book.group_blank)] * 8,
                pct(book, tally.rate, fmt=book.group_percent),
-               pct(book, change and change.rate_change, True, book.group_change)])
+               pct(book, change and change.rate_change, True, book.group_change)], keep_with_next=True)
         for item in members:
             tally = data.item_tallies[item.id]
             change = comparison.by_item.get(item.id) if comparison else None
@@ -59,6 +59,7 @@ def write_commitments(book: Book) -> None:
     if data.reworded_sentence():
         notes.append(data.reworded_sentence() + ".")
     s.source(" ".join(notes) + " Definitions: About.", 8)
+    s.paginate()
 
 
 def economy_order(data: ReportData) -> list[Economy]:
@@ -151,7 +152,7 @@ def write_trend(book: Book) -> None:
 def write_overdue(book: Book) -> None:
     """Each overdue commitment once, with the economies (that returned) where it is not implemented."""
     data = book.data
-    s = Sheet(book, "Overdue", [10, 34, 11, 14, 70])
+    s = Sheet(book, "Overdue", [10, 34, 11, 17, 67])
     s.table(["Ref", "Commitment", "Deadline", "Overdue by", f"Economies, with their status in {data.year}"], 2, (2,))
     by_item: dict[int, list] = {}
     for economy, item, status, _days, months in data.overdue_rows():

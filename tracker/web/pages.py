@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from tracker import history, import_log, kept_reports, overview
 from tracker.errors import Refused
+from tracker.publish import shared_stylesheet
 from tracker.years import check_year
 from tracker.users import Viewer
 from tracker.web.rendering import json_response, render, status_stylesheet, wants_json
@@ -155,6 +156,11 @@ def report_download(request: Request):
     return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def shared_rules(request: Request):
+    """The rules the browser view shares with the public site, from the one stylesheet of them."""
+    return Response(shared_stylesheet(), media_type="text/css", headers={"Cache-Control": "max-age=3600"})
+
+
 def statuses_stylesheet(request: Request):
     return Response(status_stylesheet(), media_type="text/css", headers={"Cache-Control": "max-age=3600"})
 
@@ -175,5 +181,6 @@ routes = [
     *twin("/reports", "reports.html", reports_page),
     Route("/reports/{report_id:int}/{kind:str}", report_download, methods=["GET"]),
     Route("/favicon.ico", favicon, methods=["GET"]),
+    Route("/shared.css", shared_rules, methods=["GET"]),
     Route("/statuses.css", statuses_stylesheet, methods=["GET"]),
 ]

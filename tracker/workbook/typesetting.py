@@ -31,7 +31,17 @@ _ASCII_WIDTHS = (
     333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,  # ` to o
     556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,  # p to ~
 )
+#: The same for Arial Bold (and Liberation Sans Bold): headings, group rows, the cover's title.
+_ASCII_BOLD_WIDTHS = (
+    278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278,  # space to /
+    556, 556, 556, 556, 556, 556, 556, 556, 556, 556, 333, 333, 584, 584, 584, 611,  # 0 to ?
+    975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722, 611, 833, 722, 778,  # @ to O
+    667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556,  # P to _
+    333, 556, 611, 556, 611, 556, 333, 611, 611, 278, 278, 556, 278, 889, 611, 611,  # ` to o
+    611, 611, 389, 556, 333, 611, 556, 778, 556, 556, 500, 389, 280, 389, 584,  # p to ~
+)
 _WIDTHS = {chr(32 + index): width / 1000 for index, width in enumerate(_ASCII_WIDTHS)}
+_BOLD_WIDTHS = {chr(32 + index): width / 1000 for index, width in enumerate(_ASCII_BOLD_WIDTHS)}
 #: Ems of 10 pt text that one unit of column width holds, less the cell's padding, a little on
 #: the safe side of LibreOffice's print: there "Promoting Growth" (8.06 em) wrapped in a column
 #: 14 wide (so under 0.576 a unit) and "APEC Cyber Security" (9.55 em) fitted in one 17 wide
@@ -42,16 +52,20 @@ EMS_PER_WIDTH = 0.55
 WIDEST_EM = 1.015
 
 
-def _em(character: str) -> float:
-    width = _WIDTHS.get(character)
+def _em(character: str, widths: dict[str, float] = _WIDTHS) -> float:
+    width = widths.get(character)
     if width is None:
         width = 1.0 if unicodedata.east_asian_width(character) in "WF" else 0.6
     return width
 
 
-def text_width(text: str) -> float:
-    """How wide ``text`` prints in 10 pt Arial, in ems."""
-    return sum(map(_em, text))
+def _bold_em(character: str) -> float:
+    return _em(character, _BOLD_WIDTHS)
+
+
+def text_width(text: str, bold: bool = False) -> float:
+    """How wide ``text`` prints in 10 pt Arial (or Arial Bold), in ems."""
+    return sum(map(_bold_em if bold else _em, text))
 
 
 #: A word's width, each word measured once: words recur (a report's text took 28 us a text
@@ -65,16 +79,17 @@ def fits_unmeasured(width: float) -> float:
     return width * EMS_PER_WIDTH / WIDEST_EM
 
 
-def wrapped(value, width: float) -> list[str]:
+def wrapped(value, width: float, bold: bool = False) -> list[str]:
     """``value`` broken into lines that fit a column ``width`` wide (word by word, a word too long
     for a line broken where it reaches the edge), as a spreadsheet wraps it in print."""
     room = width * EMS_PER_WIDTH
-    space = _em(" ")
+    em = _bold_em if bold else _em
+    space = em(" ")
     lines = []
     for paragraph in str(value).split("\n"):
         line, used = "", 0.0
         for word in paragraph.split():
-            size = _word_width(word) if len(word) <= 40 else text_width(word)
+            size = _word_width(word, bold) if len(word) <= 40 else text_width(word, bold)
             if line and used + space + size <= room:
                 line, used = f"{line} {word}", used + space + size
                 continue
@@ -85,27 +100,27 @@ def wrapped(value, width: float) -> list[str]:
                 continue
             line, used = "", 0.0
             for character in word:
-                if line and used + _em(character) > room:
+                if line and used + em(character) > room:
                     lines.append(line)
                     line, used = "", 0.0
-                line, used = line + character, used + _em(character)
+                line, used = line + character, used + em(character)
         lines.append(line)
     return lines
 
 
 @lru_cache(maxsize=4096)
-def _lines(text: str, width: float) -> int:
-    return len(wrapped(text, width))
+def _lines(text: str, width: float, bold: bool) -> int:
+    return len(wrapped(text, width, bold))
 
 
-def text_lines(value, width: float) -> int:
+def text_lines(value, width: float, bold: bool = False) -> int:
     """How many lines ``value`` takes when wrapped in a column ``width`` wide."""
     if value is None:
         return 1
     text = str(value)
     if len(text) <= fits_unmeasured(width) and "\n" not in text:
         return 1
-    return _lines(text, width)
+    return _lines(text, width, bold)
 
 
 def write_text(ws: Worksheet, row: int, column: int, text: str, fmt: Format | None = None) -> int:
