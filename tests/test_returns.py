@@ -212,6 +212,7 @@ def test_the_secretariats_records_over_an_online_draft_make_a_return(tracker, st
     assert returned_now_and_rebuilt(store, "JPN") == (False, False)
     tracker("record", "JPN", "LC02-1", "--year", "2009", "--status", "partial")
     assert returned_now_and_rebuilt(store, "JPN") == (True, True)
-    save_online(focal_point, "JPN", {"measures:LC02-1": "A law"})  # the status stays the secretariat's
+    save_online(focal_point, "JPN", {"measures:LC02-1": "A law", "needs:LC02-2": "Training"})  # no status
     assert returned_everywhere(tracker, store, web, "JPN") == every_place(True)
     assert returned_now_and_rebuilt(store, "JPN") == (True, True)
+    assert "No problems found." in tracker("check").output  # each entry's draft mark is its history's

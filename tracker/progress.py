@@ -195,7 +195,7 @@ def record_entries(
         differences = _differences(entry, values, carried=(carried or {}).get(item.id))
         if entry is None and differences:
             new_entries.append({"economy_id": economy.id, "item_id": item.id, "year": year, "updated_at": now,
-                                "updated_by": source, "status_draft": draft}
+                                "updated_by": source, "status_draft": draft and values.get("status") is not None}
                                | {name: values.get(name) for name in ENTRY_FIELDS})
         elif entry is not None:
             _set(entry, differences, "", now, source)
