@@ -216,3 +216,17 @@ def test_the_secretariats_records_over_an_online_draft_make_a_return(tracker, st
     assert returned_everywhere(tracker, store, web, "JPN") == every_place(True)
     assert returned_now_and_rebuilt(store, "JPN") == (True, True)
     assert "No problems found." in tracker("check").output  # each entry's draft mark is its history's
+
+
+def test_undoing_an_import_over_an_online_draft_puts_the_draft_back(tracker, store, form_of, web):
+    form = fill(form_of("JPN"), {"LC02-1": {"Status": "Implemented"}})
+    focal_point = signed_in(client(store), "fumiko")
+    save_online(focal_point, "JPN", {"status:LC02-1": "planned", "status:LC02-2": "partial"})
+    tracker("import", "--force", str(form))  # the form's Implemented over the focal point's saved Planned
+    assert returned_now_and_rebuilt(store, "JPN") == (True, True)
+    [imported] = json.loads(tracker("imports", "list", "--json").output)
+    tracker("imports", "undo", str(imported["id"]))
+    shown = {row["ref"]: row for row in json.loads(tracker("show", "JPN", "--year", "2009", "--json").output)}
+    assert shown["LC02-1"]["status"] == "planned"  # the focal point's answer, put back: a draft again
+    assert returned_now_and_rebuilt(store, "JPN") == (False, False)
+    assert "No problems found." in tracker("check").output
