@@ -55,10 +55,11 @@ def refuse_if_closed(session: Session, year: int) -> None:
 def refuse_unless_open(session: Session, year: int, so: str) -> Round:
     """The year's round, held as ``refuse_if_closed`` holds it; refused when it is closed, or was
     never opened (``no_round_message`` with ``so``)."""
-    refuse_if_closed(session, year)
     round_ = _held_round(session, year)
     if round_ is None:
         raise Refused(no_round_message(year, so))
+    if round_.is_closed:
+        raise Refused(closed_message(round_))
     return round_
 
 
