@@ -139,14 +139,17 @@ def test_check_finds_values_that_differ_from_their_history_and_lost_import_chang
          "UPDATE entry SET measures = 'typed behind its back' WHERE status = 'planned' AND measures IS NULL "
          "AND economy_id = (SELECT id FROM economy WHERE code = 'JPN')",
          "UPDATE economy_return SET name = 'Someone else'",
+         "UPDATE entry SET status_draft = TRUE WHERE status = 'implemented'",
          "DELETE FROM change WHERE import_id IS NOT NULL AND new_value = 'planned'")
     result = json.loads(tracker("check", "--json", expect=1).output)
     problems = "\n".join(result["problems"])
     assert "JPN LC02-1 2008 measures: stored 'typed behind its back', but its history ends at None" in problems
     assert "JPN 2008 contact name: stored 'Someone else', but its history ends at 'Hanako Sato'" in problems
     assert "PER LC02-2 2008 status: stored 'planned', but its history ends at None" in problems
+    assert ("PER LC02-1 2008: its status is stored as an online draft, but its history says it is not one."
+            in problems)
     assert "recorded 2 new and 0 changed entries, but the history holds changes for 1" in problems
-    assert len(result["problems"]) == 4 and result["ok"] is False
+    assert len(result["problems"]) == 5 and result["ok"] is False
 
 
 def test_check_finds_broken_references_in_an_sqlite_file(tracker, store):

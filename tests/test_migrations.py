@@ -270,3 +270,28 @@ def test_upgrade_to_0013_keeps_accounts_and_their_passwords(target):
         with store.engine.begin() as connection:
             connection.execute(text("INSERT INTO password_reset (account_id, token_sha256, created_at, expires_at, "
                                     "issued_by) VALUES (999, 'x', '2030-01-01', '2030-01-02', 'test')"))
+
+
+def test_upgrade_to_0015_keeps_entries_and_history_and_counts_them_as_returned_as_before(target):
+    """Drafts are new: answers recorded before are no drafts, and their economy stays returned, now
+    and as rebuilt from the history."""
+    from tracker.models import utcnow
+    from tracker.returns import returned_economies
+
+    store = Store(target)
+    initialise(store)
+    with store.transaction() as session:
+        economy = session.scalar(select(Economy).where(Economy.code == "JPN"))
+        item = session.scalar(select(Item).where(Item.ref == "LC02-1"))
+        record_entries(session, economy, 2008, [(item, {"status": "planned"})], "test")
+        jpn = economy.id
+    with store.engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0014_shared_state")
+        assert "status_draft" not in {column["name"] for column in inspect(connection).get_columns("entry")}
+    store.upgrade()
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT status, status_draft FROM entry")).all() == [("planned", False)]
+        assert connection.execute(text("SELECT field, draft FROM change")).all() == [("status", False)]
+    with store.transaction() as session:
+        assert jpn in returned_economies(session, 2008)
+        assert jpn in returned_economies(session, 2008, as_of=utcnow())

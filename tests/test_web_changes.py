@@ -15,6 +15,7 @@ from starlette.testclient import TestClient
 
 from conftest import Tracker
 from formtools import fill, snapshot
+from test_statements import counting, locks_and_round_reads
 from tracker.models import UploadPreview
 from tracker.web.app import create_app
 from tracker.workbook.layout import FIELD_LABELS
@@ -54,6 +55,23 @@ def history(tracker, economy="JPN"):
 def save(browser, economy, ref, values, page=None):
     page = page or browser.get(f"/economies/{economy}?year=2008").text
     return browser.post(f"/economies/{economy}/items/{ref}", data=entry_form(page, ref) | values)
+
+
+def test_a_correction_checks_its_year_in_the_transaction_that_writes_it(web, store, round_2008):
+    """The round is read once, by the transaction that writes (and holds it until commit); a focal
+    point's correction of a year without a round is refused there, with nothing written."""
+    signed_in(web, "eddie")
+    page = web.get("/economies/JPN?year=2008").text
+    with counting() as statements:
+        assert save(web, "JPN", "LC02-1", {"timeframe": "2010"}, page).status_code == 303
+    assert locks_and_round_reads(statements)[1] == 1
+    assert entry(round_2008, "JPN", "LC02-1")["timeframe"] == "2010"
+    signed_in(web, "fumiko")
+    fields = entry_form(page, "LC02-1") | {"csrf": csrf_of(web.get("/economies/JPN/return?year=2008").text)}
+    before = snapshot(store)
+    refused = web.post("/economies/JPN/items/LC02-1", data=fields | {"year": "2009", "status": "planned"})
+    assert refused.status_code == 409 and "There is no 2009 round open, so 2009 cannot be answered yet" in refused.text
+    assert snapshot(store) == before
 
 
 def test_an_editor_corrects_an_entry_through_the_one_write_path(web, round_2008):

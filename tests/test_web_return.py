@@ -57,8 +57,7 @@ def returned(tracker, economy="JPN"):
 
 
 def submitted(tracker, economy="JPN"):
-    """The return on record (its file, or the online submission), None while none came in: answers
-    saved online already count as returned (``returns.returned_economies``), a submission is more."""
+    """The return on record (its file, or the online submission), None while none came in."""
     return status_row(tracker, economy)["file"]
 
 
@@ -219,6 +218,11 @@ def test_an_editor_answers_for_any_economy(web, store, round_2008):
     assert snapshot(store) == before
     assert web.post("/economies/AUS/return/save", data=fields | {"status:LC02-1": "planned"}).status_code == 303
     assert show(round_2008, "AUS")["LC02-1"]["status"] == "planned"
+    before = snapshot(store)
+    response = web.post("/economies/AUS/return", data=fields | {"year": "2009", "contact:email": "not an address",
+                                                                "confirm": "yes"})
+    assert response.status_code == 409 and "There is no 2009 round open, so there is no return to submit" in response.text
+    assert snapshot(store) == before  # the round checked before anything is saved
     history = json.loads(round_2008("history", "AUS", "--year", "2008", "--json").output)
     assert {h["source"] for h in history} == {"web (eddie)"}
 
@@ -245,15 +249,20 @@ def test_the_same_return_as_a_form_and_online_gives_the_same_entries(web, round_
     assert contacts[0] == contacts[1] and contacts[0]["phone"] == "+81 3 0000 0000"
 
 
-def test_answers_saved_online_count_as_returned_everywhere_and_the_return_is_on_record_once_submitted(web, round_2008):
-    """Saving records the page's answers (the carried-forward ones as confirmed), and answers with
-    a status count as returned in every place, as answers recorded any other way do; the return
-    itself (the file column) is on record only once submitted."""
+def test_answers_saved_online_are_kept_but_make_a_return_only_once_submitted(web, round_2008):
+    """Saving records the page's answers as a draft: kept and shown, while the economy stays without
+    a return (and to chase) until the return is submitted (every place: tests/test_returns.py)."""
     signed_in(web, "fumiko")
-    assert returned(round_2008) is None
     page = web.get("/economies/JPN/return?year=2008").text
-    assert web.post("/economies/JPN/return/save", data=page_fields(page)).status_code in (200, 303)
-    assert show(round_2008)["LC02-2"]["status"] == "planned"  # carried forward and saved: confirmed for 2008
-    assert returned(round_2008) is not None and submitted(round_2008) is None
+    assert web.post("/economies/JPN/return/save", data=page_fields(page)).status_code == 303
+    after = web.get("/economies/JPN/return?year=2008").text
+    assert "Saved answers are not submitted" in after and "counts as received only once it is submitted" in after
+    assert show(round_2008)["LC02-2"]["status"] == "planned"  # carried forward and saved for 2008
+    assert returned(round_2008) is None and submitted(round_2008) is None
+    assert "JPN" in round_2008("round", "status", "2008").output.partition("To chase:")[2]
+    summary = {row["code"]: row for row in json.loads(round_2008("summary", "--year", "2008", "--json").output)}
+    assert not summary["JPN"]["returned"]
+    assert web.post("/economies/JPN/return", data=page_fields(after) | {"confirm": "yes"}).status_code == 303
+    assert returned(round_2008) is not None and submitted(round_2008).startswith("online return")
     summary = {row["code"]: row for row in json.loads(round_2008("summary", "--year", "2008", "--json").output)}
     assert summary["JPN"]["returned"]

@@ -49,14 +49,18 @@ def _file_problems(session: Session) -> list[str]:
     return problems
 
 
-def _last_values(session: Session) -> dict[tuple, str | None]:
-    """The last value the history gives each (economy, item or None, year, field)."""
+def _last_values(session: Session) -> dict[tuple, str | bool | None]:
+    """The last value the history gives each (economy, item or None, year, field), and for an
+    entry's status whether that last change was an online draft (field ``status_draft``)."""
     last = {}
     rows = session.execute(
-        select(Change.economy_id, Change.item_id, Change.year, Change.field, Change.new_value).order_by(Change.id)
+        select(Change.economy_id, Change.item_id, Change.year, Change.field, Change.new_value, Change.draft)
+        .order_by(Change.id)
     )
-    for economy_id, item_id, year, name, value in rows:
+    for economy_id, item_id, year, name, value, draft in rows:
         last[(economy_id, item_id, year, name)] = value
+        if name == "status":
+            last[(economy_id, item_id, year, "status_draft")] = draft
     return last
 
 
@@ -80,13 +84,18 @@ def _value_problems(session: Session, result: CheckResult) -> list[str]:
         for name in ENTRY_FIELDS:
             where = f"{economy(entry.economy_id)} {refs.get(entry.item_id)} {entry.year} {name}"
             compare((entry.economy_id, entry.item_id, entry.year, name), getattr(entry, name), where)
+        drafted = last.pop((entry.economy_id, entry.item_id, entry.year, "status_draft"), False)
+        if entry.status_draft != drafted:
+            problems.append(f"{economy(entry.economy_id)} {refs.get(entry.item_id)} {entry.year}: its status is "
+                            f"stored as {'' if entry.status_draft else 'not '}an online draft, but its history "
+                            f"says it is {'' if drafted else 'not '}one.")
     for row in session.scalars(select(Return).order_by(Return.id)):
         result.returns += 1
         for name in CONTACT_FIELDS:
             where = f"{economy(row.economy_id)} {row.year} contact {name}"
             compare((row.economy_id, None, row.year, CONTACT_PREFIX + name), getattr(row, name), where)
     for (economy_id, item_id, year, name), value in last.items():
-        if value is not None:
+        if value is not None and name != "status_draft":
             what = refs.get(item_id, "contact") if item_id else "contact"
             problems.append(f"{economy(economy_id)} {what} {year} {name}: the history ends at {value!r}, "
                             "but there is no such entry.")

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from tracker import forms, personal_links, progress, reviews, rounds
 from tracker.atomic import replacing
-from tracker.closed_rounds import closed_message
+from tracker.closed_rounds import closed_message, no_round_message
 from tracker.errors import Refused
 from tracker.mail import log, messages, sending
 from tracker.mail.settings import NOT_SET_UP, MailSettings, read_settings
@@ -138,7 +138,7 @@ def _plan_invitations(session: Session, year: int, economy_codes: list[str], due
 def _plan_reminders(session: Session, year: int, today: date, days_before, every: int):
     round_ = session.get(Round, year)
     if round_ is None:
-        raise Refused(f"There is no {year} round: open it with `tracker round open {year} --due DATE`.")
+        raise Refused(no_round_message(year, "no reminder can be sent"))
     if round_.is_closed:
         return [], [], f"Nothing sent: {closed_message(round_)}"
     if round_.due is None:

@@ -4,9 +4,11 @@ The page shows what the economy's form shows, read by the same code (``forms.Pre
 ``forms.last_reported``): every item that applies with its commitment, deadline and last reported
 status, the latest answers carried forward and the contact point. Saving records the whole page
 through the one write path (``progress.record_entries``, ``progress.record_contact``) in one
-transaction, so a returned page and a returned form give the same entries. Submitting records the
-return in the round (``rounds.submit_online_return``) once the items left unanswered have been
-confirmed, and records nothing when nothing changed since the return last came in.
+transaction, so a returned page and a returned form give the same entries. What is saved is a
+draft (``draft`` on the write path): kept, shown on the page, but no return until submitted
+(``tracker.returns``). Submitting records the return in the round (``rounds.submit_online_return``)
+once the items left unanswered have been confirmed, and records nothing when nothing changed since
+the return last came in.
 """
 
 from __future__ import annotations
@@ -16,8 +18,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from tracker import forms, overview, progress, returns, reviews, rounds
+from tracker import forms, overview, progress, returns, reviews, rounds, years
 from tracker.catalogue import items_for, wordings_for
+from tracker.closed_rounds import check_writer, refuse_unless_open
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.mail.settings import read_settings
@@ -150,9 +153,10 @@ def save_return(session: Session, economy_code: str, year: int, typed: Typed, so
     ``progress.record_entries`` (blank never erases), the contact point through
     ``progress.record_contact``. An item someone else changed after the page was loaded keeps their
     answers if the page left it as shown, and refuses the whole save (``ReturnConflict``) if it
-    was typed over. Returns when, the items changed and the contact fields changed."""
+    was typed over. Everything is saved as a draft. Returns when, the items changed and the
+    contact fields changed."""
     overview.known_year(session, year)
-    rounds.check_writer(session, year, round_required)
+    check_writer(session, year, round_required)
     economy = resolve_economy(session, economy_code)
     progress.lock_economies(session, [economy.id])
     items, prefill = _prefill(session, economy, year)
@@ -172,8 +176,8 @@ def save_return(session: Session, economy_code: str, year: int, typed: Typed, so
         updates.append((item, {name: value for name, value in wanted.items() if value is not None}))
     if conflicts:
         raise ReturnConflict(conflicts)
-    outcomes = progress.record_entries(session, economy, year, updates, source)
-    contact = progress.record_contact(session, economy, year, typed.contact, source)
+    outcomes = progress.record_entries(session, economy, year, updates, source, draft=True)
+    contact = progress.record_contact(session, economy, year, typed.contact, source, draft=True)
     return {"at": utcnow(), "items": [o.ref for o in outcomes if o.kind != "unchanged"],
             "contact": [c.field.removeprefix("contact_") for c in contact.changes]}
 
@@ -190,13 +194,14 @@ def _unanswered(session: Session, economy: Economy, year: int) -> list[dict]:
 def submit_return(session: Session, economy_code: str, year: int, typed: Typed, confirmed: bool,
                   source: str, round_required: bool = False) -> dict:
     """"Submit return": save what the page sent (``save_return``), then record the return in the
-    round. ``state`` says what happened: "confirm" (items are left unanswered and ``confirmed`` was
-    not given: saved, not submitted), "unchanged" (nothing changed since the return came in:
-    nothing new recorded) or "submitted"."""
+    round; refused, with nothing saved, when the year's round is not open. ``state`` says what
+    happened: "confirm" (items are left unanswered and ``confirmed`` was not given: saved, not
+    submitted), "unchanged" (nothing changed since the return came in: nothing new recorded) or
+    "submitted"."""
+    years.check_year(year)
+    refuse_unless_open(session, year, f"there is no return to submit for {year}")
     saved = save_return(session, economy_code, year, typed, source, round_required)
     economy = resolve_economy(session, economy_code)
-    if session.get(Round, year) is None:
-        raise Refused(f"There is no {year} round open, so there is no return to submit for {year}.")
     unanswered = _unanswered(session, economy, year)
     if unanswered and not confirmed:
         return {"state": "confirm", "saved": saved, "unanswered": unanswered}

@@ -19,7 +19,7 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.orm import Session
 
 from tracker import years
-from tracker.closed_rounds import refuse_if_closed
+from tracker.closed_rounds import refuse_unless_open
 from tracker.economies import resolve_member
 from tracker.errors import Refused
 from tracker.models import Economy, PersonalLink, Round, RoundEvent, utcnow
@@ -56,10 +56,7 @@ def issue_link(session: Session, economy_code: str, year: int, source: str, expi
     Refused for a year without an open round, or an expiry date already past."""
     years.check_year(year)
     economy = resolve_member(session, economy_code, year)
-    refuse_if_closed(session, year)
-    if session.get(Round, year) is None:
-        raise Refused(f"There is no {year} round open, so a link could not be used: open it with "
-                      f"`tracker round open {year} --due DATE`.")
+    refuse_unless_open(session, year, "a link could not be used")
     if expires is not None and expires < date.today():
         raise Refused(f"{expires.isoformat()} is past: give an expiry date from today on, or none (the link then "
                       "ends when the round closes).")

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tracker.catalogue import resolve_item
-from tracker.closed_rounds import refuse_if_closed
+from tracker.closed_rounds import check_writer, refuse_if_closed
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.models import (
@@ -133,10 +133,10 @@ def _set(row, differences: list[FieldChange], prefix: str, now: datetime, source
         row.updated_at, row.updated_by = now, source
 
 
-def _history(differences: list[FieldChange], where: dict, now: datetime, source: str) -> list[dict]:
+def _history(differences: list[FieldChange], where: dict, now: datetime, source: str, draft: bool) -> list[dict]:
     return [
         {"field": d.field, "old_value": d.old, "new_value": d.new, "changed_at": now, "source": source,
-         "confirmed": d.confirmed, **where}
+         "confirmed": d.confirmed, "draft": draft, **where}
         for d in differences
     ]
 
@@ -150,6 +150,7 @@ def record_entries(
     import_id: int | None = None,
     erase: bool = False,
     carried: dict[int, dict[str, str]] | None = None,
+    draft: bool = False,
 ) -> list[Outcome]:
     """Set entries of one economy and year: the one write path for entries.
 
@@ -161,7 +162,8 @@ def record_entries(
     statements. With ``erase`` (an undo, ``record --clear``, ``CLEAR_MARKER`` in a form), a field
     given as ``None`` is emptied. A return
     passes what it ``carried`` forward (``carried_forward``): a blank field given that answer
-    again is recorded as confirmed.
+    again is recorded as confirmed. ``draft`` marks what an online return page saves (the history
+    rows, and an entry's status set by them): it makes no return until submitted (``returns``).
     """
     refuse_if_closed(session, year)
     check_year(year)
@@ -193,12 +195,15 @@ def record_entries(
         differences = _differences(entry, values, carried=(carried or {}).get(item.id))
         if entry is None and differences:
             new_entries.append({"economy_id": economy.id, "item_id": item.id, "year": year, "updated_at": now,
-                                "updated_by": source} | {name: values.get(name) for name in ENTRY_FIELDS})
+                                "updated_by": source, "status_draft": draft and values.get("status") is not None}
+                               | {name: values.get(name) for name in ENTRY_FIELDS})
         elif entry is not None:
             _set(entry, differences, "", now, source)
+            if any(d.field == "status" for d in differences):
+                entry.status_draft = draft
         kind = _kind(entry, differences)
         where = {"economy_id": economy.id, "item_id": item.id, "year": year, "import_id": import_id}
-        history += _history(differences, where, now, source)
+        history += _history(differences, where, now, source, draft)
         outcomes.append(Outcome(item.ref, kind, differences))
     insert_rows(session, Entry.__table__, new_entries)
     session.flush()
@@ -214,9 +219,11 @@ def record_contact(
     source: str,
     import_id: int | None = None,
     erase: bool = False,
+    draft: bool = False,
 ) -> Outcome:
     """Set the contact point of an economy's return for a year (blank fields are left as they are,
-    except that an undo passes ``erase`` to empty the fields it gives as ``None``)."""
+    except that an undo passes ``erase`` to empty the fields it gives as ``None``); ``draft`` as
+    for ``record_entries``."""
     refuse_if_closed(session, year)
     check_year(year)
     cleaned = {}
@@ -243,7 +250,7 @@ def record_contact(
     _set(row, differences, "contact_", now, source)
     session.flush()
     where = {"economy_id": economy.id, "item_id": None, "year": year, "import_id": import_id}
-    insert_rows(session, Change.__table__, _history(differences, where, now, source))
+    insert_rows(session, Change.__table__, _history(differences, where, now, source, draft))
     return Outcome(None, "new" if is_new else "changed" if differences else "unchanged", differences)
 
 
@@ -380,17 +387,19 @@ class StaleSave(Refused):
 
 
 def correct_entry(session: Session, economy_code: str, ref: str, year: int, values: dict[str, str | None],
-                  shown: str, source: str, clear: tuple[str, ...] = ()) -> tuple[Outcome, list[str]]:
+                  shown: str, source: str, clear: tuple[str, ...] = (),
+                  round_required: bool = False) -> tuple[Outcome, list[str]]:
     """Save one entry as edited in the browser, through ``record_entries``; the fields in
-    ``clear`` are emptied (a field left empty keeps what is stored, as a blank cell does).
+    ``clear`` are emptied (a field left empty keeps what is stored, as a blank cell does). The
+    year is checked first (``closed_rounds.check_writer``: ``round_required`` for a focal point),
+    in the same transaction as the write.
 
     ``shown`` is the ``entry_fingerprint`` of the entry when the page was loaded; if the entry
     holds anything else now, someone saved it in between, and the save is refused (``StaleSave``,
     with both values of each field that differs) instead of overwriting theirs. The check runs
     with the economy locked, as the write path does, so it holds until commit. Returns the
     outcome and the fields left empty that kept what is stored, for the page to say so."""
-    refuse_if_closed(session, year)
-    check_year(year)
+    check_writer(session, year, round_required)
     economy = resolve_economy(session, economy_code)
     item = resolve_item(session, ref)
     unknown = [name for name in clear if name not in ENTRY_FIELDS]

@@ -6,6 +6,11 @@ not undone since), or when the year holds at least one of its answers with a sta
 secretariat recorded from a return received another way). A return's answers are that year's
 entries, the prefilled ones left as they were included (recorded as confirmed), so a form sent back
 unchanged is a return like any other; an economy with neither is "No return".
+
+Answers saved on the online return page are a draft (``progress.record_entries`` with ``draft``):
+a status whose last change was such a save is no answer here, so a focal point who saved and has
+not submitted is still to chase. Submitting records the return (an ``Import``), which counts
+whatever the answers' origin; a status the secretariat records or corrects afterwards counts too.
 """
 
 from __future__ import annotations
@@ -44,29 +49,31 @@ def latest_returns(session: Session, year: int, as_of: datetime | None = None) -
 
 
 def _answered(session: Session, year: int, as_of: datetime | None) -> set[int]:
-    """The economies with at least one entry of ``year`` holding a status, on an item that applies
-    that year (now, or rebuilt from the history as it stood at ``as_of``)."""
+    """The economies with at least one entry of ``year`` holding a status that is not a draft, on
+    an item that applies that year (now, from the entries' ``status_draft``; or rebuilt from the
+    history as it stood at ``as_of``, from the ``draft`` of each entry's last status change)."""
     applies = (Item.first_year <= year) & or_(Item.retired_year.is_(None), Item.retired_year > year)
     if as_of is None:
         return set(session.scalars(
             select(Entry.economy_id).distinct().join(Item, Item.id == Entry.item_id)
-            .where(Entry.year == year, Entry.status.is_not(None), applies)
+            .where(Entry.year == year, Entry.status.is_not(None), Entry.status_draft.is_(False), applies)
         ))
-    latest: dict[tuple[int, int], str | None] = {}
-    for economy_id, item_id, value in session.execute(
-        select(Change.economy_id, Change.item_id, Change.new_value)
+    latest: dict[tuple[int, int], bool] = {}
+    for economy_id, item_id, value, draft in session.execute(
+        select(Change.economy_id, Change.item_id, Change.new_value, Change.draft)
         .join(Item, Item.id == Change.item_id)
         .where(Change.year == year, Change.field == "status", Change.changed_at <= as_of, applies)
         .order_by(Change.changed_at, Change.id)
     ):
-        latest[(economy_id, item_id)] = value
-    return {economy_id for (economy_id, _), status in latest.items() if status is not None}
+        latest[(economy_id, item_id)] = value is not None and not draft
+    return {economy_id for (economy_id, _), answered in latest.items() if answered}
 
 
 def returned_economies(session: Session, year: int, as_of: datetime | None = None,
                        latest: dict[int, tuple[datetime, str]] | None = None) -> set[int]:
     """The ids of the economies that returned for ``year`` (as things stood at ``as_of``, if
-    given): a return in force, or answers with a status. The one definition of "returned".
+    given): a return in force, or answers with a status that are not online drafts. The one
+    definition of "returned".
     ``latest`` is ``latest_returns`` of the same year and moment, for a caller that has read it."""
     if latest is None:
         latest = latest_returns(session, year, as_of)

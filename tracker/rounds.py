@@ -16,24 +16,13 @@ from sqlalchemy.orm import Session
 
 from tracker import progress, reviews, years
 from tracker.catalogue import items_for
-from tracker.closed_rounds import closed_message, refuse_if_closed
+from tracker.closed_rounds import closed_message, refuse_unless_open
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
 from tracker.mail.log import last_contacted
 from tracker.models import Change, Entry, Form, Import, Round, RoundEvent, utcnow
 from tracker.rates import economies_for
 from tracker.returns import latest_returns, returned_economies
-
-
-def check_writer(session: Session, year: int, focal_point: bool) -> None:
-    """The second half of the one rule for years (``years``): refuse a change to ``year`` by
-    someone who may not make it; any change to a closed year (saying how to reopen it), and a focal
-    point's change to a year without an open round."""
-    years.check_year(year)
-    refuse_if_closed(session, year)
-    if focal_point and session.get(Round, year) is None:
-        raise Refused(f"There is no {year} round open, so {year} cannot be answered yet; "
-                      "a focal point answers the year of an open round. Ask the secretariat to open it.")
 
 
 def _event(session: Session, year: int, action: str, source: str, reason: str | None = None) -> None:
@@ -108,13 +97,12 @@ def submit_online_return(session: Session, economy_code: str, year: int, source:
     """Record an economy's return answered online (in the browser), as an imported form is
     recorded: an import of kind "form" for the economy and year, so ``round status``, the
     Returns sheet and ``/imports`` count it like a form received. The entries themselves were
-    saved as the focal point went, each change in the history with ``source``; the import's
-    name says who submitted it. Refused when the year's round is not open."""
+    saved as the focal point went, as drafts (each change in the history with ``source``), and
+    make no return until this import; its name says who submitted it. Refused when the year's
+    round is not open."""
     years.check_year(year)
     economy = resolve_economy(session, economy_code)
-    refuse_if_closed(session, year)
-    if session.get(Round, year) is None:
-        raise Refused(f"There is no {year} round open, so there is no return to submit for {year}.")
+    refuse_unless_open(session, year, f"there is no return to submit for {year}")
     progress.lock_economies(session, [economy.id])
     record = Import(file_name=f"online return, submitted by {source}", sha256=None, kind="form",
                     economy_id=economy.id, year=year, imported_at=utcnow(), new=0, changed=0, unchanged=0)

@@ -43,7 +43,7 @@ NAMING_CONVENTION = {
 
 #: The alembic revision these tables describe; ``tests/test_migrations.py`` keeps it equal to the
 #: migrations' head, so the everyday schema check needs no alembic.
-SCHEMA_REVISION = "0014_shared_state"
+SCHEMA_REVISION = "0015_online_drafts"
 
 #: The narrative fields of an entry, in form order (the APEC CTAP columns). The CTAP template asked
 #: for capacity-building needs and, beside them, what the economy could offer others (``offers``).
@@ -161,6 +161,9 @@ entry = Table(
     *(Column(name, Text) for name in NARRATIVE_FIELDS),
     _required("updated_at", DateTime),
     _required("updated_by", Text),
+    # The status was last set by a save on the online return page: a draft, which makes no return
+    # until the return is submitted (``tracker.returns``).
+    _required("status_draft", Boolean, default=False, server_default=false()),
     UniqueConstraint("year", "economy_id", "item_id"),
     CheckConstraint("status IS NULL OR status IN (%s)" % ", ".join(f"'{k}'" for k in STATUS_KEYS), name="status"),
 )
@@ -232,6 +235,8 @@ change = Table(
     # An answer carried forward from an earlier year and returned unchanged: recorded for the
     # year (old blank, new the answer) without being a change of value.
     _required("confirmed", Boolean, default=False, server_default=false()),
+    # Written by a save on the online return page: a draft until the return is submitted.
+    _required("draft", Boolean, default=False, server_default=false()),
     ForeignKeyConstraint(["year", "economy_id", "item_id"], ["entry.year", "entry.economy_id", "entry.item_id"]),
 )
 

@@ -107,20 +107,44 @@ def _changes_of(session: Session, record: Import) -> tuple[dict[tuple, Change], 
     return first, last_id
 
 
+def _drafts_put_back(session: Session, first: dict[tuple, Change]) -> set[tuple[int, int, int]]:
+    """The entries (economy, item, year) whose status the undo puts back was an online draft (the
+    status change before the import's own was one): put back, it is a draft again (``returns``)."""
+    import_change = {key[:3]: change.id for key, change in first.items() if key[3] == "status"}
+    if not import_change:
+        return set()
+    before: dict[tuple, bool] = {}
+    for economy_id, item_id, year, change_id, draft in session.execute(
+        select(Change.economy_id, Change.item_id, Change.year, Change.id, Change.draft)
+        .where(Change.field == "status", Change.economy_id.in_({key[0] for key in import_change}),
+               Change.year.in_({key[2] for key in import_change}))
+        .order_by(Change.id)
+    ):
+        key = (economy_id, item_id, year)
+        if key in import_change and change_id < import_change[key]:
+            before[key] = draft
+    return {key for key, draft in before.items() if draft}
+
+
 def _restore(session: Session, undo: Import, first: dict[tuple, Change], economies: dict[int, Economy],
              items: dict[int, Item], source: str) -> list[dict]:
     """Write back the values from before the import, through the one write path, as the import
-    ``undo``; what changed back (economy, year, ref, field, old, new)."""
+    ``undo`` (a status that was an online draft as a draft); what changed back (economy, year,
+    ref, field, old, new)."""
     restored: list[dict] = []
     groups: dict[tuple[int, int], dict] = {}
     for (economy_id, item_id, year, name), change in first.items():
         groups.setdefault((economy_id, year), {}).setdefault(item_id, {})[name] = change.old_value
+    drafts = _drafts_put_back(session, first)
     for (economy_id, year), by_item in groups.items():
         economy = economies[economy_id]
         contact = by_item.pop(None, None)
-        outcomes = progress.record_entries(
-            session, economy, year, [(items[i], values) for i, values in by_item.items()], source, undo.id, erase=True
-        )
+        outcomes = []
+        for draft in (False, True):
+            updates = [(items[i], values) for i, values in by_item.items() if ((economy_id, i, year) in drafts) == draft]
+            if updates:
+                outcomes += progress.record_entries(session, economy, year, updates, source, undo.id, erase=True,
+                                                    draft=draft)
         undo.changed += sum(outcome.kind != "unchanged" for outcome in outcomes)
         if contact is not None:
             values = {name.removeprefix("contact_"): value for name, value in contact.items()}

@@ -3,7 +3,7 @@
 A year is known from 1900 up to next year: data are gathered for the year under way and, once it
 ends, for the year just begun; a later year has not come yet, and a typo such as 2090 or 2200
 would otherwise open a round, issue forms and show a return no one made. Who may write a known
-year is the second half of the rule (``rounds.check_writer``): a focal point writes only a year
+year is the second half of the rule (``closed_rounds.check_writer``): a focal point writes only a year
 whose round is open; an editor any year that is not closed.
 
 This module has no database code, so that a command's options can be checked before anything

@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from tracker import file_import, progress, rounds, upload_previews, years
+from tracker import file_import, progress, upload_previews, years
 from tracker.errors import Refused
 from tracker.models import ENTRY_FIELDS
 from tracker.undo import undo_import, undo_preview
@@ -71,9 +71,9 @@ async def save_entry(request: Request):
     clear = tuple(str(name) for name in form.getlist("clear"))
     back = _economy_address(request, code, year, f"#{ref}")
     try:
-        await run_in_threadpool(request.app.state.store.run, rounds.check_writer, year, not viewer.edits_everything)
         _, kept = await run_in_threadpool(request.app.state.store.run, progress.correct_entry, code, ref, year,
-                                          values, str(form.get("shown", "")), viewer.source, clear)
+                                          values, str(form.get("shown", "")), viewer.source, clear,
+                                          not viewer.edits_everything)
     except progress.StaleSave as exc:
         return refused_page(request, str(exc), back, conflicts=exc.conflicts)
     except Refused as exc:
