@@ -320,3 +320,32 @@ def test_a_field_is_cleared_by_its_clear_box_and_an_emptied_field_alone_is_kept_
     assert (response.status_code, response.headers["location"]) == (303, "/economies/JPN?year=2008#LC02-1")
     assert entry(round_2008, "JPN", "LC02-1")["measures"] is None
     assert ("measures", "A first law", None) in {(h["field"], h["old"], h["new"]) for h in history(round_2008)}
+
+
+def test_a_value_typed_into_a_field_ticked_clear_is_refused_and_nothing_written(web, round_2008):
+    signed_in(web, "eddie")
+    response = save(web, "JPN", "LC02-1", {"status": "partial", "measures": "A second law", "clear": "measures"})
+    assert response.status_code == 409
+    assert "Measures undertaken: a new value was typed and its &#34;clear&#34; box ticked" in response.text
+    assert entry(round_2008, "JPN", "LC02-1")["measures"] == "A first law"
+
+
+def test_an_entry_is_withdrawn_from_the_browser_on_the_record(web, round_2008):
+    signed_in(web, "eddie")
+    page = web.get("/economies/JPN?year=2008").text
+    assert 'name="action" value="withdraw"' in entry_form_html(page, "LC02-1")
+    assert 'name="action" value="withdraw"' not in entry_form_html(page, "LC02-2"), "nothing to withdraw there"
+    response = save(web, "JPN", "LC02-1", {"status": "partial", "measures": "A first law", "action": "withdraw"}, page)
+    assert response.status_code == 303
+    assert {name: entry(round_2008, "JPN", "LC02-1")[name] for name in ("status", "measures")} == {
+        "status": None, "measures": None}
+    assert {("status", "partial", None), ("measures", "A first law", None)} <= {
+        (h["field"], h["old"], h["new"]) for h in history(round_2008)}
+    summary = json.loads(round_2008("summary", "--year", "2008", "--json").output)
+    assert not next(row for row in summary if row["code"] == "JPN")["returned"], "a withdrawn entry counts nowhere"
+    again = save(web, "JPN", "LC02-1", {"action": "withdraw"})
+    assert again.status_code == 409 and "nothing to withdraw" in again.text
+
+
+def entry_form_html(page: str, ref: str) -> str:
+    return re.search(rf'<form class="entry" method="post" action="[^"]*/items/{ref}">(.*?)</form>', page, re.S).group(1)

@@ -35,6 +35,7 @@ from tracker.models import (
 from tracker.status import parse_status
 from tracker.store import hold, held, insert_rows
 from tracker.text import check_email, normalise
+from tracker.workbook.layout import FIELD_LABELS
 from tracker.years import check_year
 
 MAX_TEXT = 10_000
@@ -388,11 +389,12 @@ class StaleSave(Refused):
 
 def correct_entry(session: Session, economy_code: str, ref: str, year: int, values: dict[str, str | None],
                   shown: str, source: str, clear: tuple[str, ...] = (),
-                  round_required: bool = False) -> tuple[Outcome, list[str]]:
+                  round_required: bool = False, withdraw: bool = False) -> tuple[Outcome, list[str]]:
     """Save one entry as edited in the browser, through ``record_entries``; the fields in
-    ``clear`` are emptied (a field left empty keeps what is stored, as a blank cell does). The
-    year is checked first (``closed_rounds.check_writer``: ``round_required`` for a focal point),
-    in the same transaction as the write.
+    ``clear`` are emptied (a field left empty keeps what is stored, as a blank cell does), and
+    ``withdraw`` empties them all, as ``record --withdraw`` does (an entry recorded against the
+    wrong item or year). The year is checked first (``closed_rounds.check_writer``:
+    ``round_required`` for a focal point), in the same transaction as the write.
 
     ``shown`` is the ``entry_fingerprint`` of the entry when the page was loaded; if the entry
     holds anything else now, someone saved it in between, and the save is refused (``StaleSave``,
@@ -405,15 +407,34 @@ def correct_entry(session: Session, economy_code: str, ref: str, year: int, valu
     unknown = [name for name in clear if name not in ENTRY_FIELDS]
     if unknown:
         raise Refused(f"There is no field {unknown[0]!r} to clear; the fields are {', '.join(ENTRY_FIELDS)}.")
-    wanted = clean_entry_values({k: v for k, v in values.items() if k not in clear},
-                                f"{economy.code} {item.ref} {year}") | dict.fromkeys(clear)
     lock_economies(session, [economy.id])
     entry = session.scalar(
         select(Entry).where(Entry.economy_id == economy.id, Entry.item_id == item.id, Entry.year == year)
         .with_for_update().execution_options(populate_existing=True)
     )
-    if entry_fingerprint({name: getattr(entry, name) for name in ENTRY_FIELDS} if entry else {}) != shown:
+    stored = {name: getattr(entry, name) if entry else None for name in ENTRY_FIELDS}
+    if withdraw:
+        if not any(stored.values()):
+            raise Refused(f"{economy.code} {item.ref} has no entry for {year}, so there is nothing to withdraw.")
+        wanted = dict.fromkeys(ENTRY_FIELDS)
+    else:
+        what = f"{economy.code} {item.ref} {year}"
+        _refuse_value_and_clear(clean_entry_values({k: v for k, v in values.items() if k in clear}, what), stored)
+        wanted = clean_entry_values({k: v for k, v in values.items() if k not in clear}, what) | dict.fromkeys(clear)
+    if entry_fingerprint(stored if entry else {}) != shown:
         raise StaleSave(item.ref, [FieldChange(c.field, c.new, c.old) for c in _differences(entry, wanted)])
     kept = [name for name in ENTRY_FIELDS
             if name not in wanted and values.get(name) is not None and entry is not None and getattr(entry, name)]
-    return record_entries(session, economy, year, [(item, wanted)], source, erase=bool(clear))[0], kept
+    outcome = record_entries(session, economy, year, [(item, wanted)], source, erase=bool(clear) or withdraw)[0]
+    if withdraw:
+        outcome.kind = "withdrawn"
+    return outcome, kept
+
+
+def _refuse_value_and_clear(typed_in_cleared: dict[str, str], stored: dict) -> None:
+    """A field ticked "clear" and given a new value in the same save asks for two things."""
+    both = [name for name, value in typed_in_cleared.items() if value != stored[name]]
+    if both:
+        title = FIELD_LABELS.get(both[0], both[0])
+        raise Refused(f"{title}: a new value was typed and its \"clear\" box ticked, so nothing was saved. Untick "
+                      "\"clear\" to save the new value, or tick it alone to empty the field.")

@@ -60,7 +60,8 @@ def _economy_address(request: Request, code: str, year: int, anchor: str = "") -
 
 
 async def save_entry(request: Request):
-    """An entry corrected on the economy's page, refused when it changed since the page was loaded."""
+    """An entry corrected (or withdrawn) on the economy's page, refused when it changed since the
+    page was loaded."""
     viewer, form = await change_request(request)
     code, ref = request.path_params["code"], request.path_params["ref"]
     if not viewer.may_change(code):
@@ -73,7 +74,7 @@ async def save_entry(request: Request):
     try:
         _, kept = await run_in_threadpool(request.app.state.store.run, progress.correct_entry, code, ref, year,
                                           values, str(form.get("shown", "")), viewer.source, clear,
-                                          not viewer.edits_everything)
+                                          not viewer.edits_everything, form.get("action") == "withdraw")
     except progress.StaleSave as exc:
         return refused_page(request, str(exc), back, conflicts=exc.conflicts)
     except Refused as exc:
