@@ -122,3 +122,10 @@ def test_an_editor_writes_any_year_that_is_not_closed(web, store, tracker):
     response = _save(web, 2008)
     assert response.status_code == 409 and "The 2008 round is closed" in response.text
     assert snapshot(store) == before
+
+
+def test_round_open_refuses_a_year_no_commitment_applies_in_as_form_does(tracker, store):
+    before = snapshot(store)
+    for command in (["round", "open", "1999"], ["form", "--year", "1999"]):
+        assert "No checklist item applies in 1999" in tracker(*command, expect=1).output
+    assert snapshot(store) == before

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import progress, reviews, years
-from tracker.catalogue import items_for
+from tracker.catalogue import items_applying, items_for
 from tracker.closed_rounds import closed_message, refuse_unless_open
 from tracker.economies import resolve_economy
 from tracker.errors import Refused
@@ -50,6 +50,8 @@ def ensure_open(session: Session, year: int, due: date | None, source: str) -> R
 def open_round(session: Session, year: int, due: date | None, source: str) -> tuple[Round, bool]:
     """``tracker round open``: open the year's round (or change its due date); True if newly opened."""
     existed = session.get(Round, year) is not None
+    if not existed:
+        items_applying(session, year, ", so there is no round to open")
     return ensure_open(session, year, due, source), not existed
 
 

@@ -112,8 +112,9 @@ def write_about(book: Book) -> None:
         ("Status moves", "Each status of the year against the economy's most recent earlier report on that "
                          "commitment: up or down the scale from Not started to Implemented, to or from Not "
                          "applicable, unchanged, or reported for the first time."),
-        (NO_RETURN, f"No entry at all for the economy in {data.year}: no rate is shown, and region-wide figures "
-                    "leave it out."),
+        (NO_RETURN, f"Nothing returned for {data.year}: no form, table or submitted online return of the economy "
+                    "is in force, and the secretariat recorded none of its answers (answers saved online and not "
+                    "submitted do not count). No rate is shown, and region-wide figures leave it out."),
     ):
         s.put([figure, None, formula])
     s.source("the definitions the tool computes every figure with.", 3)
