@@ -60,3 +60,10 @@ def test_an_economy_joining_later_is_counted_from_that_year(tracker):
     codes = lambda year: {r["code"] for r in json.loads(tracker("summary", "--year", str(year), "--json").output)}
     assert "NEW1" not in codes(2009) and "NEW1" in codes(2010)
     assert "(member 2010-)" in tracker("economies", "list").output
+
+
+def test_economies_list_keeps_its_names_in_one_column_whatever_the_codes_length(tracker):
+    tracker("economies", "add", "LONGCODE", "Eight letters")
+    lines = tracker("economies", "list").output.splitlines()
+    starts = {line.index(name) for line in lines for name in ("Eight letters", "Japan") if name in line}
+    assert len(starts) == 1, lines

@@ -148,10 +148,11 @@ def economies_list(ctx: click.Context, include_inactive: bool, as_json: bool):
     if as_json:
         emit_json(rows)
         return
+    width = max((len(row["code"]) for row in rows), default=0)
     for row in rows:
         years = f"  (member {row['joined_in'] or '...'}-{row['left_in'] - 1 if row['left_in'] else ''})" \
             if row["joined_in"] or row["left_in"] else ""
-        click.echo(f"{row['code']:<5} {row['name']}{'' if row['active'] else '  (inactive)'}{years}")
+        click.echo(f"{row['code']:<{width}}  {row['name']}{'' if row['active'] else '  (inactive)'}{years}")
 
 
 @economies_group.command("add")
