@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles.numbers import is_date_format
 
 from formtools import fill, snapshot
 from tracker.cli import cli
@@ -69,6 +70,8 @@ def _stored(tracker) -> dict:
             for r in json.loads(tracker("show", "JPN", "--year", "2008", "--json").output)}
 
 
+#: openpyxl reads a negative serial in a date cell as a day before this one; Excel shows it as #####.
+EXCEL_DAY_ONE = date(1899, 12, 30)
 #: A value Excel does not show as it is (scientific notation): the file must be refused.
 UNSHOWN = object()
 
@@ -81,12 +84,18 @@ def _excel_general(number) -> str | object:
     if not 1e-4 <= abs(number) < 1e11:
         return UNSHOWN
     exact = Decimal(f"{number:.15g}")
-    for decimals in range(15, -1, -1):
+    for decimals in range(15, 0, -1):
         text = str(exact.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
         text = text.rstrip("0").rstrip(".") if "." in text else text
         if len(text) <= 11:
             return text
-    return UNSHOWN
+    return str(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))  # a whole part of 11 digits shows whole, its sign beside
+
+
+def _date_out_of_range(cell) -> bool:
+    """A number in a date cell that openpyxl could not turn into a date (past 9999-12-31; it reads
+    an error, #VALUE!): ##### in Excel."""
+    return cell.data_type == "e" and cell.value == "#VALUE!" and is_date_format(cell.number_format)
 
 
 def _typed_text(value):
@@ -97,7 +106,7 @@ def _typed_text(value):
     if isinstance(value, (int, float)):
         return _excel_general(value)
     if hasattr(value, "date"):
-        return value.date().isoformat()
+        return UNSHOWN if value.date() < EXCEL_DAY_ONE else value.date().isoformat()  # a negative serial: #####
     return None if value is None else decode_excel_escapes(str(value))
 
 
@@ -150,7 +159,7 @@ def _expected(path, tampered: bool, before: dict) -> dict | None:
             return None
         if any(isinstance(c.value, float) and not math.isfinite(c.value) for c in cells.values()):
             return None  # openpyxl writes 16 digits: the largest floats come out past any number a cell holds
-        shown = {title: _typed_text(cell.value) for title, cell in cells.items()}
+        shown = {title: UNSHOWN if _date_out_of_range(cell) else _typed_text(cell.value) for title, cell in cells.items()}
         if UNSHOWN in shown.values():
             return None
         ref = shown["Ref"].strip().casefold() if shown["Ref"] else None
