@@ -23,7 +23,7 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from argon2 import PasswordHasher
@@ -33,7 +33,7 @@ from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from tracker import users
+from tracker import demo, users
 from tracker.cli import cli
 from tracker.initialise import initialise
 from tracker.store import Store
@@ -242,6 +242,27 @@ def store(target):
     store = Store(target)
     yield store
     store.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory) -> demo.DemoResult:
+    """The demo (what ``tracker demo`` writes), built once per test worker: the tests that start
+    from it take a copy (``demo_copy``). tests/test_demo.py runs the command itself."""
+    return demo.run_demo(tmp_path_factory.mktemp("built-demo") / "demo")
+
+
+@pytest.fixture(scope="session")
+def demo_copy(built_demo) -> Callable[[Path], demo.DemoResult]:
+    """``demo_copy(folder)``: the demo's database, forms and reports copied into ``folder``, as
+    ``tracker demo --out folder`` would have written them; what they are, at their new places."""
+    built = built_demo.database.parent
+
+    def copy(folder: Path) -> demo.DemoResult:
+        shutil.copytree(built, folder, dirs_exist_ok=True)
+        moved = [folder / path.relative_to(built) for path in [built_demo.database, *built_demo.reports, *built_demo.forms]]
+        reports = len(built_demo.reports)
+        return demo.DemoResult(moved[0], moved[1:1 + reports], list(built_demo.story), moved[1 + reports:])
+    return copy
 
 
 @pytest.fixture(autouse=True, scope="session")
