@@ -1,12 +1,16 @@
 """Fixtures: every database test runs on a real SQLite file and on the real PostgreSQL server.
 
-PostgreSQL is used when TRACKER_TEST_POSTGRES holds a URL (``.ci/run`` sets it); each test gets a
-database of its own, dropped afterwards, so runs never see each other's rows.
+PostgreSQL is used when TRACKER_TEST_POSTGRES holds a URL (``.ci/run`` sets it); each test has a
+database of its own while it runs, so tests never see each other's rows.
 
 A test that uses the initialised ``store`` starts from a copy of a database that each test worker
 initialised once (migrations, catalogue, economies): copying a file, or ``CREATE DATABASE ...
-TEMPLATE``, instead of running the migrations again for each test (0.6 s each). The migration tests
-take an empty ``target`` and run the migrations for real.
+TEMPLATE``, instead of running the migrations again for each test (0.6 s each). A PostgreSQL copy
+is not dropped after its test (a DROP DATABASE waits for a checkpoint) but put back as the
+initialised one was, row for row and sequence for sequence, and handed to the worker's next test;
+one whose shape the test changed (a table, column, index, constraint or sequence more, less or
+different) is dropped instead. The migration tests take an empty ``target`` and run the
+migrations for real; their databases are dropped.
 
 Hypothesis runs the profile named by HYPOTHESIS_PROFILE: ``ci`` (every example, as ``.ci/run``
 sets) or ``dev`` (a few, the default for a run at one's desk).
@@ -19,16 +23,18 @@ import os
 import shutil
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from argon2 import PasswordHasher
 from click.testing import CliRunner
 from hypothesis import settings
-from sqlalchemy import create_engine, text
+from sqlalchemy import MetaData, create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
-from tracker import users
+from tracker import demo, users
 from tracker.cli import cli
 from tracker.initialise import initialise
 from tracker.store import Store
@@ -46,13 +52,79 @@ def _initialise(target: str) -> None:
     store.engine.dispose()
 
 
+#: What a test could change in a PostgreSQL database besides its rows: a copy put back whose
+#: answers differ from the initialised database's is dropped, not handed to another test.
+_SHAPE_QUERIES = (
+    "SELECT nspname FROM pg_namespace WHERE nspname NOT LIKE 'pg\\_%' ORDER BY 1",
+    "SELECT table_schema, table_name, column_name, data_type, column_default, is_nullable"
+    " FROM information_schema.columns WHERE table_schema NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2, 3",
+    "SELECT schemaname, tablename, indexname, indexdef FROM pg_indexes"
+    " WHERE schemaname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2, 3",
+    "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint"
+    " WHERE connamespace NOT IN ('pg_catalog'::regnamespace, 'information_schema'::regnamespace) ORDER BY 1, 2",
+    "SELECT schemaname, sequencename, start_value, increment_by FROM pg_sequences ORDER BY 1, 2",
+    "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1, 2",
+    "SELECT n.nspname, p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+    " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') ORDER BY 1, 2",
+)
+
+
+def _shape(connection) -> list[list[tuple]]:
+    return [[tuple(row) for row in connection.execute(text(query))] for query in _SHAPE_QUERIES]
+
+
+class _Initialised:
+    """What the initialised PostgreSQL database holds, read once: its shape, its rows table by
+    table (in an order that inserts parents first) and where each sequence stands."""
+
+    def __init__(self, url: str):
+        engine = create_engine(url, poolclass=NullPool)
+        with engine.connect() as connection:
+            self.shape = _shape(connection)
+            tables = MetaData()
+            tables.reflect(connection)
+            self.tables = tables.sorted_tables
+            self.rows = {table.name: [dict(row._mapping) for row in connection.execute(table.select())]
+                         for table in self.tables}
+            self.sequences = connection.execute(text(
+                "SELECT format('%I.%I', schemaname, sequencename), last_value FROM pg_sequences ORDER BY 1")).all()
+        engine.dispose()
+
+    def put_back(self, url: str) -> bool:
+        """Database ``url`` (a copy of this one that a test has used) made to hold exactly what
+        this one holds; False, and the database left as it is, when its shape is not this one's."""
+        engine = create_engine(url, poolclass=NullPool)
+        try:
+            with engine.begin() as connection:
+                if _shape(connection) != self.shape:
+                    return False
+                # DELETE, not TRUNCATE: on tables this small it takes a tenth of the time. Nothing
+                # here needs to outlive a crash of the server.
+                connection.execute(text("SET LOCAL synchronous_commit = off"))
+                for table in reversed(self.tables):
+                    connection.execute(table.delete())
+                for table in self.tables:
+                    if self.rows[table.name]:
+                        connection.execute(table.insert(), self.rows[table.name])
+                for sequence, value in self.sequences:
+                    if value is None:
+                        connection.execute(text(f"ALTER SEQUENCE {sequence} RESTART"))
+                    else:
+                        connection.execute(text("SELECT setval(:sequence, :value)"), {"sequence": sequence, "value": value})
+            return True
+        finally:
+            engine.dispose()
+
+
 class Templates:
     """The databases of one test worker (pytest-xdist runs a session in each): the initialised
-    ones that tests copy, made on first use, and every PostgreSQL database made, dropped at the end."""
+    ones that tests copy, made on first use; the PostgreSQL copies put back as initialised, ready
+    for the next test; and every PostgreSQL database made, dropped at the end."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.postgres_made: list[str] = []
+        self.postgres_ready: list[str] = []
 
     @functools.cached_property
     def sqlite(self) -> Path:
@@ -83,6 +155,34 @@ class Templates:
         _initialise(url)
         return make_url(url).database
 
+    @functools.cached_property
+    def postgres_initialised(self) -> _Initialised:
+        return _Initialised(make_url(POSTGRES_URL).set(database=self.postgres).render_as_string(hide_password=False))
+
+    def initialised_postgres_database(self) -> str:
+        """The URL of a database holding what the initialised one holds: one put back after an
+        earlier test, or a new copy."""
+        if self.postgres_ready:
+            name = self.postgres_ready.pop()
+            return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+        return self.new_postgres_database(self.postgres)
+
+    def give_back_postgres(self, url: str) -> None:
+        """After its test: a copy of the initialised database put back for the next test, or
+        dropped when it cannot be (its test changed its shape)."""
+        name = make_url(url).database
+        with self.postgres_admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                                    " WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
+        try:
+            put_back = self.postgres_initialised.put_back(url)
+        except SQLAlchemyError:  # rows the test left that cannot be deleted: a new copy is safer
+            put_back = False
+        if put_back:
+            self.postgres_ready.append(name)
+        else:
+            self.drop_postgres(name)
+
     def drop_postgres(self, name: str) -> None:
         with self.postgres_admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -93,6 +193,22 @@ class Templates:
             self.drop_postgres(name)
         if "postgres_admin" in self.__dict__:
             self.postgres_admin.dispose()
+
+
+#: The test files that take longest, longest first: pytest-xdist hands each worker whole files in
+#: collection order (``--no-loadscope-reorder`` in pyproject.toml), so these start first and the
+#: short ones fill in around them, instead of a long one starting last while the other worker
+#: stands idle. Measure with ``--durations=0`` (summed per file) when a file grows.
+LONGEST_FILES = (
+    "test_readme.py", "test_web_browser.py", "test_fuzz.py", "test_web_workers.py", "test_publish_browser.py",
+    "test_report.py", "test_web_routes.py", "test_concurrency.py", "test_rendering.py", "test_reader_memory.py",
+    "test_xlsx_rows.py", "test_web_return_browser.py", "test_reviews_browser.py", "test_web_round_browser.py",
+)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    rank = {name: place for place, name in enumerate(LONGEST_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture(scope="session")
@@ -115,9 +231,14 @@ def target(request, tmp_path, templates):
         return
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not tested: set TRACKER_TEST_POSTGRES to a URL (.ci/run does)")
-    url = templates.new_postgres_database(templates.postgres if initialised else None)
+    if not initialised:
+        url = templates.new_postgres_database()
+        yield url
+        templates.drop_postgres(make_url(url).database)
+        return
+    url = templates.initialised_postgres_database()
     yield url
-    templates.drop_postgres(make_url(url).database)
+    templates.give_back_postgres(url)
 
 
 @pytest.fixture
@@ -126,6 +247,27 @@ def store(target):
     store = Store(target)
     yield store
     store.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def built_demo(tmp_path_factory) -> demo.DemoResult:
+    """The demo (what ``tracker demo`` writes), built once per test worker: the tests that start
+    from it take a copy (``demo_copy``). tests/test_demo.py runs the command itself."""
+    return demo.run_demo(tmp_path_factory.mktemp("built-demo") / "demo")
+
+
+@pytest.fixture(scope="session")
+def demo_copy(built_demo) -> Callable[[Path], demo.DemoResult]:
+    """``demo_copy(folder)``: the demo's database, forms and reports copied into ``folder``, as
+    ``tracker demo --out folder`` would have written them; what they are, at their new places."""
+    built = built_demo.database.parent
+
+    def copy(folder: Path) -> demo.DemoResult:
+        shutil.copytree(built, folder, dirs_exist_ok=True)
+        moved = [folder / path.relative_to(built) for path in [built_demo.database, *built_demo.reports, *built_demo.forms]]
+        reports = len(built_demo.reports)
+        return demo.DemoResult(moved[0], moved[1:1 + reports], list(built_demo.story), moved[1 + reports:])
+    return copy
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -34,10 +34,9 @@ def test_a_change_is_signed_except_no_change_as_the_report_prints_it(change, exp
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, demo_copy):
     folder = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(cli, ["demo", "--out", str(folder)])
-    assert result.exit_code == 0, result.output
+    demo_copy(folder)
     return folder
 
 

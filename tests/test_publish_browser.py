@@ -36,9 +36,9 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, demo_copy):
     folder = tmp_path_factory.mktemp("public")
-    result = demo.run_demo(folder / "demo")
+    result = demo_copy(folder / "demo")
     store = Store(str(result.database))
     with store.transaction() as session:
         japan = resolve_economy(session, "JPN")

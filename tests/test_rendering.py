@@ -29,10 +29,10 @@ STATUS_LABELS = ("Not started", "Planned", "In progress", "Partially implemented
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
+def demo(tmp_path_factory, demo_copy):
     """The demo's 2008 report and a fresh (not filled-in) JPN form of its open round, 2010."""
     folder = tmp_path_factory.mktemp("demo")
-    Tracker(str(folder / "unused.db"))("demo", "--out", str(folder))
+    demo_copy(folder)
     Tracker(str(folder / "demo.db"))("form", "--year", "2010", "--economy", "JPN", "--out", str(folder / "fresh"))
     return folder / "progress-2008.xlsx", folder / "fresh" / "JPN-2010.xlsx"
 

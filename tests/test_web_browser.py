@@ -44,10 +44,10 @@ def _missing(what: str):
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, demo_copy):
     """The demo round served on a free loopback port; accounts for two roles."""
     folder = tmp_path_factory.mktemp("served")
-    result = demo.run_demo(folder / "demo")
+    result = demo_copy(folder / "demo")
     store = Store(str(result.database))
     with store.transaction() as session:
         economy = resolve_economy(session, "JPN")
