@@ -70,6 +70,6 @@ def check_writer(session: Session, year: int, focal_point: bool) -> None:
     the round it found stays as found until the write commits."""
     check_year(year)
     if focal_point:
-        refuse_unless_open(session, year, f"{year} cannot be answered yet (a focal point answers the year of an open round)")
+        refuse_unless_open(session, year, f"{year} cannot be answered (a focal point answers only the year of an open round)")
     else:
         refuse_if_closed(session, year)
