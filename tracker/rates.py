@@ -25,8 +25,8 @@ RATE_FORMULA = (
 COVERAGE_FORMULA = "Coverage = items with a reported status ÷ items that apply that year."
 REGION_FORMULA = (
     "Region-wide figures add the same counts over the economies that returned for the year (a form, "
-    "a table's rows or an online return received, or answers recorded; an economy with none has no "
-    "return and is left out) before dividing (a pooled rate, not an average of rates)."
+    "a table's rows or an online return submitted, or answers the secretariat recorded; an economy "
+    "with none has no return and is left out) before dividing (a pooled rate, not an average of rates)."
 )
 
 
