@@ -22,6 +22,7 @@ import functools
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -34,7 +35,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-from tracker import demo, users
+from tracker import demo, store as store_module, users
 from tracker.cli import cli
 from tracker.initialise import initialise
 from tracker.store import Store
@@ -218,6 +219,68 @@ def templates(tmp_path_factory) -> Iterator[Templates]:
     made.close()
 
 
+class SetUps:
+    """The set-ups that many tests of a file start from (a round with its forms out and some
+    answers recorded, say), each run once per test worker and kind of database, then copied into
+    the database and folder of every test that asks for it: the way the initialised database is
+    copied, for set-ups that took up to a second a test.
+
+    A set-up is a function ``build(tracker, folder)`` that runs commands on an initialised
+    database and writes its files under ``folder``, which stands for the test's ``tmp_path``. The
+    database is copied whole (SQLite) or its rows put back into the test's database (PostgreSQL),
+    and the files copied under the test's ``tmp_path`` at the same places. What a set-up records
+    of the moment it ran (an import's time, a form's issue) is the moment it ran once, earlier in
+    the run."""
+
+    def __init__(self, folder: Path, templates: Templates):
+        self.folder = folder
+        self.templates = templates
+        self.made: dict[tuple, tuple[Path, Path | _Initialised]] = {}
+
+    def copy_into(self, build: Callable[["Tracker", Path], None], store: Store, tmp_path: Path) -> None:
+        """The database of ``store`` and the folder ``tmp_path`` made to hold what ``build`` leaves."""
+        kind = "sqlite" if store.is_sqlite else "postgresql"
+        key = (build.__module__, build.__qualname__, kind)
+        if key not in self.made:
+            self.made[key] = self._make(build, kind, self.folder / f"set-up-{len(self.made)}")
+        files, database = self.made[key]
+        shutil.copytree(files, tmp_path, dirs_exist_ok=True)
+        store.engine.dispose()
+        if kind == "sqlite":
+            for leftover in (Path(f"{store.path}-wal"), Path(f"{store.path}-shm")):
+                leftover.unlink(missing_ok=True)
+            shutil.copyfile(database, store.path)
+        else:
+            assert database.put_back(store.target), "the set-up changed the database's shape"
+
+    def _make(self, build, kind: str, folder: Path) -> tuple[Path, Path | _Initialised]:
+        files = folder / "files"
+        files.mkdir(parents=True)
+        if kind == "sqlite":
+            database = folder / "tracker.db"
+            shutil.copyfile(self.templates.sqlite, database)
+            build(Tracker(str(database)), files)
+            assert not Path(f"{database}-wal").exists(), "the set-up's write-ahead log was not checkpointed"
+            return files, database
+        url = self.templates.new_postgres_database(self.templates.postgres)
+        build(Tracker(url), files)
+        rows = _Initialised(url)
+        self.templates.drop_postgres(make_url(url).database)
+        return files, rows
+
+
+@pytest.fixture(scope="session")
+def set_ups(tmp_path_factory, templates) -> SetUps:
+    return SetUps(tmp_path_factory.mktemp("set-ups"), templates)
+
+
+@pytest.fixture
+def set_up(store, tmp_path, set_ups) -> Callable[[Callable], None]:
+    """``set_up(build)``: this test's database and ``tmp_path`` as ``build(tracker, tmp_path)``
+    would have left them, from a copy made once per test worker (``SetUps``)."""
+    return functools.partial(set_ups.copy_into, store=store, tmp_path=tmp_path)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def target(request, tmp_path, templates):
     """A database target (path or URL): a copy of the initialised database when the test uses
@@ -278,15 +341,39 @@ def cheap_password_hashing():
     users.hash_passwords_with(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
+@contextmanager
+def engines_kept_in(engines: dict) -> Iterator[None]:
+    """While inside, opening a database gives the engine kept in ``engines`` for it (made on first
+    use): the commands a test runs one after another in this process then share it, as the
+    requests of a long-lived process do, instead of each making an engine of its own and compiling
+    every SQL statement again (a sixth of the time of the tests that run many commands). Each
+    command still connects, and closes its connections when it ends, as in a process of its own."""
+    make = store_module.create_engine_for
+
+    def kept(target: str, read_only: bool = False):
+        key = (target, read_only)
+        if key not in engines:
+            engines[key] = make(target, read_only=read_only)
+        return engines[key]
+
+    store_module.create_engine_for = kept
+    try:
+        yield
+    finally:
+        store_module.create_engine_for = make
+
+
 class Tracker:
     """Runs the ``tracker`` command on the test database, as a user would."""
 
     def __init__(self, target: str):
         self.target = target
         self.runner = CliRunner()
+        self.engines: dict = {}
 
     def __call__(self, *args: str, expect: int = 0, input: str | None = None):
-        result = self.runner.invoke(cli, ["--db", self.target, *args], input=input)
+        with engines_kept_in(self.engines):
+            result = self.runner.invoke(cli, ["--db", self.target, *args], input=input)
         assert result.exit_code == expect, (
             f"tracker {' '.join(args)} exited {result.exit_code}, expected {expect}:\n"
             f"{result.output}\n{result.exception!r}"

@@ -30,16 +30,19 @@ def mailbox():
     return Mailbox(refused={"nobody@example.pe"})
 
 
-@pytest.fixture
-def returned(tracker, tmp_path):
-    """The 2009 round: Japan and Peru returned their forms; Japan's focal point has an address."""
+def build_returned(tracker, folder):
     tracker("round", "open", "2009", "--due", "2009-03-31")
-    tracker("form", "--year", "2009", "--out", str(tmp_path / "out"), "--economy", "JPN", "--economy", "PER")
-    forms = {code: tmp_path / "out" / f"{code}-2009.xlsx" for code in ("JPN", "PER")}
-    fill(forms["JPN"], {"LC02-1": {"Status": "Implemented"}})
-    fill(forms["PER"], {"LC02-1": {"Status": "Planned"}})
-    tracker("import", str(forms["JPN"]), str(forms["PER"]))
+    tracker("form", "--year", "2009", "--out", str(folder / "out"), "--economy", "JPN", "--economy", "PER")
+    fill(folder / "out" / "JPN-2009.xlsx", {"LC02-1": {"Status": "Implemented"}})
+    fill(folder / "out" / "PER-2009.xlsx", {"LC02-1": {"Status": "Planned"}})
+    tracker("import", str(folder / "out" / "JPN-2009.xlsx"), str(folder / "out" / "PER-2009.xlsx"))
     tracker("contact", "JPN", "--year", "2009", "--name", "Kenji Sato", "--email", "kenji@example.jp")
+
+
+@pytest.fixture
+def returned(tracker, set_up):
+    """The 2009 round: Japan and Peru returned their forms; Japan's focal point has an address."""
+    set_up(build_returned)
     return tracker
 
 

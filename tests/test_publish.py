@@ -25,14 +25,18 @@ def _tree(folder: Path) -> dict[str, str]:
             for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture
-def answered(tracker, tmp_path):
-    """Japan and Korea answered for 2007 and 2008, each year's report kept."""
+def build_answered(tracker, folder):
     for year in ("2007", "2008"):
         for economy, status in (("JPN", "partial"), ("KOR", "implemented")):
             tracker("record", economy, "LC02-1", "--year", year, "--status", status, "--measures", f"Law of {year}")
             tracker("record", economy, "LC02-2", "--year", year, "--status", "planned")
-        tracker("report", "--year", year, "--out", str(tmp_path / f"progress-{year}.xlsx"))
+        tracker("report", "--year", year, "--out", str(folder / f"progress-{year}.xlsx"))
+
+
+@pytest.fixture
+def answered(tracker, set_up):
+    """Japan and Korea answered for 2007 and 2008, each year's report kept."""
+    set_up(build_answered)
     return tracker
 
 

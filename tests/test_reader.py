@@ -15,12 +15,16 @@ from tracker.workbook import reader, reader_package
 from tracker.errors import Refused
 
 
+def build_form(tracker, folder):
+    tracker("form", "--year", "2008", "--economy", "JPN", "--out", str(folder / "out"))
+    fill(folder / "out" / "JPN-2008.xlsx", {"LC02-1": {"Status": "Implemented"}, "LC02-2": {"Status": "Planned"}})
+
+
 @pytest.fixture
-def form(tracker, tmp_path):
+def form(set_up, tmp_path):
     """JPN's 2008 form with LC02-1 (row 12) and LC02-2 (row 13) answered."""
-    tracker("form", "--year", "2008", "--economy", "JPN", "--out", str(tmp_path / "out"))
-    return fill(tmp_path / "out" / "JPN-2008.xlsx",
-                {"LC02-1": {"Status": "Implemented"}, "LC02-2": {"Status": "Planned"}})
+    set_up(build_form)
+    return tmp_path / "out" / "JPN-2008.xlsx"
 
 
 def entries(tracker):

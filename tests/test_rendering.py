@@ -322,7 +322,7 @@ def test_exceljs_and_sheetjs_open_both(demo):
 
 def test_pandas_reads_every_table_from_its_header_row(demo):
     pandas = pytest.importorskip("pandas")
-    sheets = pandas.read_excel(demo[0], sheet_name=None)
+    sheets = pandas.read_excel(demo[0], sheet_name=None, engine="openpyxl")
     assert list(sheets["Data"].columns[:4]) == ["Economy code", "Economy", "Returned", "Ref"]
     assert len(sheets["Data"]) == 21 * 26
     for name in ("Economies", "Commitments", "Matrix", "Changes", "Overdue", "Trend", "Returns"):

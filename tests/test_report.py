@@ -34,13 +34,17 @@ RECORDED = {
 RISKY = {"=1+1": "measures", "+61 2 0000": "needs", "-dash": "planned", "@handle": "evidence"}
 
 
-@pytest.fixture
-def recorded(tracker):
+def build_recorded(tracker, folder):
     for (economy, ref, year), status in RECORDED.items():
         tracker("record", economy, ref, "--year", str(year), "--status", status)
     for text, option in RISKY.items():
         tracker("record", "AUS", "LC02-1", "--year", "2008", f"--{option}", text)
     tracker("contact", "AUS", "--year", "2008", "--name", "=Jo Citizen", "--email", "jo@example.gov.au")
+
+
+@pytest.fixture
+def recorded(tracker, set_up):
+    set_up(build_recorded)
     return tracker
 
 
@@ -62,12 +66,18 @@ def rows_of(ws, min_row=1):
     return [list(r) for r in ws.iter_rows(min_row=min_row, values_only=True)]
 
 
-@pytest.fixture
-def report(recorded, tmp_path):
-    path = tmp_path / "report.xlsx"
-    output = recorded("report", "--year", "2008", "--out", str(path)).output
+def build_report(tracker, folder):
+    build_recorded(tracker, folder)
+    path = folder / "report.xlsx"
+    output = tracker("report", "--year", "2008", "--out", str(path)).output
     assert f"Wrote {path}" in output
-    return load_workbook(path)
+
+
+@pytest.fixture
+def report(recorded, set_up, tmp_path):
+    """The 2008 report of what ``recorded`` holds."""
+    set_up(build_report)
+    return load_workbook(tmp_path / "report.xlsx")
 
 
 def test_sheets_in_order(report):
@@ -234,7 +244,7 @@ def test_data_sheet_is_a_table_and_imports_back(report, recorded, tmp_path, stor
     assert data.auto_filter.ref == f"A1:Q{len(rows)}"
     assert report.defined_names["ProgressData"].attr_text == f"Data!$A$1:$Q${len(rows)}"
     pandas = pytest.importorskip("pandas")
-    frame = pandas.read_excel(tmp_path / "report.xlsx", sheet_name="Data")
+    frame = pandas.read_excel(tmp_path / "report.xlsx", sheet_name="Data", engine="openpyxl")
     assert list(frame.columns[:3]) == ["Economy code", "Economy", "Returned"] and len(frame) == len(rows) - 1
     assert set(frame["Returned"]) == {"Yes", "No"} and set(frame[frame["Returned"] == "Yes"]["Economy code"]) == {"AUS", "CAN", "CHL"}
     assert str(frame["Deadline"].dtype).startswith("datetime64") and str(frame["Year"].dtype) == "int64"

@@ -23,16 +23,19 @@ def client_of(browser: TestClient) -> TestClient:
     return TestClient(browser.app, follow_redirects=False)
 
 
-@pytest.fixture
-def returned_2009(tracker, tmp_path):
-    """The 2009 round: Japan and Peru returned their forms; New Zealand had a form and sent nothing."""
-    tracker("form", "--year", "2009", "--out", str(tmp_path / "out"), "--economy", "JPN", "--economy", "PER",
+def build_returned_2009(tracker, folder):
+    tracker("form", "--year", "2009", "--out", str(folder / "out"), "--economy", "JPN", "--economy", "PER",
             "--economy", "NZL")
-    forms = {code: tmp_path / "out" / f"{code}-2009.xlsx" for code in ("JPN", "PER", "NZL")}
-    fill(forms["JPN"], {"LC02-1": {"Status": "Implemented"}})
-    fill(forms["PER"], {"LC02-1": {"Status": "Planned"}})
-    tracker("import", str(forms["JPN"]), str(forms["PER"]))
-    return forms
+    fill(folder / "out" / "JPN-2009.xlsx", {"LC02-1": {"Status": "Implemented"}})
+    fill(folder / "out" / "PER-2009.xlsx", {"LC02-1": {"Status": "Planned"}})
+    tracker("import", str(folder / "out" / "JPN-2009.xlsx"), str(folder / "out" / "PER-2009.xlsx"))
+
+
+@pytest.fixture
+def returned_2009(set_up, tmp_path):
+    """The 2009 round: Japan and Peru returned their forms; New Zealand had a form and sent nothing."""
+    set_up(build_returned_2009)
+    return {code: tmp_path / "out" / f"{code}-2009.xlsx" for code in ("JPN", "PER", "NZL")}
 
 
 def status_rows(tracker, year=2009) -> dict[str, dict]:

@@ -22,11 +22,15 @@ from tracker.workbook.layout import FIELD_LABELS
 from webtools import ONE_TIME, add_accounts, client, csrf_of, signed_in
 
 
-@pytest.fixture
-def round_2008(tracker, tmp_path):
-    """The 2008 round open with forms out; Japan has answered one item."""
-    tracker("form", "--year", "2008", "--due", "2008-03-31", "--out", str(tmp_path / "forms"))
+def build_round_2008(tracker, folder):
+    tracker("form", "--year", "2008", "--due", "2008-03-31", "--out", str(folder / "forms"))
     tracker("record", "JPN", "LC02-1", "--year", "2008", "--status", "partial", "--measures", "A first law")
+
+
+@pytest.fixture
+def round_2008(tracker, set_up):
+    """The 2008 round open with forms out; Japan has answered one item."""
+    set_up(build_round_2008)
     return tracker
 
 

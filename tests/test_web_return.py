@@ -20,13 +20,17 @@ from webtools import add_accounts, client, csrf_of, signed_in
 HOSTILE = '<script>alert("owned")</script>=1+1'
 
 
-@pytest.fixture
-def round_2008(tracker, tmp_path):
-    """The 2008 round open with forms out; Japan answered two items in 2007, with a contact point."""
+def build_round_2008(tracker, folder):
     tracker("record", "JPN", "LC02-2", "--year", "2007", "--status", "planned", "--measures", "Draft bill\nsecond line")
     tracker("record", "JPN", "LC02-3", "--year", "2007", "--status", "implemented")
     tracker("contact", "JPN", "--year", "2007", "--name", "Kenji Sato", "--email", "kenji@example.jp")
-    tracker("form", "--year", "2008", "--due", "2008-03-31", "--out", str(tmp_path / "forms"))
+    tracker("form", "--year", "2008", "--due", "2008-03-31", "--out", str(folder / "forms"))
+
+
+@pytest.fixture
+def round_2008(tracker, set_up):
+    """The 2008 round open with forms out; Japan answered two items in 2007, with a contact point."""
+    set_up(build_round_2008)
     return tracker
 
 

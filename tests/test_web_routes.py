@@ -24,15 +24,19 @@ from webtools import ONE_TIME, PASSWORD, Clock, add_accounts, client, csrf_of, s
 HOSTILE = '<script>alert("owned")</script>'
 
 
-@pytest.fixture
-def round_2008(tracker, tmp_path):
-    """A 2008 round: forms out, two economies answered, one report written."""
-    tracker("form", "--year", "2008", "--due", "2008-03-31", "--out", str(tmp_path / "forms"))
+def build_round_2008(tracker, folder):
+    tracker("form", "--year", "2008", "--due", "2008-03-31", "--out", str(folder / "forms"))
     tracker("record", "JPN", "LC02-1", "--year", "2008", "--status", "implemented", "--measures", HOSTILE)
     tracker("record", "JPN", "LC02-2", "--year", "2008", "--status", "partial")
     tracker("record", "AUS", "LC02-1", "--year", "2008", "--status", "not_started")
     tracker("contact", "JPN", "--year", "2008", "--name", "Hanako Sato", "--email", "h.sato@example.go.jp")
-    tracker("report", "--year", "2008", "--out", str(tmp_path / "progress-2008.xlsx"))
+    tracker("report", "--year", "2008", "--out", str(folder / "progress-2008.xlsx"))
+
+
+@pytest.fixture
+def round_2008(tracker, set_up):
+    """A 2008 round: forms out, two economies answered, one report written."""
+    set_up(build_round_2008)
     return tracker
 
 
