@@ -3,6 +3,7 @@ escaped), JSON for the ``.json`` twin, and the error pages (never a traceback)."
 
 from __future__ import annotations
 
+import functools
 import importlib.resources
 import json
 import logging
@@ -97,7 +98,11 @@ def _when(value) -> str:
     return str(value)
 
 
+@functools.cache
 def templates() -> Environment:
+    """The pages' templates, with their filters and constants: one environment per process, so
+    that each template is compiled once however many applications the process makes (the tests
+    make hundreds)."""
     folder = str(importlib.resources.files("tracker.web").joinpath("templates"))
     environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True),
                               trim_blocks=True, lstrip_blocks=True)
