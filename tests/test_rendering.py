@@ -22,7 +22,8 @@ PDF_TOOLS = shutil.which("pdftotext") and shutil.which("pdfinfo")
 #: pdftotext's word boxes are about 1.43 times the font size.
 BOX_PER_POINT = 1.43
 SMALLEST_POINTS = 7.5  # "about 8 pt"
-#: The form prints smaller: its seven answer columns are 14 characters wide and the longest
+#: The form prints smaller: its answer columns are 14 characters wide (Status 12), the Instrument
+#: column 14 (its names' longest word, "Communications", whole) and the longest
 #: commitment takes at most eight lines, all on one A4 page wide (issues 24 and 27).
 FORM_SMALLEST_POINTS = 6.8
 STATUS_LABELS = ("Not started", "Planned", "In progress", "Partially implemented", "Implemented", "Not applicable")
@@ -270,6 +271,17 @@ def test_form_prints_readably(demo, tmp_path):
     assert "Contact e-mail" in printed and "Contact phone" in printed
     assert re.search(r"Convention on Cybercrime \(2001\) by October (\S+ ){0,12}2003\.", printed), \
         "the longest commitment is printed whole (its last line may follow other cells' words)"
+    from openpyxl import load_workbook
+
+    from tracker.workbook.layout import FORM_SHEET, HEADER_ROW
+
+    sheet = load_workbook(demo[1], read_only=True)[FORM_SHEET]
+    names = {row[1] for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if row[0] and row[1]}
+    words = {w[4] for page in pages for w in page}
+    broken = {word for name in names for word in name.split()  # whole, or broken after a hyphen only
+              if word not in words and not set(re.findall(r"[^-]+-?", word)) <= words}
+    assert "Statement on the Security of Information and Communications Infrastructures" in names
+    assert not broken, f"words of instruments' names broken across lines: {sorted(broken)}"
 
 
 @pytest.mark.skipif(not shutil.which("ssconvert"), reason="Gnumeric (ssconvert) is not installed")
