@@ -144,7 +144,7 @@ def table_line_gaps(page) -> list[float]:
     its source line), in lines: 1 between two lines of one cell, a little more between rows, 2 or
     more where a row leaves an empty band under its text."""
     lines = lines_of(body_of(words_of(page)))
-    start = next((i for i, line in enumerate(lines) if line[0][4] in ("Ref", "Sheet", "Economy")), None)
+    start = next((i for i, line in enumerate(lines) if line[0][4] in ("Ref", "Sheet", "Economy", "Figure")), None)
     if start is None:
         return []
     end = next((i for i, line in enumerate(lines) if line[0][4] == "Source:"), len(lines))
@@ -171,6 +171,9 @@ def test_demo_report_prints_as_a_publication(printed, demo):
     text = [" ".join(w[4] for w in words_of(page)) for page in pages]
     assert "APEC cyber-security commitments: progress report 2008" in text[0]
     assert "Secretariat of the Security and Prosperity Steering Group" in text[0]
+    title = lines_of(words_of(pages[0]))[0]
+    assert " ".join(w[4] for w in title) == "APEC cyber-security commitments: progress report 2008", \
+        "the cover's title on one line (at 20 pt, '2008' printed alone on a second)"
     everything = " ".join(text)
     assert not re.search(r"[\w.+-]+@[\w-]+(\.[A-Za-z]{2,})+\b", everything), "no e-mail address in print"
     from openpyxl import load_workbook
@@ -212,6 +215,25 @@ def test_table_rows_are_as_tall_as_their_printed_text(printed_2010):
     bands = [gap for gap in gaps if gap > 1.4]
     assert len(gaps) > 300, len(gaps)
     assert len(bands) <= len(gaps) // 100 and max(gaps) < 2.4, f"{len(bands)} of {len(gaps)}, widest {max(gaps):.1f} lines"
+
+
+@needs_pdf
+def test_about_definitions_are_as_tall_as_their_printed_text(printed_2010):
+    """About's 'Region-wide figures' said 'Only economies that returned for the year count.' after
+    a definition that says so already: a line of its own for 'count.'. Every definition prints in
+    the lines its row was made for, and none ends on a line of one word that it need not."""
+    from tracker.rates import REGION_FORMULA
+    from tracker.report.book import LINE_PITCH, rows_height
+    from tracker.workbook.typesetting import text_lines
+
+    (page,) = [page for page in pages_of(printed_2010) if sheet_of(page) == "About"]
+    lines = [" ".join(w[4] for w in line) for line in lines_of(body_of(words_of(page)))]
+    start = next(i for i, line in enumerate(lines) if line.startswith("Region-wide figures"))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("Change since"))
+    assert " ".join(lines[start:end]) == f"Region-wide figures {REGION_FORMULA}"
+    assert end - start == text_lines(REGION_FORMULA, 55 - 1.3) and rows_height(end - start) < (end - start + 1) * LINE_PITCH
+    assert len(lines[end - 1].split()) > 1, f"the definition's last line: {lines[end - 1]!r}"
+    assert max(table_line_gaps(page)) < 1.4, "no empty band under a definition"
 
 
 @needs_pdf
