@@ -120,3 +120,27 @@ def test_an_address_to_return_to_with_unseen_characters_is_refused_by_the_librar
     output = tracker("form", "--year", "2009", "--out", str(out), "--return-to", hidden, expect=1).output
     assert "The address to return the forms to contains a bidirectional formatting character" in output
     assert not out.exists() and tracker("round", "list").output.startswith("No rounds yet")
+
+
+@pytest.mark.parametrize("catalogue", ["apec-cyber-2002-2008.catalogue", "apec-cyber-2002-2011.catalogue"])
+def test_every_instrument_name_fits_the_form_word_by_word(catalogue):
+    """The Instrument column was 12 wide: LibreOffice printed "Communications" (7.45 em) as
+    "Communicatio" / "ns". Every word of every instrument's name in the built-in catalogues fits
+    a line of the column (a hyphenated word may break after its hyphen, as Excel and LibreOffice
+    break it), by the typesetting module's measure, a little on the safe side of LibreOffice's."""
+    import re
+    from pathlib import Path
+
+    from tracker import templates
+    from tracker.catalogue import parse_catalogue
+    from tracker.workbook.typesetting import wrapped
+
+    path = Path(templates.__file__).parent / catalogue
+    parsed = parse_catalogue(path.read_text(encoding="utf-8"), path.name)
+    width = dict((title, width) for title, _, width in COLUMNS)["Instrument"]
+    names = [instrument["title"] for instrument in parsed.instruments]
+    assert any("Communications" in name for name in names)
+    for name in names:
+        for word in name.split():
+            for part in re.findall(r"[^-]+-?", word):
+                assert wrapped(part, width) == [part], f"{part!r} of {name!r} is broken in a column {width} wide"

@@ -22,7 +22,8 @@ PDF_TOOLS = shutil.which("pdftotext") and shutil.which("pdfinfo")
 #: pdftotext's word boxes are about 1.43 times the font size.
 BOX_PER_POINT = 1.43
 SMALLEST_POINTS = 7.5  # "about 8 pt"
-#: The form prints smaller: its seven answer columns are 14 characters wide and the longest
+#: The form prints smaller: its answer columns are 14 characters wide (Status 12), the Instrument
+#: column 14 (its names' longest word, "Communications", whole) and the longest
 #: commitment takes at most eight lines, all on one A4 page wide (issues 24 and 27).
 FORM_SMALLEST_POINTS = 6.8
 STATUS_LABELS = ("Not started", "Planned", "In progress", "Partially implemented", "Implemented", "Not applicable")
@@ -143,7 +144,7 @@ def table_line_gaps(page) -> list[float]:
     its source line), in lines: 1 between two lines of one cell, a little more between rows, 2 or
     more where a row leaves an empty band under its text."""
     lines = lines_of(body_of(words_of(page)))
-    start = next((i for i, line in enumerate(lines) if line[0][4] in ("Ref", "Sheet", "Economy")), None)
+    start = next((i for i, line in enumerate(lines) if line[0][4] in ("Ref", "Sheet", "Economy", "Figure")), None)
     if start is None:
         return []
     end = next((i for i, line in enumerate(lines) if line[0][4] == "Source:"), len(lines))
@@ -170,6 +171,9 @@ def test_demo_report_prints_as_a_publication(printed, demo):
     text = [" ".join(w[4] for w in words_of(page)) for page in pages]
     assert "APEC cyber-security commitments: progress report 2008" in text[0]
     assert "Secretariat of the Security and Prosperity Steering Group" in text[0]
+    title = lines_of(words_of(pages[0]))[0]
+    assert " ".join(w[4] for w in title) == "APEC cyber-security commitments: progress report 2008", \
+        "the cover's title on one line (at 20 pt, '2008' printed alone on a second)"
     everything = " ".join(text)
     assert not re.search(r"[\w.+-]+@[\w-]+(\.[A-Za-z]{2,})+\b", everything), "no e-mail address in print"
     from openpyxl import load_workbook
@@ -211,6 +215,25 @@ def test_table_rows_are_as_tall_as_their_printed_text(printed_2010):
     bands = [gap for gap in gaps if gap > 1.4]
     assert len(gaps) > 300, len(gaps)
     assert len(bands) <= len(gaps) // 100 and max(gaps) < 2.4, f"{len(bands)} of {len(gaps)}, widest {max(gaps):.1f} lines"
+
+
+@needs_pdf
+def test_about_definitions_are_as_tall_as_their_printed_text(printed_2010):
+    """About's 'Region-wide figures' said 'Only economies that returned for the year count.' after
+    a definition that says so already: a line of its own for 'count.'. Every definition prints in
+    the lines its row was made for, and none ends on a line of one word that it need not."""
+    from tracker.rates import REGION_FORMULA
+    from tracker.report.book import LINE_PITCH, rows_height
+    from tracker.workbook.typesetting import text_lines
+
+    (page,) = [page for page in pages_of(printed_2010) if sheet_of(page) == "About"]
+    lines = [" ".join(w[4] for w in line) for line in lines_of(body_of(words_of(page)))]
+    start = next(i for i, line in enumerate(lines) if line.startswith("Region-wide figures"))
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("Change since"))
+    assert " ".join(lines[start:end]) == f"Region-wide figures {REGION_FORMULA}"
+    assert end - start == text_lines(REGION_FORMULA, 55 - 1.3) and rows_height(end - start) < (end - start + 1) * LINE_PITCH
+    assert len(lines[end - 1].split()) > 1, f"the definition's last line: {lines[end - 1]!r}"
+    assert max(table_line_gaps(page)) < 1.4, "no empty band under a definition"
 
 
 @needs_pdf
@@ -270,6 +293,17 @@ def test_form_prints_readably(demo, tmp_path):
     assert "Contact e-mail" in printed and "Contact phone" in printed
     assert re.search(r"Convention on Cybercrime \(2001\) by October (\S+ ){0,12}2003\.", printed), \
         "the longest commitment is printed whole (its last line may follow other cells' words)"
+    from openpyxl import load_workbook
+
+    from tracker.workbook.layout import FORM_SHEET, HEADER_ROW
+
+    sheet = load_workbook(demo[1], read_only=True)[FORM_SHEET]
+    names = {row[1] for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if row[0] and row[1]}
+    words = {w[4] for page in pages for w in page}
+    broken = {word for name in names for word in name.split()  # whole, or broken after a hyphen only
+              if word not in words and not set(re.findall(r"[^-]+-?", word)) <= words}
+    assert "Statement on the Security of Information and Communications Infrastructures" in names
+    assert not broken, f"words of instruments' names broken across lines: {sorted(broken)}"
 
 
 @pytest.mark.skipif(not shutil.which("ssconvert"), reason="Gnumeric (ssconvert) is not installed")

@@ -9,8 +9,10 @@ import pytest
 from openpyxl import load_workbook
 
 from tracker.report.book import ILLUSTRATIVE_NOTE, LINE_PITCH, PRINTED_AFTER_PROFILES, PRINTED_BEFORE_PROFILES, WORKING_SHEETS
+from tracker.rates import REGION_FORMULA
+from tracker.report.front import cover_title_points
 from tracker.status import STATUS_CODES
-from tracker.workbook.typesetting import text_lines
+from tracker.workbook.typesetting import text_lines, wrapped
 
 SCALE = {
     "not_started": "Not started", "planned": "Planned", "in_progress": "In progress",
@@ -271,6 +273,20 @@ def test_about_sheet(report):
     assert formulas["Implementation rate"].startswith("Implementation rate = (implemented")
     assert "like for like" in formulas["Change since the previous year"]
     assert "leave it out" in formulas["No return"]
+    assert formulas["Region-wide figures"] == REGION_FORMULA, \
+        "said once (it added 'Only economies that returned for the year count.', a line of its own for 'count.')"
+
+
+def test_the_cover_title_takes_the_fewest_lines_and_leaves_no_word_alone(report):
+    """At 20 pt, the demo's title printed '2010' alone on a second line; it takes one line at 18."""
+    title = report["Cover"]["A7"]
+    assert title.value == "APEC cyber-security commitments: progress report 2008"
+    assert title.font.b and title.font.sz == 18
+    assert report["Cover"].row_dimensions[7].height < 2 * 18 * LINE_PITCH / 10
+    assert cover_title_points("Progress report 2008") == (20, 1)
+    long = "Commitments of the leaders and ministers of the member economies of the region: progress report 2008"
+    points, lines = cover_title_points(long)
+    assert points < 20 and lines == 2 and len(wrapped(long, 90 * 10 / points, bold=True)[-1].split()) > 1
 
 
 def test_same_data_same_cells(recorded, tmp_path):

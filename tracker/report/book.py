@@ -45,6 +45,10 @@ LINE_HEIGHT = 12.75  # points: a row of one line of 10 pt text (Excel's default 
 #: Points from one line of wrapped 10 pt text to the next as LibreOffice prints it (11.2): a row
 #: of N lines is N of these and a little padding, so that it leaves no empty band under its text.
 LINE_PITCH = 11.25
+#: The sizes the cover's title may print at, in points, largest first: the one at which it takes
+#: the fewest lines and, of those, leaves no word alone on its last line (the demo's title, 27.2 em
+#: of bold, took two lines at 20 pt, "2010" alone on the second; it takes one at 18).
+COVER_TITLE_POINTS = (20, 18, 16)
 #: Column width an indented cell loses to its indent: LibreOffice prints an indent of 1 as about
 #: 0.8 em (printed, a cell indented wraps 0.55 em a unit of width less 0.6 em, one not indented
 #: 0.555 em a unit), so that text wraps before it reaches the next column.
@@ -101,7 +105,8 @@ class Book:
         self.wb.set_properties({"title": publication.title, "subject": publication.subject,
                                 "author": publication.publisher, "company": publication.publisher, "comments": ""})
         add = self.wb.add_format
-        self.cover_title = add({"bold": True, "font_size": 20, "text_wrap": True, "valign": "top"})
+        self.cover_titles = {points: add({"bold": True, "font_size": points, "text_wrap": True, "valign": "top"})
+                             for points in COVER_TITLE_POINTS}
         self.cover_text = add({"font_size": 12, "text_wrap": True, "valign": "top"})
         self.title = add({"bold": True, "font_size": 14})
         self.bold = add({"bold": True})

@@ -5,12 +5,24 @@ from __future__ import annotations
 from tracker import __version__
 from tracker.comparison import BASIS_DEFINITION
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA
-from tracker.report.book import ILLUSTRATIVE_NOTE, NO_RETURN, NOT_REPORTED, Book, Sheet, Styled, profile_names, rows_height
+from tracker.report.book import (COVER_TITLE_POINTS, ILLUSTRATIVE_NOTE, NO_RETURN, NOT_REPORTED, Book, Sheet, Styled,
+                                 profile_names, rows_height)
 from tracker.report.findings import key_findings
 from tracker.status import NOT_REPORTED_CODE, SCALE, STATUS_CODES
-from tracker.workbook.typesetting import text_lines
+from tracker.workbook.typesetting import FONT_SIZE, text_lines, wrapped
 
 PAGE = 90  # characters of column width across an A4 portrait page
+
+
+def cover_title_points(title: str) -> tuple[int, int]:
+    """The size the cover's title prints at (of ``COVER_TITLE_POINTS``) and the lines it takes
+    there: the fewest lines, then a last line of more than one word, then the largest size."""
+    def rank(points: int) -> tuple[int, bool, int]:
+        lines = wrapped(title, PAGE * FONT_SIZE / points, bold=True)
+        return len(lines), len(lines) > 1 and len(lines[-1].split()) < 2, -points
+
+    points = min(COVER_TITLE_POINTS, key=rank)
+    return points, rank(points)[0]
 
 
 def write_cover(book: Book) -> None:
@@ -22,11 +34,14 @@ def write_cover(book: Book) -> None:
     s.ws.fit_to_pages(1, 1)
     for _ in range(6):
         s.blank()
-    for text, fmt, size in ((publication.title, book.cover_title, 2.0), (publication.subject, book.cover_text, 1.2)):
-        if text:
-            s.ws.set_row(s.row, rows_height(text_lines(text, PAGE / size, fmt is book.cover_title), size) + 4)
-            s.ws.write_string(s.row, 0, text, fmt)
-            s.row += 2
+    points, lines = cover_title_points(publication.title)
+    s.ws.set_row(s.row, rows_height(lines, points / FONT_SIZE) + 4)
+    s.ws.write_string(s.row, 0, publication.title, book.cover_titles[points])
+    s.row += 2
+    if publication.subject:
+        s.ws.set_row(s.row, rows_height(text_lines(publication.subject, PAGE / 1.2), 1.2) + 4)
+        s.ws.write_string(s.row, 0, publication.subject, book.cover_text)
+        s.row += 2
     for text in (publication.publisher, f"Report for {data.year}",
                  f"Data as of {data.data_last_changed:%Y-%m-%d}" if data.data_last_changed else "No data recorded yet"):
         if text:
@@ -105,7 +120,7 @@ def write_about(book: Book) -> None:
     for figure, formula in (
         ("Implementation rate", RATE_FORMULA),
         ("Coverage", COVERAGE_FORMULA),
-        ("Region-wide figures", REGION_FORMULA + " Only economies that returned for the year count."),
+        ("Region-wide figures", REGION_FORMULA),
         ("Change since the previous year", BASIS_DEFINITION),
         ("Overdue", "An item whose deadline has passed by 31 December of the year and whose status is "
                     "neither Implemented nor Not applicable, in an economy that returned."),
