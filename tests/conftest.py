@@ -82,9 +82,10 @@ def _shape(connection) -> list[list[tuple]]:
     return answers
 
 
-class _Initialised:
-    """What the initialised PostgreSQL database holds, read once: its shape, its rows table by
-    table (in an order that inserts parents first) and where each sequence stands."""
+class _Snapshot:
+    """What a PostgreSQL database holds (the initialised one, or a set-up's), read once: its
+    shape, its rows table by table (in an order that inserts parents first) and where each
+    sequence stands, ready to be put back into a copy of it."""
 
     def __init__(self, url: str):
         engine = create_engine(url, poolclass=NullPool)
@@ -167,8 +168,8 @@ class Templates:
         return make_url(url).database
 
     @functools.cached_property
-    def postgres_initialised(self) -> _Initialised:
-        return _Initialised(make_url(POSTGRES_URL).set(database=self.postgres).render_as_string(hide_password=False))
+    def postgres_initialised(self) -> _Snapshot:
+        return _Snapshot(make_url(POSTGRES_URL).set(database=self.postgres).render_as_string(hide_password=False))
 
     def initialised_postgres_database(self) -> str:
         """The URL of a database holding what the initialised one holds: one put back after an
@@ -245,7 +246,7 @@ class SetUps:
     def __init__(self, folder: Path, templates: Templates):
         self.folder = folder
         self.templates = templates
-        self.made: dict[tuple, tuple[Path, Path | _Initialised]] = {}
+        self.made: dict[tuple, tuple[Path, Path | _Snapshot]] = {}
 
     def copy_into(self, build: Callable[["Tracker", Path], None], store: Store, tmp_path: Path) -> None:
         """The database of ``store`` and the folder ``tmp_path`` made to hold what ``build`` leaves."""
@@ -263,7 +264,7 @@ class SetUps:
         else:
             assert database.put_back(store.target), "the set-up changed the database's shape"
 
-    def _make(self, build, kind: str, folder: Path) -> tuple[Path, Path | _Initialised]:
+    def _make(self, build, kind: str, folder: Path) -> tuple[Path, Path | _Snapshot]:
         files = folder / "files"
         files.mkdir(parents=True)
         if kind == "sqlite":
@@ -274,7 +275,7 @@ class SetUps:
             return files, database
         url = self.templates.new_postgres_database(self.templates.postgres)
         build(Tracker(url), files)
-        rows = _Initialised(url)
+        rows = _Snapshot(url)
         self.templates.drop_postgres(make_url(url).database)
         return files, rows
 
