@@ -43,6 +43,15 @@ def _workbook(change):
     return lambda form: rewrite_member(form, "xl/workbook.xml", change)
 
 
+def _column_f(change):
+    """``change`` applied to the ``<col>`` element that sets column F (the Status column), which
+    may set its neighbours too (one element for adjacent columns of one width)."""
+    def covering_f(match):
+        low, high = (int(n) for n in re.search(r'min="(\d+)" max="(\d+)"', match.group(0)).groups())
+        return change(match.group(0)) if low <= 6 <= high else match.group(0)
+    return _sheet(lambda x: re.sub(r"<col [^>]*>", covering_f, x))
+
+
 def _cell(coordinate, replacement):
     """Replace a cell element by ``replacement``."""
     return _sheet(lambda x: re.sub(rf'<c r="{coordinate}"[^>]*?(/>|>.*?</c>)', replacement, x, count=1))
@@ -96,9 +105,9 @@ REFUSED = {
         "<sheetFormatPr ", '<sheetFormatPr zeroHeight="1" ')), "cell F13: holds 'Planned', but row 13 is hidden"),
     "rows hidden by a default given after them": (_sheet(lambda x: re.sub(r'(<row r="13"[^>]*?) ht="[0-9.]+"', r"\1", x).replace(
         "</sheetData>", '</sheetData><sheetFormatPr zeroHeight="1"/>')), "cell F13: holds 'Planned', but row 13 is hidden"),
-    "hidden column": (_sheet(lambda x: re.sub(r'(min="6" max="\d+")', r'\1 hidden="1"', x, count=1)),
+    "hidden column": (_column_f(lambda col: col.replace("<col ", '<col hidden="1" ')),
                       "cell F13: holds 'Planned', but column F is hidden"),
-    "zero-width column": (_sheet(lambda x: re.sub(r'<col width="[0-9.]+" customWidth="1" min="6"', '<col width="0" customWidth="1" min="6"', x)),
+    "zero-width column": (_column_f(lambda col: re.sub(r'width="[0-9.]+"', 'width="0"', col)),
                           "cell F10: holds 'Status', but column F is hidden"),
     "merged-over cell": (_sheet(lambda x: x.replace("</sheetData>", '</sheetData><mergeCells count="1"><mergeCell ref="E13:F13"/></mergeCells>')),
                          "cell F13: holds 'Planned', but it lies under the merged cells E13:F13"),
