@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from formtools import fill
 from tracker.catalogue import built_in_path
 
-HISTORY_KEYS = {"changed_at", "economy", "ref", "year", "field", "old", "new", "confirmed", "source", "file", "import_id"}
+HISTORY_KEYS = {"changed_at", "economy", "ref", "year", "field", "old", "new", "confirmed", "draft", "source", "file", "import_id"}
 
 
 def history(tracker, *args):

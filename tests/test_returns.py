@@ -122,7 +122,7 @@ def test_prefilled_answers_returned_unchanged_are_recorded_as_confirmed(tracker,
     by_field = {(row["ref"], row["field"]): row for row in rows}
     assert by_field[("LC02-1", "status")] | {"changed_at": None, "source": None} == {
         "changed_at": None, "economy": "JPN", "ref": "LC02-1", "year": 2009, "field": "status", "old": None,
-        "new": "implemented", "confirmed": True, "source": None, "file": "JPN-2009.xlsx",
+        "new": "implemented", "confirmed": True, "draft": False, "source": None, "file": "JPN-2009.xlsx",
         "import_id": by_field[("LC02-1", "status")]["import_id"]}
     assert by_field[("LC02-2", "status")]["confirmed"] is False
     assert "LC02-1 status: Implemented confirmed" in tracker("history", "JPN", "--year", "2009").output
@@ -183,6 +183,11 @@ def test_answers_saved_online_are_a_draft_returned_nowhere_until_the_return_is_s
     assert returned_now_and_rebuilt(store, "JPN") == (False, False)
     page = focal_point.get("/economies/JPN/return?year=2009").text
     assert "the return counts as received only once it is submitted" in page
+    history = tracker("history", "JPN", "--year", "2009").output
+    assert "LC02-1 status: (blank) -> Planned (saved online as a draft)" in history, history
+    assert [row["draft"] for row in json.loads(tracker("history", "JPN", "--year", "2009", "--json").output)
+            if row["ref"] == "LC02-1"] == [True]
+    assert "<em>(saved online as a draft)</em>" in web.get("/history?economy=JPN&year=2009").text
     saved = utcnow()
     submit_online(focal_point, "JPN")
     assert returned_everywhere(tracker, store, web, "JPN") == every_place(True)

@@ -46,6 +46,10 @@ def moment(text: str) -> datetime:
     return parsed
 
 
+#: How a change saved on the online return page is marked wherever the history is shown.
+DRAFT_NOTE = "(saved online as a draft)"
+
+
 def change_source(source: str, file_name: str | None, sha256: str | None, mail_from: str | None = None,
                   mail_sent_at: datetime | None = None) -> str:
     """Where a change came from: the command and user, or the imported file and its SHA-256 (and
@@ -64,7 +68,8 @@ def history(
 ) -> list[dict]:
     """Every recorded change matching the filters given, newest first; with a year, the reviews of
     the year's returns (of the economy, if given), and the round's openings, closings and
-    reopenings too (who, when and why)."""
+    reopenings too (who, when and why). ``draft`` marks a change a focal point saved on the online
+    return page: it counted towards no return until the return was submitted."""
     query = (
         select(Change, Item.ref, Economy.code, Import.file_name, Import.sha256, Import.mail_from, Import.mail_sent_at)
         .join(Economy, Economy.id == Change.economy_id)
@@ -92,6 +97,7 @@ def history(
             "old": change.old_value,
             "new": change.new_value,
             "confirmed": change.confirmed,
+            "draft": change.draft,
             "source": change_source(change.source, file_name, sha256, mail_from, mail_sent_at),
             "file": file_name,
             "import_id": change.import_id,
@@ -114,12 +120,12 @@ def _round_rows(session: Session, year: int, economy: Economy | None) -> list[di
     events = [] if economy is not None else [
         {"changed_at": event.at, "economy": None, "ref": None, "year": event.year, "field": "round", "old": None,
          "new": event.action + (f": {event.reason}" if event.reason else ""), "confirmed": False,
-         "source": event.source, "file": None, "import_id": None, "order": event.id}
+         "draft": False, "source": event.source, "file": None, "import_id": None, "order": event.id}
         for event in rounds.round_events(session, year)
     ]
     return events + [
         {"changed_at": row["review"].at, "economy": row["economy"], "ref": None, "year": year, "field": "review",
-         "old": None, "new": row["text"], "confirmed": False, "source": row["review"].source, "file": None,
+         "old": None, "new": row["text"], "confirmed": False, "draft": False, "source": row["review"].source, "file": None,
          "import_id": None, "order": row["review"].id}
         for row in reviews.review_history(session, year, economy.id if economy else None)
     ]

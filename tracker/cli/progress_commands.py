@@ -6,6 +6,7 @@ import click
 
 from tracker.cli.common import (IMPORT_ID, checked_year, emit_json, json_option, percent, points, read, run,
                                 shown_change, source, year_option)
+from tracker.history import DRAFT_NOTE
 from tracker.status import label
 from tracker.text import escaped
 
@@ -223,4 +224,5 @@ def history_command(ctx: click.Context, economy: str | None, ref: str | None, it
                        f"[{row['source']}]")
             continue
         click.echo(f"{row['changed_at']}  {row['economy']} {row['year']} {row['ref'] or 'return'} {row['field']}: "
-                   f"{shown_change(row['field'], row['old'], row['new'], row['confirmed'])}  [{row['source']}]")
+                   f"{shown_change(row['field'], row['old'], row['new'], row['confirmed'])}"
+                   f"{' ' + DRAFT_NOTE if row['draft'] else ''}  [{row['source']}]")

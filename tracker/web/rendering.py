@@ -17,6 +17,7 @@ from starlette.responses import HTMLResponse, Response
 
 from tracker import __version__
 from tracker.closed_rounds import no_round_message
+from tracker.history import DRAFT_NOTE
 from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
 from tracker.percentages import percent_text, points_text
@@ -108,7 +109,7 @@ def templates() -> Environment:
                               trim_blocks=True, lstrip_blocks=True)
     environment.filters |= {"percent": percent_text, "points": _points, "when": _when, "field_label": _field_label, "value_text": _value_text,
                             "status_cells": status_cells, "code_cells": code_cells}
-    environment.globals |= {"CONTACT_LABELS": CONTACT_LABELS, "LABELS": LABELS, "SHORT": SHORT, "COLOURS": STATUS_COLOURS, "NARRATIVE": NARRATIVE, "version": __version__,
+    environment.globals |= {"CONTACT_LABELS": CONTACT_LABELS, "LABELS": LABELS, "SHORT": SHORT, "COLOURS": STATUS_COLOURS, "NARRATIVE": NARRATIVE, "version": __version__, "DRAFT_NOTE": DRAFT_NOTE,
                             "no_round_message": no_round_message}
     return environment
 
