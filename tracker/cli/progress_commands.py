@@ -6,7 +6,6 @@ import click
 
 from tracker.cli.common import (IMPORT_ID, checked_year, emit_json, json_option, percent, points, read, run,
                                 shown_change, source, year_option)
-from tracker.history import DRAFT_NOTE
 from tracker.status import label
 from tracker.text import escaped
 
@@ -225,4 +224,4 @@ def history_command(ctx: click.Context, economy: str | None, ref: str | None, it
             continue
         click.echo(f"{row['changed_at']}  {row['economy']} {row['year']} {row['ref'] or 'return'} {row['field']}: "
                    f"{shown_change(row['field'], row['old'], row['new'], row['confirmed'])}"
-                   f"{' ' + DRAFT_NOTE if row['draft'] else ''}  [{row['source']}]")
+                   f"{' ' + history.DRAFT_NOTE if row['draft'] else ''}  [{row['source']}]")
