@@ -132,6 +132,11 @@ def _refuse_unless_published(report_id: int, kind: str, content: bytes, digest: 
                       "restore the database from a backup (`tracker restore`) or write the report again.")
 
 
+def _published_name(logged: ReportLog, kind: str) -> str:
+    """The name a kept file is handed out under: the report's file name, with the kind's suffix."""
+    return Path(logged.file_name).with_suffix(SUFFIXES[kind]).name
+
+
 def kept_file(session: Session, report_id: int, kind: str) -> tuple[str, bytes]:
     """The name and the bytes of report ``report_id``'s ``kind`` file, as published: bytes that no
     longer match the SHA-256 listed for them are refused, never handed out as the report."""
@@ -145,7 +150,7 @@ def kept_file(session: Session, report_id: int, kind: str) -> tuple[str, bytes]:
         raise Refused(f"Report {report_id} has no kept {kind}: {what}.")
     content, digest = kept
     _refuse_unless_published(report_id, kind, content, digest)
-    return Path(logged.file_name).with_suffix(SUFFIXES[kind]).name, content
+    return _published_name(logged, kind), content
 
 
 def published_files(session: Session, report_id: int) -> dict[str, tuple[str, bytes, str]]:
@@ -158,7 +163,7 @@ def published_files(session: Session, report_id: int) -> dict[str, tuple[str, by
             select(KeptReportFile.kind, KeptReportFile.sha256, KeptReportFile.content)
             .where(KeptReportFile.report_id == report_id)):
         _refuse_unless_published(report_id, kind, content, digest)
-        files[kind] = (Path(logged.file_name).with_suffix(SUFFIXES[kind]).name, content, digest)
+        files[kind] = (_published_name(logged, kind), content, digest)
     return files
 
 
