@@ -274,7 +274,9 @@ class SetUps:
             assert not Path(f"{database}-wal").exists(), "the set-up's write-ahead log was not checkpointed"
             return files, database
         url = self.templates.new_postgres_database(self.templates.postgres)
-        build(Tracker(url), files)
+        tracker = Tracker(url)
+        build(tracker, files)
+        tracker.close()
         rows = _Snapshot(url)
         self.templates.drop_postgres(make_url(url).database)
         return files, rows
@@ -352,19 +354,28 @@ def cheap_password_hashing():
     users.hash_passwords_with(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
+def _kept_open(close: bool = True) -> None:
+    """What a command's ``engine.dispose()`` does to an engine kept for the rest of its test."""
+
+
 @contextmanager
-def engines_kept_in(engines: dict) -> Iterator[None]:
+def engines_kept_in(engines: dict, keep_connections: bool = True) -> Iterator[None]:
     """While inside, opening a database gives the engine kept in ``engines`` for it (made on first
     use): the commands a test runs one after another in this process then share it, as the
     requests of a long-lived process do, instead of each making an engine of its own and compiling
-    every SQL statement again (a sixth of the time of the tests that run many commands). Each
-    command still connects, and closes its connections when it ends, as in a process of its own."""
+    every SQL statement again (a sixth of the time of the tests that run many commands). A
+    PostgreSQL engine also keeps its connections from one command to the next, as a long-lived
+    process's pool does, until the test ends (``Tracker.close``): a new server process for every
+    command spent more of the server's time loading its catalogue than answering (unless
+    ``keep_connections`` is false). An SQLite engine never pools (``store.create_engine_for``)."""
     make = store_module.create_engine_for
 
     def kept(target: str, read_only: bool = False):
         key = (target, read_only)
         if key not in engines:
-            engines[key] = make(target, read_only=read_only)
+            engine = engines[key] = make(target, read_only=read_only)
+            if keep_connections and engine.dialect.name != "sqlite":
+                engine.dispose = _kept_open
         return engines[key]
 
     store_module.create_engine_for = kept
@@ -377,13 +388,14 @@ def engines_kept_in(engines: dict) -> Iterator[None]:
 class Tracker:
     """Runs the ``tracker`` command on the test database, as a user would."""
 
-    def __init__(self, target: str):
+    def __init__(self, target: str, keep_connections: bool = True):
         self.target = target
+        self.keep_connections = keep_connections
         self.runner = CliRunner()
         self.engines: dict = {}
 
     def __call__(self, *args: str, expect: int = 0, input: str | None = None):
-        with engines_kept_in(self.engines):
+        with engines_kept_in(self.engines, self.keep_connections):
             result = self.runner.invoke(cli, ["--db", self.target, *args], input=input)
         assert result.exit_code == expect, (
             f"tracker {' '.join(args)} exited {result.exit_code}, expected {expect}:\n"
@@ -396,13 +408,24 @@ class Tracker:
             assert "Traceback" not in result.output
         return result
 
+    def close(self) -> None:
+        """The kept engines' connections closed (their own ``dispose`` put back first)."""
+        for engine in self.engines.values():
+            vars(engine).pop("dispose", None)
+            engine.dispose()
+        self.engines.clear()
+
 
 @pytest.fixture
 def tracker(store):
-    return Tracker(store.target)
+    made = Tracker(store.target)
+    yield made
+    made.close()
 
 
 @pytest.fixture
 def bare_tracker(target):
     """The command on a database that has not been initialised."""
-    return Tracker(target)
+    made = Tracker(target)
+    yield made
+    made.close()

@@ -184,7 +184,7 @@ def test_every_command_closes_its_connections(tracker, store):
         pytest.skip("SQLite has no server whose connections run out")
     name = f"closing-{uuid.uuid4().hex[:12]}"
     named = Tracker(make_url(store.target).update_query_dict({"application_name": name})
-                    .render_as_string(hide_password=False))
+                    .render_as_string(hide_password=False), keep_connections=False)
 
     def open_connections():
         """The commands' own: the other test workers' connections come and go meanwhile. A backend
