@@ -18,6 +18,8 @@ from sqlalchemy import event, func, select
 
 from mailtools import PASSWORD, USER, Mailbox, certificate, start
 from tracker import mailings
+from tracker.mailings import DRY_RUN_LINK
+from tracker.models import PersonalLink
 from tracker.store import Store
 from tracker.tables import metadata
 from webtools import add_accounts, client, csrf_of, signed_in
@@ -95,6 +97,7 @@ def test_invitations_carry_each_economys_form_and_link_and_a_refusal_stops_nobod
         assert code in identification
     page = mailbox.to("kenji@example.jp")[0].get_body(("html",)).get_content()
     assert "Kenji &lt;Sato&gt;" in page and "<Sato>" not in page
+    assert re.search(r'<a href="https://tracker\.example\.org/link/[\w-]{40,}">', page)
 
     log = json.loads(round_2009("mail", "log", "--year", ROUND, "--json").output)
     assert {(row["economy"], row["kind"], row["accepted"]) for row in log} == {
@@ -110,13 +113,28 @@ def test_invitations_carry_each_economys_form_and_link_and_a_refusal_stops_nobod
     assert json.loads(round_2009("mail", "log", "--economy", "AUS", "--json").output)[0]["to"] == "nobody@example.au"
 
 
-def test_a_dry_run_writes_the_messages_and_sends_nothing(round_2009, server, mailbox, tmp_path):
+def personal_links_issued(store) -> int:
+    with store.transaction() as session:
+        return session.scalar(select(func.count()).select_from(PersonalLink))
+
+
+def test_a_dry_run_writes_the_messages_and_sends_nothing(store, round_2009, server, mailbox, tmp_path):
+    """The .eml files are the messages as they would go, but for the personal link: one issued in a
+    dry run would be rolled back with it, so a placeholder says where it will be."""
+    links_before = personal_links_issued(store)
     result = round_2009("round", "invite", ROUND, "--dry-run", "--out", str(tmp_path / "out"))
     assert "Dry run: nothing was sent." in result.output
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "AUS-2009-invitation.eml", "JPN-2009-invitation.eml", "PER-2009-invitation.eml"]
     assert mailbox.received == []
     assert json.loads(round_2009("mail", "log", "--json").output) == []
+    with open(tmp_path / "out" / "JPN-2009-invitation.eml", "rb") as file:
+        written = email.message_from_binary_file(file, policy=email.policy.default)
+    text = written.get_body(("plain",)).get_content()
+    assert f"personal link (it replaces any earlier one, and works until the round closes): {DRY_RUN_LINK}" in text
+    assert "/link/" not in text and "/link/" not in written.get_body(("html",)).get_content()
+    assert [a.get_filename() for a in written.iter_attachments()] == ["JPN-2009.xlsx"]
+    assert personal_links_issued(store) == links_before
     assert outcomes(round_2009("round", "invite", ROUND, "--json", expect=1))["JPN"]["outcome"] == "sent"
 
 
@@ -219,8 +237,8 @@ def test_the_secretariats_own_templates_replace_the_shipped_ones(round_2009, tmp
         message = email.message_from_binary_file(file, policy=email.policy.default)
     assert message["Subject"] == "Formulario 2009 de JPN"
     assert message.get_body(("plain",)).get_content().startswith("Hola Kenji <Sato>: To answer online")
-    page = message.get_body(("html",)).get_content()  # the shipped HTML, with the link as an anchor
-    assert re.search(r'<a href="https://tracker\.example\.org/link/[\w-]+">', page) and "Kenji &lt;Sato&gt;" in page
+    page = message.get_body(("html",)).get_content()  # the shipped HTML
+    assert DRY_RUN_LINK in page and "Kenji &lt;Sato&gt;" in page
     (own / "invitation.txt").write_text("Subject: $nonsense\n\nHola\n")
     refused = round_2009("round", "invite", ROUND, "--dry-run", "--out", str(tmp_path / "out"), expect=1)
     assert "invitation.txt uses a placeholder that is not known ('nonsense')" in refused.output

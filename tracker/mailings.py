@@ -12,6 +12,7 @@ message is written there as an ``.eml`` file instead, and nothing is sent or kep
 
 from __future__ import annotations
 
+import functools
 import html
 import tempfile
 from contextlib import nullcontext
@@ -38,6 +39,9 @@ CHASE_EVERY = 7
 CHANGES = "changes requested"
 #: What a preview shows where the message will carry the economy's personal link, issued only when it is sent.
 PREVIEW_LINK = "[PREVIEW: the personal link is made when the message is sent]"
+#: What stands for the link in a dry run's .eml file: a link issued there would be rolled back with
+#: the rest of the dry run, and a message sent by hand from the file would lead nowhere.
+DRY_RUN_LINK = "[DRY RUN: the personal link is made when the message is sent]"
 
 
 @dataclass
@@ -163,23 +167,25 @@ def _plan_reminders(session: Session, year: int, today: date, days_before, every
 
 def _online(plan: Planned, url: str | None) -> tuple[str, str]:
     """The sentence giving the economy's personal link ``url`` (None: no web address is set), as
-    text and as HTML (with an anchor)."""
+    text and as HTML (with an anchor, unless a placeholder stands for the link)."""
     if url is None:
         said = "Answer on the attached form." if plan.kind != CHANGES else "Correct your form and send it again."
         return said, said
     said = ("To answer online instead" if plan.kind != CHANGES else "To put it right online") + (
         ", open your personal link (it replaces any earlier one, and works until the round closes)")
+    if url in (PREVIEW_LINK, DRY_RUN_LINK):
+        return f"{said}: {url}", f"{html.escape(said)}: <strong>{html.escape(url)}</strong>"
     return f"{said}: {url}", f'{html.escape(said)}: <a href="{html.escape(url)}">{html.escape(url)}</a>'
 
 
 def _link(session: Session, settings: MailSettings, plan: Planned, year: int, source: str,
-          preview: bool) -> str | None:
-    """The economy's new personal link (issued now), the placeholder standing for it in a preview,
-    or None when no web address is set."""
+          stand_in: str | None) -> str | None:
+    """The economy's new personal link (issued now), the placeholder ``stand_in`` standing for it
+    in a preview or a dry run, or None when no web address is set."""
     if not settings.web_address:
         return None
-    if preview:
-        return PREVIEW_LINK
+    if stand_in:
+        return stand_in
     return personal_links.address(settings.web_address, personal_links.issue_link(session, plan.economy, year, source))
 
 
@@ -204,10 +210,11 @@ def _review_notes(session: Session, economy, year: int, values: dict, markup: di
     markup["items"] = f"<ul>{listed}</ul>" if noted else "<p>(no note on a single item)</p>"
 
 
-def _message(session: Session, settings: MailSettings, plan: Planned, year: int, source: str, preview: bool = False):
+def _message(session: Session, settings: MailSettings, plan: Planned, year: int, source: str, preview: bool = False,
+             dry_run: bool = False):
     """The message of ``plan``: its link issued, and for an invitation its form written (and
     recorded as issued). A ``preview`` writes nothing: a placeholder stands for the link, and no
-    form is attached."""
+    form is attached. A ``dry_run`` attaches the form but issues no link (a placeholder says so)."""
     economy = forms.economies_asked(session, year, [plan.economy])[0]
     round_ = session.get(Round, year)
     values = {
@@ -218,7 +225,8 @@ def _message(session: Session, settings: MailSettings, plan: Planned, year: int,
         "sender": settings.sender or "the secretariat",
     }
     markup = {}
-    values["online"], markup["online"] = _online(plan, _link(session, settings, plan, year, source, preview))
+    stand_in = PREVIEW_LINK if preview else DRY_RUN_LINK if dry_run else None
+    values["online"], markup["online"] = _online(plan, _link(session, settings, plan, year, source, stand_in))
     if plan.kind == CHANGES:
         _review_notes(session, economy, year, values, markup)
     subject, text, page = messages.rendered(settings, plan.kind, values, markup)
@@ -254,7 +262,7 @@ def _send(store, settings: MailSettings, year: int, plans: list[Planned], source
             outcome = Outcome(plan.economy, plan.to, plan.kind, "written", plan.step, contact_year=plan.contact_year)
             outcomes.append(outcome)
             if out is not None:
-                message = store.run(_message, settings, plan, year, source, dry_run=True)
+                message = store.run(functools.partial(_message, dry_run=True), settings, plan, year, source, dry_run=True)
                 outcome.subject, outcome.file = str(message["Subject"]), _written(message, out, plan, year)
                 continue
             claimed = store.run(_claimed, settings, plan, year, source)
