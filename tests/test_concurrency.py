@@ -18,7 +18,7 @@ import json
 import multiprocessing
 import subprocess
 import sys
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 from click.testing import CliRunner
@@ -28,6 +28,7 @@ from formtools import fill
 from tracker.cli import cli
 from tracker.models import Catalogue, Change, Economy, Entry, Item
 from tracker.store import Store
+from webtools import add_accounts, client, signed_in
 
 WORKERS = 4
 _start = None
@@ -217,3 +218,28 @@ def test_show_neither_waits_for_a_writer_nor_sees_what_it_has_not_committed(stor
             transaction.rollback()
     assert child.returncode == 0, child.stderr
     assert child.stdout.startswith("Japan (JPN), 2008")
+
+
+READ_PAGES = ["/", "/matrix", "/needs", "/economies/JPN", "/items/LC02-1", "/history", "/imports", "/reports",
+              "/rounds", "/publication", "/economies/JPN/return"]
+
+
+def test_pages_neither_wait_for_a_writer_nor_show_what_it_has_not_committed(store):
+    """The browser view's pages read through ``Store.read_session``, as ``tracker show`` reads:
+    while an import or a save holds the write lock with a change not yet committed, every page
+    answers at once with the data as it stood. A page that took the write lock itself would wait
+    for the writer's busy timeout (30 s), past the 20 s the pages are given here."""
+    add_accounts(store)
+    web = signed_in(client(store), "ada")
+    pool = ThreadPoolExecutor(1)
+    with store.engine.connect() as writer:
+        transaction = writer.begin()
+        writer.execute(update(Economy).where(Economy.code == "JPN").values(name="Nippon"))
+        try:
+            pages = pool.submit(lambda: {path: web.get(path) for path in READ_PAGES}).result(timeout=20)
+        finally:
+            transaction.rollback()
+            pool.shutdown()
+    assert {path: page.status_code for path, page in pages.items()} == dict.fromkeys(READ_PAGES, 200)
+    assert "Japan" in pages["/economies/JPN"].text
+    assert not [path for path, page in pages.items() if "Nippon" in page.text]

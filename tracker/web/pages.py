@@ -55,10 +55,11 @@ def _text(request: Request, name: str) -> str | None:
 
 
 def _library(request: Request, function, *args):
-    """Call ``function(session, *args)`` in one read transaction; a refusal is a 404 naming it."""
+    """Call ``function(session, *args)`` in one read transaction (``Store.read_session``: it takes
+    no write lock, so a page answers at once while an import or a save is being written); a
+    refusal is a 404 naming it."""
     try:
-        with request.app.state.store.transaction() as session:
-            return function(session, *args)
+        return request.app.state.store.read_session(function, *args)
     except Refused as exc:
         raise HTTPException(404, str(exc)) from None
 

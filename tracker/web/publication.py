@@ -28,8 +28,7 @@ def _administrator(viewer: Viewer) -> None:
 
 def settings(request: Request, viewer: Viewer) -> list[dict]:
     _administrator(viewer)
-    with request.app.state.store.transaction() as session:
-        return publication.publication_settings(session)
+    return request.app.state.store.read_session(publication.publication_settings)
 
 
 def _back(request: Request):

@@ -45,8 +45,7 @@ def rounds_page(request: Request):
     viewer = require_viewer(request)
     if not viewer.reads_everything:
         raise HTTPException(403, f"A focal point sees its own economy only: see /economies/{viewer.economy}.")
-    with request.app.state.store.transaction() as session:
-        data = rounds.list_rounds(session)
+    data = request.app.state.store.read_session(rounds.list_rounds)
     if wants_json(request):
         return json_response(data)
     return render(request, "rounds.html", {"data": data, "done": request.query_params.get("done")})
