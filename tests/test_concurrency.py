@@ -221,7 +221,7 @@ def test_show_neither_waits_for_a_writer_nor_sees_what_it_has_not_committed(stor
 
 
 READ_PAGES = ["/", "/matrix", "/needs", "/economies/JPN", "/items/LC02-1", "/history", "/imports", "/reports",
-              "/rounds", "/publication", "/economies/JPN/return"]
+              "/rounds", "/publication", "/economies/JPN/return", "/users"]
 
 
 def test_pages_neither_wait_for_a_writer_nor_show_what_it_has_not_committed(store):

@@ -48,7 +48,7 @@ def users_page(request: Request):
     """Every account with its open link, and the forms to add and change them."""
     viewer = require_viewer(request)
     _administrator(viewer)
-    data = request.app.state.store.run(_accounts, request.app.state.clock())
+    data = request.app.state.store.read_session(_accounts, request.app.state.clock())
     if wants_json(request):
         return json_response(data)
     return render(request, "users.html", {"data": data, "roles": ROLES, "done": request.query_params.get("done")})
