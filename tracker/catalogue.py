@@ -173,6 +173,29 @@ _CONVERT = {
 }
 
 
+def _section_values(section: _Section, problems: list[str], where) -> dict:
+    """A section's fields converted (a year to a number, ...); a field missing, required or not,
+    or not convertible is None, and a problem noted for each required one missing and each not
+    convertible."""
+    values: dict = {}
+    for key, required in _FIELDS[section.kind].items():
+        raw = section.values.get(key, "")
+        if not raw:
+            if required:
+                problems.append(
+                    f"{where(section.line)}: [{section.kind}{' ' + section.name if section.name else ''}] "
+                    f"lacks {key!r}."
+                )
+            values[key] = None
+            continue
+        try:
+            values[key] = _CONVERT[key](raw) if key in _CONVERT else raw
+        except ValueError as exc:
+            problems.append(f"{where(section.lines[key])}: {key} {raw!r} is not {exc}.")
+            values[key] = None
+    return values
+
+
 def parse_catalogue(text: str, file_name: str) -> ParsedCatalogue:
     """Read a catalogue file's text; refuse it whole, with every problem by line, if it is malformed."""
     problems: list[str] = []
@@ -183,22 +206,7 @@ def parse_catalogue(text: str, file_name: str) -> ParsedCatalogue:
     sections = _sections(text, problems, where)
     records: dict[str, dict[str, dict]] = {"catalogue": {}, "instrument": {}, "item": {}}
     for section in sections:
-        values: dict = {}
-        for key, required in _FIELDS[section.kind].items():
-            raw = section.values.get(key, "")
-            if not raw:
-                if required:
-                    problems.append(
-                        f"{where(section.line)}: [{section.kind}{' ' + section.name if section.name else ''}] "
-                        f"lacks {key!r}."
-                    )
-                values[key] = None
-                continue
-            try:
-                values[key] = _CONVERT[key](raw) if key in _CONVERT else raw
-            except ValueError as exc:
-                problems.append(f"{where(section.lines[key])}: {key} {raw!r} is not {exc}.")
-                values[key] = None
+        values = _section_values(section, problems, where)
         name = section.name or "catalogue"
         if section.name is not None and not _REF.match(section.name):
             problems.append(

@@ -142,6 +142,25 @@ def _history(differences: list[FieldChange], where: dict, now: datetime, source:
     ]
 
 
+def _validated(economy: Economy, year: int, updates: list[tuple[Item, dict[str, str]]],
+               erase: bool) -> list[tuple[Item, dict[str, str | None]]]:
+    """``record_entries``'s updates with every value cleaned (``clean_entry_values``; with
+    ``erase``, a field given as None kept as None), refused whole when an item does not apply in
+    ``year`` or is given twice: nothing is written of a batch with a mistake in it."""
+    cleaned = [(item, clean_entry_values(values, f"{economy.code} {item.ref} {year}") | _erased(values, erase))
+               for item, values in updates]
+    not_applying = [item.ref for item, _ in cleaned if not item.applies_in(year)]
+    if not_applying:
+        raise Refused(
+            f"{', '.join(not_applying)} does not apply in {year} "
+            "(see `tracker catalog show REF` for the years an item applies)."
+        )
+    item_ids = [item.id for item, _ in cleaned]
+    if len(set(item_ids)) != len(item_ids):
+        raise Refused(f"The same item is given twice for {economy.code} {year}; give each item once.")
+    return cleaned
+
+
 def record_entries(
     session: Session,
     economy: Economy,
@@ -168,17 +187,7 @@ def record_entries(
     """
     refuse_if_closed(session, year)
     check_year(year)
-    updates = [(item, clean_entry_values(values, f"{economy.code} {item.ref} {year}") | _erased(values, erase))
-               for item, values in updates]
-    not_applying = [item.ref for item, _ in updates if not item.applies_in(year)]
-    if not_applying:
-        raise Refused(
-            f"{', '.join(not_applying)} does not apply in {year} "
-            "(see `tracker catalog show REF` for the years an item applies)."
-        )
-    item_ids = [item.id for item, _ in updates]
-    if len(set(item_ids)) != len(item_ids):
-        raise Refused(f"The same item is given twice for {economy.code} {year}; give each item once.")
+    updates = _validated(economy, year, updates, erase)
     lock_economies(session, [economy.id])
     existing = {
         entry.item_id: entry

@@ -488,7 +488,6 @@ class _Reader:
         kind = cell.get("t", "n")
         style = cell.get("s")
         raw = inline = formula = None
-        runs = ()
         for child in cell:
             tag = child.tag
             if tag == VALUE:
@@ -500,34 +499,7 @@ class _Reader:
                     raise _BadCell("holds two texts where a spreadsheet writes one; the file was altered. "
                                    "Save it again in Excel or LibreOffice.")
                 inline = child
-        if kind == "inlineStr":
-            value, runs = self._text_of(inline) if inline is not None else (None, ())
-        elif not raw:
-            value = None
-        elif kind == "n":
-            value = self._number(raw, style)
-        elif kind == "s":
-            if not INDEX.fullmatch(raw) or int(raw) >= len(self.strings):
-                raise _BadCell(f"refers to shared text number {quoted(raw)}, but the file holds "
-                               f"{len(self.strings)}. The file is damaged; save it again as .xlsx.")
-            index = int(raw)
-            value = self.strings[index]
-            if self.string_runs:
-                runs = self.string_runs.get(index, ())
-        elif kind == "str":
-            value = decode_excel_escapes(raw)
-        elif kind == "b":
-            if raw not in ("0", "1"):
-                raise _BadCell(f"a TRUE/FALSE cell holds {quoted(raw)}.")
-            value = raw == "1"
-        elif kind == "d":
-            value = _iso_date(raw)
-        elif kind == "e":
-            if raw not in ERROR_CODES:
-                raise _BadCell(f"holds an error value {quoted(raw)} no spreadsheet makes.")
-            value = ErrorValue(raw)
-        else:
-            raise _BadCell(f"has a cell type {quoted(kind)} that no spreadsheet writes.")
+        value, runs = self._typed(kind, raw, inline, style)
         if kind in TEXT_TYPES and value is not None:
             if len(value) > MAX_CELL_CHARS:
                 raise _BadCell(f"holds {quoted(value)}; a spreadsheet cell holds at most {MAX_CELL_CHARS:,} characters.")
@@ -546,6 +518,35 @@ class _Reader:
             value = Hidden(value, f"{why}, so the value stored is not necessarily the one shown",
                            "Type the value itself in place of the formula, then save and send the file again.")
         return value, formula is not None
+
+    def _typed(self, kind: str, raw: str | None, inline, style: str | None) -> tuple[object, tuple]:
+        """The value of a cell of type ``kind`` stored as ``raw`` (or as the ``inline`` text), and
+        its text's runs; refused when it is not what a spreadsheet writes for that type."""
+        if kind == "inlineStr":
+            return self._text_of(inline) if inline is not None else (None, ())
+        if not raw:
+            return None, ()
+        if kind == "n":
+            return self._number(raw, style), ()
+        if kind == "s":
+            if not INDEX.fullmatch(raw) or int(raw) >= len(self.strings):
+                raise _BadCell(f"refers to shared text number {quoted(raw)}, but the file holds "
+                               f"{len(self.strings)}. The file is damaged; save it again as .xlsx.")
+            index = int(raw)
+            return self.strings[index], self.string_runs.get(index, ()) if self.string_runs else ()
+        if kind == "str":
+            return decode_excel_escapes(raw), ()
+        if kind == "b":
+            if raw not in ("0", "1"):
+                raise _BadCell(f"a TRUE/FALSE cell holds {quoted(raw)}.")
+            return raw == "1", ()
+        if kind == "d":
+            return _iso_date(raw), ()
+        if kind == "e":
+            if raw not in ERROR_CODES:
+                raise _BadCell(f"holds an error value {quoted(raw)} no spreadsheet makes.")
+            return ErrorValue(raw), ()
+        raise _BadCell(f"has a cell type {quoted(kind)} that no spreadsheet writes.")
 
     def _number(self, raw: str, style: str | None):
         """A number as its cell's format shows it: a date, a time, or as ``reader_formats`` says."""
