@@ -164,7 +164,11 @@ main()
 
 def test_a_report_written_without_the_fast_path_has_the_same_cells(tracker, tmp_path):
     """The whole report, on an untested XlsxWriter release (XlsxWriter's public writers) and on
-    this one: the same cells, text typed by an economy (markup, a formula) still text."""
+    this one: the same cells, text typed by an economy (markup, a formula) still text. On SQLite
+    only: the writers are compared, and both are given the same rows whatever the database (the
+    report's rows on PostgreSQL: tests/test_report.py)."""
+    if "://" in tracker.target:
+        pytest.skip("one database is enough to compare the two writers")
     tracker("record", "AUS", "LC02-1", "--year", "2008", "--status", "planned", "--measures", MARKUP,
             "--evidence", "=HYPERLINK(\"http://example.org\")")
     tracker("record", "JPN", "LC02-2", "--year", "2008", "--status", "implemented", "--measures", "@SUM(A1)")
