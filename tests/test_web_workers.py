@@ -183,7 +183,9 @@ def test_a_running_report_beats_so_that_other_processes_know_it_is_alive(store, 
     stop = threading.Event()
     beating = threading.Thread(target=reports._beat, args=(store, job_id, stop, utcnow))
     beating.start()
-    time.sleep(1)
+    deadline = time.monotonic() + 30  # the first beat is due after 0.1 s; a loaded machine may take longer
+    while store.run(report_jobs.job, job_id, utcnow()).done and time.monotonic() < deadline:
+        time.sleep(0.02)
     stop.set()
     beating.join()
     job = store.run(report_jobs.job, job_id, utcnow())
