@@ -7,7 +7,8 @@ A test that uses the initialised ``store`` starts from a copy of a database that
 initialised once (migrations, catalogue, economies): copying a file, or ``CREATE DATABASE ...
 TEMPLATE``, instead of running the migrations again for each test (0.6 s each). A PostgreSQL copy
 is not dropped after its test (a DROP DATABASE waits for a checkpoint) but put back as the
-initialised one was, row for row and sequence for sequence, and handed to the worker's next test;
+initialised one was, row for row and sequence for sequence (through a connection the worker keeps
+to it), and handed to the worker's next test;
 one whose shape the test changed (a table, column, index, constraint or sequence more, less or
 different) is dropped instead. The migration tests take an empty ``target`` and run the
 migrations for real; their databases are dropped.
@@ -30,7 +31,7 @@ import pytest
 from argon2 import PasswordHasher
 from click.testing import CliRunner
 from hypothesis import settings
-from sqlalchemy import MetaData, create_engine, text
+from sqlalchemy import Connection, MetaData, create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
@@ -108,24 +109,21 @@ class _Snapshot:
             f"ALTER SEQUENCE {sequence} RESTART" if value is None else f"SELECT setval('{sequence}', {int(value)})"
             for sequence, value in sequences)
 
-    def put_back(self, url: str) -> bool:
-        """Database ``url`` (a copy of this one that a test has used) made to hold exactly what
-        this one holds; False, and the database left as it is, when its shape is not this one's."""
-        engine = create_engine(url, poolclass=NullPool)
-        try:
-            with engine.begin() as connection:
-                if _shape(connection) != self.shape:
-                    return False
-                driver = connection.connection.driver_connection
-                driver.execute(self.emptying)
-                for table in self.tables:
-                    if self.rows[table.name]:
-                        connection.execute(table.insert(), self.rows[table.name])
-                if self.sequences:
-                    driver.execute(self.sequences)
-            return True
-        finally:
-            engine.dispose()
+    def put_back(self, connection) -> bool:
+        """The database of ``connection`` (a copy of this one that a test has used) made to hold
+        exactly what this one holds; False, and the database left as it is, when its shape is not
+        this one's."""
+        with connection.begin():
+            if _shape(connection) != self.shape:
+                return False
+            driver = connection.connection.driver_connection
+            driver.execute(self.emptying)
+            for table in self.tables:
+                if self.rows[table.name]:
+                    connection.execute(table.insert(), self.rows[table.name])
+            if self.sequences:
+                driver.execute(self.sequences)
+        return True
 
 
 class Templates:
@@ -137,6 +135,7 @@ class Templates:
         self.folder = folder
         self.postgres_made: list[str] = []
         self.postgres_ready: list[str] = []
+        self.keepers: dict[str, Connection] = {}
 
     @functools.cached_property
     def sqlite(self) -> Path:
@@ -179,23 +178,41 @@ class Templates:
             return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
         return self.new_postgres_database(self.postgres)
 
+    def put_back(self, url: str, snapshot: _Snapshot) -> bool:
+        """Database ``url`` made to hold what ``snapshot`` holds (``_Snapshot.put_back``), through
+        the connection this worker keeps to it: a new one would cost a new server process, whose
+        first statements load the catalogue again. False when it cannot be (its shape differs, or
+        rows the test left cannot be deleted), and then the connection is closed."""
+        name = make_url(url).database
+        if name not in self.keepers:
+            self.keepers[name] = create_engine(url, poolclass=NullPool).connect()
+        try:
+            if snapshot.put_back(self.keepers[name]):
+                return True
+        except SQLAlchemyError:
+            pass
+        self.keepers.pop(name).close()
+        return False
+
     def give_back_postgres(self, url: str) -> None:
         """After its test: a copy of the initialised database put back for the next test, or
-        dropped when it cannot be (its test changed its shape)."""
+        dropped when it cannot be (its test changed its shape). The test's own connections are
+        ended first; the one kept for putting back stays (it is idle, holding no lock)."""
         name = make_url(url).database
+        keeper = self.keepers.get(name)
+        kept = keeper.connection.driver_connection.info.backend_pid if keeper is not None else 0
         with self.postgres_admin.connect() as connection:
             connection.execute(text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                                    " WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
-        try:
-            put_back = self.postgres_initialised.put_back(url)
-        except SQLAlchemyError:  # rows the test left that cannot be deleted: a new copy is safer
-            put_back = False
-        if put_back:
+                                    " WHERE datname = :name AND pid NOT IN (pg_backend_pid(), :kept)"),
+                               {"name": name, "kept": kept})
+        if self.put_back(url, self.postgres_initialised):
             self.postgres_ready.append(name)
         else:
             self.drop_postgres(name)
 
     def drop_postgres(self, name: str) -> None:
+        if name in self.keepers:
+            self.keepers.pop(name).close()
         with self.postgres_admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         self.postgres_made.remove(name)
@@ -262,7 +279,7 @@ class SetUps:
                 leftover.unlink(missing_ok=True)
             shutil.copyfile(database, store.path)
         else:
-            assert database.put_back(store.target), "the set-up changed the database's shape"
+            assert self.templates.put_back(store.target, database), "the set-up changed the database's shape"
 
     def _make(self, build, kind: str, folder: Path) -> tuple[Path, Path | _Snapshot]:
         files = folder / "files"
