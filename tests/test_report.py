@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tracker.report.book import ILLUSTRATIVE_NOTE, LINE_PITCH, PRINTED_AFTER_PROFILES, PRINTED_BEFORE_PROFILES, WORKING_SHEETS
+from tracker import rates
 from tracker.rates import REGION_FORMULA
 from tracker.report.front import cover_title_points
 from tracker.status import STATUS_CODES
@@ -128,7 +129,7 @@ def findings_of(report) -> str:
     return " ".join(str(r[0]) for r in rows_of(report["Key findings"]) if r and r[0])
 
 
-def test_findings_and_commitments(report, recorded):
+def test_findings_and_commitments(report, recorded, store):
     applicable = len(items_of(recorded, 2008))
     statuses = [s for (_, _, y), s in RECORDED.items() if y == 2008]
     region = (statuses.count("implemented") + 0.5 * statuses.count("partial")) / (3 * applicable - statuses.count("not_applicable"))
@@ -152,7 +153,14 @@ def test_findings_and_commitments(report, recorded):
     assert commitments["T7-1"][1].endswith("(new in 2008)") and commitments["T7-1"][11] is None
     groups = [r for r in rows if r[0] is None and r[1] and not str(r[1]).startswith("Source")]
     assert groups[0][1].endswith("Leaders' Statement on Counter-Terrorism") and len(groups) == len(
-        {item["instrument"] for item in items_of(recorded, 2008)}), "one heading per instrument"
+        {item["instrument_code"] for item in items_of(recorded, 2008)}), "one heading per instrument"
+    headings = [r[1] for r in groups]
+    assert len(set(headings)) == len(headings), "two instruments of one title told apart"
+    assert {"Joint Statement of the APEC Ministerial Meeting (Santiago, Chile, 2004)",
+            "Joint Statement of the APEC Ministerial Meeting (Busan, Korea, 2005)"} <= set(headings)
+    with store.transaction() as session:  # each heading's pooled rate is its instrument's, as the browser shows
+        by_instrument = [row["implementation_rate"] for row in rates.instrument_rates(session, 2008)]
+    assert [r[10] for r in groups] == [None if rate is None else shown(rate) for rate in by_instrument]
     assert "Most advanced commitments: LC02-2 " in findings and f"({100 * 1.5 / 3:.1f}%)" in findings
     assert "1 commitment is overdue somewhere at the end of 2008; most widely: LC02-1" in findings
     assert "in 2 economies" in findings, "CAN and CHL; no return is left out"

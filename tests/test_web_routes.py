@@ -273,6 +273,9 @@ def test_matrix_shows_status_as_text_and_no_return_apart_from_not_started(web):
     only = web.get("/matrix.json?year=2008&instrument=LOSCABOS-2002").json()
     assert only["items"] and {item["instrument"] for item in only["items"]} == {"LOSCABOS-2002"}
     assert len(only["items"]) < len(data["items"])
+    titles = [instrument["title"] for instrument in data["instruments"]]
+    assert len(set(titles)) == len(titles), "the instrument filter tells two instruments of one title apart"
+    assert "Joint Statement of the APEC Ministerial Meeting (Busan, Korea, 2005)" in titles
 
 
 def test_the_matrix_colours_are_the_reports(web):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import calendar
 import importlib.resources
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -539,6 +540,22 @@ def items_applying(session: Session, year: int, consequence: str = "") -> list[I
         hint = f" The catalogue starts in {first}." if first else " Load a catalogue first (`tracker init`)."
         raise Refused(f"No checklist item applies in {year}{consequence}.{hint}")
     return items
+
+
+def instrument_names(instruments) -> dict[str, str]:
+    """The name of each of ``instruments`` (by code) where they are listed together: its title,
+    followed by where and when it was adopted when another of them has the same title (the APEC
+    Ministerial Meetings' joint statements of 2004 and 2005), so that no two read alike."""
+    instruments = list(instruments)
+    titles = Counter(instrument.title for instrument in instruments)
+    return {instrument.code: instrument.title if titles[instrument.title] == 1 else
+            f"{instrument.title} ({_adopted_at(instrument)})" for instrument in instruments}
+
+
+def _adopted_at(instrument) -> str:
+    """"Santiago, Chile, 2004": the place and year of adoption, or the code where neither is known."""
+    said = [part for part in (instrument.place, (instrument.adopted or "")[:4]) if part]
+    return ", ".join(said) or instrument.code
 
 
 def item_record(item: Item) -> dict:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tracker import checklist, comparison, history, needs, progress, rates, reports_log, returns, rounds, years
-from tracker.catalogue import items_applying, items_for, resolve_item, show_item, wordings_for
+from tracker.catalogue import instrument_names, items_applying, items_for, resolve_item, show_item, wordings_for
 from tracker.errors import Refused
 from tracker.mail.log import last_contacted
 from tracker.mail.settings import read_settings
@@ -76,7 +76,7 @@ def status_matrix(session: Session, year: int | None, instrument: str | None = N
     the labels; only one instrument's items when ``instrument`` (its code) is given."""
     year = known_year(session, year)
     all_items = items_for(session, year)
-    instruments = list({i.instrument.code: i.instrument.title for i in all_items}.items())
+    instruments = list(instrument_names({i.instrument.code: i.instrument for i in all_items}.values()).items())
     if instrument is not None and instrument not in dict(instruments):
         raise Refused(f"Unknown instrument {instrument!r}: give one of {', '.join(code for code, _ in instruments)}.")
     items = [i for i in all_items if instrument is None or i.instrument.code == instrument]

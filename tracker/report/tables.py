@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tracker.catalogue import instrument_names
 from tracker.models import Economy
 from tracker.needs import STATE_WORDS
 from tracker.percentages import points_text
@@ -37,11 +38,12 @@ def write_commitments(book: Book) -> None:
     added = {item.id for item in comparison.basis.added} if comparison else set()
     groups: dict[str, list] = {}
     for item in data.items:
-        groups.setdefault(item.instrument.title, []).append(item)
-    for title, members in groups.items():
+        groups.setdefault(item.instrument.code, []).append(item)
+    names = instrument_names(members[0].instrument for members in groups.values())
+    for code, members in groups.items():
         tally = pooled(data.item_tallies[i.id] for i in members)
         change = comparison.items(members) if comparison else None
-        s.put([None, Styled(title, book.group), *[Styled(None, book.group_blank)] * 8,
+        s.put([None, Styled(names[code], book.group), *[Styled(None, book.group_blank)] * 8,
                pct(book, tally.rate, fmt=book.group_percent),
                pct(book, change and change.rate_change, True, book.group_change)], keep_with_next=True)
         for item in members:
