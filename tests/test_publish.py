@@ -209,7 +209,9 @@ def test_the_site_and_the_browser_view_share_one_stylesheet_and_repeat_none_of_i
     source, which the site's style.css begins with and the browser view serves as /shared.css."""
     from importlib.resources import files
 
-    shared = files("tracker.publish").joinpath("templates/shared.css").read_text()
+    from tracker.publish import shared_stylesheet
+
+    shared = shared_stylesheet().decode()
     own = files("tracker.publish").joinpath("templates/style.css").read_text()
     browser = files("tracker.web").joinpath("static/tracker.css").read_text()
     site = tmp_path / "site"

@@ -5,6 +5,7 @@ and a fixed number of SQL statements per page."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -279,10 +280,16 @@ def test_matrix_shows_status_as_text_and_no_return_apart_from_not_started(web):
 
 
 def test_the_matrix_colours_are_the_reports(web):
+    """The coded matrix's cells and the labels of the other pages (and of the public site, which
+    shares /shared.css) take each status's colour from the one table the report uses: a colour
+    is one status everywhere (the labels had lighter tints, so that Implemented's label wore the
+    matrix's Partially implemented green)."""
     stylesheet = web.get("/statuses.css")
     assert stylesheet.headers["content-type"].startswith("text/css")
+    shared = web.get("/shared.css").text
     for key, colour in STATUS_COLOURS.items():
         assert f".c-{key} {{ background: {colour};" in stylesheet.text
+        assert re.findall(rf"\.s-{key} {{ background: ([^;]+);", shared) == [colour]
 
 
 def test_item_history_imports_and_reports_pages_carry_the_commands_figures(web, round_2008):
