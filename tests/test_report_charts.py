@@ -49,7 +49,7 @@ def test_statuses_chart_short_labels_and_a_legend_only_for_what_occurs(report):
 def test_trend_chart_draws_each_basis_apart(report):
     (chart,) = report["Trend chart"]._charts
     title = title_of(chart)
-    assert "basis changed in" in title and "2008" in title
+    assert "not joined where the basis changed (" in title and "2008" in title
     data = rows_of(report["Chart data"])
     header = data[0]
     years = [row[13] for row in data[1:] if row[13]]
@@ -67,3 +67,7 @@ def test_trend_chart_draws_each_basis_apart(report):
     deleted = {entry.idx for entry in chart.legend.legendEntry if entry.delete}
     assert deleted == set(range(1, len(segments))), "one legend entry for the region-wide rate, however many stretches"
     assert chart.series[0].tx.v.startswith("Region-wide rate, not joined where the basis changed")
+    region = next(r for r in rows_of(report["Economies"], 2) if r[0] is None and r[1])
+    change = "0.0 pp" if region[11] == 0 else f"{region[11]:+.1f} pp"
+    assert chart.series[-1].tx.v == f"Like for like 2007–2008: {change}, from the unrounded rates", (
+        "the change the sheets state, beside the two rounded points that need not differ by exactly as much")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracker.percentages import points_text
 from tracker.report.book import NOT_REPORTED, Book, Sheet, brief, page_header, short_label
 from tracker.status import LABELS, STATUS_COLOURS, STATUS_KEYS
 from tracker.workbook.typesetting import FONT_NAME
@@ -156,8 +157,7 @@ def trend_chart(book: Book, where: ChartData):
     breaks = [str(run[0]) for run in where.segments[1:]]
     title = "Region-wide implementation rate per year"
     if breaks:
-        title += (f"\nbasis changed in {', '.join(breaks)} (commitments added or retired, or other economies "
-                  "returning): not joined, see the Trend sheet")
+        title += f"\nnot joined where the basis changed ({', '.join(breaks)}): see the Trend sheet"
     chart = _chart(book, {"type": "line"}, title)
     categories = [SHEET, 1, TREND, last, TREND]
     for offset in range(len(where.segments)):
@@ -172,7 +172,9 @@ def trend_chart(book: Book, where: ChartData):
                           "data_labels": {"value": True, "num_format": "0.0%", "font": CHART_FONT, "position": "below"}})
     if data.comparison:
         column = TREND + 1 + len(where.segments)
-        chart.add_series({"name": f"Like for like {data.comparison.basis.previous}–{data.year}", "categories": categories,
+        change = points_text(data.comparison.region.rate_change)
+        name = f"Like for like {data.comparison.basis.previous}–{data.year}: {change}, from the unrounded rates"
+        chart.add_series({"name": name, "categories": categories,
                           "values": [SHEET, 1, column, last, column],
                           "line": {"color": LIKE_FOR_LIKE_COLOUR, "width": 1.5, "dash_type": "dash"},
                           "marker": {"type": "circle", "size": 5, "fill": {"color": LIKE_FOR_LIKE_COLOUR},
