@@ -513,3 +513,10 @@ def test_the_report_works_out_each_figure_once_per_economy_not_once_per_pair(sto
     large = tallies_looked_up("large.xlsx")
     assert small > 0
     assert large <= 2.2 * small, (small, large)
+
+
+def test_an_economys_profile_names_its_return_as_a_sentence_would():
+    from tracker.report.profiles import _possessive
+
+    assert [_possessive(name) for name in ("Japan", "The Philippines", "United States")] == [
+        "Japan's", "the Philippines'", "United States'"]

@@ -42,5 +42,13 @@ def write_profile(book: Book, economy: Economy, name: str) -> None:
         status, measures, *_ = data.entries.get((economy.id, item.id), empty)
         s.put([item.ref, short_label(item, data.texts[item.id], WIDTHS[1]), LABELS.get(status, NOT_REPORTED),
                _moved(data.previous.get((economy.id, item.id)), status), brief(measures, WIDTHS[4])])
-    s.source(f"{economy.name}'s return for {data.year}; the Data sheet holds every field in full. "
+    s.source(f"{_possessive(economy.name)} return for {data.year}; the Data sheet holds every field in full. "
              f"Region-wide: pooled over the {len(data.returning())} economies that returned.", 5)
+
+
+def _possessive(name: str) -> str:
+    """"Japan's", "the Philippines'", "United States'": an economy's name owning something, in the
+    middle of a sentence."""
+    if name.startswith("The "):
+        name = "the " + name[4:]
+    return name + ("'" if name.endswith("s") else "'s")
