@@ -71,6 +71,10 @@ def test_on_a_phone_several_items_are_filled_and_saved_at_once(browser, server):
     assert page.locator("#evidence-LC02-1").input_value() == "Cybercrime law in force"
     assert page.locator("#measures-LC02-3").input_value() == "CERT set up\nwith a 24/7 line"
     assert page.get_by_label("Contact e-mail").input_value() == "focal@example.ru"
+    long = page.locator("#evidence-LC02-3")
+    long.fill(" ".join(["The national CERT answers incidents around the clock."] * 8))
+    hidden = long.evaluate("box => box.scrollHeight - box.clientHeight")
+    assert hidden <= 1, f"a long answer is cut: {hidden} px of it scroll inside its box"
     page.screenshot(path=str(server["folder"] / "return-390.png"), full_page=True)
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(server["folder"] / "return-1280.png"))
