@@ -26,6 +26,9 @@ def test_an_administrator_sets_the_publication_and_sees_it_escaped(web, tracker)
     page = admin.get("/publication").text
     assert "APEC cyber-security commitments: progress report {year}" in page
     assert "As the catalogue apec-cyber proposes." in page and 'href="/publication">Publication' in page
+    for long in ("subject", "publisher"):  # up to 400 and 200 characters: read whole, not cut at a line's end
+        assert f'<textarea id="publication-{long}" name="{long}"' in page
+    assert "None yet: the report prints no foreword until one is written here." in page
     response = admin.post("/publication", data=_form(page) | {"publisher": HOSTILE, "foreword": "Dear reader,\nhello."})
     assert (response.status_code, response.headers["location"]) == (303, "/publication?saved=1")
     page = admin.get("/publication?saved=1").text
