@@ -33,7 +33,7 @@ BASIS_DEFINITION = (
     "Change since the previous year (like for like) = the rate this year minus the rate the previous year, "
     "both measured over the commitments that applied in both years and the economies that returned in both, "
     "in percentage points; commitments new this year are reported apart. It is worked out from the unrounded "
-    "rates, so it can differ by 0.1 from the difference of the two rates as shown."
+    "rates, so it can differ by 0.1 pp from the difference of the two rates as shown."
 )
 def applies_in_both(item: Item, previous: int, year: int) -> bool:
     """Items apply over one span of years, so an item that applies in both years applies in every

@@ -172,8 +172,9 @@ def trend_chart(book: Book, where: ChartData):
                           "data_labels": {"value": True, "num_format": "0.0%", "font": CHART_FONT, "position": "below"}})
     if data.comparison:
         column = TREND + 1 + len(where.segments)
-        change = points_text(data.comparison.region.rate_change)
-        name = f"Like for like {data.comparison.basis.previous}–{data.year}: {change}, from the unrounded rates"
+        name = f"Like for like {data.comparison.basis.previous}–{data.year}"
+        if data.comparison.region.rate_change is not None:
+            name += f": {points_text(data.comparison.region.rate_change)}, from the unrounded rates"
         chart.add_series({"name": name, "categories": categories,
                           "values": [SHEET, 1, column, last, column],
                           "line": {"color": LIKE_FOR_LIKE_COLOUR, "width": 1.5, "dash_type": "dash"},

@@ -87,8 +87,8 @@ def progress_page(request: Request):
     """How far the job is, as a page that refreshes itself, or as JSON at the same address + ``.json``."""
     viewer = require_viewer(request)
     editor(viewer)
-    app = request.app.state
-    job = app.store.read_session(report_jobs.job, request.path_params["job_id"], app.clock())
+    state = request.app.state
+    job = state.store.read_session(report_jobs.job, request.path_params["job_id"], state.clock())
     if job is None:
         raise HTTPException(404, "There is no such report being written.")
     if wants_json(request):
