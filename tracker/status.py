@@ -39,6 +39,15 @@ STATUS_COLOURS = {
 #: The colour of a code written on its status's colour: white on the dark green, black on the
 #: others, each legible at WCAG AA.
 STATUS_INK = {key: "#FFFFFF" if key == "implemented" else "#000000" for key in STATUS_COLOURS}
+
+
+def colour_rules(prefix: str) -> str:
+    """CSS giving each status's colour and ink to the class ``PREFIX + key`` (``.c-implemented``):
+    the one place the pages and the public site take the report's colours from."""
+    return "".join(f".{prefix}{key} {{ background: {colour}; color: {STATUS_INK[key]}; }}\n"
+                   for key, colour in STATUS_COLOURS.items())
+
+
 #: The codes by status key, with None for "not reported".
 SHORT = {**STATUS_CODES, None: NOT_REPORTED_CODE}
 

@@ -23,7 +23,7 @@ from tracker.errors import Refused
 from tracker.publish.datapackage import LICENCES, write_package
 from tracker.publish.pages import write_pages
 from tracker.publish.site import PublishedYear, published_years
-from tracker.status import STATUS_COLOURS, STATUS_INK
+from tracker.status import colour_rules
 from tracker.text import escaped
 from tracker.years import check_year
 
@@ -46,9 +46,7 @@ def shared_stylesheet() -> bytes:
     source for both, the site's own rules written after them into its one ``style.css``. Each
     status's colour is the report's (``tracker.status``), so that a colour means one status in the
     workbook, on the site and in the browser view alike."""
-    statuses = "".join(f".s-{key} {{ background: {colour}; color: {STATUS_INK[key]}; }}\n"
-                       for key, colour in STATUS_COLOURS.items())
-    return files("tracker.publish").joinpath("templates/shared.css").read_bytes() + statuses.encode()
+    return files("tracker.publish").joinpath("templates/shared.css").read_bytes() + colour_rules("s-").encode()
 
 
 def _downloads(folder: Path, years: list[PublishedYear]) -> tuple[dict[int, dict[str, str]], list[dict]]:

@@ -22,7 +22,7 @@ from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
 from tracker.percentages import percent_text, points_text
 from tracker.workbook.layout import CONTACT_LABELS, FIELD_LABELS, FIELD_TITLES
-from tracker.status import LABELS, SHORT, STATUS_COLOURS, STATUS_INK
+from tracker.status import LABELS, SHORT, STATUS_COLOURS, colour_rules
 from tracker.web.sessions import csrf_token, current_viewer
 
 log = logging.getLogger("tracker.web")
@@ -56,8 +56,7 @@ NARRATIVE = [(name, {n: t for t, n in FIELD_TITLES.items()}[name]) for name in N
 def status_stylesheet() -> str:
     """The coded matrix's colours, written from the one table of them, so that the browser shows
     the report's colours (a stylesheet, since the pages' security policy allows no inline style)."""
-    rules = [f".c-{key} {{ background: {STATUS_COLOURS[key]}; color: {STATUS_INK[key]}; }}" for key in STATUS_COLOURS]
-    return "\n".join([*rules, ".c-none { background: #fff; color: #4a4a4f; }", ""])
+    return colour_rules("c-") + ".c-none { background: #fff; color: #4a4a4f; }\n"
 
 
 def status_cells(statuses) -> Markup:
