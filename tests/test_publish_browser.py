@@ -16,7 +16,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from test_web_browser import AXE, _missing, browser  # noqa: F401 (fixture)
+from test_web_browser import _missing, browser  # noqa: F401 (fixture)
+from webtools import AXE, axe_problems
 from tracker import demo, kept_reports, progress
 from tracker.catalogue import resolve_item
 from tracker.economies import resolve_economy
@@ -93,16 +94,12 @@ def test_no_serious_or_critical_accessibility_violation(browser, site):
     context = browser.new_context()  # axe runs as a script; the pages themselves have none
     page = context.new_page()
     problems = []
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        for path in AXE_PAGES:
-            page.goto(site["base"] + path)
-            page.add_script_tag(path=str(AXE))
-            result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-            assert result["testEngine"]["name"] == "axe-core"
-            problems += [f"{path} at {width}px: {v['id']} ({v['impact']}): {v['help']} - "
-                         f"{[n['target'] for n in v['nodes']][:3]}"
-                         for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    for path in AXE_PAGES:
+        page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+        page.goto(site["base"] + path)
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 900})
+            problems += axe_problems(page, f"{path} at {width}px")
     assert problems == []
     context.close()
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 
-from test_web_browser import AXE, YEAR, browser, server, signed_in  # noqa: F401 (fixtures)
+from test_web_browser import YEAR, browser, server, signed_in  # noqa: F401 (fixtures)
 from tracker import rounds
 from tracker.store import Store
+from webtools import axe_problems_if_installed
 
 PHONE = {"width": 390, "height": 844}
 WIDE = {"width": 1280, "height": 900}
@@ -23,14 +24,6 @@ def _review_of_japan(server) -> dict:
         japan = next(row for row in rounds.round_status(session, YEAR) if row["economy"] == "JPN")
     store.engine.dispose()
     return japan["review"]
-
-
-def _no_serious_violation(page) -> list[str]:
-    if not AXE.is_file():
-        return []
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{v['id']}: {v['help']}" for v in result["violations"] if v["impact"] in ("serious", "critical")]
 
 
 def _shots(page, server, name: str, anchor: str) -> None:
@@ -55,7 +48,7 @@ def test_changes_requested_read_on_a_phone_corrected_and_resubmitted(browser, se
     page.goto(f"{server['base']}/?year={YEAR}")
     japan = page.locator("#review-JPN")
     assert "changes requested" in japan.inner_text() and "Please say which law was adopted." in japan.inner_text()
-    assert _no_serious_violation(page) == []
+    assert axe_problems_if_installed(page) == []
     _shots(page, server, "round-review", "#review-JPN")
     context.close()
 
@@ -67,7 +60,7 @@ def test_changes_requested_read_on_a_phone_corrected_and_resubmitted(browser, se
     beside = page.locator("#LC02-1 .review-note")
     assert beside.is_visible() and "Name the law and its year." in beside.inner_text()
     assert page.get_by_label("Note on the whole return").count() == 0  # a focal point does not review
-    assert _no_serious_violation(page) == []
+    assert axe_problems_if_installed(page) == []
     _shots(page, server, "return-review", "#LC02-1 .review-note")
     page.set_viewport_size(PHONE)
     page.locator("#evidence-LC02-1").fill("Act on the Prohibition of Unauthorised Computer Access, 1999")

@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from tracker import users
 from tracker.models import PasswordReset
-from webtools import PASSWORD, Clock, add_accounts, client, csrf_of, sign_in, signed_in
-from test_web_browser import AXE, browser, server  # noqa: F401 (fixtures)
+from webtools import PASSWORD, Clock, add_accounts, axe_problems_if_installed, client, csrf_of, sign_in, signed_in
+from test_web_browser import browser, server  # noqa: F401 (fixtures)
 
 NEW_PASSWORD = "a password of my own"
 
@@ -168,15 +168,6 @@ def test_the_commands_use_the_same_links(store, tracker):
     assert "is now editor" in tracker("users", "change", "kim", "--role", "editor").output
 
 
-def _accessibility_problems(page) -> list[str]:
-    """axe-core's serious and critical violations on the page shown (none when axe is missing)."""
-    if not AXE.is_file():
-        return []
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    return [f"{page.url}: {v['id']}: {v['help']}" for v in result["violations"] if v["impact"] in ("serious", "critical")]
-
-
 def test_on_a_phone_an_administrator_adds_an_account_and_the_person_signs_in(browser, server):  # noqa: F811
     phone = {"width": 390, "height": 844}
     context = browser.new_context(viewport=phone, bypass_csp=True)
@@ -196,13 +187,13 @@ def test_on_a_phone_an_administrator_adds_an_account_and_the_person_signs_in(bro
     assert page.get_by_role("heading", level=1).inner_text() == "phonekim is added"
     link = page.get_by_label("One-time link").input_value()
     page.screenshot(path=str(server["folder"] / "accounts-link-390.png"), full_page=True)
-    problems = _accessibility_problems(page)
+    problems = axe_problems_if_installed(page)
 
     person = browser.new_context(viewport=phone, bypass_csp=True).new_page()
     person.goto(link)
     assert person.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1
     person.screenshot(path=str(server["folder"] / "password-set-390.png"), full_page=True)
-    problems += _accessibility_problems(person)
+    problems += axe_problems_if_installed(person)
     person.get_by_label("New password").fill(NEW_PASSWORD)
     person.get_by_label("The same password again").fill(NEW_PASSWORD)
     person.get_by_role("button", name="Set my password").click()

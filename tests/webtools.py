@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import socket
 import threading
 import time
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Callable, Iterator
 
 from starlette.testclient import TestClient
@@ -15,6 +17,30 @@ from starlette.testclient import TestClient
 from tracker import report_jobs, users
 from tracker.models import utcnow
 from tracker.web.app import create_app
+
+#: axe-core, installed from npm by ``.ci/run``; the browser tests that check accessibility skip or
+#: fail (under CI) without it.
+AXE = Path(os.environ.get("AXE_CORE_JS", Path(__file__).parent / ".axe/node_modules/axe-core/axe.min.js"))
+
+
+def axe_problems(page, where: str) -> list[str]:
+    """axe-core's serious and critical violations on the document ``page`` shows, a line each
+    beginning with ``where``. axe is added to a document once and can run again on it after a
+    change of width or content (adding it costs about as much as a run on a small page)."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    assert result["testEngine"]["name"] == "axe-core" and result["violations"] is not None
+    return [f"{where}: {v['id']} ({v['impact']}): {v['help']} - {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def axe_problems_if_installed(page) -> list[str]:
+    """``axe_problems`` on the page shown, for tests about something else that look at its
+    accessibility in passing: without axe-core they look for nothing (the accessibility tests of
+    test_web_browser.py and test_publish_browser.py fail under CI, or skip, instead)."""
+    return axe_problems(page, page.url) if AXE.is_file() else []
+
 
 @contextlib.contextmanager
 def served(app) -> Iterator[str]:
