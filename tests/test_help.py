@@ -1,10 +1,13 @@
 """Every command explains itself, with an example."""
 
+import re
+
 import click
 import pytest
 from click.testing import CliRunner
 
 from tracker.cli import cli
+from tracker.report.book import FIXED_SHEETS
 
 
 def all_commands(group: click.Group, prefix=()):
@@ -31,3 +34,12 @@ def test_top_level_help_lists_every_command():
     for path, _ in COMMANDS:
         if len(path) == 1:
             assert path[0] in output
+
+
+def test_report_help_names_every_sheet_of_the_report_in_order():
+    """The help lists the sheets by hand: a sheet added, renamed or moved must show there."""
+    output = " ".join(CliRunner().invoke(cli, ["report", "--help"]).output.split())
+    found = {name: re.search(rf"\b{re.escape(name)}\b", output) for name in FIXED_SHEETS}
+    assert [name for name, match in found.items() if not match] == []
+    places = [found[name].start() for name in FIXED_SHEETS]
+    assert places == sorted(places), "the help lists the sheets in another order than the workbook's"

@@ -223,10 +223,11 @@ def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: 
                    force: bool):
     """Write the annual progress report workbook for a year.
 
-    Sheets: Summary, Economies, Commitments, Matrix, Changes, Overdue, Trend, three chart
-    sheets, Needs, Returns, one per economy, Data (a filterable table that `tracker import`
-    accepts back) and About. Every sheet is set up to print on A4; --pdf also writes the PDF
-    beside the workbook through LibreOffice. Every report written is kept in the database as
+    Printed, in this order: Cover, Contents, Key findings, Commitments, Economies, Matrix,
+    Rates chart, Statuses chart, Trend, Trend chart, Overdue, Needs and offers, one sheet per
+    economy that returned, No return and About, each set up for A4. Working sheets, not printed:
+    Data (every entry, a filterable table that `tracker import` accepts back), Returns, Changes
+    and Chart data. --pdf also writes the PDF beside the workbook through LibreOffice. Every report written is kept in the database as
     published: `tracker reports list` and `tracker reports get` give it back.
 
     \b
