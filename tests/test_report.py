@@ -158,9 +158,11 @@ def test_findings_and_commitments(report, recorded, store):
     assert len(set(headings)) == len(headings), "two instruments of one title told apart"
     assert {"Joint Statement of the APEC Ministerial Meeting (Santiago, Chile, 2004)",
             "Joint Statement of the APEC Ministerial Meeting (Busan, Korea, 2005)"} <= set(headings)
-    with store.transaction() as session:  # each heading's pooled rate is its instrument's, as the browser shows
-        by_instrument = [row["implementation_rate"] for row in rates.instrument_rates(session, 2008)]
-    assert [r[10] for r in groups] == [None if rate is None else shown(rate) for rate in by_instrument]
+    with store.transaction() as session:  # each heading's name and pooled rate are its instrument's, as the browser shows
+        by_instrument = rates.instrument_rates(session, 2008)
+    assert headings == [row["instrument"] for row in by_instrument]
+    assert [r[10] for r in groups] == [None if row["implementation_rate"] is None else shown(row["implementation_rate"])
+                                       for row in by_instrument]
     assert "Most advanced commitments: LC02-2 " in findings and f"({100 * 1.5 / 3:.1f}%)" in findings
     assert "1 commitment is overdue somewhere at the end of 2008; most widely: LC02-1" in findings
     assert "in 2 economies" in findings, "CAN and CHL; no return is left out"

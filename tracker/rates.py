@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from tracker.catalogue import items_for
+from tracker.catalogue import instrument_names, items_for
 from tracker.economies import member_in
 from tracker.models import Economy, Entry, Item
 from tracker.returns import returned_economies
@@ -134,17 +134,19 @@ def summary(session: Session, year: int) -> dict:
 
 
 def instrument_rates(session: Session, year: int) -> list[dict]:
-    """Per instrument, in catalogue order: items that apply in ``year``, the pooled implementation
-    rate and coverage over the economies that returned (the report's Summary sheet shows the same)."""
+    """Per instrument, in catalogue order: its name (``catalogue.instrument_names``), items that
+    apply in ``year``, the pooled implementation rate and coverage over the economies that
+    returned (the headings of the report's Commitments sheet show the same)."""
     items = items_for(session, year)
     returned = len(returned_economies(session, year) & {economy.id for economy in economies_for(session, year)})
     counts = status_counts(session, Entry.item_id, year)
     groups: dict[str, list[Item]] = {}
     for item in items:
         groups.setdefault(item.instrument.code, []).append(item)
+    names = instrument_names({item.instrument for item in items})
     rows = []
     for code, members in groups.items():
         tally = pooled(Tally(returned, counts.get((year, item.id), Counter())) for item in members)
-        rows.append({"code": code, "instrument": members[0].instrument.title, "items": len(members),
+        rows.append({"code": code, "instrument": names[code], "items": len(members),
                      "implementation_rate": tally.rate, "coverage": tally.coverage})
     return rows
