@@ -488,9 +488,9 @@ def reports_get(ctx: click.Context, report_id: int, out_file: Path, pdf: bool, f
 
 @click.command("demo")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=DEFAULT_REPORTS / "demo",
-              show_default=True, help="Folder for the demo database, its forms and its report.")
+              show_default=True, help="Folder for the demo database, its forms and its reports.")
 def demo_command(out_dir: Path):
-    """Run five yearly rounds on a separate demo database and write two of its reports.
+    """Run five yearly rounds on a separate demo database and write each year's report.
 
     Builds OUT/demo.db (never your own database) with the real catalogue and economies and
     illustrative returns for 2006 to 2010: economies returning some years and not others, forms
