@@ -237,6 +237,19 @@ def test_about_definitions_are_as_tall_as_their_printed_text(printed_2010):
 
 
 @needs_pdf
+def test_text_cut_short_keeps_a_date_whole_or_drops_it(printed_2010):
+    """Text cut to a line ended on part of a date: "Signed the Convention on Cybercrime on 23
+    November…" (JPN's and USA's measures), "Cybersecurity Awareness Day, 29…" (the Statuses
+    chart), "in force since 1…". A cut now ends on neither a number, a month nor a word that
+    leads into what it drops."""
+    cut = [w[4] for page in pages_of(printed_2010) for w in words_of(page) if w[4].endswith("…")]
+    stranded = [word for word in cut if re.fullmatch(
+        r"\(?\d[\d,./:-]*|January|February|March|April|May|June|July|August|September|October|November|December"
+        r"|on|in|since|by|of|and|the|to|a|an", word[:-1].rstrip(",;:."))]
+    assert len(cut) >= 5 and not stranded, (stranded, cut)
+
+
+@needs_pdf
 def test_statuses_chart_prints_every_commitment_label(printed_2010, demo):
     """LibreOffice wrapped a long label ("AD10-1 Cybersecurity Awareness Day, 29 October") and then,
     the labels no longer fitting, printed every other one."""

@@ -347,12 +347,36 @@ def short_label(item, text: str, width: float = 30) -> str:
     return brief(text, width)
 
 
+#: A word of a date or a quantity: a number, or a month's name.
+_DATE_WORD = re.compile(r"\(?(\d[\d,./:-]*|(January|February|March|April|May|June|July|August|September|October|"
+                        r"November|December)\b)\W*$")
+#: Words that lead into what follows them, left dangling where a cut drops that.
+_LEADING_WORDS = frozenset("a an and at by for from in of on or since the to until with".split())
+
+
 def brief(text: str | None, width: float) -> str | None:
-    """``text`` cut to one printed line of a column ``width`` wide, at a word, with an ellipsis."""
+    """``text`` cut to one printed line of a column ``width`` wide, at a word, with an ellipsis.
+
+    The cut never strands part of a date or a number ("on 23 November…", "in force since 1…"):
+    a date cut through is dropped whole, and the cut does not end on a word that leads into what
+    it drops ("on…", "and…")."""
     if not text:
         return text
-    lines = wrapped(" ".join(text.split()), width - INDENT_WIDTH - 1)
-    return lines[0] if len(lines) == 1 else lines[0].rstrip(" ,;:.") + "…"
+    words = text.split()
+    lines = wrapped(" ".join(words), width - INDENT_WIDTH - 1)
+    if len(lines) == 1:
+        return lines[0]
+    end = kept = len(lines[0].split())
+    last = words[kept - 1]
+    if not lines[0].endswith(last):  # a word too long for a line, broken within
+        return lines[0] + "…"
+    if _DATE_WORD.match(last) and last[-1].isalnum() and (_DATE_WORD.match(words[kept])
+                                                          or not re.fullmatch(r"\d{4}", last)):
+        while end > 1 and _DATE_WORD.match(words[end - 1]):
+            end -= 1
+    while end > 1 and words[end - 1].casefold() in _LEADING_WORDS:
+        end -= 1
+    return " ".join(words[:end]).rstrip(" ,;:.") + "…"
 
 
 def profile_names(data: ReportData) -> dict[int, str]:
