@@ -250,6 +250,29 @@ def test_text_cut_short_keeps_a_date_whole_or_drops_it(printed_2010):
 
 
 @needs_pdf
+def test_table_headers_keep_clear_of_each_other(printed_2010, demo):
+    """"Not reported" (aligned right) ended where "Implementation rate" began, so that they read as
+    one header. On a header's printed lines, two words less than 4 pt apart are now always two
+    words of one title."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(demo[0].parent / "progress-2010.xlsx", read_only=True)
+    sheets = ("Commitments", "Economies", "Trend", "Overdue", "No return")
+    pairs = {pair for name in sheets for title in next(book[name].iter_rows(max_row=1, values_only=True)) if title
+             for pair in zip(title.split(), title.split()[1:])}
+    touching, checked = [], 0
+    for page in pages_of(printed_2010):
+        if sheet_of(page) not in sheets:
+            continue
+        lines = lines_of(body_of(words_of(page)))
+        end = next(i for i, line in enumerate(lines) if line[0][4] in ("Ref", "code"))
+        for line in lines[:end + 1]:
+            checked += 1
+            touching += [f"{a[4]} {b[4]}" for a, b in zip(line, line[1:]) if b[0] - a[2] < 4 and (a[4], b[4]) not in pairs]
+    assert checked >= 10 and not touching, touching
+
+
+@needs_pdf
 def test_statuses_chart_prints_every_commitment_label(printed_2010, demo):
     """LibreOffice wrapped a long label ("AD10-1 Cybersecurity Awareness Day, 29 October") and then,
     the labels no longer fitting, printed every other one."""
