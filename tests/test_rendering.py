@@ -23,7 +23,7 @@ PDF_TOOLS = shutil.which("pdftotext") and shutil.which("pdfinfo")
 BOX_PER_POINT = 1.43
 SMALLEST_POINTS = 7.5  # "about 8 pt"
 #: The form prints smaller: its answer columns are 14 characters wide (Status 12), the Instrument
-#: column 14 (its names' longest word, "Communications", whole) and the longest
+#: column 16.5 (its names' longest word, "Communications", whole) and the longest
 #: commitment takes at most eight lines, all on one A4 page wide (issues 24 and 27).
 FORM_SMALLEST_POINTS = 6.8
 STATUS_LABELS = ("Not started", "Planned", "In progress", "Partially implemented", "Implemented", "Not applicable")
@@ -340,6 +340,32 @@ def test_form_prints_readably(demo, tmp_path):
               if word not in words and not set(re.findall(r"[^-]+-?", word)) <= words}
     assert "Statement on the Security of Information and Communications Infrastructures" in names
     assert not broken, f"words of instruments' names broken across lines: {sorted(broken)}"
+
+
+@needs_pdf
+def test_form_gives_instruments_names_room_from_the_deadline(demo, tmp_path):
+    """The Instrument column (14) wrapped the catalogue's names onto up to six lines ("APEC
+    Leaders' / Statement on / Fighting / Terrorism and / Promoting / Growth") beside a Deadline
+    column (10) that holds one date in 27 rows, and a Ref column a little wider than its captions
+    need: the Instrument column now has their room, and no name takes more than five lines."""
+    from openpyxl import load_workbook
+
+    from tracker.workbook.layout import FORM_SHEET, HEADER_ROW
+
+    sheet = load_workbook(demo[1], read_only=True)[FORM_SHEET]
+    names = {row[1] for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if row[0] and row[1]}
+    taken = {}
+    for page in pages_of(to_pdf(demo[1], tmp_path))[1:]:
+        words = words_of(page)
+        header = next(w for w in words if w[4] == "Instrument")
+        left, right = header[0], next(w[0] for w in words if w[4] == "Commitment" and abs(w[1] - header[1]) < 1)
+        lines = [" ".join(w[4] for w in line) for line in lines_of([w for w in words if left - 1 <= w[0] < right - 1])]
+        for start in range(len(lines)):
+            for end in range(start + 1, min(start + 8, len(lines)) + 1):
+                name = " ".join(lines[start:end]).replace("- ", "-")  # "2010-" / "2015"
+                if name in names:
+                    taken[name] = end - start
+    assert set(taken) == names and max(taken.values()) <= 5, taken
 
 
 @pytest.mark.skipif(not shutil.which("ssconvert"), reason="Gnumeric (ssconvert) is not installed")
