@@ -23,7 +23,7 @@ PDF_TOOLS = shutil.which("pdftotext") and shutil.which("pdfinfo")
 BOX_PER_POINT = 1.43
 SMALLEST_POINTS = 7.5  # "about 8 pt"
 #: The form prints smaller: its answer columns are 14 characters wide (Status 12), the Instrument
-#: column 14 (its names' longest word, "Communications", whole) and the longest
+#: column 16.5 (its names' longest word, "Communications", whole) and the longest
 #: commitment takes at most eight lines, all on one A4 page wide (issues 24 and 27).
 FORM_SMALLEST_POINTS = 6.8
 STATUS_LABELS = ("Not started", "Planned", "In progress", "Partially implemented", "Implemented", "Not applicable")
@@ -237,6 +237,42 @@ def test_about_definitions_are_as_tall_as_their_printed_text(printed_2010):
 
 
 @needs_pdf
+def test_text_cut_short_keeps_a_date_whole_or_drops_it(printed_2010):
+    """Text cut to a line ended on part of a date: "Signed the Convention on Cybercrime on 23
+    November…" (JPN's and USA's measures), "Cybersecurity Awareness Day, 29…" (the Statuses
+    chart), "in force since 1…". A cut now ends on neither a number, a month nor a word that
+    leads into what it drops."""
+    cut = [w[4] for page in pages_of(printed_2010) for w in words_of(page) if w[4].endswith("…")]
+    stranded = [word for word in cut if re.fullmatch(
+        r"\(?\d[\d,./:-]*|January|February|March|April|May|June|July|August|September|October|November|December"
+        r"|on|in|since|by|of|and|the|to|a|an", word[:-1].rstrip(",;:."))]
+    assert len(cut) >= 5 and not stranded, (stranded, cut)
+
+
+@needs_pdf
+def test_table_headers_keep_clear_of_each_other(printed_2010, demo):
+    """"Not reported" (aligned right) ended where "Implementation rate" began, so that they read as
+    one header. On a header's printed lines, two words less than 4 pt apart are now always two
+    words of one title."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(demo[0].parent / "progress-2010.xlsx", read_only=True)
+    sheets = ("Commitments", "Economies", "Trend", "Overdue", "No return")
+    pairs = {pair for name in sheets for title in next(book[name].iter_rows(max_row=1, values_only=True)) if title
+             for pair in zip(title.split(), title.split()[1:])}
+    touching, checked = [], 0
+    for page in pages_of(printed_2010):
+        if sheet_of(page) not in sheets:
+            continue
+        lines = lines_of(body_of(words_of(page)))
+        end = next(i for i, line in enumerate(lines) if line[0][4] in ("Ref", "code"))
+        for line in lines[:end + 1]:
+            checked += 1
+            touching += [f"{a[4]} {b[4]}" for a, b in zip(line, line[1:]) if b[0] - a[2] < 4 and (a[4], b[4]) not in pairs]
+    assert checked >= 10 and not touching, touching
+
+
+@needs_pdf
 def test_statuses_chart_prints_every_commitment_label(printed_2010, demo):
     """LibreOffice wrapped a long label ("AD10-1 Cybersecurity Awareness Day, 29 October") and then,
     the labels no longer fitting, printed every other one."""
@@ -304,6 +340,32 @@ def test_form_prints_readably(demo, tmp_path):
               if word not in words and not set(re.findall(r"[^-]+-?", word)) <= words}
     assert "Statement on the Security of Information and Communications Infrastructures" in names
     assert not broken, f"words of instruments' names broken across lines: {sorted(broken)}"
+
+
+@needs_pdf
+def test_form_gives_instruments_names_room_from_the_deadline(demo, tmp_path):
+    """The Instrument column (14) wrapped the catalogue's names onto up to six lines ("APEC
+    Leaders' / Statement on / Fighting / Terrorism and / Promoting / Growth") beside a Deadline
+    column (10) that holds one date in 27 rows, and a Ref column a little wider than its captions
+    need: the Instrument column now has their room, and no name takes more than five lines."""
+    from openpyxl import load_workbook
+
+    from tracker.workbook.layout import FORM_SHEET, HEADER_ROW
+
+    sheet = load_workbook(demo[1], read_only=True)[FORM_SHEET]
+    names = {row[1] for row in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if row[0] and row[1]}
+    taken = {}
+    for page in pages_of(to_pdf(demo[1], tmp_path))[1:]:
+        words = words_of(page)
+        header = next(w for w in words if w[4] == "Instrument")
+        left, right = header[0], next(w[0] for w in words if w[4] == "Commitment" and abs(w[1] - header[1]) < 1)
+        lines = [" ".join(w[4] for w in line) for line in lines_of([w for w in words if left - 1 <= w[0] < right - 1])]
+        for start in range(len(lines)):
+            for end in range(start + 1, min(start + 8, len(lines)) + 1):
+                name = " ".join(lines[start:end]).replace("- ", "-")  # "2010-" / "2015"
+                if name in names:
+                    taken[name] = end - start
+    assert set(taken) == names and max(taken.values()) <= 5, taken
 
 
 @pytest.mark.skipif(not shutil.which("ssconvert"), reason="Gnumeric (ssconvert) is not installed")

@@ -522,3 +522,18 @@ def test_an_economys_profile_names_its_return_as_a_sentence_would():
 
     assert [_possessive(name) for name in ("Japan", "The Philippines", "United States")] == [
         "Japan's", "the Philippines'", "United States'"]
+
+
+@pytest.mark.parametrize("text, width, cut", [
+    ("Signed the Convention on Cybercrime on 23 November 2001; ratification pending", 40,
+     "Signed the Convention on Cybercrime…"),
+    ("Party to the Convention on Cybercrime, in force since 1 January 2007", 48,
+     "Party to the Convention on Cybercrime, in force…"),
+    ("Cybersecurity Awareness Day, 29 October each year", 32, "Cybersecurity Awareness Day…"),
+    ("Enact laws by October 2003 and report on them each year", 30, "Enact laws by October 2003…"),
+    ("Supercalifragilisticexpialidocious text", 12, "Supercalifra…"),
+])
+def test_text_cut_short_keeps_a_date_whole_or_drops_it(text, width, cut):
+    from tracker.report.book import brief
+
+    assert brief(text, width) == cut

@@ -22,7 +22,8 @@ import xlsxwriter
 from tracker.percentages import rounded_percent, rounded_points
 from tracker.status import LABELS, STATUS_COLOURS, STATUS_INK
 from tracker.workbook.rows import RowWorksheet
-from tracker.workbook.typesetting import FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, fits_unmeasured, text_lines, wrapped
+from tracker.workbook.typesetting import (EMS_PER_WIDTH, FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, fits_unmeasured,
+                                          text_lines, widest_line, wrapped)
 
 if TYPE_CHECKING:
     from tracker.report.data import ReportData
@@ -41,6 +42,8 @@ PERCENT = "0.0%"
 POINTS_CHANGE = '+0.0" pp";-0.0" pp";0.0" pp"'
 DATETIME = "yyyy-mm-dd hh:mm"
 DATE = "yyyy-mm-dd"
+#: Points of a table's header titles (bold).
+HEADER_POINTS = 9
 LINE_HEIGHT = 12.75  # points: a row of one line of 10 pt text (Excel's default row for Arial 10)
 #: Points from one line of wrapped 10 pt text to the next as LibreOffice prints it (11.2): a row
 #: of N lines is N of these and a little padding, so that it leaves no empty band under its text.
@@ -110,7 +113,7 @@ class Book:
         self.cover_text = add({"font_size": 12, "text_wrap": True, "valign": "top"})
         self.title = add({"bold": True, "font_size": 14})
         self.bold = add({"bold": True})
-        header = {"bold": True, "font_size": 9, "font_color": "#FFFFFF", "bg_color": HEADER_COLOUR, "text_wrap": True,
+        header = {"bold": True, "font_size": HEADER_POINTS, "font_color": "#FFFFFF", "bg_color": HEADER_COLOUR, "text_wrap": True,
                   "valign": "bottom", "border": 1, "border_color": "#FFFFFF"}
         self.header = add(header | {"align": "left", "indent": 1})
         self.header_number = add(header | {"align": "right"})
@@ -240,11 +243,17 @@ class Sheet:
     def header(self, titles, numbers=(), centred=()) -> int:
         """A header row, horizontal and wrapped; the titles of ``numbers`` columns are aligned right,
         over their figures, those of ``centred`` columns centred over their codes. Every column
-        widens to fit its title's longest word."""
+        widens to fit its title's longest word, and a column aligned right until no line of its
+        title can print against the column on its left ("Not reported" and "Implementation rate"
+        read as one header)."""
         row, book = self.row, self.book
         for column, title in enumerate(titles):
             indent = 0 if column in numbers or column in centred else INDENT_WIDTH  # only text aligned left is indented
             need = max((len(word) for word in re.split(r"(?<=-)|\s+", title)), default=0) + indent + 1
+            if column in numbers:  # aligned right, against the column beside it: kept a gap clear of it
+                need = max(need, self.widths[column])
+                while widest_line(title, need, HEADER_POINTS, bold=True) > (need - INDENT_WIDTH) * EMS_PER_WIDTH:
+                    need += 0.5
             if self.widths[column] < need:
                 self.widths[column], self.limits[column] = need, fits_unmeasured(need)
                 self.ws.set_column(column, column, need)
@@ -347,12 +356,36 @@ def short_label(item, text: str, width: float = 30) -> str:
     return brief(text, width)
 
 
+#: A word of a date or a quantity: a number, or a month's name.
+_DATE_WORD = re.compile(r"\(?(\d[\d,./:-]*|(January|February|March|April|May|June|July|August|September|October|"
+                        r"November|December)\b)\W*$")
+#: Words that lead into what follows them, left dangling where a cut drops that.
+_LEADING_WORDS = frozenset("a an and at by for from in of on or since the to until with".split())
+
+
 def brief(text: str | None, width: float) -> str | None:
-    """``text`` cut to one printed line of a column ``width`` wide, at a word, with an ellipsis."""
+    """``text`` cut to one printed line of a column ``width`` wide, at a word, with an ellipsis.
+
+    The cut never strands part of a date or a number ("on 23 November…", "in force since 1…"):
+    a date cut through is dropped whole, and the cut does not end on a word that leads into what
+    it drops ("on…", "and…")."""
     if not text:
         return text
-    lines = wrapped(" ".join(text.split()), width - INDENT_WIDTH - 1)
-    return lines[0] if len(lines) == 1 else lines[0].rstrip(" ,;:.") + "…"
+    words = text.split()
+    lines = wrapped(" ".join(words), width - INDENT_WIDTH - 1)
+    if len(lines) == 1:
+        return lines[0]
+    end = kept = len(lines[0].split())
+    last = words[kept - 1]
+    if not lines[0].endswith(last):  # a word too long for a line, broken within
+        return lines[0] + "…"
+    if _DATE_WORD.match(last) and last[-1].isalnum() and (_DATE_WORD.match(words[kept])
+                                                          or not re.fullmatch(r"\d{4}", last)):
+        while end > 1 and _DATE_WORD.match(words[end - 1]):
+            end -= 1
+    while end > 1 and words[end - 1].casefold() in _LEADING_WORDS:
+        end -= 1
+    return " ".join(words[:end]).rstrip(" ,;:.") + "…"
 
 
 def profile_names(data: ReportData) -> dict[int, str]:

@@ -77,7 +77,7 @@ def write_economies(book: Book) -> None:
     """One row per economy; the rate and the return are separate columns, so the rate column holds
     only numbers."""
     data, comparison = book.data, book.data.comparison
-    s = Sheet(book, "Economies", [8, 22, *[COUNT_WIDTH] * 7, 9, 12, 11, 12, 9])
+    s = Sheet(book, "Economies", [8, 18, *[COUNT_WIDTH] * 7, 9, 12, 11, 12, 9])
     s.table(["Economy code", "Economy", *COUNT_TITLES, "Coverage", "Implementation rate", change_title(data),
              f"Return for {data.year}", "Last return"], 2, (*range(2, 12), 13))
     for economy in economy_order(data):

@@ -11,17 +11,19 @@ HEADER_ROW = 10
 #: The Form sheet's columns: (title, entry field or None for read-only columns, width). Every
 #: column a focal point writes in is 14 characters wide but Status, a choice from a list, 12 (as
 #: Last reported status: every label on one line but "Partially implemented", which takes two at
-#: 14 too); the Instrument column is 14, the two taken from Status, so that the longest word of an
-#: instrument's name prints whole ("Communications", 7.45 em, printed "Communicatio" / "ns" at 12;
-#: a hyphenated name, "Counter-Terrorism", breaks after its hyphen); the Commitment column is the
-#: narrowest it may be (the writer widens it until the catalogue's longest wording takes eight
-#: lines: at 34, AMM05-1 takes nine). The widths add up to what prints one A4 page wide in
-#: landscape at about 7 pt, with the seven answer columns.
+#: 14 too); the Instrument column is 16.5, so that the longest word of an instrument's name prints
+#: whole ("Communications", 7.45 em, printed "Communicatio" / "ns" at 12) and no name of the
+#: built-in catalogues takes more than five lines (six at 14): its room comes from Deadline, as
+#: narrow as a date "2003-10-31" (5.11 em) prints in, from Ref, as narrow as the caption "Contact
+#: phone" (7.0 em of bold) beside its value, and from Commitment, the narrowest it may be (the
+#: writer widens it until the catalogue's longest wording takes eight lines: at 34, AMM05-1 takes
+#: nine). The widths add up to what prints one A4 page wide in landscape at about 7 pt, with the
+#: seven answer columns.
 COLUMNS = [
-    ("Ref", None, 15),  # wide enough for the contact point's captions above the table
-    ("Instrument", None, 14),
-    ("Commitment", None, 36),
-    ("Deadline", None, 10),
+    ("Ref", None, 14),  # wide enough for the contact point's captions above the table
+    ("Instrument", None, 16.5),
+    ("Commitment", None, 35),
+    ("Deadline", None, 9.5),
     ("Last reported status", None, 12),
     ("Status", "status", 12),
     ("Measures undertaken", "measures", 14),

@@ -108,6 +108,22 @@ def wrapped(value, width: float, bold: bool = False) -> list[str]:
     return lines
 
 
+def most_ems(width: float) -> float:
+    """The most ems of 10 pt text a column ``width`` wide may hold on a line in LibreOffice's print:
+    its width and the 5/7 of padding every column has, in units of Arial's digit (0.556 em), less
+    0.1 em ("In progress", 4.90 em of 9 pt bold, printed on one line in a column 8.5 wide;
+    "Promoting Growth", 8.06 em, wrapped in one 14 wide)."""
+    return (width + 5 / 7) * 0.556 - 0.1
+
+
+def widest_line(value, width: float, points: float = FONT_SIZE, bold: bool = False) -> float:
+    """The widest line, in ems of 10 pt, that ``value`` at ``points`` may print in a column ``width``
+    wide: wrapped as loosely as a printer may wrap it, so its lines are the longest they can be."""
+    scale = points / FONT_SIZE
+    loosest = most_ems(width) / EMS_PER_WIDTH / scale
+    return max(text_width(line, bold) for line in wrapped(value, loosest, bold)) * scale
+
+
 @lru_cache(maxsize=4096)
 def _lines(text: str, width: float, bold: bool) -> int:
     return len(wrapped(text, width, bold))
