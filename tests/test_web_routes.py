@@ -242,6 +242,28 @@ def test_round_at_a_glance_equals_the_commands(web, round_2008):
     assert web.get("/.json").json()["year"] == 2008  # the latest open round by default
 
 
+def _row_cells(page: str, first_cell: str) -> list[str]:
+    """The text of each cell of the Economies table's row that starts with ``first_cell``."""
+    table = page[page.index('<table class="economies">'):]
+    row = re.search(r"<tr[^>]*>\s*<th[^>]*>(?:(?!</tr>).)*?" + re.escape(first_cell) + r"(?:(?!</tr>).)*</tr>", table, re.S)
+    return [" ".join(re.sub(r"<[^>]+>", "", cell).split()) for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row.group(0), re.S)]
+
+
+def test_the_economies_table_shows_no_return_and_the_region_as_the_report_does(web, round_2008):
+    """An economy without a return: "No return", and no coverage, rate or change (the report's
+    Economies sheet leaves them blank); the region-wide row's counts and coverage are over the
+    same economies, those that returned, and it says how many."""
+    signed_in(web, "vera")
+    summary = web.get("/.json?year=2008").json()["summary"]
+    region, applying = summary["region"], summary["items_applying"]
+    page = web.get("/?year=2008").text
+    assert _row_cells(page, "Canada")[2:7] == ["No return, late", "0/" + str(applying), "", "", ""]
+    assert _row_cells(page, "Region-wide") == [
+        "Region-wide (2 returned)", "21", "2", f"3/{2 * applying}", f"{region['coverage']:.1%}",
+        f"{region['implementation_rate']:.1%}", "-", ""]
+    assert region["applicable"] == 2 * applying
+
+
 def test_economy_page_equals_tracker_show_and_escapes_user_text(web, round_2008):
     signed_in(web, "vera")
     data = web.get("/economies/JPN.json?year=2008").json()

@@ -103,7 +103,8 @@ def economy_tallies(session: Session, year: int, economies: list[Economy], items
 
 
 def summary(session: Session, year: int) -> dict:
-    """One row per economy for ``year`` (counts, coverage, rate) and the region-wide figures."""
+    """One row per economy for ``year`` (counts, coverage, rate) and the region-wide figures, whose
+    ``reported`` of ``applicable`` are counted over the economies that returned, as its coverage is."""
     applying = len(items_for(session, year))
     economies = economies_for(session, year)
     tallies = economy_tallies(session, year, economies, applying)
@@ -129,7 +130,8 @@ def summary(session: Session, year: int) -> dict:
         "items_applying": applying,
         "economies": rows,
         "region": {"coverage": region.coverage, "implementation_rate": region.rate, "reported": region.reported,
-                   "economies_returned": sum(1 for row in rows if row["returned"]), "economies": len(rows)},
+                   "applicable": region.applicable, "economies_returned": sum(1 for row in rows if row["returned"]),
+                   "economies": len(rows)},
     }
 
 

@@ -21,6 +21,7 @@ from tracker.history import DRAFT_NOTE
 from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
 from tracker.percentages import percent_text, points_text
+from tracker.report.book import NO_RETURN
 from tracker.workbook.layout import CONTACT_LABELS, FIELD_LABELS, FIELD_TITLES
 from tracker.status import LABELS, SHORT, STATUS_COLOURS, colour_rules
 from tracker.web.sessions import csrf_token, current_viewer
@@ -109,7 +110,7 @@ def templates() -> Environment:
     environment.filters |= {"percent": percent_text, "points": _points, "when": _when, "field_label": _field_label, "value_text": _value_text,
                             "status_cells": status_cells, "code_cells": code_cells}
     environment.globals |= {"CONTACT_LABELS": CONTACT_LABELS, "LABELS": LABELS, "SHORT": SHORT, "COLOURS": STATUS_COLOURS, "NARRATIVE": NARRATIVE, "version": __version__, "DRAFT_NOTE": DRAFT_NOTE,
-                            "no_round_message": no_round_message}
+                            "NO_RETURN": NO_RETURN, "no_round_message": no_round_message}
     return environment
 
 
