@@ -1,0 +1,69 @@
+"""The browser view on a phone (390 px) and a desktop (1280 px), in Chromium, on the demo: what a
+reader's review found cramped or hidden. A table wider than the screen says it scrolls sideways;
+the mail page keeps each date on one line; the reports' SHA-256 column leaves room to the others."""
+
+from __future__ import annotations
+
+import pytest
+
+from test_web_browser import browser  # noqa: F401 (fixture)
+from tracker.store import Store
+from tracker.web.app import create_app
+from webtools import PASSWORD, add_accounts, served
+
+PHONE, DESKTOP = 390, 1280
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory, demo_copy):
+    folder = tmp_path_factory.mktemp("small-screens")
+    database = demo_copy(folder / "demo").database
+    store = Store(str(database))
+    add_accounts(store)
+    store.engine.dispose()
+    with served(create_app(str(database), reports_folder=folder / "reports")) as base:
+        yield base
+
+
+@pytest.fixture
+def at_width(browser, demo_server):
+    """``at_width(pixels, path)``: the page, signed in as the administrator, in a window that wide."""
+    contexts = []
+
+    def open_page(pixels: int, path: str):
+        context = browser.new_context(viewport={"width": pixels, "height": 900})
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(demo_server + "/login")
+        page.get_by_label("User name").fill("ada")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+        page.goto(demo_server + path)
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1, "the page scrolls sideways"
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+#: Per table that scrolls inside its box: how far it scrolls, and how far the table sits below
+#: the top of its box (the line saying it scrolls, when there is one).
+SCROLL_BOXES = """[...document.querySelectorAll('.scroll')].map(box => ({
+    hidden: box.scrollWidth - box.clientWidth,
+    below: box.querySelector('table').getBoundingClientRect().top - box.getBoundingClientRect().top,
+    hint: getComputedStyle(box, '::before').content,
+    attachment: getComputedStyle(box).backgroundAttachment}))"""
+
+
+@pytest.mark.parametrize("path", ["/", "/reports"])
+def test_a_table_that_scrolls_inside_its_box_says_so_and_one_that_fits_does_not(at_width, path):
+    phone = at_width(PHONE, path).evaluate(SCROLL_BOXES)
+    assert [box for box in phone if box["hidden"] > 0], f"no table of {path} scrolls at {PHONE} px"
+    for box in phone:
+        if box["hidden"] > 0:
+            assert box["below"] >= 12 and "Scroll sideways for more columns" in box["hint"], box
+            assert box["attachment"] == "local, local, scroll, scroll", box  # the shadow on the hiding edge
+    desktop = at_width(DESKTOP, path).evaluate(SCROLL_BOXES)
+    assert desktop and all(box["hidden"] == 0 and box["below"] == 0 for box in desktop), desktop
