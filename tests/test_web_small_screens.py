@@ -67,3 +67,29 @@ def test_a_table_that_scrolls_inside_its_box_says_so_and_one_that_fits_does_not(
             assert box["attachment"] == "local, local, scroll, scroll", box  # the shadow on the hiding edge
     desktop = at_width(DESKTOP, path).evaluate(SCROLL_BOXES)
     assert desktop and all(box["hidden"] == 0 and box["below"] == 0 for box in desktop), desktop
+
+
+#: Per ISO date in the page's text: the number of line boxes it is laid out on.
+DATE_LINES = r"""() => {
+    const found = [];
+    const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        for (const match of node.data.matchAll(/\d{4}-\d{2}-\d{2}/g)) {
+            const range = document.createRange();
+            range.setStart(node, match.index);
+            range.setEnd(node, match.index + 10);
+            const tops = new Set([...range.getClientRects()].map(rect => Math.round(rect.top)));
+            found.push([match[0], tops.size]);
+        }
+    }
+    return found;
+}"""
+
+
+@pytest.mark.parametrize("path", ["/mail", "/", "/rounds", "/economies/JPN", "/imports"])
+def test_on_a_phone_no_date_is_broken_over_two_lines(at_width, path):
+    page = at_width(PHONE, path)
+    page.evaluate("document.querySelectorAll('details').forEach(folded => folded.open = true)")
+    dates = page.evaluate(DATE_LINES)
+    assert len(dates) > 10
+    assert [date for date, lines in dates if lines != 1] == []

@@ -7,10 +7,11 @@ import functools
 import importlib.resources
 import json
 import logging
+import re
 from datetime import date, datetime
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -91,12 +92,21 @@ def _value_text(value, name: str) -> str:
     return LABELS.get(value, value) if name == "status" else value
 
 
-def _when(value) -> str:
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def whole_dates(text) -> Markup:
+    """``text`` escaped, each ISO date in it kept on one line: a phone broke "2010-03-31" at its
+    hyphens, so that a date read as two."""
+    return Markup(_ISO_DATE.sub(r'<span class="date">\g<0></span>', str(escape(text))))
+
+
+def _when(value) -> Markup:
     if value is None:
-        return "-"
+        return Markup("-")
     if isinstance(value, datetime):
-        return value.isoformat(sep=" ", timespec="minutes")
-    return str(value)
+        return whole_dates(value.isoformat(sep=" ", timespec="minutes"))
+    return whole_dates(value)
 
 
 @functools.cache
@@ -107,7 +117,7 @@ def templates() -> Environment:
     folder = str(importlib.resources.files("tracker.web").joinpath("templates"))
     environment = Environment(loader=FileSystemLoader(folder), autoescape=select_autoescape(default=True),
                               trim_blocks=True, lstrip_blocks=True)
-    environment.filters |= {"percent": percent_text, "points": _points, "when": _when, "field_label": _field_label, "value_text": _value_text,
+    environment.filters |= {"percent": percent_text, "points": _points, "when": _when, "whole_dates": whole_dates, "field_label": _field_label, "value_text": _value_text,
                             "status_cells": status_cells, "code_cells": code_cells}
     environment.globals |= {"CONTACT_LABELS": CONTACT_LABELS, "LABELS": LABELS, "SHORT": SHORT, "COLOURS": STATUS_COLOURS, "NARRATIVE": NARRATIVE, "version": __version__, "DRAFT_NOTE": DRAFT_NOTE,
                             "NO_RETURN": NO_RETURN, "no_round_message": no_round_message}
