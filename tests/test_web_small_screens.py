@@ -93,3 +93,28 @@ def test_on_a_phone_no_date_is_broken_over_two_lines(at_width, path):
     dates = page.evaluate(DATE_LINES)
     assert len(dates) > 10
     assert [date for date, lines in dates if lines != 1] == []
+
+
+#: The number of lines the text of an element is laid out on.
+LINES = """element => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    return new Set([...range.getClientRects()].map(rect => Math.round(rect.bottom))).size;
+}"""
+
+
+@pytest.mark.parametrize("path", ["/reports", "/imports"])
+def test_a_sha_256_is_its_start_on_one_line_and_opens_to_the_whole(at_width, demo_server, path):
+    """The column's heading is one line (it was six at 390 px); each hash its first 12
+    characters on one line, opened (a details element, so a phone can, without hovering) to the
+    whole value, which breaks anywhere and widens nothing."""
+    page = at_width(PHONE, path)
+    whole = [row["sha256"] for row in page.request.get(demo_server + path + ".json").json() if row["sha256"]]
+    assert page.locator("thead th").filter(has_text="SHA-256").evaluate(LINES) == 1
+    summaries = page.locator("td.hash summary")
+    assert summaries.all_inner_texts() == [sha256[:12] + "…" for sha256 in whole]
+    assert {summary.evaluate(LINES) for summary in summaries.all()} == {1}
+    width = page.evaluate("document.querySelector('.scroll').scrollWidth")
+    summaries.first.click()
+    assert page.locator("td.hash details").first.inner_text().split() == [whole[0][:12] + "…", whole[0]]
+    assert page.evaluate("document.querySelector('.scroll').scrollWidth") == width
