@@ -213,7 +213,7 @@ def test_the_browser_previews_the_messages_and_sends_them(store, round_2009, ser
     assert 'href="/mail?year=2009"' in web.get("/?year=2009").text
     page = web.get("/mail?year=2009")
     assert page.status_code == 200
-    assert "Japan: the 2009 progress form, due 2009-03-31" in page.text and "Kenji &lt;Sato&gt;" in page.text
+    assert 'Japan: the 2009 progress form, due <span class="date">2009-03-31</span>' in page.text and "Kenji &lt;Sato&gt;" in page.text
     assert "CHL (no e-mail on record)" in page.text
     data = web.get("/mail.json?year=2009").json()
     assert data["ready"] and {m["economy"] for m in data["invitations"]["messages"] if m["outcome"] == "to send"} == {

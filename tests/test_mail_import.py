@@ -52,7 +52,7 @@ def test_the_imports_page_names_the_sender_and_date(tracker, issue, store, tmp_p
     add_accounts(store)
     with client(store) as browser:
         page = signed_in(browser, "vera").get("/imports").text
-    assert "e-mailed by &lt;b&gt;no address&lt;/b&gt; on 2009-03-20 19:12" in page
+    assert 'e-mailed by &lt;b&gt;no address&lt;/b&gt; on <span class="date">2009-03-20</span> 19:12' in page
 
 
 def test_two_forms_in_one_message_and_a_message_in_a_folder(tracker, issue, tmp_path):

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 from formtools import fill
 from test_web_return import page_fields
 from tracker.models import Economy, utcnow
+from tracker.report.book import NO_RETURN
 from tracker.returns import returned_economies
 from webtools import add_accounts, client, csrf_of, signed_in
 
@@ -75,7 +76,7 @@ def returned_everywhere(tracker, store, web, code: str, year: int = 2009) -> dic
         "summary --json": summary[code]["returned"],
         "summary text": "no return" not in summary_line,
         "browser glance twin": bool(glance_row["returned"]) and glance_summary["returned"],
-        "browser glance page": re.findall(r"<td>(.*?)</td>", glance_page_row, re.S)[1] != "-",
+        "browser glance page": not re.findall(r"<td>(.*?)</td>", glance_page_row, re.S)[1].startswith(NO_RETURN),
         "browser economy page": "not received yet" not in page,
         "browser economy page twin": page_twin["has_returned"],
         "report's Economies sheet": returned_in["Economies"],
