@@ -29,11 +29,12 @@ def test_summary_rates_match_the_formula(tracker):
     assert rows["CHL"]["reported"] == 2
     assert rows["CHL"]["implementation_rate"] == pytest.approx(0 / (applying - 2))
     assert rows["JPN"] | {} == rows["JPN"] and rows["JPN"]["reported"] == 0
-    assert rows["JPN"]["coverage"] == 0 and rows["JPN"]["implementation_rate"] is None
+    assert rows["JPN"]["coverage"] is None and rows["JPN"]["implementation_rate"] is None, "no return, as the report says"
     assert not rows["JPN"]["returned"] and rows["AUS"]["returned"] and rows["CHL"]["returned"]
 
     text = tracker("summary", "--year", "2008").output
-    assert "no return" in next(line for line in text.splitlines() if line.startswith("JPN"))
+    japan = next(line for line in text.splitlines() if line.startswith("JPN"))
+    assert "no return" in japan and "%" not in japan, "neither a coverage nor a rate without a return"
     assert "cover the 3 of 21 economies that returned" in text
     region_rate = (2.5 + 1.0) / (3 * applying - 1 - 2)  # only AUS, CAN and CHL returned
     assert f"{region_rate:.1%}" in text.split("Region-wide")[1].splitlines()[0]

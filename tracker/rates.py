@@ -117,8 +117,8 @@ def summary(session: Session, year: int) -> dict:
             "applicable": applying,
             "reported": tallies[economy.id].reported,
             "not_reported": tallies[economy.id].not_reported,
-            "coverage": tallies[economy.id].coverage,
-            # No return is not a rate of 0: the report shows "No return", and so does this.
+            # No return is not a coverage or a rate of 0: the report shows "No return", and so does this.
+            "coverage": tallies[economy.id].coverage if economy.id in returned else None,
             "implementation_rate": tallies[economy.id].rate if economy.id in returned else None,
         }
         | {key: tallies[economy.id].counts[key] for key in STATUS_KEYS}

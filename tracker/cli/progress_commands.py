@@ -136,9 +136,10 @@ def summary(ctx: click.Context, year: int, as_json: bool):
     change_title = f"since {basis['previous_year']}" if basis else "change"
     click.echo(f"{'code':<6}{'economy':<26}{'reported':>9}{'coverage':>10}{'rate':>10}{change_title:>12}")
     for row in result["economies"]:
-        rate = percent(row["implementation_rate"]) if row["returned"] else "no return"
+        coverage, rate = ((percent(row["coverage"]), percent(row["implementation_rate"])) if row["returned"]
+                          else ("", "no return"))
         click.echo(f"{row['code']:<6}{row['name'][:25]:<26}{row['reported']:>9}"
-                   f"{percent(row['coverage']):>10}{rate:>10}{points(row['rate_change']):>12}")
+                   f"{coverage:>10}{rate:>10}{points(row['rate_change']):>12}")
     region = result["region"]
     click.echo(f"{'':<6}{'Region-wide':<26}{region['reported']:>9}"
                f"{percent(region['coverage']):>10}{percent(region['implementation_rate']):>10}"
