@@ -17,7 +17,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 
 from test_web_browser import _missing, browser  # noqa: F401 (fixture)
-from webtools import AXE, axe_problems
+from webtools import AXE, SCROLL_BOXES, axe_problems
 from tracker import demo, kept_reports, progress
 from tracker.catalogue import resolve_item
 from tracker.economies import resolve_economy
@@ -117,11 +117,18 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing(browser, site):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_the_pages_fit_the_width_and_are_kept_as_screenshots(browser, site, width):
+    """No page scrolls sideways; a table wider than the screen scrolls inside its box, which says
+    so above it (the browser view's cue, from the stylesheet both share)."""
     context, page = _page(browser, viewport={"width": width, "height": 900})
+    scrolling = []
     for name, path in SHOWN.items():
         page.goto(site["base"] + path)
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 1, (path, width)
         page.screenshot(path=str(site["folder"].parent / f"{name}-{width}.png"), full_page=True)
+        for box in page.evaluate(SCROLL_BOXES):
+            assert (box["below"] >= 12 and "Scroll sideways" in box["hint"]) == (box["hidden"] > 0), (path, box)
+            scrolling += [path] if box["hidden"] > 0 else []
+    assert bool(scrolling) == (width < 1000), scrolling
     context.close()
 
 

@@ -9,7 +9,7 @@ import pytest
 from test_web_browser import browser  # noqa: F401 (fixture)
 from tracker.store import Store
 from tracker.web.app import create_app
-from webtools import PASSWORD, add_accounts, served
+from webtools import PASSWORD, SCROLL_BOXES, add_accounts, served
 
 PHONE, DESKTOP = 390, 1280
 
@@ -46,15 +46,6 @@ def at_width(browser, demo_server):
     yield open_page
     for context in contexts:
         context.close()
-
-
-#: Per table that scrolls inside its box: how far it scrolls, and how far the table sits below
-#: the top of its box (the line saying it scrolls, when there is one).
-SCROLL_BOXES = """[...document.querySelectorAll('.scroll')].map(box => ({
-    hidden: box.scrollWidth - box.clientWidth,
-    below: box.querySelector('table').getBoundingClientRect().top - box.getBoundingClientRect().top,
-    hint: getComputedStyle(box, '::before').content,
-    attachment: getComputedStyle(box).backgroundAttachment}))"""
 
 
 @pytest.mark.parametrize("path", ["/", "/reports"])

@@ -42,6 +42,15 @@ def axe_problems_if_installed(page) -> list[str]:
     return axe_problems(page, page.url) if AXE.is_file() else []
 
 
+#: Per table that scrolls inside its box: how far it scrolls, and how far the table sits below
+#: the top of its box (the line saying it scrolls, when there is one).
+SCROLL_BOXES = """[...document.querySelectorAll('.scroll')].map(box => ({
+    hidden: box.scrollWidth - box.clientWidth,
+    below: box.querySelector('table').getBoundingClientRect().top - box.getBoundingClientRect().top,
+    hint: getComputedStyle(box, '::before').content,
+    attachment: getComputedStyle(box).backgroundAttachment}))"""
+
+
 @contextlib.contextmanager
 def served(app) -> Iterator[str]:
     """``app`` served by a real uvicorn on a free loopback port, in a thread; its base address."""
