@@ -17,8 +17,7 @@ from openpyxl import load_workbook
 from formtools import fill
 from test_web_return import page_fields
 from tracker.models import Economy, utcnow
-from tracker.report.book import NO_RETURN
-from tracker.returns import returned_economies
+from tracker.returns import NO_RETURN, returned_economies
 from webtools import add_accounts, client, csrf_of, signed_in
 
 

@@ -35,6 +35,8 @@ BASIS_DEFINITION = (
     "in percentage points; commitments new this year are reported apart. It is worked out from the unrounded "
     "rates, so it can differ by 0.1 pp from the difference of the two rates as shown."
 )
+
+
 def applies_in_both(item: Item, previous: int, year: int) -> bool:
     """Items apply over one span of years, so an item that applies in both years applies in every
     year between."""

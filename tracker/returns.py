@@ -23,6 +23,10 @@ from sqlalchemy.orm import Session
 from tracker.import_log import undone_ids
 from tracker.models import Change, Entry, Import, Item
 
+#: What every sheet, page and command shows for an economy that did not return for a year, in place
+#: of its figures: never a rate or a coverage of 0.
+NO_RETURN = "No return"
+
 
 def latest_returns(session: Session, year: int, as_of: datetime | None = None) -> dict[int, tuple[datetime, str]]:
     """Per economy, (when, file) of the last import that is still in force and holds its return

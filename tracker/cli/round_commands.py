@@ -227,8 +227,9 @@ def report_command(ctx: click.Context, year: int, out_file: Path | None, as_of: 
     Rates chart, Statuses chart, Trend, Trend chart, Overdue, Needs and offers, one sheet per
     economy that returned, No return and About, each set up for A4. Working sheets, not printed:
     Data (every entry, a filterable table that `tracker import` accepts back), Returns, Changes
-    and Chart data. --pdf also writes the PDF beside the workbook through LibreOffice. Every report written is kept in the database as
-    published: `tracker reports list` and `tracker reports get` give it back.
+    and Chart data. --pdf also writes the PDF beside the workbook through LibreOffice. Every
+    report written is kept in the database as published: `tracker reports list` and `tracker
+    reports get` give it back.
 
     \b
     Example:

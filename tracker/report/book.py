@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 import xlsxwriter
 
 from tracker.percentages import rounded_percent, rounded_points
+from tracker.returns import NO_RETURN
 from tracker.status import LABELS, STATUS_COLOURS, STATUS_INK
 from tracker.workbook.rows import RowWorksheet
 from tracker.workbook.typesetting import (EMS_PER_WIDTH, FONT_NAME, FONT_SIZE, HEADER_COLOUR, RISKY_LEADING, fits_unmeasured,
@@ -33,11 +34,10 @@ ILLUSTRATIVE_NOTE = "ILLUSTRATIVE DATA: the entries in this workbook are made up
 PRINTED_BEFORE_PROFILES = ("Cover", "Contents", "Key findings", "Commitments", "Economies", "Matrix", "Rates chart",
                            "Statuses chart", "Trend", "Trend chart", "Overdue",
                            "Needs and offers")
-PRINTED_AFTER_PROFILES = ("No return", "About")
+PRINTED_AFTER_PROFILES = (NO_RETURN, "About")
 WORKING_SHEETS = ("Data", "Returns", "Changes", "Chart data")
 FIXED_SHEETS = (*PRINTED_BEFORE_PROFILES, *PRINTED_AFTER_PROFILES, *WORKING_SHEETS)
 NOT_REPORTED = "Not reported"
-NO_RETURN = "No return"
 PERCENT = "0.0%"
 POINTS_CHANGE = '+0.0" pp";-0.0" pp";0.0" pp"'
 DATETIME = "yyyy-mm-dd hh:mm"
@@ -363,6 +363,14 @@ _DATE_WORD = re.compile(r"\(?(\d[\d,./:-]*|(January|February|March|April|May|Jun
 _LEADING_WORDS = frozenset("a an and at by for from in of on or since the to until with".split())
 
 
+def _cut_within_a_date(last: str, following: str) -> bool:
+    """Whether a cut after ``last``, before ``following``, goes through a date or a number: ``last``
+    is a number or a month with no punctuation after it, and either the date goes on ("23" /
+    "November") or ``last`` is not a year, which is whole on its own ("by October 2003" is kept)."""
+    return bool(_DATE_WORD.match(last)) and last[-1].isalnum() and (
+        bool(_DATE_WORD.match(following)) or not re.fullmatch(r"\d{4}", last))
+
+
 def brief(text: str | None, width: float) -> str | None:
     """``text`` cut to one printed line of a column ``width`` wide, at a word, with an ellipsis.
 
@@ -379,8 +387,7 @@ def brief(text: str | None, width: float) -> str | None:
     last = words[kept - 1]
     if not lines[0].endswith(last):  # a word too long for a line, broken within
         return lines[0] + "…"
-    if _DATE_WORD.match(last) and last[-1].isalnum() and (_DATE_WORD.match(words[kept])
-                                                          or not re.fullmatch(r"\d{4}", last)):
+    if _cut_within_a_date(last, words[kept]):
         while end > 1 and _DATE_WORD.match(words[end - 1]):
             end -= 1
     while end > 1 and words[end - 1].casefold() in _LEADING_WORDS:

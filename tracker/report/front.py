@@ -5,9 +5,10 @@ from __future__ import annotations
 from tracker import __version__
 from tracker.comparison import BASIS_DEFINITION
 from tracker.rates import COVERAGE_FORMULA, RATE_FORMULA, REGION_FORMULA
-from tracker.report.book import (COVER_TITLE_POINTS, ILLUSTRATIVE_NOTE, NO_RETURN, NOT_REPORTED, Book, Sheet, Styled,
+from tracker.report.book import (COVER_TITLE_POINTS, ILLUSTRATIVE_NOTE, NOT_REPORTED, Book, Sheet, Styled,
                                  profile_names, rows_height)
 from tracker.report.findings import key_findings
+from tracker.returns import NO_RETURN
 from tracker.status import NOT_REPORTED_CODE, SCALE, STATUS_CODES
 from tracker.workbook.typesetting import FONT_SIZE, text_lines, wrapped
 

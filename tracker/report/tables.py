@@ -10,7 +10,8 @@ from tracker.models import Economy
 from tracker.needs import STATE_WORDS
 from tracker.percentages import points_text
 from tracker.rates import pooled
-from tracker.report.book import NO_RETURN, NOT_REPORTED, Book, Sheet, Styled, pct, short_label, status_label
+from tracker.report.book import NOT_REPORTED, Book, Sheet, Styled, pct, short_label, status_label
+from tracker.returns import NO_RETURN
 from tracker.status import LABELS, NOT_REPORTED_CODE, STATUS_CODES, STATUS_KEYS
 
 if TYPE_CHECKING:

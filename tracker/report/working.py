@@ -7,7 +7,8 @@ from datetime import datetime
 
 from xlsxwriter.utility import quote_sheetname, xl_col_to_name
 
-from tracker.report.book import DATA_COLUMNS, NO_RETURN, Book, Sheet, Styled, contact_name, pct, status_label
+from tracker.report.book import DATA_COLUMNS, Book, Sheet, Styled, contact_name, pct, status_label
+from tracker.returns import NO_RETURN
 from tracker.status import LABELS
 from tracker.models import NARRATIVE_FIELDS
 from tracker.workbook.typesetting import RISKY_LEADING

@@ -22,7 +22,7 @@ from tracker.history import DRAFT_NOTE
 from tracker.models import NARRATIVE_FIELDS
 from tracker.overview import NOT_REPORTED
 from tracker.percentages import percent_text, points_text
-from tracker.report.book import NO_RETURN
+from tracker.returns import NO_RETURN
 from tracker.workbook.layout import CONTACT_LABELS, FIELD_LABELS, FIELD_TITLES
 from tracker.status import LABELS, SHORT, STATUS_COLOURS, colour_rules
 from tracker.web.sessions import csrf_token, current_viewer

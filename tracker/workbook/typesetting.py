@@ -108,7 +108,7 @@ def wrapped(value, width: float, bold: bool = False) -> list[str]:
     return lines
 
 
-def most_ems(width: float) -> float:
+def _most_ems(width: float) -> float:
     """The most ems of 10 pt text a column ``width`` wide may hold on a line in LibreOffice's print:
     its width and the 5/7 of padding every column has, in units of Arial's digit (0.556 em), less
     0.1 em ("In progress", 4.90 em of 9 pt bold, printed on one line in a column 8.5 wide;
@@ -120,7 +120,7 @@ def widest_line(value, width: float, points: float = FONT_SIZE, bold: bool = Fal
     """The widest line, in ems of 10 pt, that ``value`` at ``points`` may print in a column ``width``
     wide: wrapped as loosely as a printer may wrap it, so its lines are the longest they can be."""
     scale = points / FONT_SIZE
-    loosest = most_ems(width) / EMS_PER_WIDTH / scale
+    loosest = _most_ems(width) / EMS_PER_WIDTH / scale
     return max(text_width(line, bold) for line in wrapped(value, loosest, bold)) * scale
 
 
